@@ -1,0 +1,3 @@
+//! The `codex-backend` command-line tool.
+
+fn main() {}

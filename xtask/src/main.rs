@@ -1,0 +1,3 @@
+//! Project automation: `cargo xtask ci|bench|fuzz|record`.
+
+fn main() {}
