@@ -1,0 +1,207 @@
+//! Frames produced by the parser: events and (optionally) comments.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// Bytes known to be valid UTF-8 (checked once at construction, replaced lossily otherwise).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Text(Bytes);
+
+impl Text {
+    /// Wraps `bytes`, replacing invalid UTF-8 with U+FFFD (allocates only when invalid).
+    pub(crate) fn lossy(bytes: Bytes) -> Self {
+        match std::str::from_utf8(&bytes) {
+            Ok(_) => Self(bytes),
+            Err(_) => Self(Bytes::from(String::from_utf8_lossy(&bytes).into_owned())),
+        }
+    }
+
+    pub(crate) fn from_str(s: &str) -> Self {
+        Self(Bytes::copy_from_slice(s.as_bytes()))
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Invariant: the bytes were validated (or produced from a `String`) in `lossy`/`from_str`,
+        // so this never takes the fallback.
+        std::str::from_utf8(&self.0).unwrap_or("\u{FFFD}")
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// One item pulled from the parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Frame {
+    /// A dispatched event (a blank line ended a block holding at least one `data` line).
+    Event(Event),
+    /// A comment line (`:` first). Only produced when [`Config::emit_comments`](crate::Config::emit_comments) is on.
+    Comment(Comment),
+}
+
+/// A dispatched Server-Sent Event.
+///
+/// Cheap to clone: every field is a reference-counted [`Bytes`], usually a slice of the input chunk.
+#[derive(Clone)]
+pub struct Event {
+    pub(crate) event_type: Option<Text>,
+    pub(crate) data: Bytes,
+    pub(crate) lossy: OnceLock<Box<str>>,
+    pub(crate) id: Option<Text>,
+    pub(crate) retry: Option<Duration>,
+    pub(crate) offset: u64,
+}
+
+impl Event {
+    /// Builds an event by hand (for tests and adapters); `event_type` `""` means `"message"`.
+    #[must_use]
+    pub fn new(event_type: &str, data: impl Into<Bytes>) -> Self {
+        Self {
+            event_type: (!event_type.is_empty()).then(|| Text::from_str(event_type)),
+            data: data.into(),
+            lossy: OnceLock::new(),
+            id: None,
+            retry: None,
+            offset: 0,
+        }
+    }
+
+    /// Sets the last event id carried by this event (`""` means none).
+    #[must_use]
+    pub fn with_id(mut self, id: &str) -> Self {
+        self.id = (!id.is_empty()).then(|| Text::from_str(id));
+        self
+    }
+
+    /// Sets the reconnection time carried by this event.
+    #[must_use]
+    pub fn with_retry(mut self, retry: Option<Duration>) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the stream byte offset reported by [`Event::offset`].
+    #[must_use]
+    pub fn with_offset(mut self, offset: u64) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// The event type: the last `event` field's value, or `"message"` when there was none
+    /// (or it was empty).
+    #[must_use]
+    pub fn event_type(&self) -> &str {
+        self.event_type.as_ref().map_or("message", Text::as_str)
+    }
+
+    /// The data as text: all `data` lines joined with `\n`.
+    ///
+    /// Zero-copy when the bytes are valid UTF-8 (validated on each call, which is fast for
+    /// ASCII). Invalid sequences are replaced by U+FFFD; that replacement text is built once,
+    /// on first use, and cached.
+    #[must_use]
+    pub fn data(&self) -> &str {
+        match std::str::from_utf8(&self.data) {
+            Ok(s) => s,
+            Err(_) => self
+                .lossy
+                .get_or_init(|| String::from_utf8_lossy(&self.data).into()),
+        }
+    }
+
+    /// The raw data bytes (exactly as received, even when not valid UTF-8).
+    ///
+    /// A zero-copy slice of the input when the event had one `data` line lying inside one chunk.
+    #[must_use]
+    pub fn data_bytes(&self) -> &Bytes {
+        &self.data
+    }
+
+    /// The last event id in effect when this event was dispatched (`None` when empty).
+    #[must_use]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_ref().map(Text::as_str)
+    }
+
+    /// The reconnection time in effect when this event was dispatched (set by `retry` fields).
+    #[must_use]
+    pub fn retry(&self) -> Option<Duration> {
+        self.retry
+    }
+
+    /// Stream byte offset (counting from 0, BOM included) where this event's first field line
+    /// started.
+    #[must_use]
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// `true` when the data bytes were not valid UTF-8, so [`Event::data`] holds U+FFFD
+    /// replacements; [`Event::data_bytes`] still has the raw bytes.
+    #[must_use]
+    pub fn is_utf8_lossy(&self) -> bool {
+        std::str::from_utf8(&self.data).is_err()
+    }
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        self.event_type() == other.event_type()
+            && self.data == other.data
+            && self.id == other.id
+            && self.retry == other.retry
+            && self.offset == other.offset
+    }
+}
+
+impl Eq for Event {}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Event")
+            .field("event_type", &self.event_type())
+            .field("data", &self.data())
+            .field("id", &self.id())
+            .field("retry", &self.retry)
+            .field("offset", &self.offset)
+            .finish()
+    }
+}
+
+/// A comment line (one starting with `:`), surfaced on request so clients can count
+/// keep-alives as activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub(crate) text: Text,
+    pub(crate) offset: u64,
+}
+
+impl Comment {
+    /// Builds a comment by hand (for tests and adapters).
+    #[must_use]
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: Text::from_str(text),
+            offset: 0,
+        }
+    }
+
+    /// The text after the colon, with one leading space removed (`": keep-alive"` gives
+    /// `"keep-alive"`); invalid UTF-8 is replaced by U+FFFD.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        self.text.as_str()
+    }
+
+    /// Stream byte offset where the comment line started.
+    #[must_use]
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+}

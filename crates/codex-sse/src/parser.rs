@@ -1,0 +1,452 @@
+//! The sans-IO parser: feed [`Bytes`] chunks in, pull [`Frame`]s out.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::frame::{Comment, Event, Frame, Text};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Default for [`Config::max_event_size`]: 64 MiB.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 64 * 1024 * 1024;
+
+/// Parser settings. Build with [`Config::default`] and the by-value setters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    max_event_size: usize,
+    emit_comments: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_event_size: DEFAULT_MAX_EVENT_SIZE,
+            emit_comments: false,
+        }
+    }
+}
+
+impl Config {
+    /// Same as [`Config::default`].
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Maximum size of one event in bytes (default 64 MiB): the sum of the lengths of the
+    /// event's field lines (line terminators excluded), including the line being received.
+    /// A single comment line is bounded by the same limit. Exceeding it yields
+    /// [`Error::EventTooLarge`] and the parser skips to the end of that event.
+    #[must_use]
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event_size = bytes;
+        self
+    }
+
+    /// Whether comment lines are returned as [`Frame::Comment`] (default `false`).
+    #[must_use]
+    pub fn emit_comments(mut self, yes: bool) -> Self {
+        self.emit_comments = yes;
+        self
+    }
+
+    /// The configured maximum event size.
+    #[must_use]
+    pub fn get_max_event_size(&self) -> usize {
+        self.max_event_size
+    }
+
+    /// Whether comments are emitted.
+    #[must_use]
+    pub fn get_emit_comments(&self) -> bool {
+        self.emit_comments
+    }
+}
+
+/// A parse error. The parser recovers from every error: pulling again continues the stream.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An event (or a single line) exceeded [`Config::max_event_size`]. The rest of that event,
+    /// up to and including the next blank line, is skipped without buffering.
+    #[error("server-sent event exceeds the maximum size of {limit} bytes")]
+    EventTooLarge {
+        /// The configured limit in bytes.
+        limit: usize,
+    },
+}
+
+/// What [`Parser::finish`] reports about the end of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EndOfStream {
+    /// `true` when the input ended in the middle of an event: a field line (`data`, `event`,
+    /// `id`, `retry` or an unknown field) was received since the last blank line, or an
+    /// unterminated line (comment or field) was pending, or an event that exceeded the size
+    /// limit was not yet closed by a blank line. An empty stream, one that ends right after a
+    /// blank line, or one with only complete comment lines after the last event is not
+    /// truncated. The incomplete event is never dispatched.
+    pub truncated: bool,
+    /// The last event id string (as of the last blank line), `None` if empty. This is the value
+    /// a client sends as `Last-Event-ID` when reconnecting.
+    pub last_event_id: Option<String>,
+    /// Total bytes of input processed.
+    pub bytes_consumed: u64,
+}
+
+impl EndOfStream {
+    /// See the [`truncated`](EndOfStream::truncated) field.
+    #[must_use]
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// See the [`last_event_id`](EndOfStream::last_event_id) field.
+    #[must_use]
+    pub fn last_event_id(&self) -> Option<&str> {
+        self.last_event_id.as_deref()
+    }
+}
+
+enum Data {
+    None,
+    One(Bytes),
+    Buf,
+}
+
+/// Sans-IO Server-Sent Events parser following the WHATWG "interpreting an event stream" rules.
+///
+/// Feed chunks with [`Parser::feed`], pull frames with [`Parser::next_frame`] until it returns
+/// `None`, repeat; when the input ends call [`Parser::finish`] and drain `next_frame` once more.
+#[derive(Debug)]
+pub struct Parser {
+    config: Config,
+    input: VecDeque<Bytes>,
+    pos: usize,
+    /// The unterminated line carried over from earlier chunks.
+    carry: BytesMut,
+    /// The previous line ended with CR: an LF right after it is part of that line end.
+    skip_lf: bool,
+    /// No line has completed yet (the BOM is stripped from the first line).
+    first_line: bool,
+    consumed: u64,
+    data: DataState,
+    event_type: Option<Bytes>,
+    id_buffer: Option<Text>,
+    last_event_id: Option<Text>,
+    retry: Option<Duration>,
+    event_pending: bool,
+    event_offset: Option<u64>,
+    event_size: usize,
+    skipping: bool,
+    skip_partial: bool,
+    out: VecDeque<Result<Frame, Error>>,
+    end: Option<EndOfStream>,
+}
+
+struct DataState {
+    state: Data,
+    buf: BytesMut,
+}
+
+impl std::fmt::Debug for DataState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let len = match &self.state {
+            Data::None => None,
+            Data::One(b) => Some(b.len()),
+            Data::Buf => Some(self.buf.len()),
+        };
+        f.debug_struct("DataState").field("len", &len).finish()
+    }
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn strip_space(value: Bytes) -> Bytes {
+    if value.first() == Some(&b' ') {
+        value.slice(1..)
+    } else {
+        value
+    }
+}
+
+impl Parser {
+    /// A parser with the default [`Config`].
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_config(Config::default())
+    }
+
+    /// A parser with `config`.
+    #[must_use]
+    pub fn with_config(config: Config) -> Self {
+        Self {
+            config,
+            input: VecDeque::with_capacity(4),
+            pos: 0,
+            carry: BytesMut::new(),
+            skip_lf: false,
+            first_line: true,
+            consumed: 0,
+            data: DataState {
+                state: Data::None,
+                buf: BytesMut::new(),
+            },
+            event_type: None,
+            id_buffer: None,
+            last_event_id: None,
+            retry: None,
+            event_pending: false,
+            event_offset: None,
+            event_size: 0,
+            skipping: false,
+            skip_partial: false,
+            out: VecDeque::new(),
+            end: None,
+        }
+    }
+
+    /// The configuration in use.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Queues a chunk of input. Nothing is parsed until [`Parser::next_frame`] is called.
+    /// Empty chunks and chunks fed after [`Parser::finish`] are ignored.
+    pub fn feed(&mut self, chunk: Bytes) {
+        if self.end.is_none() && !chunk.is_empty() {
+            self.input.push_back(chunk);
+        }
+    }
+
+    /// Pulls the next frame. `None` means all input fed so far is consumed (feed more, or
+    /// [`finish`](Parser::finish)). Errors are per event; pulling again continues.
+    pub fn next_frame(&mut self) -> Option<Result<Frame, Error>> {
+        if let Some(frame) = self.out.pop_front() {
+            return Some(frame);
+        }
+        if self.end.is_some() {
+            return None;
+        }
+        self.step()
+    }
+
+    /// Marks the end of input and reports whether it cut an event short. Input still queued is
+    /// parsed now; its frames stay available through [`Parser::next_frame`]. The incomplete
+    /// event (if any) is discarded, as WHATWG requires. Calling it again returns the same value.
+    pub fn finish(&mut self) -> EndOfStream {
+        if let Some(end) = &self.end {
+            return end.clone();
+        }
+        while let Some(frame) = self.step() {
+            self.out.push_back(frame);
+        }
+        let only_bom = self.first_line && self.carry[..] == *BOM;
+        let partial = (!self.carry.is_empty() && !only_bom) || (self.skipping && self.skip_partial);
+        let end = EndOfStream {
+            truncated: self.event_pending || partial,
+            last_event_id: self.last_event_id.as_ref().map(|t| t.as_str().to_owned()),
+            bytes_consumed: self.consumed,
+        };
+        self.carry = BytesMut::new();
+        self.data.state = Data::None;
+        self.data.buf = BytesMut::new();
+        self.end = Some(end.clone());
+        end
+    }
+
+    /// The end-of-stream report, once [`Parser::finish`] was called.
+    #[must_use]
+    pub fn end_of_stream(&self) -> Option<&EndOfStream> {
+        self.end.as_ref()
+    }
+
+    /// The last event id string, as of the last blank line (`""` when none). Send it as
+    /// `Last-Event-ID` when reconnecting.
+    #[must_use]
+    pub fn last_event_id(&self) -> &str {
+        self.last_event_id.as_ref().map_or("", Text::as_str)
+    }
+
+    /// The reconnection time set by the last valid `retry` field, if any.
+    #[must_use]
+    pub fn reconnection_time(&self) -> Option<Duration> {
+        self.retry
+    }
+
+    /// Total input bytes processed so far (bytes fed but not yet pulled through
+    /// [`Parser::next_frame`] are not counted).
+    #[must_use]
+    pub fn bytes_consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    fn step(&mut self) -> Option<Result<Frame, Error>> {
+        let limit = self.config.max_event_size;
+        loop {
+            let chunk = self.input.front()?;
+            let len = chunk.len();
+            if self.pos >= len {
+                self.input.pop_front();
+                self.pos = 0;
+                continue;
+            }
+            if self.skip_lf {
+                self.skip_lf = false;
+                if chunk[self.pos] == b'\n' {
+                    self.pos += 1;
+                    self.consumed += 1;
+                    continue;
+                }
+            }
+            let start = self.pos;
+            let rest = &chunk[start..];
+            let Some(i) = memchr::memchr2(b'\n', b'\r', rest) else {
+                // The line continues in a later chunk.
+                let n = rest.len();
+                self.pos = len;
+                self.consumed += n as u64;
+                if self.skipping {
+                    self.skip_partial = true;
+                    continue;
+                }
+                if self.event_size + self.carry.len() + n > limit {
+                    self.enter_skip();
+                    self.skip_partial = true;
+                    return Some(Err(Error::EventTooLarge { limit }));
+                }
+                self.carry.extend_from_slice(rest);
+                continue;
+            };
+            self.skip_lf = rest[i] == b'\r';
+            self.pos = start + i + 1;
+            let offset = self.consumed - self.carry.len() as u64;
+            self.consumed += (i + 1) as u64;
+            if self.skipping {
+                let blank = i == 0 && !self.skip_partial;
+                self.skip_partial = false;
+                if blank {
+                    self.skipping = false;
+                    // Ends the skipped event like a dispatch with no data.
+                    let _ = self.dispatch();
+                }
+                continue;
+            }
+            if self.event_size + self.carry.len() + i > limit {
+                self.enter_skip();
+                return Some(Err(Error::EventTooLarge { limit }));
+            }
+            let line = if self.carry.is_empty() {
+                chunk.slice(start..start + i)
+            } else {
+                self.carry.extend_from_slice(&rest[..i]);
+                self.carry.split().freeze()
+            };
+            if let Some(frame) = self.process_line(line, offset) {
+                return Some(frame);
+            }
+        }
+    }
+
+    fn enter_skip(&mut self) {
+        self.skipping = true;
+        self.skip_partial = false;
+        self.first_line = false;
+        self.event_pending = true;
+        self.carry.clear();
+        self.data.state = Data::None;
+        self.data.buf.clear();
+        self.event_type = None;
+        self.event_size = 0;
+        self.event_offset = None;
+    }
+
+    fn process_line(&mut self, mut line: Bytes, mut offset: u64) -> Option<Result<Frame, Error>> {
+        if std::mem::replace(&mut self.first_line, false) && line.starts_with(BOM) {
+            line = line.slice(BOM.len()..);
+            offset += BOM.len() as u64;
+        }
+        let Some(&first) = line.first() else {
+            return self.dispatch().map(|e| Ok(Frame::Event(e)));
+        };
+        if first == b':' {
+            if self.config.emit_comments {
+                let text = Text::lossy(strip_space(line.slice(1..)));
+                return Some(Ok(Frame::Comment(Comment { text, offset })));
+            }
+            return None;
+        }
+        self.event_size += line.len();
+        self.event_pending = true;
+        self.event_offset.get_or_insert(offset);
+        let (name, value) = match memchr::memchr(b':', &line) {
+            Some(c) => (&line[..c], strip_space(line.slice(c + 1..))),
+            None => (&line[..], Bytes::new()),
+        };
+        match name {
+            b"data" => {
+                let data = &mut self.data;
+                match std::mem::replace(&mut data.state, Data::Buf) {
+                    Data::None => data.state = Data::One(value),
+                    Data::One(prev) => {
+                        data.buf.clear();
+                        data.buf.reserve(prev.len() + 1 + value.len());
+                        data.buf.extend_from_slice(&prev);
+                        data.buf.extend_from_slice(b"\n");
+                        data.buf.extend_from_slice(&value);
+                    }
+                    Data::Buf => {
+                        data.buf.extend_from_slice(b"\n");
+                        data.buf.extend_from_slice(&value);
+                    }
+                }
+            }
+            b"event" => self.event_type = Some(value),
+            b"id" => {
+                if memchr::memchr(0, &value).is_none() {
+                    self.id_buffer = (!value.is_empty()).then(|| Text::lossy(value));
+                }
+            }
+            b"retry" => {
+                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
+                    let ms = value.iter().fold(0u64, |acc, d| {
+                        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                    });
+                    self.retry = Some(Duration::from_millis(ms));
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// WHATWG "dispatch the event" at a blank line.
+    fn dispatch(&mut self) -> Option<Event> {
+        self.last_event_id.clone_from(&self.id_buffer);
+        self.event_size = 0;
+        self.event_pending = false;
+        let offset = self.event_offset.take().unwrap_or(self.consumed);
+        let event_type = self.event_type.take();
+        let data = match std::mem::replace(&mut self.data.state, Data::None) {
+            Data::None => return None,
+            Data::One(bytes) => bytes,
+            Data::Buf => self.data.buf.split().freeze(),
+        };
+        Some(Event {
+            event_type: event_type.filter(|t| !t.is_empty()).map(Text::lossy),
+            data,
+            lossy: std::sync::OnceLock::new(),
+            id: self.last_event_id.clone(),
+            retry: self.retry,
+            offset,
+        })
+    }
+}
