@@ -57,3 +57,37 @@ pub trait TokenProvider: Send + Sync + std::fmt::Debug {
         rejected: &'a Credentials,
     ) -> BoxFuture<'a, Result<Credentials, Error>>;
 }
+
+/// A [`TokenProvider`] that always returns the same credentials and cannot refresh (after a
+/// 401 it answers [`crate::ErrorKind::LoginRequired`]). For tests and for applications that
+/// manage tokens themselves.
+#[derive(Clone, Debug)]
+pub struct StaticTokenProvider {
+    credentials: Credentials,
+}
+
+impl StaticTokenProvider {
+    /// A provider of fixed credentials.
+    pub fn new(credentials: Credentials) -> Self {
+        Self { credentials }
+    }
+}
+
+impl TokenProvider for StaticTokenProvider {
+    fn credentials(&self) -> BoxFuture<'_, Result<Credentials, Error>> {
+        let c = self.credentials.clone();
+        Box::pin(async move { Ok(c) })
+    }
+
+    fn refresh_after_unauthorized<'a>(
+        &'a self,
+        _rejected: &'a Credentials,
+    ) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(async {
+            Err(Error::new(
+                crate::ErrorKind::LoginRequired,
+                "the fixed access token was rejected and cannot be refreshed",
+            ))
+        })
+    }
+}
