@@ -1,1 +1,335 @@
-//! A real loopback HTTP(S) server that plays the ChatGPT Codex backend and the OAuth issuer, for tests and offline demos.
+//! A real loopback HTTP(S) server that plays the ChatGPT Codex backend and the OAuth issuer,
+//! for tests and offline demos.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use codex_mock::MockServer;
+//! use codex_mock::Reply;
+//!
+//! let server = MockServer::start().await?;
+//! let tokens = server.issuer().issue_tokens(); // a logged-in state the backend accepts
+//! server.push_response(Reply::text("hi there"));
+//! // point a client at server.backend_base_url() with `Authorization: Bearer <tokens.access_token>`
+//! let log = server.requests(); // every request received, in order
+//! # let _ = (tokens, log);
+//! # Ok(()) }
+//! ```
+//!
+//! The server binds `127.0.0.1:0` and serves until the [`MockServer`] is dropped.
+//!
+//! # Routes
+//!
+//! Backend (bearer token required unless [`Issuer::set_require_auth`] is `false`):
+//! `POST /backend-api/codex/responses` (SSE), `POST /backend-api/codex/responses/compact`,
+//! `GET /backend-api/codex/models?client_version=X.Y.Z`, `GET /backend-api/wham/usage`,
+//! `POST /backend-api/codex/memories/trace_summarize`, `POST /v1/realtime/calls` (and
+//! `POST /backend-api/codex/realtime/calls`).
+//!
+//! Issuer: `GET /oauth/authorize`, `POST /oauth/token`, `POST /oauth/revoke`,
+//! `POST /api/accounts/deviceauth/usercode`, `POST /api/accounts/deviceauth/token`.
+//!
+//! Each route has a FIFO queue of [`Reply`]s ([`MockServer::push`]); an empty queue means the
+//! route's built-in behaviour. See `docs/mock.md` for the validation rules and every scenario.
+
+use std::collections::HashMap;
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+
+use bytes::Bytes;
+use serde_json::Value;
+use tokio::task::JoinHandle;
+
+pub mod catalog;
+pub mod events;
+mod issuer;
+mod reply;
+pub mod scrub;
+mod server;
+mod tls;
+pub mod wire;
+
+pub use events::SseEvent;
+pub use issuer::CLIENT_ID;
+pub use issuer::Identity;
+pub use issuer::IntervalEncoding;
+pub use issuer::Issuer;
+pub use issuer::RefreshFailure;
+pub use issuer::TokenSet;
+pub use issuer::decode_jwt_claims;
+pub use issuer::mint_jwt;
+pub use issuer::pkce_challenge;
+pub use issuer::rfc3339;
+pub use reply::DEFAULT_TEXT;
+pub use reply::FunctionCallSpec;
+pub use reply::RATE_LIMIT_MESSAGE;
+pub use reply::Reply;
+pub use reply::TINY_PNG_DATA_URL;
+pub use reply::request_body;
+pub use reply::synthetic_cases;
+pub use reply::text_events;
+pub use reply::user_text;
+
+use server::Shared;
+
+/// A route of the mock, each with its own reply queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Route {
+    /// `POST /backend-api/codex/responses`.
+    Responses,
+    /// `POST /backend-api/codex/responses/compact`.
+    Compact,
+    /// `GET /backend-api/codex/models`.
+    Models,
+    /// `GET /backend-api/wham/usage`.
+    Usage,
+    /// `POST /v1/realtime/calls` (and the backend flavour).
+    RealtimeCalls,
+    /// `POST /backend-api/codex/memories/trace_summarize`.
+    TraceSummarize,
+    /// `POST /oauth/token`.
+    Token,
+    /// `POST /oauth/revoke`.
+    Revoke,
+    /// `GET /oauth/authorize`.
+    Authorize,
+    /// `POST /api/accounts/deviceauth/usercode`.
+    DeviceUserCode,
+    /// `POST /api/accounts/deviceauth/token`.
+    DeviceToken,
+}
+
+/// One request as the mock received it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// Method, e.g. `POST`.
+    pub method: String,
+    /// Path without the query.
+    pub path: String,
+    /// Raw query string, if any.
+    pub query: Option<String>,
+    /// All request headers.
+    pub headers: http::HeaderMap,
+    /// The body after transfer decoding (no content decoding).
+    pub body: Bytes,
+    /// HTTP version, e.g. `HTTP/1.1` or `HTTP/2.0`.
+    pub version: String,
+}
+
+impl RecordedRequest {
+    /// The body parsed as JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The body decoded as `application/x-www-form-urlencoded` (empty if not UTF-8).
+    pub fn form(&self) -> Vec<(String, String)> {
+        std::str::from_utf8(&self.body)
+            .map(wire::parse_urlencoded)
+            .unwrap_or_default()
+    }
+
+    /// The decoded query parameters.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        self.query
+            .as_deref()
+            .map(wire::parse_urlencoded)
+            .unwrap_or_default()
+    }
+
+    /// A header value as text (first value; `None` if absent or not visible ASCII).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The parts of a `multipart/form-data` body.
+    pub fn multipart(&self) -> Option<Vec<wire::Part>> {
+        let boundary = wire::multipart_boundary(self.header("content-type")?)?;
+        wire::parse_multipart(&self.body, &boundary)
+    }
+}
+
+/// A running mock server. Dropping it shuts the server down.
+pub struct MockServer {
+    shared: Arc<Shared>,
+    url: String,
+    ca_pem: Option<String>,
+    task: JoinHandle<()>,
+}
+
+impl fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServer")
+            .field("url", &self.url)
+            .field("tls", &self.ca_pem.is_some())
+            .finish()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Options for [`MockServer`]; start with [`MockServer::builder`].
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct MockServerBuilder {
+    tls: bool,
+    port: u16,
+    require_auth: Option<bool>,
+}
+
+impl MockServerBuilder {
+    /// Serve HTTPS with a fresh test CA (default `false`).
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Bind this port on 127.0.0.1 (default 0: an ephemeral port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Whether backend routes require an issuer-minted token (default `true`).
+    pub fn require_auth(mut self, require: bool) -> Self {
+        self.require_auth = Some(require);
+        self
+    }
+
+    /// Bind and start serving.
+    pub async fn start(self) -> std::io::Result<MockServer> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let addr = listener.local_addr()?;
+        let scheme = if self.tls { "https" } else { "http" };
+        let url = format!("{scheme}://127.0.0.1:{}", addr.port());
+        let (acceptor, ca_pem) = if self.tls {
+            let (a, pem) = tls::acceptor()?;
+            (Some(a), Some(pem))
+        } else {
+            (None, None)
+        };
+        let shared = Arc::new(Shared {
+            issuer: Issuer::new(url.clone()),
+            queues: Mutex::new(HashMap::new()),
+            requests: Mutex::new(Vec::new()),
+            counter: AtomicU64::new(0),
+        });
+        if let Some(r) = self.require_auth {
+            shared.issuer.set_require_auth(r);
+        }
+        let task = tokio::spawn(tls::serve(listener, acceptor, shared.clone()));
+        Ok(MockServer {
+            shared,
+            url,
+            ca_pem,
+            task,
+        })
+    }
+}
+
+impl MockServer {
+    /// Start plain HTTP on an ephemeral port of 127.0.0.1.
+    pub async fn start() -> std::io::Result<MockServer> {
+        MockServer::builder().start().await
+    }
+
+    /// Start HTTPS (HTTP/1.1 and h2 via ALPN) with a fresh test CA; the certificate is valid
+    /// for `127.0.0.1` and `localhost`. Trust [`ca_cert_pem`](Self::ca_cert_pem).
+    pub async fn start_tls() -> std::io::Result<MockServer> {
+        MockServer::builder().tls(true).start().await
+    }
+
+    /// A builder for other options.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// A server pre-seeded for offline demos: auth is not required and every route has a
+    /// default answer. Returns the server and a token set the issuer accepts (write it with
+    /// [`TokenSet::write_auth_json`]).
+    pub async fn start_demo() -> std::io::Result<(MockServer, TokenSet)> {
+        let server = MockServer::builder().require_auth(false).start().await?;
+        let tokens = server.issuer().issue_tokens();
+        Ok((server, tokens))
+    }
+
+    /// Base URL, e.g. `http://127.0.0.1:PORT` (no trailing slash); also the issuer base.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// `url() + "/backend-api/codex"`.
+    pub fn backend_base_url(&self) -> String {
+        format!("{}/backend-api/codex", self.url)
+    }
+
+    /// `url() + "/backend-api/wham/usage"`.
+    pub fn usage_url(&self) -> String {
+        format!("{}/backend-api/wham/usage", self.url)
+    }
+
+    /// `url() + "/v1"` (realtime calls).
+    pub fn api_base_url(&self) -> String {
+        format!("{}/v1", self.url)
+    }
+
+    /// The issuer base URL (same as [`url`](Self::url)).
+    pub fn issuer_url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The PEM of the test CA (TLS servers only).
+    pub fn ca_cert_pem(&self) -> Option<String> {
+        self.ca_pem.clone()
+    }
+
+    /// Queue a reply for `POST /responses` (FIFO; when empty: a text reply with
+    /// [`DEFAULT_TEXT`]).
+    pub fn push_response(&self, reply: Reply) {
+        self.push(Route::Responses, reply);
+    }
+
+    /// Queue a reply for any route.
+    pub fn push(&self, route: Route, reply: Reply) {
+        self.shared
+            .queues()
+            .entry(route)
+            .or_default()
+            .push_back(reply);
+    }
+
+    /// Number of replies still queued for `route`.
+    pub fn pending(&self, route: Route) -> usize {
+        self.shared.queues().get(&route).map_or(0, VecDeque::len)
+    }
+
+    /// Every request received, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests().clone()
+    }
+
+    /// Requests received on one path (e.g. `/backend-api/codex/responses`).
+    pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
+        self.shared
+            .requests()
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
+    }
+
+    /// The issuer's state and settings.
+    pub fn issuer(&self) -> &Issuer {
+        &self.shared.issuer
+    }
+}

@@ -1,0 +1,688 @@
+//! Scripted replies: what the mock sends for one request.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::Value;
+use serde_json::json;
+
+use crate::events::DEFAULT_MODEL;
+use crate::events::SseEvent;
+use crate::events::StreamBuilder;
+use crate::events::Usage;
+use crate::events::canonical_json;
+use crate::events::split_words;
+
+/// The text of the default reply when no reply is queued.
+pub const DEFAULT_TEXT: &str = "Hello from codex-mock.";
+
+/// The message of the synthetic `rate_limit_exceeded` failure (retry hint 11.054 s).
+pub const RATE_LIMIT_MESSAGE: &str = "Rate limit reached for gpt-5.4 in organization org-codexmock0001 on tokens per min (TPM): Limit 30000, Used 22999, Requested 12528. Please try again in 11.054s. Visit https://platform.openai.com/account/rate-limits to learn more.";
+
+/// One function call of [`Reply::tool_calls`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionCallSpec {
+    /// Tool name.
+    pub name: String,
+    /// `call_id` the client must answer with.
+    pub call_id: String,
+    /// Arguments, a JSON document encoded as a string.
+    pub arguments: String,
+}
+
+impl FunctionCallSpec {
+    /// A function call spec.
+    pub fn new(name: &str, call_id: &str, arguments: &str) -> FunctionCallSpec {
+        FunctionCallSpec {
+            name: name.to_owned(),
+            call_id: call_id.to_owned(),
+            arguments: arguments.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Step {
+    /// Write these bytes.
+    Bytes(Bytes),
+    /// Pause.
+    Sleep(Duration),
+    /// Abort the connection (body error: hyper closes the socket without finishing).
+    Abort,
+    /// Lazily generated text deltas (for benches).
+    ManyDeltas(u64),
+    /// Replay a file's bytes, read when served.
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    /// An SSE stream.
+    Sse(Vec<Step>),
+    /// A fixed body with a content type.
+    Fixed {
+        content_type: &'static str,
+        body: Bytes,
+    },
+    /// The route's built-in behaviour (catalog, usage, token grants ...).
+    RouteDefault,
+}
+
+/// A scripted reply to one request: an SSE stream, a JSON document or an HTTP error.
+///
+/// Replies are queued per route with [`MockServer::push`](crate::MockServer::push) and used
+/// once each, in order. Modifiers (`chunked`, `delay`, `header`, ...) apply to any reply.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Body,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) chunk_size: Option<usize>,
+    pub(crate) delay: Duration,
+    pub(crate) omit_content_type: bool,
+}
+
+fn ev_steps(events: &[SseEvent]) -> Vec<Step> {
+    events
+        .iter()
+        .map(|e| Step::Bytes(Bytes::from(e.to_bytes())))
+        .collect()
+}
+
+fn text_usage(text: &str) -> Usage {
+    let out = split_words(text).len().max(1) as u64;
+    Usage {
+        input_tokens: 42,
+        cached_tokens: 0,
+        output_tokens: out,
+        reasoning_tokens: 0,
+    }
+}
+
+impl Reply {
+    fn sse(steps: Vec<Step>) -> Reply {
+        Reply {
+            status: 200,
+            body: Body::Sse(steps),
+            headers: Vec::new(),
+            chunk_size: None,
+            delay: Duration::ZERO,
+            omit_content_type: false,
+        }
+    }
+
+    /// Stream the given events as they are (one write per event).
+    pub fn events(events: Vec<SseEvent>) -> Reply {
+        Reply::sse(ev_steps(&events))
+    }
+
+    /// The built-in behaviour of the route (what happens when nothing is queued).
+    pub fn route_default() -> Reply {
+        Reply {
+            status: 200,
+            body: Body::RouteDefault,
+            headers: Vec::new(),
+            chunk_size: None,
+            delay: Duration::ZERO,
+            omit_content_type: false,
+        }
+    }
+
+    /// A text answer: created, in_progress, output_item.added, content_part.added, one
+    /// output_text.delta per word, output_text.done, content_part.done, output_item.done,
+    /// completed with usage.
+    pub fn text(text: &str) -> Reply {
+        Reply::events(text_events("resp_mock_text", "msg_mock_text_0", text))
+    }
+
+    /// Parallel function calls, then completed.
+    pub fn tool_calls(calls: Vec<FunctionCallSpec>) -> Reply {
+        let mut b = StreamBuilder::new("resp_mock_tools", DEFAULT_MODEL);
+        b.created();
+        for (i, c) in calls.iter().enumerate() {
+            b.function_call(&format!("fc_mock_{i}"), &c.name, &c.call_id, &c.arguments);
+        }
+        b.completed(Usage {
+            input_tokens: 120,
+            cached_tokens: 0,
+            output_tokens: 24,
+            reasoning_tokens: 0,
+        });
+        Reply::events(b.finish())
+    }
+
+    /// One custom (freeform) tool call, then completed.
+    pub fn custom_tool_call(name: &str, call_id: &str, input: &str) -> Reply {
+        let mut b = StreamBuilder::new("resp_mock_custom", DEFAULT_MODEL);
+        b.created();
+        b.custom_tool_call("ctc_mock_0", name, call_id, input);
+        b.completed(Usage {
+            input_tokens: 120,
+            cached_tokens: 0,
+            output_tokens: 30,
+            reasoning_tokens: 0,
+        });
+        Reply::events(b.finish())
+    }
+
+    /// A reasoning item (summary parts split on blank lines, word deltas, encrypted_content),
+    /// then an assistant message with `answer`.
+    pub fn reasoning(summary: &str, answer: &str) -> Reply {
+        Reply::events(reasoning_events(summary, answer))
+    }
+
+    /// A message whose output text is `value` serialized as JSON (structured output).
+    pub fn structured(value: Value) -> Reply {
+        let text = canonical_json(&value);
+        Reply::events(text_events(
+            "resp_mock_structured",
+            "msg_mock_structured_0",
+            &text,
+        ))
+    }
+
+    /// A web search call with progress events, then a message.
+    pub fn web_search(query: &str, answer: &str) -> Reply {
+        let mut b = StreamBuilder::new("resp_mock_web_search", DEFAULT_MODEL);
+        b.created();
+        b.web_search("ws_mock_0", query);
+        b.message("msg_mock_web_search_1", &split_words(answer));
+        b.completed(text_usage(answer));
+        Reply::events(b.finish())
+    }
+
+    /// created, in_progress, then `response.failed` with `error {code, message}`.
+    pub fn failed(code: &str, message: &str) -> Reply {
+        let mut b = StreamBuilder::new("resp_mock_failed", DEFAULT_MODEL);
+        b.created();
+        b.failed(code, message);
+        Reply::events(b.finish())
+    }
+
+    /// Some text, then `response.incomplete` with `incomplete_details.reason`.
+    pub fn incomplete(reason: &str) -> Reply {
+        let mut b = StreamBuilder::new("resp_mock_incomplete", DEFAULT_MODEL);
+        b.created();
+        b.message_opts("msg_mock_incomplete_0", &["This answer", " was cut"], false);
+        b.incomplete(
+            reason,
+            Usage {
+                input_tokens: 42,
+                cached_tokens: 0,
+                output_tokens: 2,
+                reasoning_tokens: 0,
+            },
+        );
+        Reply::events(b.finish())
+    }
+
+    /// created, in_progress, then a top-level `error` event; the stream then ends.
+    pub fn error_event(code: &str, message: &str) -> Reply {
+        let mut b = StreamBuilder::new("resp_mock_error", DEFAULT_MODEL);
+        b.created();
+        b.error_event(code, message);
+        Reply::events(b.finish())
+    }
+
+    /// Some text deltas, then the stream ends cleanly without `response.completed`.
+    pub fn truncated() -> Reply {
+        Reply::events(truncated_events())
+    }
+
+    /// Some events, then half of the next event, then the connection is closed abruptly.
+    pub fn drop_mid_event() -> Reply {
+        let events = text_events("resp_mock_drop", "msg_mock_drop_0", DEFAULT_TEXT);
+        let mut steps = ev_steps(&events[..5]);
+        let next = events[5].to_bytes();
+        steps.push(Step::Bytes(Bytes::from(next[..next.len() / 2].to_vec())));
+        // Give the server time to flush the half event before the connection is torn down.
+        steps.push(Step::Sleep(Duration::from_millis(50)));
+        steps.push(Step::Abort);
+        Reply::sse(steps)
+    }
+
+    /// Headers and `response.created`, then nothing for `duration`, then the rest of a
+    /// normal text reply.
+    pub fn stall(duration: Duration) -> Reply {
+        let events = text_events("resp_mock_text", "msg_mock_text_0", DEFAULT_TEXT);
+        let mut steps = ev_steps(&events[..1]);
+        steps.push(Step::Sleep(duration));
+        steps.extend(ev_steps(&events[1..]));
+        Reply::sse(steps)
+    }
+
+    /// `response.created`, then `n` `: keep-alive` comments `interval` apart, then the rest
+    /// of a normal text reply.
+    pub fn keep_alive(n: usize, interval: Duration) -> Reply {
+        let events = text_events("resp_mock_text", "msg_mock_text_0", DEFAULT_TEXT);
+        let mut steps = ev_steps(&events[..1]);
+        for _ in 0..n {
+            steps.push(Step::Sleep(interval));
+            steps.push(Step::Bytes(Bytes::from_static(b": keep-alive\n\n")));
+        }
+        steps.extend(ev_steps(&events[1..]));
+        Reply::sse(steps)
+    }
+
+    /// A text reply with one delta per character, `per_char_delay` apart.
+    pub fn drip(text: &str, per_char_delay: Duration) -> Reply {
+        let deltas: Vec<&str> = text
+            .char_indices()
+            .map(|(i, c)| &text[i..i + c.len_utf8()])
+            .collect();
+        let mut b = StreamBuilder::new("resp_mock_drip", DEFAULT_MODEL);
+        b.created();
+        b.message("msg_mock_drip_0", &deltas);
+        b.completed(text_usage(text));
+        let mut steps = Vec::new();
+        for e in b.finish() {
+            let is_delta = e.kind == "response.output_text.delta";
+            steps.push(Step::Bytes(Bytes::from(e.to_bytes())));
+            if is_delta {
+                steps.push(Step::Sleep(per_char_delay));
+            }
+        }
+        Reply::sse(steps)
+    }
+
+    /// A text reply whose single delta is `bytes` bytes of `x`.
+    pub fn huge_event(bytes: usize) -> Reply {
+        let text = "x".repeat(bytes);
+        let mut b = StreamBuilder::new("resp_mock_huge", DEFAULT_MODEL);
+        b.created();
+        b.message("msg_mock_huge_0", &[&text]);
+        b.completed(text_usage("x"));
+        Reply::events(b.finish())
+    }
+
+    /// `n` text deltas (`"lorem "` each), generated while streaming (nothing buffered), then
+    /// done events with the full text and `response.completed` (with an empty `output`).
+    pub fn many_deltas(n: u64) -> Reply {
+        Reply::sse(vec![Step::ManyDeltas(n)])
+    }
+
+    /// Replay a file's bytes exactly (read when the request is served; a read error becomes
+    /// a 500).
+    pub fn sse_file(path: impl Into<PathBuf>) -> Reply {
+        Reply::sse(vec![Step::File(path.into())])
+    }
+
+    /// Replay these bytes exactly.
+    pub fn sse_bytes(bytes: impl Into<Bytes>) -> Reply {
+        Reply::sse(vec![Step::Bytes(bytes.into())])
+    }
+
+    /// `codex.rate_limits` and `response.metadata` events, then a normal text reply.
+    pub fn rate_limits() -> Reply {
+        Reply::events(rate_limit_events())
+    }
+
+    /// Any status with a JSON body.
+    pub fn status(code: u16, body: Value) -> Reply {
+        Reply {
+            status: code,
+            body: Body::Fixed {
+                content_type: "application/json",
+                body: Bytes::from(canonical_json(&body)),
+            },
+            headers: Vec::new(),
+            chunk_size: None,
+            delay: Duration::ZERO,
+            omit_content_type: false,
+        }
+    }
+
+    /// A 200 JSON document (compact, models, usage, trace_summarize, token ...).
+    pub fn json(value: Value) -> Reply {
+        Reply::status(200, value)
+    }
+
+    /// Any status with a raw body and content type.
+    pub fn raw(code: u16, content_type: &'static str, body: impl Into<Bytes>) -> Reply {
+        Reply {
+            status: code,
+            body: Body::Fixed {
+                content_type,
+                body: body.into(),
+            },
+            headers: Vec::new(),
+            chunk_size: None,
+            delay: Duration::ZERO,
+            omit_content_type: false,
+        }
+    }
+
+    /// 429 `usage_limit_reached` (protocol §8.1) with rate-limit headers showing the primary
+    /// window at 100 % and `x-codex-active-limit: codex`.
+    pub fn usage_limit(plan_type: &str, resets_at: i64) -> Reply {
+        Reply::status(
+            429,
+            json!({"error": {
+                "type": "usage_limit_reached",
+                "message": "The usage limit has been reached",
+                "plan_type": plan_type,
+                "resets_at": resets_at,
+            }}),
+        )
+        .header("x-codex-primary-used-percent", "100.0")
+        .header("x-codex-primary-reset-at", &resets_at.to_string())
+        .header("x-codex-active-limit", "codex")
+    }
+
+    /// 401 `{"detail":"Unauthorized"}`, used once; the next request gets the next queued
+    /// reply (or the default), i.e. "401 once then OK".
+    pub fn unauthorized_once() -> Reply {
+        Reply::status(401, json!({"detail": "Unauthorized"}))
+    }
+
+    /// Split every write into pieces of at most `chunk_size` bytes (0 is treated as 1).
+    pub fn chunked(mut self, chunk_size: usize) -> Reply {
+        self.chunk_size = Some(chunk_size.max(1));
+        self
+    }
+
+    /// Wait `delay` before every write after the first.
+    pub fn delay(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self
+    }
+
+    /// Add or replace a response header.
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
+
+    /// `Retry-After` in whole seconds (rounded up).
+    pub fn retry_after(self, after: Duration) -> Reply {
+        let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+        self.header("retry-after", &secs.to_string())
+    }
+
+    /// `retry-after-ms`.
+    pub fn retry_after_ms(self, after: Duration) -> Reply {
+        self.header("retry-after-ms", &after.as_millis().to_string())
+    }
+
+    /// Send no `content-type` header (the live backend sometimes omits it on SSE).
+    pub fn without_content_type(mut self) -> Reply {
+        self.omit_content_type = true;
+        self
+    }
+
+    /// The HTTP status this reply answers with.
+    pub fn status_code(&self) -> u16 {
+        self.status
+    }
+
+    /// The exact SSE body bytes this reply sends (pauses ignored), for replies whose body is
+    /// known up front; `None` for non-SSE replies, files and lazily generated streams.
+    pub fn sse_body_bytes(&self) -> Option<Vec<u8>> {
+        let Body::Sse(steps) = &self.body else {
+            return None;
+        };
+        let mut out = Vec::new();
+        for s in steps {
+            match s {
+                Step::Bytes(b) => out.extend_from_slice(b),
+                Step::Sleep(_) | Step::Abort => {}
+                Step::ManyDeltas(_) | Step::File(_) => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Events of a plain text answer.
+pub fn text_events(response_id: &str, item_id: &str, text: &str) -> Vec<SseEvent> {
+    let mut b = StreamBuilder::new(response_id, DEFAULT_MODEL);
+    b.created();
+    b.message(item_id, &split_words(text));
+    b.completed(text_usage(text));
+    b.finish()
+}
+
+fn reasoning_events(summary: &str, answer: &str) -> Vec<SseEvent> {
+    let mut b = StreamBuilder::new("resp_mock_reasoning", DEFAULT_MODEL);
+    b.created();
+    let parts: Vec<&str> = summary.split("\n\n").filter(|p| !p.is_empty()).collect();
+    b.reasoning("rs_mock_0", &parts);
+    b.message("msg_mock_reasoning_1", &split_words(answer));
+    b.completed(Usage {
+        input_tokens: 64,
+        cached_tokens: 0,
+        output_tokens: split_words(answer).len() as u64 + 128,
+        reasoning_tokens: 128,
+    });
+    b.finish()
+}
+
+fn truncated_events() -> Vec<SseEvent> {
+    let mut b = StreamBuilder::new("resp_mock_truncated", DEFAULT_MODEL);
+    b.created();
+    b.message_opts(
+        "msg_mock_truncated_0",
+        &["This stream", " ends", " early"],
+        false,
+    );
+    b.finish()
+}
+
+fn rate_limit_events() -> Vec<SseEvent> {
+    let mut b = StreamBuilder::new("resp_mock_text", DEFAULT_MODEL);
+    b.push_raw(
+        "codex.rate_limits",
+        json!({
+            "plan_type": "plus",
+            "rate_limits": {
+                "primary": {"used_percent": 42.0, "window_minutes": 300, "reset_at": 1_767_236_400},
+                "secondary": {"used_percent": 10.0, "window_minutes": 10080, "reset_at": 1_767_744_000},
+            },
+            "credits": {"has_credits": false, "unlimited": false, "balance": "0"},
+            "metered_limit_name": "codex",
+            "limit_name": "codex",
+        }),
+    );
+    b.push_raw(
+        "response.metadata",
+        json!({
+            "response_id": "resp_mock_text",
+            "headers": {"openai-model": DEFAULT_MODEL, "x-codex-turn-state": "ts_mock_synthetic"},
+            "metadata": {},
+        }),
+    );
+    let mut events = b.finish();
+    events.extend(text_events(
+        "resp_mock_text",
+        "msg_mock_text_0",
+        DEFAULT_TEXT,
+    ));
+    events
+}
+
+/// The synthetic fixture cases: file stem (without `.synthetic.sse`), the reply that serves
+/// it, and the request body that would produce it.
+pub fn synthetic_cases() -> Vec<(String, Reply, Value)> {
+    let text_req = |text: &str| request_body(vec![user_text(text)], None);
+    let mut v: Vec<(String, Reply, Value)> = vec![
+        (
+            "text".into(),
+            Reply::text(DEFAULT_TEXT),
+            text_req("Say hello."),
+        ),
+        (
+            "parallel_tool_calls".into(),
+            Reply::tool_calls(vec![
+                FunctionCallSpec::new("get_weather", "call_mock_0", r#"{"city":"Paris"}"#),
+                FunctionCallSpec::new("get_weather", "call_mock_1", r#"{"city":"Tokyo"}"#),
+            ]),
+            {
+                let mut r = text_req("What is the weather in Paris and Tokyo?");
+                r["tools"] = json!([{"type": "function", "name": "get_weather", "description": "Current weather for a city", "strict": false,
+                    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]);
+                r["tool_choice"] = json!("auto");
+                r["parallel_tool_calls"] = json!(true);
+                r
+            },
+        ),
+        (
+            "custom_tool_call".into(),
+            Reply::custom_tool_call(
+                "apply_patch",
+                "call_mock_0",
+                "*** Begin Patch\n*** Add File: hello.txt\n+Hello world\n*** End Patch",
+            ),
+            {
+                let mut r = text_req("Create hello.txt containing Hello world.");
+                r["tools"] = json!([{"type": "custom", "name": "apply_patch", "description": "Apply a patch", "format": {"type": "text"}}]);
+                r["tool_choice"] = json!("auto");
+                r
+            },
+        ),
+        (
+            "reasoning_summary".into(),
+            Reply::reasoning(
+                "**Checking small primes**\n\nTwo, three and five are the first primes.",
+                "2, 3 and 5.",
+            ),
+            {
+                let mut r = text_req("List three primes.");
+                r["reasoning"] = json!({"effort": "medium", "summary": "auto"});
+                r["include"] = json!(["reasoning.encrypted_content"]);
+                r
+            },
+        ),
+        (
+            "structured_output".into(),
+            Reply::structured(json!({"answer": "42"})),
+            {
+                let mut r = text_req("Answer in JSON.");
+                r["text"] = json!({"format": {"type": "json_schema", "strict": true, "name": "codex_output_schema",
+                    "schema": {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"], "additionalProperties": false}}});
+                r
+            },
+        ),
+        (
+            "image_input".into(),
+            Reply::events(text_events(
+                "resp_mock_image",
+                "msg_mock_image_0",
+                "The image shows a single red pixel.",
+            )),
+            request_body(
+                vec![json!({"type": "message", "role": "user", "content": [
+                    {"type": "input_text", "text": "What is in this image?"},
+                    {"type": "input_image", "image_url": TINY_PNG_DATA_URL, "detail": "auto"},
+                ]})],
+                None,
+            ),
+        ),
+        (
+            "web_search".into(),
+            Reply::web_search(
+                "rust sse parser",
+                "Here is what I found about SSE parsers in Rust.",
+            ),
+            {
+                let mut r = text_req("Search the web for a Rust SSE parser.");
+                r["tools"] = json!([{"type": "web_search", "external_web_access": true}]);
+                r
+            },
+        ),
+    ];
+    let failures: [(&str, &str); 9] = [
+        (
+            "context_length_exceeded",
+            "Your input exceeds the context window of this model. Please adjust your input and try again.",
+        ),
+        (
+            "insufficient_quota",
+            "You exceeded your current quota, please check your plan and billing details.",
+        ),
+        (
+            "usage_not_included",
+            "Codex is not included in your current plan.",
+        ),
+        (
+            "cyber_policy",
+            "This request has been flagged for possible cybersecurity risk.",
+        ),
+        (
+            "invalid_prompt",
+            "Invalid prompt: your prompt was flagged as potentially violating our usage policy.",
+        ),
+        (
+            "server_is_overloaded",
+            "Our servers are currently overloaded. Please try again later.",
+        ),
+        ("slow_down", "Please slow down and try again later."),
+        ("rate_limit_exceeded", RATE_LIMIT_MESSAGE),
+        (
+            "mock_unknown_code",
+            "An unexpected error occurred (code unknown to clients).",
+        ),
+    ];
+    for (code, message) in failures {
+        let stem = if code == "mock_unknown_code" {
+            "failed_unknown_code".to_owned()
+        } else {
+            format!("failed_{code}")
+        };
+        v.push((stem, Reply::failed(code, message), text_req("Say hello.")));
+    }
+    v.push((
+        "incomplete".into(),
+        Reply::incomplete("max_output_tokens"),
+        text_req("Write a long essay."),
+    ));
+    v.push((
+        "error_event".into(),
+        Reply::error_event(
+            "server_error",
+            "The server had an error while processing your request.",
+        ),
+        text_req("Say hello."),
+    ));
+    v.push((
+        "rate_limits".into(),
+        Reply::rate_limits(),
+        text_req("Say hello."),
+    ));
+    v.push((
+        "keepalive".into(),
+        Reply::keep_alive(3, Duration::ZERO),
+        text_req("Say hello."),
+    ));
+    v.push((
+        "truncated".into(),
+        Reply::truncated(),
+        text_req("Say hello."),
+    ));
+    v
+}
+
+/// A 1x1 red PNG as a data URL (used by the image fixtures and `xtask record`).
+pub const TINY_PNG_DATA_URL: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+/// A user message item with one `input_text` part.
+pub fn user_text(text: &str) -> Value {
+    json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]})
+}
+
+/// A minimal valid `/responses` request body (protocol §4.1) for `input`.
+pub fn request_body(input: Vec<Value>, model: Option<&str>) -> Value {
+    json!({
+        "model": model.unwrap_or(DEFAULT_MODEL),
+        "instructions": "You are a helpful assistant.",
+        "input": input,
+        "tool_choice": "auto",
+        "parallel_tool_calls": false,
+        "store": false,
+        "stream": true,
+        "prompt_cache_key": "00000000-0000-4000-8000-0000000c0de0",
+    })
+}
