@@ -160,6 +160,7 @@ pub struct MockServer {
     shared: Arc<Shared>,
     url: String,
     ca_pem: Option<String>,
+    ca_der: Option<Vec<u8>>,
     task: JoinHandle<()>,
 }
 
@@ -212,11 +213,11 @@ impl MockServerBuilder {
         let addr = listener.local_addr()?;
         let scheme = if self.tls { "https" } else { "http" };
         let url = format!("{scheme}://127.0.0.1:{}", addr.port());
-        let (acceptor, ca_pem) = if self.tls {
-            let (a, pem) = tls::acceptor()?;
-            (Some(a), Some(pem))
+        let (acceptor, ca_pem, ca_der) = if self.tls {
+            let (a, pem, der) = tls::acceptor()?;
+            (Some(a), Some(pem), Some(der))
         } else {
-            (None, None)
+            (None, None, None)
         };
         let shared = Arc::new(Shared {
             issuer: Issuer::new(url.clone()),
@@ -232,6 +233,7 @@ impl MockServerBuilder {
             shared,
             url,
             ca_pem,
+            ca_der,
             task,
         })
     }
@@ -291,6 +293,11 @@ impl MockServer {
     /// The PEM of the test CA (TLS servers only).
     pub fn ca_cert_pem(&self) -> Option<String> {
         self.ca_pem.clone()
+    }
+
+    /// The DER of the test CA (TLS servers only).
+    pub fn ca_cert_der(&self) -> Option<Vec<u8>> {
+        self.ca_der.clone()
     }
 
     /// Queue a reply for `POST /responses` (FIFO; when empty: a text reply with

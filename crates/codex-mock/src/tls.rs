@@ -27,8 +27,8 @@ fn io_err(e: impl std::fmt::Display) -> std::io::Error {
 }
 
 /// A fresh CA and a leaf certificate for 127.0.0.1 and localhost; returns the acceptor and
-/// the CA's PEM.
-pub(crate) fn acceptor() -> std::io::Result<(TlsAcceptor, String)> {
+/// the CA's PEM and DER.
+pub(crate) fn acceptor() -> std::io::Result<(TlsAcceptor, String, Vec<u8>)> {
     let ca_key = KeyPair::generate().map_err(io_err)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(io_err)?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -58,7 +58,11 @@ pub(crate) fn acceptor() -> std::io::Result<(TlsAcceptor, String)> {
         )
         .map_err(io_err)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok((TlsAcceptor::from(Arc::new(config)), ca.pem()))
+    Ok((
+        TlsAcceptor::from(Arc::new(config)),
+        ca.pem(),
+        ca.der().to_vec(),
+    ))
 }
 
 /// Accept connections until aborted; aborting drops the JoinSet, which ends every connection.

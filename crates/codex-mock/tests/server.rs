@@ -1,0 +1,538 @@
+//! The mock over real loopback HTTP: each scenario sends what it claims.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use codex_mock::FunctionCallSpec;
+use codex_mock::MockServer;
+use codex_mock::Reply;
+use codex_mock::Route;
+use common::post_responses;
+use common::send;
+use serde_json::json;
+
+async fn server() -> (MockServer, String) {
+    let s = MockServer::start().await.unwrap();
+    let t = s.issuer().issue_tokens().access_token;
+    (s, t)
+}
+
+#[tokio::test]
+async fn default_text_reply_and_headers() {
+    let (s, t) = server().await;
+    let r = post_responses(&s.url(), &t).await;
+    assert_eq!(r.status, 200);
+    assert!(r.complete);
+    assert_eq!(r.header("content-type"), Some("text/event-stream"));
+    for h in [
+        "x-request-id",
+        "openai-model",
+        "x-codex-turn-state",
+        "x-codex-primary-used-percent",
+        "x-codex-primary-window-minutes",
+        "x-codex-primary-reset-at",
+        "x-codex-secondary-used-percent",
+        "x-codex-credits-has-credits",
+    ] {
+        assert!(r.header(h).is_some(), "missing {h}");
+    }
+    assert_eq!(r.header("openai-model"), Some("gpt-5.4"));
+    assert_eq!(
+        r.body,
+        Reply::text(codex_mock::DEFAULT_TEXT)
+            .sse_body_bytes()
+            .unwrap()
+    );
+    let types = r.event_types();
+    assert_eq!(types.first().unwrap(), "response.created");
+    assert_eq!(types.last().unwrap(), "response.completed");
+    let text: String = r
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "response.output_text.delta")
+        .map(|e| e["delta"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(text, codex_mock::DEFAULT_TEXT);
+    assert!(
+        r.events().last().unwrap()["response"]["usage"]["total_tokens"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+}
+
+#[tokio::test]
+async fn every_sse_constructor_is_served_byte_exact() {
+    let (s, t) = server().await;
+    let replies = vec![
+        Reply::text("one two three"),
+        Reply::tool_calls(vec![
+            FunctionCallSpec::new("a", "call_1", "{}"),
+            FunctionCallSpec::new("b", "call_2", r#"{"x":1}"#),
+        ]),
+        Reply::custom_tool_call("apply_patch", "call_3", "*** Begin Patch\n*** End Patch"),
+        Reply::reasoning("first\n\nsecond", "answer"),
+        Reply::structured(json!({"answer": "42"})),
+        Reply::failed("context_length_exceeded", "too long"),
+        Reply::incomplete("max_output_tokens"),
+        Reply::error_event("server_error", "boom"),
+        Reply::truncated(),
+        Reply::keep_alive(2, Duration::from_millis(5)),
+        Reply::drip("abc", Duration::from_millis(1)),
+        Reply::huge_event(3 * 1024 * 1024),
+        Reply::rate_limits(),
+        Reply::web_search("q", "a"),
+    ];
+    for reply in replies {
+        let expected = reply.sse_body_bytes().unwrap();
+        s.push_response(reply);
+        let r = post_responses(&s.url(), &t).await;
+        assert_eq!(r.status, 200);
+        assert!(r.complete);
+        assert_eq!(r.body, expected);
+    }
+}
+
+#[tokio::test]
+async fn scenario_shapes() {
+    let (s, t) = server().await;
+    s.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::new("get_weather", "call_1", r#"{"city":"Paris"}"#),
+        FunctionCallSpec::new("get_weather", "call_2", r#"{"city":"Oslo"}"#),
+    ]));
+    let ev = post_responses(&s.url(), &t).await.events();
+    let calls: Vec<_> = ev
+        .iter()
+        .filter(|e| e["type"] == "response.output_item.done")
+        .map(|e| e["item"].clone())
+        .collect();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[1]["call_id"], "call_2");
+    assert_eq!(calls[1]["arguments"], r#"{"city":"Oslo"}"#);
+    assert_eq!(calls[1]["type"], "function_call");
+
+    s.push_response(Reply::reasoning("part one\n\npart two", "done"));
+    let ev = post_responses(&s.url(), &t).await.events();
+    let deltas: Vec<_> = ev
+        .iter()
+        .filter(|e| e["type"] == "response.reasoning_summary_text.delta")
+        .collect();
+    assert!(deltas.iter().any(|e| e["summary_index"] == 1));
+    let item = ev
+        .iter()
+        .find(|e| e["type"] == "response.output_item.done" && e["item"]["type"] == "reasoning")
+        .unwrap();
+    assert!(item["item"]["encrypted_content"].is_string());
+    assert_eq!(item["item"]["summary"][1]["text"], "part two");
+
+    s.push_response(Reply::failed(
+        "rate_limit_exceeded",
+        codex_mock::RATE_LIMIT_MESSAGE,
+    ));
+    let ev = post_responses(&s.url(), &t).await.events();
+    let last = ev.last().unwrap();
+    assert_eq!(last["type"], "response.failed");
+    assert_eq!(last["response"]["error"]["code"], "rate_limit_exceeded");
+
+    s.push_response(Reply::incomplete("content_filter"));
+    let ev = post_responses(&s.url(), &t).await.events();
+    assert_eq!(
+        ev.last().unwrap()["response"]["incomplete_details"]["reason"],
+        "content_filter"
+    );
+
+    s.push_response(Reply::truncated());
+    let r = post_responses(&s.url(), &t).await;
+    assert!(r.complete, "truncated ends the HTTP body cleanly");
+    assert!(!r.event_types().iter().any(|t| t == "response.completed"));
+
+    s.push_response(Reply::error_event("server_error", "boom"));
+    let ev = post_responses(&s.url(), &t).await.events();
+    assert_eq!(ev.last().unwrap()["type"], "error");
+    assert_eq!(ev.last().unwrap()["error"]["code"], "server_error");
+}
+
+#[tokio::test]
+async fn drop_mid_event_cuts_the_connection() {
+    let (s, t) = server().await;
+    s.push_response(Reply::drop_mid_event());
+    let r = post_responses(&s.url(), &t).await;
+    assert_eq!(r.status, 200);
+    assert!(!r.complete, "no terminating chunk");
+    let text = String::from_utf8_lossy(&r.body);
+    assert!(!text.ends_with("\n\n"), "ends inside an event");
+    assert!(text.contains("response.output_text.delta"));
+    // The connection is still usable by the next request (server keeps serving).
+    let r = post_responses(&s.url(), &t).await;
+    assert!(r.complete);
+}
+
+#[tokio::test]
+async fn stall_really_stalls_then_finishes() {
+    let (s, t) = server().await;
+    s.push_response(Reply::stall(Duration::from_millis(600)));
+    let r = post_responses(&s.url(), &t).await;
+    assert!(r.complete);
+    let first = r.reads.first().unwrap().0;
+    let last = r.reads.last().unwrap().0;
+    assert!(last - first >= Duration::from_millis(500), "{:?}", r.reads);
+    assert_eq!(r.event_types().last().unwrap(), "response.completed");
+}
+
+#[tokio::test]
+async fn chunked_and_delayed_delivery() {
+    let (s, t) = server().await;
+    let bytes = Reply::text("a b").sse_body_bytes().unwrap();
+    s.push_response(
+        Reply::sse_bytes(bytes.clone())
+            .chunked(7)
+            .delay(Duration::from_millis(2)),
+    );
+    let r = post_responses(&s.url(), &t).await;
+    assert_eq!(r.body, bytes);
+    // With a delay between 7-byte pieces the client sees many separate reads.
+    assert!(r.reads.len() > 10, "{}", r.reads.len());
+}
+
+#[tokio::test]
+async fn many_deltas_streams_lazily_and_completes() {
+    let (s, t) = server().await;
+    s.push_response(Reply::many_deltas(20_000));
+    let r = post_responses(&s.url(), &t).await;
+    assert!(r.complete);
+    let ev = r.events();
+    let n = ev
+        .iter()
+        .filter(|e| e["type"] == "response.output_text.delta")
+        .count();
+    assert_eq!(n, 20_000);
+    let done = ev
+        .iter()
+        .find(|e| e["type"] == "response.output_text.done")
+        .unwrap();
+    assert_eq!(done["text"].as_str().unwrap().len(), 6 * 20_000);
+    let seqs: Vec<u64> = ev
+        .iter()
+        .map(|e| e["sequence_number"].as_u64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
+    assert_eq!(ev.last().unwrap()["type"], "response.completed");
+}
+
+#[tokio::test]
+async fn statuses_headers_and_missing_content_type() {
+    let (s, t) = server().await;
+    s.push_response(
+        Reply::status(429, json!({"error": {"type": "rate_limit"}}))
+            .retry_after(Duration::from_millis(1500)),
+    );
+    s.push_response(
+        Reply::status(503, json!({"error": {"code": "server_is_overloaded"}}))
+            .retry_after_ms(Duration::from_millis(250)),
+    );
+    s.push_response(Reply::usage_limit("pro", 1_767_229_200));
+    s.push_response(Reply::text("x").without_content_type());
+    let r = post_responses(&s.url(), &t).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), Some("2"));
+    let r = post_responses(&s.url(), &t).await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.header("retry-after-ms"), Some("250"));
+    assert_eq!(r.json()["error"]["code"], "server_is_overloaded");
+    let r = post_responses(&s.url(), &t).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.json()["error"]["type"], "usage_limit_reached");
+    assert_eq!(r.json()["error"]["plan_type"], "pro");
+    assert_eq!(r.json()["error"]["resets_at"], 1_767_229_200);
+    assert_eq!(r.header("x-codex-primary-used-percent"), Some("100.0"));
+    assert_eq!(r.header("x-codex-active-limit"), Some("codex"));
+    let r = post_responses(&s.url(), &t).await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-type").is_none());
+}
+
+#[tokio::test]
+async fn unauthorized_once_then_ok() {
+    let (s, t) = server().await;
+    s.push_response(Reply::unauthorized_once());
+    let r = post_responses(&s.url(), &t).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json(), json!({"detail": "Unauthorized"}));
+    assert_eq!(post_responses(&s.url(), &t).await.status, 200);
+}
+
+#[tokio::test]
+async fn replay_file_exactly() {
+    let (s, t) = server().await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/upstream/core-tests-cli_responses_fixture.sse");
+    s.push_response(Reply::sse_file(&path).chunked(5));
+    let r = post_responses(&s.url(), &t).await;
+    assert_eq!(r.body, std::fs::read(&path).unwrap());
+    s.push_response(Reply::sse_file("/nonexistent/codex-mock.sse"));
+    assert_eq!(post_responses(&s.url(), &t).await.status, 500);
+}
+
+#[tokio::test]
+async fn validation_like_the_backend() {
+    let (s, t) = server().await;
+    let auth = format!("Bearer {t}");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let base = codex_mock::request_body(vec![codex_mock::user_text("hi")], None);
+    let cases = [
+        (json!({"stream": false}), "Stream must be set to true"),
+        (json!({"store": true}), "Store must be set to false"),
+        (json!({"instructions": null}), ""),
+        (
+            json!({"temperature": 0.2}),
+            "Unsupported parameter: temperature",
+        ),
+        (
+            json!({"max_output_tokens": 5}),
+            "Unsupported parameter: max_output_tokens",
+        ),
+    ];
+    for (patch, detail) in cases {
+        let mut body = base.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = send(
+            &s.url(),
+            "POST",
+            "/backend-api/codex/responses",
+            &h,
+            &serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+        if detail.is_empty() {
+            // `instructions: null` is present, so it passes the "required" check.
+            assert_eq!(r.status, 200);
+        } else {
+            assert_eq!(r.status, 400, "{detail}");
+            assert_eq!(r.json()["detail"], detail);
+        }
+    }
+    let mut body = base.clone();
+    body.as_object_mut().unwrap().remove("instructions");
+    let r = send(
+        &s.url(),
+        "POST",
+        "/backend-api/codex/responses",
+        &h,
+        &serde_json::to_vec(&body).unwrap(),
+    )
+    .await;
+    assert_eq!(r.json()["detail"], "Instructions are required");
+    // A queued reply is not consumed by a rejected request.
+    s.push_response(Reply::text("kept"));
+    let _ = send(&s.url(), "POST", "/backend-api/codex/responses", &h, b"{").await;
+    assert_eq!(s.pending(Route::Responses), 1);
+}
+
+#[tokio::test]
+async fn auth_is_enforced_and_configurable() {
+    let s = MockServer::start().await.unwrap();
+    let r = post_responses(&s.url(), "not-a-minted-token").await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json(), json!({"detail": "Unauthorized"}));
+    let expired = s
+        .issuer()
+        .issue_tokens_expiring(std::time::SystemTime::now() - Duration::from_secs(5));
+    assert_eq!(
+        post_responses(&s.url(), &expired.access_token).await.status,
+        401
+    );
+    s.issuer().set_require_auth(false);
+    assert_eq!(post_responses(&s.url(), "anything").await.status, 200);
+}
+
+#[tokio::test]
+async fn request_log_captures_everything() {
+    let (s, t) = server().await;
+    let _ = post_responses(&s.url(), &t).await;
+    let _ = send(
+        &s.url(),
+        "POST",
+        "/oauth/token?x=1",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"grant_type=authorization_code&code=a%20b",
+    )
+    .await;
+    let reqs = s.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[0].method, "POST");
+    assert_eq!(reqs[0].path, "/backend-api/codex/responses");
+    assert_eq!(reqs[0].header("accept"), Some("text/event-stream"));
+    assert_eq!(reqs[0].json().unwrap()["stream"], true);
+    assert_eq!(reqs[1].query.as_deref(), Some("x=1"));
+    assert_eq!(
+        reqs[1].form(),
+        vec![
+            ("grant_type".to_owned(), "authorization_code".to_owned()),
+            ("code".to_owned(), "a b".to_owned())
+        ]
+    );
+    assert_eq!(s.requests_to("/oauth/token").len(), 1);
+}
+
+#[tokio::test]
+async fn models_usage_compact_trace() {
+    let (s, t) = server().await;
+    let auth = format!("Bearer {t}");
+    let h = [("Authorization", auth.as_str())];
+    let r = send(
+        &s.url(),
+        "GET",
+        "/backend-api/codex/models?client_version=0.99.0",
+        &h,
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let etag = r.header("etag").unwrap().to_owned();
+    let slugs: Vec<String> = r.json()["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["slug"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(slugs.contains(&"gpt-5.4".to_owned()));
+    assert!(!slugs.contains(&"gpt-6-preview".to_owned()));
+    let m = &r.json()["models"][0];
+    assert_eq!(m["context_window"], 272000);
+    assert!(m["supported_reasoning_levels"].is_array());
+    let r = send(
+        &s.url(),
+        "GET",
+        "/backend-api/codex/models?client_version=99.1.0",
+        &h,
+        b"",
+    )
+    .await;
+    assert!(r.text().contains("gpt-6-preview"));
+    assert_ne!(r.header("etag").unwrap(), etag);
+    let h2 = [
+        ("Authorization", auth.as_str()),
+        ("If-None-Match", etag.as_str()),
+    ];
+    let r = send(
+        &s.url(),
+        "GET",
+        "/backend-api/codex/models?client_version=0.99.0",
+        &h2,
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 304);
+    for q in ["", "?client_version=banana"] {
+        let r = send(
+            &s.url(),
+            "GET",
+            &format!("/backend-api/codex/models{q}"),
+            &h,
+            b"",
+        )
+        .await;
+        assert_eq!(r.status, 400);
+    }
+
+    let r = send(&s.url(), "GET", "/backend-api/wham/usage", &h, b"").await;
+    assert_eq!(r.json()["plan_type"], "plus");
+    assert_eq!(
+        r.json()["rate_limit"]["primary_window"]["limit_window_seconds"],
+        18000
+    );
+    assert!(r.header("x-codex-primary-used-percent").is_some());
+
+    let body = json!({"model": "gpt-5.4", "input": [codex_mock::user_text("keep me")], "instructions": "x", "parallel_tool_calls": false});
+    let hj = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let r = send(
+        &s.url(),
+        "POST",
+        "/backend-api/codex/responses/compact",
+        &hj,
+        &serde_json::to_vec(&body).unwrap(),
+    )
+    .await;
+    let out = r.json()["output"].as_array().unwrap().clone();
+    assert_eq!(out[0]["content"][0]["text"], "keep me");
+    assert_eq!(out.last().unwrap()["type"], "compaction");
+    assert!(out.last().unwrap()["encrypted_content"].is_string());
+
+    let body = json!({"model": "gpt-5.4", "traces": [{"id": "t1", "metadata": {"source_path": "a"}, "items": []}]});
+    let r = send(
+        &s.url(),
+        "POST",
+        "/backend-api/codex/memories/trace_summarize",
+        &hj,
+        &serde_json::to_vec(&body).unwrap(),
+    )
+    .await;
+    assert!(r.json()["output"][0]["trace_summary"].is_string());
+
+    s.push(Route::Usage, Reply::json(json!({"plan_type": "pro"})));
+    let r = send(&s.url(), "GET", "/backend-api/wham/usage", &h, b"").await;
+    assert_eq!(r.json(), json!({"plan_type": "pro"}));
+}
+
+#[tokio::test]
+async fn realtime_multipart() {
+    let (s, t) = server().await;
+    let auth = format!("Bearer {t}");
+    let ct = "multipart/form-data; boundary=codex-realtime-call-boundary";
+    let body = "--codex-realtime-call-boundary\r\nContent-Disposition: form-data; name=\"sdp\"\r\nContent-Type: application/sdp\r\n\r\nv=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n\r\n--codex-realtime-call-boundary\r\nContent-Disposition: form-data; name=\"session\"\r\nContent-Type: application/json\r\n\r\n{\"type\":\"realtime\",\"model\":\"gpt-realtime-1.5\"}\r\n--codex-realtime-call-boundary--\r\n";
+    let h = [("Authorization", auth.as_str()), ("Content-Type", ct)];
+    let r = send(&s.url(), "POST", "/v1/realtime/calls", &h, body.as_bytes()).await;
+    assert_eq!(r.status, 201);
+    assert!(
+        r.header("location")
+            .unwrap()
+            .starts_with("/v1/realtime/calls/rtc_")
+    );
+    assert!(r.text().starts_with("v=0"));
+    let parts = s.requests().last().unwrap().multipart().unwrap();
+    assert_eq!(parts[1].name, "session");
+    let r = send(
+        &s.url(),
+        "POST",
+        "/v1/realtime/calls",
+        &h,
+        b"--codex-realtime-call-boundary\r\nbroken",
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/sdp"),
+    ];
+    let r = send(&s.url(), "POST", "/v1/realtime/calls", &h, b"v=0\r\n").await;
+    assert_eq!(r.status, 201);
+}
+
+#[tokio::test]
+async fn unknown_path_is_404() {
+    let (s, _t) = server().await;
+    assert_eq!(send(&s.url(), "GET", "/nope", &[], b"").await.status, 404);
+}
+
+#[tokio::test]
+async fn dropping_the_server_stops_it() {
+    let s = MockServer::start().await.unwrap();
+    let port = common::port(&s.url());
+    drop(s);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+    );
+}
