@@ -115,12 +115,11 @@ impl OAuthConfig {
         if let Some(u) = &self.inner.revoke_url {
             return u.clone();
         }
-        if let Some(r) = &self.inner.refresh_url {
-            if let Ok(uri) = r.parse::<http::Uri>() {
-                if let (Some(s), Some(a)) = (uri.scheme_str(), uri.authority()) {
-                    return format!("{s}://{a}/oauth/revoke");
-                }
-            }
+        if let Some(r) = &self.inner.refresh_url
+            && let Ok(uri) = r.parse::<http::Uri>()
+            && let (Some(s), Some(a)) = (uri.scheme_str(), uri.authority())
+        {
+            return format!("{s}://{a}/oauth/revoke");
         }
         format!("{}/oauth/revoke", self.inner.issuer)
     }

@@ -189,7 +189,7 @@ fn exp_to_time(v: &Value) -> Option<SystemTime> {
         u
     } else {
         let f = v.as_f64()?;
-        if !f.is_finite() || f < 0.0 || f > 1e15 {
+        if !f.is_finite() || !(0.0..=1e15).contains(&f) {
             return None;
         }
         // Truncation of a fractional exp is intended.

@@ -215,7 +215,7 @@ impl AuthManager {
         let current = self.load_cached(&mut st).await?;
         let tokens = require_tokens(&current)?;
         let auth = self
-            .refresh_locked(&mut st, &tokens.refresh_token, true)
+            .refresh_locked(&mut st, &tokens.refresh_token)
             .await?;
         credentials_of(&auth)
     }
@@ -331,7 +331,7 @@ impl AuthManager {
         }
         tracing::debug!("access token is stale; refreshing");
         match self
-            .refresh_locked(&mut st, &tokens.refresh_token, false)
+            .refresh_locked(&mut st, &tokens.refresh_token)
             .await
         {
             Ok(fresh) => credentials_of(&fresh),
@@ -356,32 +356,31 @@ impl AuthManager {
         let tokens = require_tokens(&disk)?;
         let disk_creds = credentials_of(&disk)?;
         if disk_creds.access_token != rejected.access_token {
-            if let (Some(a), Some(b)) = (&disk_creds.account_id, &rejected.account_id) {
-                if a != b {
-                    st.cached = Some(disk);
-                    return Err(Error::login_required(
-                        "the stored credentials now belong to another account; start a new session",
-                    ));
-                }
+            if let (Some(a), Some(b)) = (&disk_creds.account_id, &rejected.account_id)
+                && a != b
+            {
+                st.cached = Some(disk);
+                return Err(Error::login_required(
+                    "the stored credentials now belong to another account; start a new session",
+                ));
             }
             tracing::debug!("adopting credentials already refreshed elsewhere");
             st.cached = Some(disk);
             return Ok(disk_creds);
         }
         let fresh = self
-            .refresh_locked(&mut st, &tokens.refresh_token, true)
+            .refresh_locked(&mut st, &tokens.refresh_token)
             .await?;
         credentials_of(&fresh)
     }
 
     /// Refreshes under the cross-process lock. `expected_rt` is the refresh token the caller
     /// believes current; if the file holds another one (rotated elsewhere), that one is
-    /// adopted without a network call unless it is itself stale (or `force` and unchanged).
+    /// adopted without a network call unless it is itself stale.
     async fn refresh_locked(
         &self,
         st: &mut State,
         expected_rt: &SecretString,
-        force: bool,
     ) -> Result<AuthFile> {
         let _lock = self.inner.store.lock(LOCK_WAIT).await?;
         let Some(disk) = self.inner.store.load().await? else {
@@ -396,13 +395,11 @@ impl AuthManager {
                 st.cached = Some(disk.clone());
                 return Ok(disk);
             }
-        } else if !force {
-            // Unchanged token, proactive path: the staleness was checked by the caller.
         }
-        if let Some((rt, err)) = &st.permanent {
-            if rt == &tokens.refresh_token {
-                return Err(err.clone_shallow());
-            }
+        if let Some((rt, err)) = &st.permanent
+            && rt == &tokens.refresh_token
+        {
+            return Err(err.clone_shallow());
         }
         let resp = match self.refresh_network(&tokens.refresh_token).await {
             Ok(r) => r,
@@ -416,10 +413,10 @@ impl AuthManager {
         let mut fresh = disk;
         if let Some(t) = fresh.tokens.as_mut() {
             if let Some(id) = resp.id_token {
-                if let Ok(c) = IdTokenClaims::decode(&id) {
-                    if c.account.account_id.is_some() {
-                        t.account_id = c.account.account_id;
-                    }
+                if let Ok(c) = IdTokenClaims::decode(&id)
+                    && c.account.account_id.is_some()
+                {
+                    t.account_id = c.account.account_id;
                 }
                 t.id_token = SecretString::new(id);
             }

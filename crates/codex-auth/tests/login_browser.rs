@@ -1,0 +1,366 @@
+//! The browser login against codex-mock's issuer, with the test playing the browser.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use codex_auth::AuthManager;
+use codex_auth::AuthStore;
+use codex_auth::BrowserLoginOptions;
+use codex_auth::ErrorKind;
+use codex_auth::LoginSuccess;
+use codex_auth::OAuthConfig;
+use codex_mock::MockServer;
+use common::*;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+type Login = JoinHandle<codex_auth::Result<LoginSuccess>>;
+
+/// Starts a browser login on `port`/`fallback` and returns the authorize URL it printed.
+async fn start(manager: &AuthManager, options: BrowserLoginOptions) -> (Login, String) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let options = options.open_browser(false).on_url(move |u| {
+        let _ = tx.send(u.to_owned());
+    });
+    let m = manager.clone();
+    let handle = tokio::spawn(async move { m.login_browser(options).await });
+    let url = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("the login printed no URL")
+        .unwrap();
+    (handle, url)
+}
+
+fn opts() -> BrowserLoginOptions {
+    BrowserLoginOptions::new()
+        .port(0)
+        .fallback_port(None)
+        .timeout(Duration::from_secs(20))
+}
+
+async fn finish(h: Login) -> codex_auth::Result<LoginSuccess> {
+    tokio::time::timeout(Duration::from_secs(15), h)
+        .await
+        .expect("the login did not end")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn whole_browser_flow_saves_tokens_before_success_page() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+
+    // Section 9.2: every parameter, in order.
+    let q = url.split_once('?').unwrap().1;
+    let keys: Vec<&str> = q.split('&').map(|kv| kv.split('=').next().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "response_type",
+            "client_id",
+            "redirect_uri",
+            "scope",
+            "code_challenge",
+            "code_challenge_method",
+            "id_token_add_organizations",
+            "codex_cli_simplified_flow",
+            "state",
+            "originator"
+        ]
+    );
+    assert!(url.starts_with(&format!("{}/oauth/authorize?", mock.issuer_url())));
+    assert!(q.contains("scope=openid%20profile%20email%20offline_access"));
+    assert_eq!(query_param(&url, "state").unwrap().len(), 43);
+    assert_eq!(query_param(&url, "code_challenge").unwrap().len(), 43);
+
+    let cb = browser_callback(&url).await;
+    assert_eq!(cb.status, 302, "{cb:?}");
+    let location = cb.header("location").unwrap().to_owned();
+    let port = callback_port(&url);
+    assert!(
+        location.starts_with(&format!("http://localhost:{port}/success?needs_setup=false&org_id=org-codexmock0001")),
+        "{location}"
+    );
+    assert!(location.contains("plan_type=plus"));
+    assert!(!location.contains("id_token="), "tokens stay out of URLs");
+    // The code was exchanged before the redirect: the file exists already.
+    assert!(dir.auth_json().exists());
+    let success = get(&location).await;
+    assert_eq!(success.status, 200);
+    assert_eq!(success.header("connection"), Some("close"));
+
+    let ok = finish(h).await.unwrap();
+    assert_eq!(ok.account.email.as_deref(), Some("mock-user@example.com"));
+    assert_eq!(
+        ok.account.account_id.as_deref(),
+        Some("00000000-0000-4000-8000-00000000a001")
+    );
+    assert_eq!(ok.account.plan, Some(codex_auth::Plan::Plus));
+    assert!(!ok.api_key_stored);
+    #[cfg(unix)]
+    assert_eq!(mode(&dir.auth_json()), 0o600);
+
+    // The exchange carried the PKCE verifier and the same redirect URI.
+    let tok = mock.requests_to("/oauth/token");
+    assert_eq!(tok.len(), 1);
+    let form = tok[0].form();
+    let f = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(f("grant_type").as_deref(), Some("authorization_code"));
+    assert_eq!(f("client_id").as_deref(), Some(codex_auth::CLIENT_ID));
+    assert_eq!(
+        f("redirect_uri").unwrap(),
+        format!("http://localhost:{port}/auth/callback")
+    );
+    assert_eq!(
+        codex_mock::pkce_challenge(&f("code_verifier").unwrap()),
+        query_param(&url, "code_challenge").unwrap()
+    );
+
+    // The saved login works as a TokenProvider.
+    let st = m.status().await.unwrap();
+    assert!(st.logged_in && !st.needs_refresh);
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.auth_json()).unwrap()).unwrap();
+    assert_eq!(v["auth_mode"], "chatgpt");
+    assert!(v["OPENAI_API_KEY"].is_null());
+    assert!(v["tokens"]["refresh_token"].is_string());
+}
+
+#[tokio::test]
+async fn state_mismatch_is_rejected_first() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let port = callback_port(&url);
+    // A forged callback with a valid-looking code and an error, but the wrong state.
+    let r = get(&format!(
+        "http://localhost:{port}/auth/callback?code=abc&state=forged&error=access_denied"
+    ))
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("State mismatch"));
+    let e = finish(h).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Login);
+    assert!(e.to_string().contains("state mismatch"), "{e}");
+    assert!(!dir.auth_json().exists());
+    assert_eq!(mock.requests_to("/oauth/token").len(), 0);
+}
+
+#[tokio::test]
+async fn missing_state_is_a_mismatch() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let port = callback_port(&url);
+    let r = get(&format!("http://localhost:{port}/auth/callback?code=abc")).await;
+    assert_eq!(r.status, 400);
+    assert!(finish(h).await.unwrap_err().to_string().contains("state mismatch"));
+}
+
+#[tokio::test]
+async fn error_parameter_ends_the_flow_with_its_description() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let port = callback_port(&url);
+    let state = query_param(&url, "state").unwrap();
+    let r = get(&format!(
+        "http://localhost:{port}/auth/callback?state={state}&error=access_denied&error_description=missing_codex_entitlement"
+    ))
+    .await;
+    assert_eq!(r.status, 403);
+    let e = finish(h).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Login);
+    assert!(e.to_string().contains("Codex is not enabled for this ChatGPT workspace"), "{e}");
+
+    let (h, url) = start(&m, opts()).await;
+    let port = callback_port(&url);
+    let state = query_param(&url, "state").unwrap();
+    let _ = get(&format!(
+        "http://localhost:{port}/auth/callback?state={state}&error=server_error&error_description=Something%20%3Cbroke%3E"
+    ))
+    .await;
+    let e = finish(h).await.unwrap_err();
+    assert!(e.to_string().contains("server_error: Something <broke>"), "{e}");
+    assert!(!dir.auth_json().exists());
+}
+
+#[tokio::test]
+async fn missing_code_is_an_error() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let port = callback_port(&url);
+    let state = query_param(&url, "state").unwrap();
+    let r = get(&format!("http://localhost:{port}/auth/callback?state={state}&code=")).await;
+    assert_eq!(r.status, 400);
+    let e = finish(h).await.unwrap_err();
+    assert!(e.to_string().contains("missing_authorization_code"), "{e}");
+}
+
+#[tokio::test]
+async fn hostile_requests_do_not_break_the_flow() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let port = callback_port(&url);
+
+    // Garbage, a huge header, a non-GET, unknown paths, a half-open connection.
+    let garbage = raw_request(port, b"\x00\xff\xfe garbage \r\n\r\n").await;
+    assert!(garbage.map(|r| r.status == 400).unwrap_or(true));
+    let huge = format!(
+        "GET /auth/callback HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let r = raw_request(port, huge.as_bytes()).await;
+    assert!(r.map(|r| r.status == 431 || r.status == 400).unwrap_or(true));
+    let post = raw_request(
+        port,
+        b"POST /auth/callback?code=x&state=y HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(post.status, 405);
+    assert_eq!(get(&format!("http://localhost:{port}/../../etc/passwd")).await.status, 404);
+    assert_eq!(get(&format!("http://localhost:{port}/favicon.ico")).await.status, 404);
+    let idle = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    // /success before any login does not end the flow.
+    assert_eq!(get(&format!("http://localhost:{port}/success")).await.status, 200);
+
+    let issuer = get(&url).await;
+    let callback = issuer.header("location").unwrap().to_owned();
+    let cb = get(&callback).await;
+    assert_eq!(cb.status, 302, "{cb:?}");
+    // A replayed callback is refused, without a second exchange.
+    let replay = get(&callback).await;
+    assert_eq!(replay.status, 409);
+    let ok = finish(h).await.unwrap();
+    assert!(ok.account.email.is_some());
+    drop(idle);
+    assert_eq!(mock.requests_to("/oauth/token").len(), 1);
+}
+
+#[tokio::test]
+async fn busy_port_falls_back() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    // Something that is not a login server holds the primary port and ignores /cancel.
+    let busy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let primary = busy.local_addr().unwrap().port();
+    let holder = tokio::spawn(async move {
+        loop {
+            if let Ok((s, _)) = busy.accept().await {
+                drop(s);
+            }
+        }
+    });
+    let fallback = free_port();
+    let started = std::time::Instant::now();
+    let (h, url) = start(&m, opts().port(primary).fallback_port(Some(fallback))).await;
+    assert!(started.elapsed() >= Duration::from_millis(1500), "retried the primary port first");
+    assert_eq!(callback_port(&url), fallback);
+    let cb = browser_callback(&url).await;
+    assert_eq!(cb.status, 302);
+    let _ = get(cb.header("location").unwrap()).await;
+    finish(h).await.unwrap();
+    holder.abort();
+}
+
+#[tokio::test]
+async fn a_new_login_cancels_a_stale_server_on_the_port() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let port = free_port();
+    let (stale, _) = start(&m, opts().port(port)).await;
+    let (h, url) = start(&m, opts().port(port).fallback_port(Some(free_port()))).await;
+    let e = finish(stale).await.unwrap_err();
+    assert!(e.to_string().contains("cancelled"), "{e}");
+    assert_eq!(callback_port(&url), port, "the primary port was taken over");
+    let cb = browser_callback(&url).await;
+    assert_eq!(cb.status, 302);
+    finish(h).await.unwrap();
+}
+
+#[tokio::test]
+async fn both_ports_busy_is_an_error() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let pa = a.local_addr().unwrap().port();
+    let e = m
+        .login_browser(opts().port(pa).open_browser(false).on_url(|_| {}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Login);
+    assert!(e.to_string().contains("in use"), "{e}");
+}
+
+#[tokio::test]
+async fn timeout_ends_the_flow() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, _) = start(&m, opts().timeout(Duration::from_millis(300))).await;
+    let e = finish(h).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Login);
+    assert!(e.to_string().contains("did not complete"), "{e}");
+}
+
+#[tokio::test]
+async fn workspace_restriction_and_api_key_exchange() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let cfg = OAuthConfig::builder()
+        .issuer(mock.issuer_url())
+        .allowed_workspace_ids(["ws-other"])
+        .build()
+        .unwrap();
+    let m = AuthManager::new(AuthStore::file(dir.auth_json()), cfg).unwrap();
+    let (h, url) = start(&m, opts()).await;
+    assert!(url.ends_with("&originator=codex_cli_rs&allowed_workspace_id=ws-other"));
+    let cb = browser_callback(&url).await;
+    assert_eq!(cb.status, 500);
+    let e = finish(h).await.unwrap_err();
+    assert!(e.to_string().contains("restricted to workspace ws-other"), "{e}");
+    assert!(!dir.auth_json().exists());
+
+    // The allowed workspace, with the API-key exchange.
+    let account = mock.issuer().identity().account_id;
+    let cfg = OAuthConfig::builder()
+        .issuer(mock.issuer_url())
+        .allowed_workspace_ids([account])
+        .build()
+        .unwrap();
+    let m = AuthManager::new(AuthStore::memory(), cfg).unwrap();
+    let (h, url) = start(&m, opts().api_key_exchange(true)).await;
+    let cb = browser_callback(&url).await;
+    assert_eq!(cb.status, 302);
+    let ok = finish(h).await.unwrap();
+    assert!(ok.api_key_stored);
+    let stored = m.store().load().await.unwrap().unwrap();
+    assert!(stored.openai_api_key.unwrap().expose().starts_with("mock-api-key-"));
+}
+
+#[tokio::test]
+async fn cancel_endpoint_ends_the_flow() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let r = get(&format!("http://localhost:{}/cancel", callback_port(&url))).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Login cancelled"));
+    assert!(finish(h).await.unwrap_err().to_string().contains("cancelled"));
+}
