@@ -1,0 +1,245 @@
+//! `response.failed` error codes (protocol §5.5).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::Serialize;
+
+use crate::usage::PlanType;
+
+/// The typed `error.code` of a `response.failed` event.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailureCode {
+    /// `context_length_exceeded`: compact or trim the history first. Not retryable.
+    ContextLengthExceeded,
+    /// `insufficient_quota` (also `quota_exceeded`, `billing_hard_limit_reached`). Not retryable.
+    InsufficientQuota,
+    /// `usage_not_included`: the plan lacks Codex. Not retryable.
+    UsageNotIncluded,
+    /// `cyber_policy`. Not retryable.
+    CyberPolicy,
+    /// `invalid_prompt` (also `bio_policy`, `content_policy_violation`, image errors such
+    /// as `invalid_image`, `image_too_large`). Not retryable.
+    InvalidPrompt,
+    /// `server_is_overloaded` or `slow_down`. Not retried automatically.
+    ServerOverloaded,
+    /// `rate_limit_exceeded`: retryable after [`ResponseFailure::retry_after`].
+    RateLimitExceeded,
+    /// Any other code (kept verbatim). Retryable without a delay.
+    Other(String),
+    /// No code (or no `response` object at all). Retryable without a delay.
+    Missing,
+}
+
+impl FailureCode {
+    /// Classifies a wire code.
+    pub fn from_code(code: Option<&str>) -> Self {
+        match code {
+            None => FailureCode::Missing,
+            Some("context_length_exceeded") => FailureCode::ContextLengthExceeded,
+            Some("insufficient_quota" | "quota_exceeded" | "billing_hard_limit_reached") => {
+                FailureCode::InsufficientQuota
+            }
+            Some("usage_not_included") => FailureCode::UsageNotIncluded,
+            Some("cyber_policy") => FailureCode::CyberPolicy,
+            Some(
+                "invalid_prompt"
+                | "bio_policy"
+                | "content_policy_violation"
+                | "invalid_image"
+                | "image_too_large"
+                | "invalid_image_format"
+                | "image_parse_error"
+                | "invalid_image_url"
+                | "image_content_policy_violation",
+            ) => FailureCode::InvalidPrompt,
+            Some("server_is_overloaded" | "slow_down") => FailureCode::ServerOverloaded,
+            Some("rate_limit_exceeded") => FailureCode::RateLimitExceeded,
+            Some(other) => FailureCode::Other(other.to_owned()),
+        }
+    }
+
+    /// Whether codex-rs retries the turn for this code (§5.5).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            FailureCode::RateLimitExceeded | FailureCode::Other(_) | FailureCode::Missing
+        )
+    }
+}
+
+/// A typed `response.failed` error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ResponseFailure {
+    /// Typed code.
+    #[serde(skip, default = "missing")]
+    pub code: FailureCode,
+    /// The wire code as sent.
+    #[serde(rename = "code", default, skip_serializing_if = "Option::is_none")]
+    pub raw_code: Option<String>,
+    /// Message as sent (a default is used by [`ResponseFailure::display_message`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `error.type`, when present.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<String>,
+    /// Plan type, for usage-limit failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_type: Option<PlanType>,
+    /// When the limit resets, epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resets_at: Option<i64>,
+    /// Delay parsed from "try again in 11.054s" (only for `rate_limit_exceeded`).
+    #[serde(skip)]
+    pub retry_after: Option<Duration>,
+    /// Id of the failed response.
+    #[serde(skip)]
+    pub response_id: Option<String>,
+}
+
+fn missing() -> FailureCode {
+    FailureCode::Missing
+}
+
+impl ResponseFailure {
+    /// Builds a failure from a wire code and message (parses the retry delay).
+    pub fn new(code: Option<String>, message: Option<String>) -> Self {
+        let mut f = ResponseFailure {
+            code: FailureCode::Missing,
+            raw_code: code,
+            message,
+            error_type: None,
+            plan_type: None,
+            resets_at: None,
+            retry_after: None,
+            response_id: None,
+        };
+        f.classify();
+        f
+    }
+
+    /// Recomputes `code` and `retry_after` from `raw_code` and `message`.
+    pub(crate) fn classify(&mut self) {
+        self.code = FailureCode::from_code(self.raw_code.as_deref());
+        self.retry_after = match (&self.code, &self.message) {
+            (FailureCode::RateLimitExceeded, Some(m)) => parse_retry_after(m),
+            _ => None,
+        };
+    }
+
+    /// Whether the turn may be retried (§5.5).
+    pub fn is_retryable(&self) -> bool {
+        self.code.is_retryable()
+    }
+
+    /// The message, or the default codex-rs shows for an empty one.
+    pub fn display_message(&self) -> &str {
+        match self.message.as_deref() {
+            Some(m) if !m.is_empty() => m,
+            _ => match self.code {
+                FailureCode::CyberPolicy => {
+                    "This request has been flagged for possible cybersecurity risk."
+                }
+                FailureCode::InvalidPrompt => "Invalid request.",
+                _ => "response.failed event received",
+            },
+        }
+    }
+}
+
+/// Parses the delay in "…try again in 11.054s…" / "…in 250ms…" / "…in 3 seconds…"
+/// (case-insensitive; protocol §5.5).
+pub fn parse_retry_after(message: &str) -> Option<Duration> {
+    let lower = message.to_ascii_lowercase();
+    let needle = "try again in";
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find(needle) {
+        let start = from + pos + needle.len();
+        if let Some(d) = parse_delay_at(&lower[start..]) {
+            return Some(d);
+        }
+        from = start;
+    }
+    None
+}
+
+fn parse_delay_at(s: &str) -> Option<Duration> {
+    let s = s.trim_start();
+    let num_len = s.bytes().take_while(|b| b.is_ascii_digit()).count();
+    if num_len == 0 {
+        return None;
+    }
+    let mut end = num_len;
+    let b = s.as_bytes();
+    if b.get(end) == Some(&b'.') {
+        let frac = s[end + 1..]
+            .bytes()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if frac > 0 {
+            end += 1 + frac;
+        }
+    }
+    let value: f64 = s[..end].parse().ok()?;
+    let rest = s[end..].trim_start();
+    let secs = if rest.starts_with("ms") {
+        value / 1000.0
+    } else if rest.starts_with('s') {
+        value
+    } else {
+        return None;
+    };
+    Duration::try_from_secs_f64(secs).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(
+            parse_retry_after("Please try again in 11.054s. Visit"),
+            Some(Duration::from_secs_f64(11.054))
+        );
+        assert_eq!(
+            parse_retry_after("TRY AGAIN IN 250ms"),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            parse_retry_after("try again in 3 seconds"),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(parse_retry_after("try again in 3 minutes"), None);
+        assert_eq!(parse_retry_after("try again later"), None);
+        assert_eq!(
+            parse_retry_after("try again in x, try again in 2s"),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            parse_retry_after("try again in 99999999999999999999999999s"),
+            None
+        );
+    }
+
+    #[test]
+    fn codes() {
+        let f = ResponseFailure::new(
+            Some("rate_limit_exceeded".into()),
+            Some("try again in 1s".into()),
+        );
+        assert!(f.is_retryable());
+        assert_eq!(f.retry_after, Some(Duration::from_secs(1)));
+        let f = ResponseFailure::new(Some("slow_down".into()), Some("try again in 1s".into()));
+        assert_eq!(f.code, FailureCode::ServerOverloaded);
+        assert!(!f.is_retryable());
+        assert_eq!(f.retry_after, None);
+        assert_eq!(
+            FailureCode::from_code(Some("quota_exceeded")),
+            FailureCode::InsufficientQuota
+        );
+        assert!(FailureCode::from_code(Some("new_code")).is_retryable());
+    }
+}
