@@ -1,1 +1,121 @@
-//! hyper + rustls transport for the ChatGPT Codex backend: every endpoint, retries, timeouts, abort and typed errors.
+//! hyper + rustls transport for the ChatGPT Codex backend: every endpoint, retries, timeouts,
+//! abort and typed errors.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! # async fn demo(provider: std::sync::Arc<dyn codex_auth::TokenProvider>) -> Result<(), codex_client::Error> {
+//! use codex_client::{Client, RequestOptions};
+//! use codex_types::{ResponseItem, ResponsesRequest};
+//!
+//! let client = Client::builder().token_provider(provider).build()?;
+//! let request = ResponsesRequest::builder("gpt-5.4")
+//!     .push_input(ResponseItem::user_text("Say hi"))
+//!     .build()
+//!     .map_err(|_| ())
+//!     .ok()
+//!     .unwrap_or_else(|| unreachable!());
+//! let opts = RequestOptions::builder()
+//!     .conversation_id("5f0c6a3e-9a6e-4c55-9a39-0a7c1f0d2b11")
+//!     .build();
+//! let stream = client.responses().stream(&request, &opts).await?;
+//! let reply = stream.collect_text().await?;
+//! println!("{}", reply.text);
+//! # Ok(()) }
+//! ```
+//!
+//! # Example: streaming events
+//!
+//! ```no_run
+//! # async fn demo(client: codex_client::Client, request: codex_types::ResponsesRequest) -> Result<(), codex_client::Error> {
+//! use futures_util::StreamExt;
+//!
+//! let mut stream = client.responses().stream(&request, &Default::default()).await?;
+//! while let Some(event) = stream.next().await {
+//!     match event {
+//!         Ok(event) => println!("{event:?}"),
+//!         // A decode error is one bad event; the stream goes on.
+//!         Err(e) if e.kind() == codex_client::ErrorKind::Decode => eprintln!("skipped: {e}"),
+//!         Err(e) => {
+//!             eprintln!("{}: {e} (partial text: {:?})", e.kind().as_str(), e.partial_text());
+//!             break;
+//!         }
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # What it guarantees
+//!
+//! - **Never hangs**: a connect timeout, an idle timeout on every response (waiting for the
+//!   head and between body bytes; keep-alive comments count as activity; default 300 s), and
+//!   an optional total deadline. After `response.completed` the stream ends at once.
+//! - **Never retries unsafely**: retries live in one layer (see [`RetryPolicy`]) and happen
+//!   only before the caller has seen any event.
+//! - **Never leaks a token**: `https` only (plain `http` is accepted for loopback hosts only),
+//!   redirects are never followed, the `Authorization` header is marked sensitive, spans and
+//!   errors carry no tokens or bodies.
+//! - **Says what went wrong**: one [`Error`] with a [`kind`](Error::kind) and the details
+//!   that kind has (status, request id, retry-after, plan and reset time, event type and byte
+//!   offset, partial text).
+//!
+//! # Transport
+//!
+//! One pooled hyper-util client per [`Client`] (HTTP/1.1 and HTTP/2 via ALPN) over rustls with
+//! the webpki roots; [`ClientBuilder::platform_roots`] adds the platform's roots and
+//! [`ClientBuilder::add_root_certificate_pem`] extra CAs. `HTTPS_PROXY` (or `ALL_PROXY`) is
+//! honoured for `https` targets with a CONNECT tunnel through an `http://` proxy, except for
+//! hosts matched by `NO_PROXY`.
+//!
+//! Credentials come from a [`codex_auth::TokenProvider`]. A 401 triggers one
+//! `refresh_after_unauthorized` and one retry; a second 401 is [`ErrorKind::LoginRequired`].
+//!
+//! # Cancel safety
+//!
+//! [`ResponseStream`] spawns nothing: it polls the HTTP body only inside `poll_next`, so
+//! dropping it closes the connection. `StreamExt::next` is cancel-safe (an event is either
+//! returned or still buffered). Dropping a request future cancels the request. An
+//! [`AbortHandle`] (or [`Client::abort_all`]) stops requests from another task.
+//!
+//! # Features
+//!
+//! This crate has no optional features.
+
+mod abort;
+mod client;
+mod endpoints;
+mod error;
+mod events;
+mod multipart;
+mod options;
+mod retry;
+mod status;
+mod stream;
+mod transport;
+mod url;
+
+pub use abort::AbortHandle;
+pub use client::Client;
+pub use client::ClientBuilder;
+pub use client::DEFAULT_CLIENT_VERSION;
+pub use client::DEFAULT_CONNECT_TIMEOUT;
+pub use client::DEFAULT_IDLE_TIMEOUT;
+pub use client::DEFAULT_ORIGINATOR;
+pub use endpoints::Compact;
+pub use endpoints::Memories;
+pub use endpoints::ModelCatalog;
+pub use endpoints::Models;
+pub use endpoints::Realtime;
+pub use endpoints::Responses;
+pub use endpoints::UsageEndpoint;
+pub use error::Error;
+pub use error::ErrorKind;
+pub use error::Result;
+pub use options::RequestOptions;
+pub use options::RequestOptionsBuilder;
+pub use retry::RetryPolicy;
+pub use retry::RetryPolicyBuilder;
+pub use stream::ResponseStream;
+pub use stream::TextResponse;
+pub use url::DEFAULT_API_BASE_URL;
+pub use url::DEFAULT_BASE_URL;

@@ -1,0 +1,709 @@
+//! [`Client`], its builder, and the one request loop (credentials, 401 recovery, retries).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use codex_auth::Credentials;
+use codex_auth::TokenProvider;
+use http::HeaderMap;
+use http::HeaderName;
+use http::HeaderValue;
+use http::Method;
+use http::Request;
+use http::Response;
+use http::StatusCode;
+use http::Uri;
+use http::header;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::abort::AbortHandle;
+use crate::abort::Slot;
+use crate::error::Error;
+use crate::error::ErrorKind;
+use crate::error::Result;
+use crate::options::RequestOptions;
+use crate::retry::RetryPolicy;
+use crate::status;
+use crate::transport::ProxySettings;
+use crate::transport::TlsSettings;
+use crate::transport::Transport;
+use crate::url::BaseUrl;
+use crate::url::DEFAULT_API_BASE_URL;
+use crate::url::DEFAULT_BASE_URL;
+
+/// Default `originator` header value.
+pub const DEFAULT_ORIGINATOR: &str = "codex_cli_rs";
+/// Default CLI version sent as the `version` header and as `client_version` on `/models`
+/// (a recent official CLI release, so the catalog does not hide new models; protocol §7.2).
+pub const DEFAULT_CLIENT_VERSION: &str = "0.163.0";
+/// Default stream idle timeout (codex-rs `stream_idle_timeout_ms`).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Largest non-streaming response body read (the model catalog can be several MiB).
+const MAX_UNARY_BODY: usize = 64 * 1024 * 1024;
+/// Largest error body read.
+const MAX_ERROR_BODY_READ: usize = 1024 * 1024;
+
+/// The transport: one pooled HTTP/1.1 + HTTP/2 client over rustls, shared by every endpoint.
+/// Cheap to clone (an `Arc` inside); clones share the pool, the configuration and
+/// [`Client::abort_all`].
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ClientInner {
+    pub(crate) cfg: Config,
+    pub(crate) transport: Transport,
+    pub(crate) provider: Option<Arc<dyn TokenProvider>>,
+    pub(crate) all: AbortHandle,
+}
+
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) base_url: BaseUrl,
+    pub(crate) usage_url: BaseUrl,
+    pub(crate) api_base_url: BaseUrl,
+    pub(crate) headers: HeaderMap,
+    pub(crate) client_version: String,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+}
+
+/// Builder of a [`Client`]. Setters never fail; problems are reported by
+/// [`build`](ClientBuilder::build) as [`ErrorKind::Config`].
+#[must_use]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    usage_url: Option<String>,
+    api_base_url: Option<String>,
+    originator: String,
+    user_agent: Option<String>,
+    version: String,
+    client_version: String,
+    headers: HeaderMap,
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    tls: TlsSettings,
+    proxy: ProxySettings,
+    provider: Option<Arc<dyn TokenProvider>>,
+    invalid: Option<String>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("usage_url", &self.usage_url)
+            .field("api_base_url", &self.api_base_url)
+            .field("originator", &self.originator)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("has_token_provider", &self.provider.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientBuilder {
+    /// Defaults, with `CODEX_BASE_URL`, `CODEX_API_BASE_URL`, `HTTPS_PROXY`/`ALL_PROXY` and
+    /// `NO_PROXY` read from the environment (explicit setters win).
+    pub fn new() -> Self {
+        let env = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            base_url: env("CODEX_BASE_URL"),
+            usage_url: None,
+            api_base_url: env("CODEX_API_BASE_URL"),
+            originator: DEFAULT_ORIGINATOR.to_owned(),
+            user_agent: None,
+            version: DEFAULT_CLIENT_VERSION.to_owned(),
+            client_version: DEFAULT_CLIENT_VERSION.to_owned(),
+            headers: HeaderMap::new(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            timeout: None,
+            retry: RetryPolicy::default(),
+            tls: TlsSettings {
+                webpki_roots: true,
+                platform_roots: false,
+                extra_pems: Vec::new(),
+            },
+            proxy: ProxySettings::from_env(),
+            provider: None,
+            invalid: None,
+        }
+    }
+
+    /// The Codex backend base URL (default `https://chatgpt.com/backend-api/codex`, or
+    /// `CODEX_BASE_URL`). `https` only, except `http` to loopback hosts.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The usage URL (default derived from the base URL: `…/backend-api/wham/usage`).
+    pub fn usage_url(mut self, url: impl Into<String>) -> Self {
+        self.usage_url = Some(url.into());
+        self
+    }
+
+    /// The public API base URL used for realtime calls (default `https://api.openai.com/v1`,
+    /// or `CODEX_API_BASE_URL`).
+    pub fn api_base_url(mut self, url: impl Into<String>) -> Self {
+        self.api_base_url = Some(url.into());
+        self
+    }
+
+    /// The `originator` header (default `codex_cli_rs`).
+    pub fn originator(mut self, originator: impl Into<String>) -> Self {
+        self.originator = originator.into();
+        self
+    }
+
+    /// The `User-Agent` header (default
+    /// `{originator}/{version} ({os}; {arch}) codex-backend/{crate version}`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = Some(ua.into());
+        self
+    }
+
+    /// The `version` header (default [`DEFAULT_CLIENT_VERSION`]).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    /// The `client_version` query of `GET /models` (default [`DEFAULT_CLIENT_VERSION`]).
+    pub fn client_version(mut self, version: impl Into<String>) -> Self {
+        self.client_version = version.into();
+        self
+    }
+
+    /// An extra header sent with every request (per-request headers override it).
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// TCP connect timeout (default 15 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Longest silence on a response (waiting for its head or for body bytes; SSE keep-alive
+    /// comments count as activity) before the request fails with
+    /// [`ErrorKind::IdleTimeout`] (default 300 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Optional total deadline of each request, from the call until its stream ends
+    /// ([`ErrorKind::Timeout`]). Default: none (streams are bounded by the idle timeout).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]; [`RetryPolicy::none`] disables).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM (in addition to the default roots).
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls.extra_pems.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Also trusts the platform's root certificates (default off).
+    pub fn platform_roots(mut self, yes: bool) -> Self {
+        self.tls.platform_roots = yes;
+        self
+    }
+
+    /// Trusts the bundled Mozilla (webpki) roots (default on).
+    pub fn webpki_roots(mut self, yes: bool) -> Self {
+        self.tls.webpki_roots = yes;
+        self
+    }
+
+    /// The HTTPS proxy (an `http://` URL, reached with a CONNECT tunnel), overriding
+    /// `HTTPS_PROXY`; `None` disables the proxy.
+    pub fn proxy(mut self, url: Option<String>) -> Self {
+        self.proxy.https_proxy = url;
+        self
+    }
+
+    /// Hosts that bypass the proxy (the `NO_PROXY` syntax), overriding `NO_PROXY`.
+    pub fn no_proxy(mut self, list: impl Into<String>) -> Self {
+        self.proxy.no_proxy = Some(list.into());
+        self
+    }
+
+    /// Where credentials come from. Without a provider, requests carry no `Authorization`.
+    pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    fn header_value(&mut self, what: &str, v: &str) -> HeaderValue {
+        match HeaderValue::from_str(v) {
+            Ok(v) => v,
+            Err(_) => {
+                self.invalid = Some(format!("{what} is not a valid header value"));
+                HeaderValue::from_static("")
+            }
+        }
+    }
+
+    /// Validates the configuration and builds the client (with its connection pool).
+    pub fn build(mut self) -> Result<Client> {
+        let base_url = BaseUrl::parse(
+            "base",
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+        )?;
+        let usage_url = match &self.usage_url {
+            Some(u) => BaseUrl::parse("usage", u)?,
+            None => base_url.derive_usage()?,
+        };
+        let api_base_url = BaseUrl::parse(
+            "api base",
+            self.api_base_url.as_deref().unwrap_or(DEFAULT_API_BASE_URL),
+        )?;
+        let ua = match self.user_agent.clone() {
+            Some(ua) => ua,
+            None => default_user_agent(&self.originator, &self.version),
+        };
+        let mut headers = HeaderMap::new();
+        let originator = self.originator.clone();
+        let version = self.version.clone();
+        headers.insert(
+            HeaderName::from_static("originator"),
+            self.header_value("originator", &originator),
+        );
+        headers.insert(header::USER_AGENT, self.header_value("user agent", &ua));
+        headers.insert(
+            HeaderName::from_static("version"),
+            self.header_value("version", &version),
+        );
+        for (k, v) in &self.headers {
+            headers.insert(k.clone(), v.clone());
+        }
+        if let Some(msg) = self.invalid.take() {
+            return Err(Error::config(msg));
+        }
+        if self.client_version.is_empty()
+            || !self
+                .client_version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+        {
+            return Err(Error::config("client version must look like 1.2.3"));
+        }
+        let transport = Transport::new(&self.tls, &self.proxy, self.connect_timeout)?;
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                cfg: Config {
+                    base_url,
+                    usage_url,
+                    api_base_url,
+                    headers,
+                    client_version: self.client_version,
+                    idle_timeout: self.idle_timeout,
+                    timeout: self.timeout,
+                    retry: self.retry,
+                },
+                transport,
+                provider: self.provider,
+                all: AbortHandle::new(),
+            }),
+        })
+    }
+}
+
+fn default_user_agent(originator: &str, version: &str) -> String {
+    let ua = format!(
+        "{originator}/{version} ({os}; {arch}) codex-backend/{crate_version}",
+        os = std::env::consts::OS,
+        arch = std::env::consts::ARCH,
+        crate_version = env!("CARGO_PKG_VERSION"),
+    );
+    // Non-printable characters are replaced, as codex-rs does.
+    ua.chars()
+        .map(|c| if (' '..='~').contains(&c) { c } else { '_' })
+        .collect()
+}
+
+impl Client {
+    /// A builder with the defaults (and environment overrides, see [`ClientBuilder::new`]).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client with the defaults and environment overrides, using `provider` for credentials.
+    pub fn from_env(provider: Arc<dyn TokenProvider>) -> Result<Self> {
+        Self::builder().token_provider(provider).build()
+    }
+
+    /// The backend base URL in use.
+    pub fn base_url(&self) -> &str {
+        self.inner.cfg.base_url.as_str()
+    }
+
+    /// The usage URL in use.
+    pub fn usage_url(&self) -> &str {
+        self.inner.cfg.usage_url.as_str()
+    }
+
+    /// The public API base URL in use (realtime calls).
+    pub fn api_base_url(&self) -> &str {
+        self.inner.cfg.api_base_url.as_str()
+    }
+
+    /// Stops every request and stream currently running on this client (and its clones).
+    /// Each ends with [`ErrorKind::Aborted`]; a no-op when none runs.
+    pub fn abort_all(&self) {
+        self.inner.all.abort();
+    }
+
+    /// The number of requests and streams currently running on this client.
+    pub fn active_requests(&self) -> usize {
+        self.inner.all.active()
+    }
+}
+
+/// Which host family a request goes to (decides the header set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// The Codex backend (and `wham`).
+    Backend,
+    /// The public API (realtime calls): no conversation headers.
+    PublicApi,
+}
+
+/// A request ready to be sent (possibly several times).
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) path: &'static str,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Prepared {
+    /// Builds a request: client headers, then options headers, then `extra` (content type,
+    /// accept).
+    pub(crate) fn new(
+        client: &ClientInner,
+        method: Method,
+        uri: Uri,
+        path: &'static str,
+        target: Target,
+        opts: &RequestOptions,
+        conversation_headers: ConversationHeaders,
+        body: Bytes,
+        extra: &[(HeaderName, HeaderValue)],
+    ) -> Result<Self> {
+        if let Some(msg) = opts.invalid {
+            return Err(Error::config(msg));
+        }
+        let mut headers = client.cfg.headers.clone();
+        if target == Target::Backend {
+            if let Some(id) = &opts.conversation_id {
+                match conversation_headers {
+                    ConversationHeaders::All => {
+                        headers.insert(HeaderName::from_static("session-id"), id.clone());
+                        headers.insert(HeaderName::from_static("thread-id"), id.clone());
+                        headers.insert(HeaderName::from_static("x-client-request-id"), id.clone());
+                    }
+                    ConversationHeaders::Session => {
+                        headers.insert(HeaderName::from_static("session-id"), id.clone());
+                        headers.insert(HeaderName::from_static("thread-id"), id.clone());
+                    }
+                    ConversationHeaders::None => {}
+                }
+            }
+            if let Some(ts) = &opts.turn_state {
+                headers.insert(HeaderName::from_static("x-codex-turn-state"), ts.clone());
+            }
+        }
+        for (k, v) in &opts.headers {
+            headers.insert(k.clone(), v.clone());
+        }
+        for (k, v) in extra {
+            headers.insert(k.clone(), v.clone());
+        }
+        Ok(Self {
+            method,
+            uri,
+            path,
+            headers,
+            body,
+        })
+    }
+}
+
+/// Which conversation headers an endpoint sends (protocol §3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ConversationHeaders {
+    /// `session-id`, `thread-id`, `x-client-request-id` (`/responses`).
+    All,
+    /// `session-id`, `thread-id` (`/responses/compact`).
+    Session,
+    /// None.
+    None,
+}
+
+/// The state one request carries across attempts.
+pub(crate) struct Attempts {
+    pub(crate) creds: Option<Credentials>,
+    pub(crate) refreshed: bool,
+    pub(crate) retries: u32,
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl std::fmt::Debug for Attempts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attempts")
+            .field("has_credentials", &self.creds.is_some())
+            .field("refreshed", &self.refreshed)
+            .field("retries", &self.retries)
+            .finish()
+    }
+}
+
+fn auth_error(e: codex_auth::Error) -> Error {
+    if e.is_login_required() {
+        Error::new(ErrorKind::LoginRequired, "not logged in or the login expired; log in again")
+            .with_source(e)
+    } else {
+        let retryable = e.is_retryable();
+        Error::new(ErrorKind::Auth, "could not obtain credentials")
+            .with_source(e)
+            .with(|d| d.retryable = retryable)
+    }
+}
+
+pub(crate) fn timeout_error() -> Error {
+    Error::new(ErrorKind::Timeout, "request deadline exceeded").with(|d| d.retryable = true)
+}
+
+pub(crate) fn aborted_error() -> Error {
+    Error::new(ErrorKind::Aborted, "request aborted")
+}
+
+impl ClientInner {
+    pub(crate) fn new_attempts(&self, opts: &RequestOptions) -> Attempts {
+        let timeout = opts.timeout.or(self.cfg.timeout);
+        Attempts {
+            creds: None,
+            refreshed: false,
+            retries: 0,
+            deadline: timeout.map(|t| Instant::now() + t),
+        }
+    }
+
+    /// Registers a request with the client-wide and the per-request abort handles.
+    pub(crate) fn abort_slot(&self, opts: &RequestOptions) -> Arc<Slot> {
+        Slot::new_registered(std::iter::once(&self.all).chain(opts.abort.as_ref()))
+    }
+
+    /// Sends `p` until a 2xx response head arrives, with 401 recovery and retries (the one
+    /// retry layer). Stops early on abort or deadline.
+    pub(crate) async fn execute(
+        &self,
+        p: &Prepared,
+        state: &mut Attempts,
+        slot: &Arc<Slot>,
+    ) -> Result<Response<Incoming>> {
+        let deadline = state.deadline;
+        let work = self.execute_inner(p, state);
+        let guarded = async {
+            match deadline {
+                Some(d) => tokio::time::timeout_at(d, work)
+                    .await
+                    .unwrap_or_else(|_| Err(timeout_error())),
+                None => work.await,
+            }
+        };
+        tokio::select! {
+            biased;
+            () = slot.aborted() => Err(aborted_error()),
+            r = guarded => r,
+        }
+    }
+
+    async fn execute_inner(&self, p: &Prepared, state: &mut Attempts) -> Result<Response<Incoming>> {
+        let span = tracing::info_span!(
+            "codex_request",
+            method = %p.method,
+            path = p.path,
+        );
+        async {
+            loop {
+                if state.creds.is_none()
+                    && let Some(provider) = &self.provider
+                {
+                    state.creds = Some(provider.credentials().await.map_err(auth_error)?);
+                }
+                let attempt = state.retries + 1;
+                let result = self
+                    .send_once(p, state.creds.as_ref())
+                    .instrument(tracing::info_span!("attempt", attempt))
+                    .await;
+                let err = match result {
+                    Ok(resp) if resp.status().is_success() => return Ok(resp),
+                    Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED => {
+                        let (parts, body) = resp.into_parts();
+                        let bytes = crate::transport::read_body(
+                            body,
+                            MAX_ERROR_BODY_READ,
+                            self.cfg.idle_timeout,
+                        )
+                        .await
+                        .unwrap_or_default();
+                        match (&self.provider, &state.creds, state.refreshed) {
+                            (Some(provider), Some(rejected), false) => {
+                                state.refreshed = true;
+                                tracing::info!("401: refreshing credentials once");
+                                let fresh = provider
+                                    .refresh_after_unauthorized(rejected)
+                                    .await
+                                    .map_err(auth_error)?;
+                                state.creds = Some(fresh);
+                                continue;
+                            }
+                            _ => {
+                                return Err(status::http_error(
+                                    parts.status,
+                                    &parts.headers,
+                                    &bytes,
+                                ));
+                            }
+                        }
+                    }
+                    Ok(resp) => {
+                        let (parts, body) = resp.into_parts();
+                        let bytes = crate::transport::read_body(
+                            body,
+                            MAX_ERROR_BODY_READ,
+                            self.cfg.idle_timeout,
+                        )
+                        .await
+                        .unwrap_or_default();
+                        status::http_error(parts.status, &parts.headers, &bytes)
+                    }
+                    Err(e) => e,
+                };
+                let retry = state.retries + 1;
+                match self.cfg.retry.delay_for(retry, &err) {
+                    Some(delay) => {
+                        tracing::info!(
+                            kind = err.kind().as_str(),
+                            status = err.status().map(|s| s.as_u16()),
+                            retry,
+                            delay_ms = delay.as_millis() as u64,
+                            "retrying"
+                        );
+                        state.retries = retry;
+                        tokio::time::sleep(delay).await;
+                    }
+                    None => return Err(err),
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn send_once(
+        &self,
+        p: &Prepared,
+        creds: Option<&Credentials>,
+    ) -> Result<Response<Incoming>> {
+        let mut req = Request::builder()
+            .method(p.method.clone())
+            .uri(p.uri.clone())
+            .body(Full::new(p.body.clone()))
+            .map_err(|e| Error::config("invalid request").with_source(e))?;
+        *req.headers_mut() = p.headers.clone();
+        if let Some(c) = creds {
+            let mut auth = HeaderValue::from_str(&format!("Bearer {}", c.access_token.expose()))
+                .map_err(|_| Error::new(ErrorKind::Auth, "access token is not a valid header value"))?;
+            auth.set_sensitive(true);
+            req.headers_mut().insert(header::AUTHORIZATION, auth);
+            if let Some(acct) = &c.account_id {
+                let v = HeaderValue::from_str(acct).map_err(|_| {
+                    Error::new(ErrorKind::Auth, "account id is not a valid header value")
+                })?;
+                req.headers_mut()
+                    .insert(HeaderName::from_static("chatgpt-account-id"), v);
+            }
+            if c.fedramp {
+                req.headers_mut().insert(
+                    HeaderName::from_static("x-openai-fedramp"),
+                    HeaderValue::from_static("true"),
+                );
+            }
+        }
+        let idle = self.cfg.idle_timeout;
+        let resp = tokio::time::timeout(idle, self.transport.send(req))
+            .await
+            .map_err(|_| {
+                Error::new(ErrorKind::IdleTimeout, "idle timeout waiting for the response")
+                    .with(|d| d.retryable = true)
+            })??;
+        let span = tracing::Span::current();
+        tracing::info!(
+            parent: &span,
+            status = resp.status().as_u16(),
+            request_id = status::request_id(resp.headers()).as_deref(),
+            "response"
+        );
+        Ok(resp)
+    }
+
+    /// A unary request: sends, reads the whole body.
+    pub(crate) async fn unary(&self, p: Prepared, opts: &RequestOptions) -> Result<(http::response::Parts, Bytes)> {
+        let slot = self.abort_slot(opts);
+        let mut state = self.new_attempts(opts);
+        let resp = self.execute(&p, &mut state, &slot).await?;
+        let (parts, body) = resp.into_parts();
+        let idle = self.cfg.idle_timeout;
+        let read = crate::transport::read_body(body, MAX_UNARY_BODY, idle);
+        let guarded = async {
+            match state.deadline {
+                Some(d) => tokio::time::timeout_at(d, read)
+                    .await
+                    .unwrap_or_else(|_| Err(timeout_error())),
+                None => read.await,
+            }
+        };
+        let bytes = tokio::select! {
+            biased;
+            () = slot.aborted() => Err(aborted_error()),
+            r = guarded => r,
+        }?;
+        Ok((parts, bytes))
+    }
+}

@@ -1,0 +1,339 @@
+//! One handle per endpoint family: `client.responses()`, `client.models()`, `client.usage()`,
+//! `client.compact()`, `client.realtime()`, `client.memories()`.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use codex_types::CompactRequest;
+use codex_types::CompactResponse;
+use codex_types::ModelInfo;
+use codex_types::ModelsResponse;
+use codex_types::RealtimeCall;
+use codex_types::RealtimeSession;
+use codex_types::ResponsesRequest;
+use codex_types::TraceSummarizeRequest;
+use codex_types::TraceSummarizeResponse;
+use codex_types::UsagePayload;
+use http::HeaderName;
+use http::HeaderValue;
+use http::Method;
+use http::header;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::client::Client;
+use crate::client::ConversationHeaders;
+use crate::client::Prepared;
+use crate::client::Target;
+use crate::error::Error;
+use crate::error::ErrorKind;
+use crate::error::Result;
+use crate::multipart;
+use crate::options::RequestOptions;
+use crate::status;
+use crate::stream::ResponseStream;
+
+fn json_body<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<Bytes> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| Error::config(format!("cannot serialize the {what} request")).with_source(e))
+}
+
+fn decode_json<T: DeserializeOwned>(what: &str, parts: &http::response::Parts, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        let offset = e.column() as u64;
+        Error::new(ErrorKind::Decode, format!("could not decode the {what} response"))
+            .with_source(e)
+            .with(|d| {
+                d.event_type = Some(what.to_owned());
+                d.byte_offset = Some(offset);
+                d.request_id = status::request_id(&parts.headers);
+                d.status = Some(parts.status);
+            })
+    })
+}
+
+const JSON: (HeaderName, HeaderValue) = (header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+
+impl Client {
+    /// `POST /responses` (streaming).
+    pub fn responses(&self) -> Responses<'_> {
+        Responses { client: self }
+    }
+
+    /// `GET /models`.
+    pub fn models(&self) -> Models<'_> {
+        Models { client: self }
+    }
+
+    /// `GET wham/usage`.
+    pub fn usage(&self) -> UsageEndpoint<'_> {
+        UsageEndpoint { client: self }
+    }
+
+    /// `POST /responses/compact`.
+    pub fn compact(&self) -> Compact<'_> {
+        Compact { client: self }
+    }
+
+    /// `POST {api base}/realtime/calls`.
+    pub fn realtime(&self) -> Realtime<'_> {
+        Realtime { client: self }
+    }
+
+    /// `POST /memories/trace_summarize`.
+    pub fn memories(&self) -> Memories<'_> {
+        Memories { client: self }
+    }
+}
+
+/// `POST /responses`: see [`Client::responses`].
+#[derive(Clone, Copy, Debug)]
+pub struct Responses<'a> {
+    client: &'a Client,
+}
+
+impl Responses<'_> {
+    /// Sends the request and returns once the 200 response head arrived (retrying connect
+    /// failures, 5xx and 429 with a server delay, and recovering one 401). The events are then
+    /// pulled from the returned [`ResponseStream`].
+    ///
+    /// When `opts` has a conversation id and the request has no `prompt_cache_key`, the id is
+    /// used as the key. The body is sent with `stream: true` and `store: false` as the
+    /// request type serializes them.
+    pub async fn stream(&self, request: &ResponsesRequest, opts: &RequestOptions) -> Result<ResponseStream> {
+        let inner = &self.client.inner;
+        let body = match (opts.conversation_id(), request.prompt_cache_key()) {
+            (Some(id), None) => {
+                let mut r = request.clone();
+                r.set_prompt_cache_key(id);
+                json_body("responses", &r)?
+            }
+            _ => json_body("responses", request)?,
+        };
+        let prepared = Prepared::new(
+            inner,
+            Method::POST,
+            inner.cfg.base_url.join("responses")?,
+            "/responses",
+            Target::Backend,
+            opts,
+            ConversationHeaders::All,
+            body,
+            &[
+                JSON,
+                (header::ACCEPT, HeaderValue::from_static("text/event-stream")),
+            ],
+        )?;
+        let prepared = Arc::new(prepared);
+        let slot = inner.abort_slot(opts);
+        let mut attempts = inner.new_attempts(opts);
+        let resp = inner.execute(&prepared, &mut attempts, &slot).await?;
+        Ok(ResponseStream::new(
+            inner.clone(),
+            prepared,
+            attempts,
+            slot,
+            resp,
+            opts.track_text,
+        ))
+    }
+}
+
+/// `GET /models`: see [`Client::models`].
+#[derive(Clone, Copy, Debug)]
+pub struct Models<'a> {
+    client: &'a Client,
+}
+
+/// The model catalog and its `ETag`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ModelCatalog {
+    /// The catalog.
+    pub models: ModelsResponse,
+    /// The `ETag` response header, when sent.
+    pub etag: Option<String>,
+}
+
+impl Models<'_> {
+    /// `GET /models?client_version=…` (the configured [`crate::ClientBuilder::client_version`]).
+    pub async fn list(&self) -> Result<ModelCatalog> {
+        let inner = &self.client.inner;
+        let uri = inner
+            .cfg
+            .base_url
+            .join(&format!("models?client_version={}", inner.cfg.client_version))?;
+        let opts = RequestOptions::default();
+        let p = Prepared::new(
+            inner,
+            Method::GET,
+            uri,
+            "/models",
+            Target::Backend,
+            &opts,
+            ConversationHeaders::None,
+            Bytes::new(),
+            &[],
+        )?;
+        let (parts, body) = inner.unary(p, &opts).await?;
+        let models: ModelsResponse = decode_json("models", &parts, &body)?;
+        let etag = parts
+            .headers
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(ModelCatalog { models, etag })
+    }
+
+    /// The catalog entry with this slug, if the account has it.
+    pub async fn get(&self, slug: &str) -> Result<Option<ModelInfo>> {
+        let catalog = self.list().await?;
+        Ok(catalog.models.models.into_iter().find(|m| m.slug == slug))
+    }
+}
+
+/// `GET wham/usage`: see [`Client::usage`].
+#[derive(Clone, Copy, Debug)]
+pub struct UsageEndpoint<'a> {
+    client: &'a Client,
+}
+
+impl UsageEndpoint<'_> {
+    /// The plan's rate-limit and credit status.
+    pub async fn get(&self) -> Result<UsagePayload> {
+        let inner = &self.client.inner;
+        let uri: http::Uri = inner
+            .cfg
+            .usage_url
+            .as_str()
+            .parse()
+            .map_err(|e| Error::config("invalid usage url").with_source(e))?;
+        let opts = RequestOptions::default();
+        let p = Prepared::new(
+            inner,
+            Method::GET,
+            uri,
+            "/wham/usage",
+            Target::Backend,
+            &opts,
+            ConversationHeaders::None,
+            Bytes::new(),
+            &[],
+        )?;
+        let (parts, body) = inner.unary(p, &opts).await?;
+        decode_json("usage", &parts, &body)
+    }
+}
+
+/// `POST /responses/compact`: see [`Client::compact`].
+#[derive(Clone, Copy, Debug)]
+pub struct Compact<'a> {
+    client: &'a Client,
+}
+
+impl Compact<'_> {
+    /// Compacts the history; the returned output replaces it. Sends `session-id` and
+    /// `thread-id` when `opts` has a conversation id.
+    pub async fn run(&self, request: &CompactRequest, opts: &RequestOptions) -> Result<CompactResponse> {
+        let inner = &self.client.inner;
+        let p = Prepared::new(
+            inner,
+            Method::POST,
+            inner.cfg.base_url.join("responses/compact")?,
+            "/responses/compact",
+            Target::Backend,
+            opts,
+            ConversationHeaders::Session,
+            json_body("compact", request)?,
+            &[JSON],
+        )?;
+        let (parts, body) = inner.unary(p, opts).await?;
+        decode_json("compact", &parts, &body)
+    }
+}
+
+/// `POST {api base}/realtime/calls`: see [`Client::realtime`].
+#[derive(Clone, Copy, Debug)]
+pub struct Realtime<'a> {
+    client: &'a Client,
+}
+
+impl Realtime<'_> {
+    /// Creates a WebRTC call from an SDP offer: a multipart body (`sdp` + `session` with its
+    /// `id` removed) or, without a session, the raw SDP as `application/sdp`. Returns the SDP
+    /// answer and the call id taken from `Location` (a missing or unusable `Location` is an
+    /// error).
+    pub async fn create_call(&self, sdp: &str, session: Option<&RealtimeSession>) -> Result<RealtimeCall> {
+        let inner = &self.client.inner;
+        let (body, ctype) = match session {
+            Some(s) => {
+                let v = serde_json::to_value(s)
+                    .map_err(|e| Error::config("cannot serialize the realtime session").with_source(e))?;
+                (
+                    multipart::realtime_body(sdp, &multipart::session_without_id(v)),
+                    HeaderValue::from_static(multipart::MULTIPART_CONTENT_TYPE),
+                )
+            }
+            None => (
+                Bytes::copy_from_slice(sdp.as_bytes()),
+                HeaderValue::from_static("application/sdp"),
+            ),
+        };
+        let opts = RequestOptions::default();
+        let p = Prepared::new(
+            inner,
+            Method::POST,
+            inner.cfg.api_base_url.join("realtime/calls")?,
+            "/realtime/calls",
+            Target::PublicApi,
+            &opts,
+            ConversationHeaders::None,
+            body,
+            &[(header::CONTENT_TYPE, ctype)],
+        )?;
+        let (parts, body) = inner.unary(p, &opts).await?;
+        let location = parts
+            .headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok());
+        let call_id = location.and_then(codex_types::call_id_from_location).ok_or_else(|| {
+            Error::new(ErrorKind::Decode, "realtime call response has no usable Location header")
+                .with(|d| {
+                    d.status = Some(parts.status);
+                    d.request_id = status::request_id(&parts.headers);
+                })
+        })?;
+        let answer = String::from_utf8(body.to_vec()).map_err(|e| {
+            Error::new(ErrorKind::Decode, "realtime sdp answer is not utf-8").with_source(e)
+        })?;
+        Ok(RealtimeCall::new(call_id, answer))
+    }
+}
+
+/// `POST /memories/trace_summarize`: see [`Client::memories`].
+#[derive(Clone, Copy, Debug)]
+pub struct Memories<'a> {
+    client: &'a Client,
+}
+
+impl Memories<'_> {
+    /// Summarizes memory traces.
+    pub async fn trace_summarize(&self, request: &TraceSummarizeRequest) -> Result<TraceSummarizeResponse> {
+        let inner = &self.client.inner;
+        let opts = RequestOptions::default();
+        let p = Prepared::new(
+            inner,
+            Method::POST,
+            inner.cfg.base_url.join("memories/trace_summarize")?,
+            "/memories/trace_summarize",
+            Target::Backend,
+            &opts,
+            ConversationHeaders::None,
+            json_body("trace summarize", request)?,
+            &[JSON],
+        )?;
+        let (parts, body) = inner.unary(p, &opts).await?;
+        decode_json("trace summarize", &parts, &body)
+    }
+}

@@ -1,0 +1,449 @@
+//! [`ResponseStream`]: the pull-driven stream of typed events of one `POST /responses`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Context;
+use std::task::Poll;
+use std::time::Duration;
+
+use codex_sse::Frame;
+use codex_sse::Parser;
+use codex_types::ResponseEvent;
+use codex_types::ResponseItem;
+use codex_types::Usage;
+use futures_core::Stream;
+use http::HeaderMap;
+use http::Response;
+use http_body::Body as _;
+use hyper::body::Incoming;
+use tokio::time::Instant;
+use tokio::time::Sleep;
+
+use crate::abort::Slot;
+use crate::client::Attempts;
+use crate::client::ClientInner;
+use crate::client::Prepared;
+use crate::client::aborted_error;
+use crate::client::timeout_error;
+use crate::error::Error;
+use crate::error::ErrorKind;
+use crate::error::Result;
+use crate::events;
+use crate::events::Class;
+use crate::status;
+
+type Reconnect =
+    Pin<Box<dyn Future<Output = (Attempts, Result<Response<Incoming>>)> + Send + 'static>>;
+
+enum State {
+    Body(Incoming),
+    /// The body ended; the parser may still hold frames.
+    Eof { truncated: bool },
+    Reconnect(Reconnect),
+    Done,
+}
+
+/// What the response head said (refined by `response.metadata` events).
+#[derive(Debug, Default)]
+struct Head {
+    headers: HeaderMap,
+    request_id: Option<String>,
+    served_model: Option<String>,
+    turn_state: Option<String>,
+}
+
+impl Head {
+    fn from_headers(headers: HeaderMap) -> Self {
+        let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Self {
+            request_id: status::request_id(&headers),
+            served_model: get("openai-model").or_else(|| get("x-openai-model")),
+            turn_state: get("x-codex-turn-state"),
+            headers,
+        }
+    }
+}
+
+/// The typed events of one `POST /responses`, pulled from the HTTP body as the caller polls
+/// (no background task; dropping the stream closes the connection).
+///
+/// Semantics:
+/// - `response.completed` is yielded and then the stream ends (the connection is not drained
+///   further, so a server that keeps it open cannot make the caller hang);
+/// - `response.failed`, `response.incomplete` and `error` events are yielded as typed errors
+///   ([`ErrorKind::RateLimited`], [`ErrorKind::ContextWindowExceeded`],
+///   [`ErrorKind::Incomplete`], [`ErrorKind::ApiError`], …) and the stream then ends;
+/// - the body ending before `response.completed` yields [`ErrorKind::StreamClosed`];
+/// - no bytes (keep-alive comments count) for the idle timeout yields
+///   [`ErrorKind::IdleTimeout`];
+/// - one event that fails to decode yields [`ErrorKind::Decode`] (with the event type and
+///   byte offset) and the stream **continues**;
+/// - an abort yields [`ErrorKind::Aborted`] on the next poll.
+///
+/// Every error that ends the stream carries the text received so far
+/// ([`Error::partial_text`]); [`ResponseStream::received_text`] holds it too.
+///
+/// Retries: a `response.failed` with code `rate_limit_exceeded` arriving before any event was
+/// yielded (in practice: as the very first event) makes the stream resend the request after
+/// the delay the server named, within the client's [`crate::RetryPolicy`]. Once an event was
+/// yielded nothing is retried.
+pub struct ResponseStream {
+    client: Arc<ClientInner>,
+    prepared: Arc<Prepared>,
+    attempts: Option<Attempts>,
+    slot: Arc<Slot>,
+    state: State,
+    parser: Parser,
+    idle_timeout: Duration,
+    idle: Pin<Box<Sleep>>,
+    last_activity: Instant,
+    deadline: Option<Pin<Box<Sleep>>>,
+    head: Head,
+    text: String,
+    track_text: bool,
+    yielded: u64,
+    completed: bool,
+}
+
+impl std::fmt::Debug for ResponseStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseStream")
+            .field("request_id", &self.head.request_id)
+            .field("served_model", &self.head.served_model)
+            .field("yielded", &self.yielded)
+            .field("completed", &self.completed)
+            .field("received_text_len", &self.text.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn new_parser() -> Parser {
+    Parser::with_config(codex_sse::Config::new().emit_comments(false))
+}
+
+impl ResponseStream {
+    pub(crate) fn new(
+        client: Arc<ClientInner>,
+        prepared: Arc<Prepared>,
+        attempts: Attempts,
+        slot: Arc<Slot>,
+        response: Response<Incoming>,
+        track_text: bool,
+    ) -> Self {
+        let (parts, body) = response.into_parts();
+        let idle_timeout = client.cfg.idle_timeout;
+        let now = Instant::now();
+        let deadline = attempts.deadline.map(|d| Box::pin(tokio::time::sleep_until(d)));
+        Self {
+            client,
+            prepared,
+            attempts: Some(attempts),
+            slot,
+            state: State::Body(body),
+            parser: new_parser(),
+            idle_timeout,
+            idle: Box::pin(tokio::time::sleep_until(now + idle_timeout)),
+            last_activity: now,
+            deadline,
+            head: Head::from_headers(parts.headers),
+            text: String::new(),
+            track_text,
+            yielded: 0,
+            completed: false,
+        }
+    }
+
+    /// The headers of the (last) successful response.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.head.headers
+    }
+
+    /// The server's request id (`x-request-id`, `x-oai-request-id` or `cf-ray`).
+    pub fn request_id(&self) -> Option<&str> {
+        self.head.request_id.as_deref()
+    }
+
+    /// The model actually serving the request (`openai-model`, possibly updated by a
+    /// `response.metadata` event); may differ from the one requested.
+    pub fn served_model(&self) -> Option<&str> {
+        self.head.served_model.as_deref()
+    }
+
+    /// The sticky-routing token (`x-codex-turn-state`) to echo on later requests of the same
+    /// turn ([`crate::RequestOptionsBuilder::turn_state`]).
+    pub fn turn_state(&self) -> Option<&str> {
+        self.head.turn_state.as_deref()
+    }
+
+    /// The rate-limit snapshot sent with the response headers (protocol §8.2).
+    pub fn rate_limits(&self) -> Option<codex_types::RateLimitSnapshot> {
+        codex_types::RateLimitSnapshot::from_headers(&self.head.headers)
+    }
+
+    /// The output text received so far (`response.output_text.delta`), also after an error or
+    /// abort. Empty when text tracking was turned off
+    /// ([`crate::RequestOptionsBuilder::track_text`]).
+    pub fn received_text(&self) -> &str {
+        &self.text
+    }
+
+    /// True once `response.completed` arrived.
+    pub fn completed(&self) -> bool {
+        self.completed
+    }
+
+    /// Ends the stream with `err` (adds the partial text and request id) and closes the body.
+    fn end_with(&mut self, mut err: Error) -> Error {
+        self.state = State::Done;
+        let text = if self.track_text {
+            self.text.clone()
+        } else {
+            String::new()
+        };
+        let rid = self.head.request_id.clone();
+        let d = err.details_mut();
+        d.partial_text = Some(text);
+        if d.request_id.is_none() {
+            d.request_id = rid;
+        }
+        tracing::debug!(kind = err.kind().as_str(), "stream ended with an error");
+        err
+    }
+
+    /// Handles one SSE event; `None` means "nothing to yield, keep going".
+    fn on_event(&mut self, ev: &codex_sse::Event) -> Option<Result<ResponseEvent>> {
+        let event = match ResponseEvent::from_sse(ev) {
+            Ok(e) => e,
+            Err(e) => {
+                self.yielded += 1;
+                let offset = ev.offset();
+                let kind = events::event_type_of(ev);
+                let err = Error::new(
+                    ErrorKind::Decode,
+                    format!("could not decode event {kind} at byte {offset}"),
+                )
+                .with_source(e)
+                .with(|d| {
+                    d.event_type = Some(kind);
+                    d.byte_offset = Some(offset);
+                    d.request_id = self.head.request_id.clone();
+                });
+                return Some(Err(err));
+            }
+        };
+        match events::classify(&event) {
+            Class::TextDelta(delta) => {
+                if self.track_text {
+                    self.text.push_str(delta);
+                }
+            }
+            Class::Completed => {
+                self.completed = true;
+                self.state = State::Done;
+            }
+            Class::Failure(err) => {
+                let retry = self.attempts.as_ref().map_or(0, |a| a.retries) + 1;
+                if self.yielded == 0
+                    && err.kind() == ErrorKind::RateLimited
+                    && let Some(delay) = self.client.cfg.retry.delay_for(retry, &err)
+                    && let Some(mut attempts) = self.attempts.take()
+                {
+                    tracing::info!(retry, delay_ms = delay.as_millis() as u64, "rate limited before output; retrying");
+                    attempts.retries = retry;
+                    let client = self.client.clone();
+                    let prepared = self.prepared.clone();
+                    let slot = self.slot.clone();
+                    self.state = State::Reconnect(Box::pin(async move {
+                        tokio::time::sleep(delay).await;
+                        let r = client.execute(&prepared, &mut attempts, &slot).await;
+                        (attempts, r)
+                    }));
+                    return None;
+                }
+                return Some(Err(self.end_with(err)));
+            }
+            Class::Metadata {
+                served_model,
+                turn_state,
+            } => {
+                if let Some(m) = served_model {
+                    self.head.served_model = Some(m);
+                }
+                if let Some(t) = turn_state {
+                    self.head.turn_state = Some(t);
+                }
+            }
+            Class::Other => {}
+        }
+        self.yielded += 1;
+        Some(Ok(event))
+    }
+
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ResponseEvent>>> {
+        loop {
+            let due = self.last_activity + self.idle_timeout;
+            if Instant::now() >= due {
+                let err = Error::new(ErrorKind::IdleTimeout, "idle timeout waiting for server-sent events")
+                    .with(|d| d.retryable = true);
+                return Poll::Ready(Some(Err(self.end_with(err))));
+            }
+            if self.idle.deadline() != due {
+                self.idle.as_mut().reset(due);
+            }
+            match self.idle.as_mut().poll(cx) {
+                Poll::Ready(()) => continue,
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Reads the stream to its end and returns the text, usage and output items. On error the
+    /// error carries the partial text ([`Error::partial_text`]). Events that failed to decode
+    /// are kept in [`TextResponse::decode_errors`].
+    pub async fn collect_text(mut self) -> Result<TextResponse> {
+        let mut out = TextResponse::default();
+        loop {
+            let next = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await;
+            match next {
+                None => break,
+                Some(Err(e)) if e.kind() == ErrorKind::Decode => out.decode_errors.push(e),
+                Some(Err(e)) => return Err(e),
+                Some(Ok(ev)) => events::collect(&ev, &mut out),
+            }
+        }
+        if !self.completed {
+            let err = Error::new(ErrorKind::StreamClosed, "stream closed before response.completed");
+            return Err(self.end_with(err));
+        }
+        if self.track_text {
+            out.text = std::mem::take(&mut self.text);
+        }
+        out.request_id = self.head.request_id.clone();
+        out.served_model = self.head.served_model.clone();
+        out.turn_state = self.head.turn_state.clone();
+        Ok(out)
+    }
+
+    /// Reads the stream to its end and returns the output items (`response.output_item.done`).
+    pub async fn collect_items(self) -> Result<Vec<ResponseItem>> {
+        Ok(self.collect_text().await?.items)
+    }
+}
+
+/// The result of [`ResponseStream::collect_text`].
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct TextResponse {
+    /// The concatenated output text (empty when text tracking was off).
+    pub text: String,
+    /// Token usage from `response.completed`.
+    pub usage: Option<Usage>,
+    /// The response id.
+    pub response_id: Option<String>,
+    /// The output items, in order (`response.output_item.done`).
+    pub items: Vec<ResponseItem>,
+    /// The server's request id.
+    pub request_id: Option<String>,
+    /// The model that served the request.
+    pub served_model: Option<String>,
+    /// The sticky-routing token of this turn.
+    pub turn_state: Option<String>,
+    /// Events that could not be decoded (each a [`ErrorKind::Decode`] error).
+    pub decode_errors: Vec<Error>,
+}
+
+impl Stream for ResponseStream {
+    type Item = Result<ResponseEvent>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if matches!(this.state, State::Done) {
+            return Poll::Ready(None);
+        }
+        if this.slot.poll_aborted(cx).is_ready() {
+            return Poll::Ready(Some(Err(this.end_with(aborted_error()))));
+        }
+        if let Some(d) = &mut this.deadline
+            && d.as_mut().poll(cx).is_ready()
+        {
+            return Poll::Ready(Some(Err(this.end_with(timeout_error()))));
+        }
+        loop {
+            if matches!(this.state, State::Body(_) | State::Eof { .. }) {
+                while let Some(frame) = this.parser.next_frame() {
+                    match frame {
+                        Ok(Frame::Event(ev)) => {
+                            if let Some(item) = this.on_event(&ev) {
+                                return Poll::Ready(Some(item));
+                            }
+                            if !matches!(this.state, State::Body(_) | State::Eof { .. }) {
+                                break;
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            this.yielded += 1;
+                            let offset = this.parser.bytes_consumed();
+                            let err = Error::new(ErrorKind::Decode, e.to_string())
+                                .with_source(e)
+                                .with(|d| d.byte_offset = Some(offset));
+                            return Poll::Ready(Some(Err(err)));
+                        }
+                    }
+                }
+            }
+            match &mut this.state {
+                State::Body(body) => match Pin::new(body).poll_frame(cx) {
+                    Poll::Ready(Some(Ok(frame))) => {
+                        if let Ok(data) = frame.into_data() {
+                            this.last_activity = Instant::now();
+                            this.parser.feed(data);
+                        }
+                    }
+                    Poll::Ready(Some(Err(e))) => {
+                        let err = Error::new(
+                            ErrorKind::StreamClosed,
+                            "connection lost before response.completed",
+                        )
+                        .with_source(e)
+                        .with(|d| d.retryable = true);
+                        return Poll::Ready(Some(Err(this.end_with(err))));
+                    }
+                    Poll::Ready(None) => {
+                        let end = this.parser.finish();
+                        this.state = State::Eof {
+                            truncated: end.truncated,
+                        };
+                    }
+                    Poll::Pending => return this.poll_idle(cx),
+                },
+                State::Eof { truncated } => {
+                    let msg = if *truncated {
+                        "stream closed in the middle of an event, before response.completed"
+                    } else {
+                        "stream closed before response.completed"
+                    };
+                    let err = Error::new(ErrorKind::StreamClosed, msg).with(|d| d.retryable = true);
+                    return Poll::Ready(Some(Err(this.end_with(err))));
+                }
+                State::Reconnect(fut) => match fut.as_mut().poll(cx) {
+                    Poll::Ready((attempts, Ok(resp))) => {
+                        this.attempts = Some(attempts);
+                        let (parts, body) = resp.into_parts();
+                        this.head = Head::from_headers(parts.headers);
+                        this.parser = new_parser();
+                        this.last_activity = Instant::now();
+                        this.state = State::Body(body);
+                    }
+                    Poll::Ready((attempts, Err(e))) => {
+                        this.attempts = Some(attempts);
+                        return Poll::Ready(Some(Err(this.end_with(e))));
+                    }
+                    Poll::Pending => return Poll::Pending,
+                },
+                State::Done => return Poll::Ready(None),
+            }
+        }
+    }
+}
