@@ -52,6 +52,7 @@ impl std::fmt::Debug for Login {
 
 impl Login {
     /// A login from explicit values (tests).
+    #[cfg(test)]
     pub fn new(access_token: &str, account_id: Option<&str>) -> Login {
         Login {
             access_token: access_token.to_owned(),
