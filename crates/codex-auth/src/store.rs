@@ -596,6 +596,26 @@ mod tests {
         assert_eq!(keys, ["future", "zeta"]);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn temporary_files_are_created_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("codex-auth-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = dir.join("t");
+        let _ = std::fs::remove_file(&tmp);
+        let f = open_options_0600()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .unwrap();
+        // Checked on the open handle, before anything is written.
+        assert_eq!(f.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+        drop(f);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(lock_path(Path::new("/x/auth.json")), Path::new("/x/auth.json.lock"));
+    }
+
     #[test]
     fn errors_do_not_leak_contents() {
         let e = AuthFile::from_json(br#"{"tokens":"eyJsecret-token"}"#).unwrap_err();

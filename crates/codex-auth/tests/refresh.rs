@@ -401,3 +401,28 @@ async fn two_processes_refreshing_at_once_cause_one_refresh() {
     assert_eq!(c.access_token.expose(), v["tokens"]["access_token"].as_str().unwrap());
     assert_eq!(mock.issuer().refresh_count(), 1);
 }
+
+#[tokio::test]
+async fn refresh_over_tls_with_a_test_ca() {
+    let mock = MockServer::start_tls().await.unwrap();
+    assert!(mock.issuer_url().starts_with("https://"));
+    let dir = TempDir::new();
+    write(&dir, &stale(&mock).auth_json());
+    // Without the test CA the issuer is not trusted.
+    let untrusted = OAuthConfig::builder()
+        .issuer(mock.issuer_url())
+        .request_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let m = AuthManager::new(AuthStore::file(dir.auth_json()), untrusted).unwrap();
+    assert!(m.credentials().await.is_err());
+    assert_eq!(mock.issuer().refresh_count(), 0);
+    let trusted = OAuthConfig::builder()
+        .issuer(mock.issuer_url())
+        .add_root_certificate_pem(mock.ca_cert_pem().unwrap())
+        .build()
+        .unwrap();
+    let m = AuthManager::new(AuthStore::file(dir.auth_json()), trusted).unwrap();
+    m.credentials().await.unwrap();
+    assert_eq!(mock.issuer().refresh_count(), 1);
+}
