@@ -410,18 +410,14 @@ impl Parser {
                 }
             }
             b"event" => self.event_type = Some(value),
-            b"id" => {
-                if memchr::memchr(0, &value).is_none() {
-                    self.id_buffer = (!value.is_empty()).then(|| Text::lossy(value));
-                }
+            b"id" if memchr::memchr(0, &value).is_none() => {
+                self.id_buffer = (!value.is_empty()).then(|| Text::lossy(value));
             }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    let ms = value.iter().fold(0u64, |acc, d| {
-                        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                    });
-                    self.retry = Some(Duration::from_millis(ms));
-                }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                let ms = value.iter().fold(0u64, |acc, d| {
+                    acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                });
+                self.retry = Some(Duration::from_millis(ms));
             }
             _ => {}
         }

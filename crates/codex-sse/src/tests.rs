@@ -20,7 +20,10 @@ fn run_cfg(chunks: &[&[u8]], config: Config) -> (Vec<Result<Frame, Error>>, EndO
     while let Some(f) = p.next_frame() {
         out.push(f);
     }
-    assert_eq!(end.bytes_consumed, chunks.iter().map(|c| c.len() as u64).sum::<u64>());
+    assert_eq!(
+        end.bytes_consumed,
+        chunks.iter().map(|c| c.len() as u64).sum::<u64>()
+    );
     (out, end)
 }
 
@@ -46,7 +49,10 @@ fn datas(input: &[u8]) -> Vec<String> {
 
 #[test]
 fn lf_cr_crlf_line_ends() {
-    assert_eq!(datas(b"data: a\n\ndata: b\r\rdata: c\r\n\r\n"), ["a", "b", "c"]);
+    assert_eq!(
+        datas(b"data: a\n\ndata: b\r\rdata: c\r\n\r\n"),
+        ["a", "b", "c"]
+    );
     assert_eq!(datas(b"data: a\r\ndata: b\r\n\r\n"), ["a\nb"]);
     // CR then LF is one line end, CR CR is two.
     assert_eq!(datas(b"data: a\r\r"), ["a"]);
@@ -56,7 +62,10 @@ fn lf_cr_crlf_line_ends() {
 
 #[test]
 fn cr_lf_split_across_chunks_is_one_line_end() {
-    let (evs, end) = events_cfg(&[b"data: a\r", b"\ndata: b\r", b"\n\r", b"\n"], Config::default());
+    let (evs, end) = events_cfg(
+        &[b"data: a\r", b"\ndata: b\r", b"\n\r", b"\n"],
+        Config::default(),
+    );
     assert_eq!(evs.len(), 1);
     assert_eq!(evs[0].data(), "a\nb");
     assert!(!end.truncated);
@@ -69,7 +78,10 @@ fn cr_lf_split_across_chunks_is_one_line_end() {
 fn one_leading_bom_ignored() {
     assert_eq!(datas(b"\xEF\xBB\xBFdata: a\n\n"), ["a"]);
     // Only one: a second BOM makes the field name "\u{FEFF}data", which is unknown.
-    assert_eq!(datas(b"\xEF\xBB\xBF\xEF\xBB\xBFdata: a\n\n"), Vec::<String>::new());
+    assert_eq!(
+        datas(b"\xEF\xBB\xBF\xEF\xBB\xBFdata: a\n\n"),
+        Vec::<String>::new()
+    );
     // Not at the start: part of the field name.
     assert_eq!(datas(b"data: a\n\n\xEF\xBB\xBFdata: b\n\n"), ["a"]);
     // Split across chunks.
@@ -78,14 +90,21 @@ fn one_leading_bom_ignored() {
     assert_eq!(evs[0].offset(), 3);
     assert!(!end.truncated);
     // A stream of only a BOM is empty, not truncated.
-    assert!(!events_cfg(&[b"\xEF\xBB\xBF"], Config::default()).1.truncated);
+    assert!(
+        !events_cfg(&[b"\xEF\xBB\xBF"], Config::default())
+            .1
+            .truncated
+    );
     assert!(events_cfg(&[b"\xEF\xBB"], Config::default()).1.truncated);
 }
 
 #[test]
 fn comments_ignored_or_emitted() {
     assert_eq!(datas(b": hi\ndata: a\n: there\n\n"), ["a"]);
-    let (frames, end) = run_cfg(&[b": keep-alive\n\n:x\ndata: a\n\n"], Config::default().emit_comments(true));
+    let (frames, end) = run_cfg(
+        &[b": keep-alive\n\n:x\ndata: a\n\n"],
+        Config::default().emit_comments(true),
+    );
     let kinds: Vec<String> = frames
         .into_iter()
         .map(|f| match f.unwrap() {
@@ -128,7 +147,10 @@ fn no_dispatch_for_empty_data_buffer() {
     assert!(datas(b"event: x\n\n").is_empty());
     assert!(datas(b"id: 1\nretry: 5\n\n\n\n").is_empty());
     // The event type set without data does not leak into the next event.
-    assert_eq!(events(b"event: x\n\ndata: a\n\n")[0].event_type(), "message");
+    assert_eq!(
+        events(b"event: x\n\ndata: a\n\n")[0].event_type(),
+        "message"
+    );
 }
 
 #[test]
@@ -189,11 +211,19 @@ fn unfinished_event_not_dispatched_and_truncation_reported() {
     assert_eq!(evs.len(), 1);
     assert!(end.truncated);
     // A partial comment line is an unterminated line too.
-    assert!(events_cfg(&[b"data: a\n\n: ka"], Config::default()).1.truncated);
+    assert!(
+        events_cfg(&[b"data: a\n\n: ka"], Config::default())
+            .1
+            .truncated
+    );
     // Not truncated: empty, ends after a blank line, only complete comments after the last event.
     assert!(!events_cfg(&[], Config::default()).1.truncated);
     assert!(!events_cfg(&[b"data: a\n\n"], Config::default()).1.truncated);
-    assert!(!events_cfg(&[b"data: a\n\n: ka\n"], Config::default()).1.truncated);
+    assert!(
+        !events_cfg(&[b"data: a\n\n: ka\n"], Config::default())
+            .1
+            .truncated
+    );
     // A final CR completes the blank line.
     let (evs, end) = events_cfg(&[b"data: a\r\r"], Config::default());
     assert_eq!(evs.len(), 1);
@@ -219,7 +249,8 @@ fn finish_drains_queued_input() {
 
 #[test]
 fn invalid_utf8_replaced_and_never_corrupts_following_events() {
-    let evs = events(b"data: a\xFFb\xC3\n\nevent: t\xE2\x82\ndata: ok\n\ndata: \xF0\x9F\x98\x80\n\n");
+    let evs =
+        events(b"data: a\xFFb\xC3\n\nevent: t\xE2\x82\ndata: ok\n\ndata: \xF0\x9F\x98\x80\n\n");
     assert_eq!(evs[0].data(), "a\u{FFFD}b\u{FFFD}");
     assert!(evs[0].is_utf8_lossy());
     assert_eq!(&evs[0].data_bytes()[..], b"a\xFFb\xC3");
@@ -244,7 +275,9 @@ fn zero_copy_slices_of_input() {
     let input = Bytes::from_static(b"event: t\nid: 9\ndata: hello\n\n");
     let mut p = Parser::new();
     p.feed(input.clone());
-    let Some(Ok(Frame::Event(e))) = p.next_frame() else { panic!() };
+    let Some(Ok(Frame::Event(e))) = p.next_frame() else {
+        panic!()
+    };
     let range = input.as_ptr_range();
     assert!(range.contains(&e.data_bytes().as_ptr()));
     assert!(range.contains(&e.event_type().as_ptr()));
@@ -254,11 +287,17 @@ fn zero_copy_slices_of_input() {
 #[test]
 fn offsets_and_bytes_consumed() {
     let mut p = Parser::new();
-    p.feed(Bytes::from_static(b": c\n\ndata: a\n\nevent: x\r\ndata: b\r\n\r\n"));
-    let Some(Ok(Frame::Event(a))) = p.next_frame() else { panic!() };
+    p.feed(Bytes::from_static(
+        b": c\n\ndata: a\n\nevent: x\r\ndata: b\r\n\r\n",
+    ));
+    let Some(Ok(Frame::Event(a))) = p.next_frame() else {
+        panic!()
+    };
     assert_eq!(a.offset(), 5);
     assert_eq!(p.bytes_consumed(), 14);
-    let Some(Ok(Frame::Event(b))) = p.next_frame() else { panic!() };
+    let Some(Ok(Frame::Event(b))) = p.next_frame() else {
+        panic!()
+    };
     assert_eq!(b.offset(), 14);
     // The final LF of the last CRLF is consumed on the next pull.
     assert_eq!(p.bytes_consumed(), 34);
@@ -278,7 +317,10 @@ fn event_too_large_is_typed_and_recovers() {
     let chunks: Vec<&[u8]> = input.chunks(1).collect();
     assert_eq!(run_cfg(&chunks, cfg()).0, frames);
     // Several lines adding up beyond the limit.
-    let (frames, _) = run_cfg(&[b"data: 12345\ndata: 12345\ndata: 1\n\ndata: z\n\n"], cfg());
+    let (frames, _) = run_cfg(
+        &[b"data: 12345\ndata: 12345\ndata: 1\n\ndata: z\n\n"],
+        cfg(),
+    );
     assert_eq!(frames[0], Err(Error::EventTooLarge { limit: 16 }));
     assert!(matches!(&frames[1], Ok(Frame::Event(e)) if e.data() == "z"));
     // An oversized event cut by the end of input is truncated.
@@ -292,7 +334,10 @@ fn event_too_large_is_typed_and_recovers() {
 #[test]
 fn error_display_is_one_clause() {
     let e = Error::EventTooLarge { limit: 5 };
-    assert_eq!(e.to_string(), "server-sent event exceeds the maximum size of 5 bytes");
+    assert_eq!(
+        e.to_string(),
+        "server-sent event exceeds the maximum size of 5 bytes"
+    );
 }
 
 #[test]

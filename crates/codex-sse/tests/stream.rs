@@ -1,0 +1,149 @@
+//! The `SseStream` adapter over a `futures` byte stream.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use codex_sse::{Config, Error, Frame, SseStream, StreamError};
+use futures::StreamExt;
+use futures::executor::block_on;
+
+type Item = Result<Bytes, std::io::Error>;
+
+fn chunks(parts: &[&'static [u8]]) -> impl futures::Stream<Item = Item> {
+    futures::stream::iter(
+        parts
+            .iter()
+            .map(|p| Ok(Bytes::from_static(p)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn collect<S: futures::Stream<Item = Item> + Unpin>(s: SseStream<S>) -> Vec<String> {
+    block_on(
+        s.map(|item| match item {
+            Ok(Frame::Event(e)) => format!("{}={}", e.event_type(), e.data()),
+            Ok(Frame::Comment(c)) => format!(":{}", c.text()),
+            Ok(_) => "?".to_owned(),
+            Err(StreamError::Truncated { last_event_id }) => format!("truncated {last_event_id:?}"),
+            Err(StreamError::Parse(e)) => format!("parse {e}"),
+            Err(StreamError::Source(e)) => format!("source {e}"),
+            Err(_) => "other".to_owned(),
+        })
+        .collect(),
+    )
+}
+
+#[test]
+fn events_across_chunks_and_clean_end() {
+    let s = SseStream::new(chunks(&[b"event: a\nda", b"ta: 1\r", b"\n\r\ndata: 2\n\n"]));
+    assert_eq!(collect(s), ["a=1", "message=2"]);
+}
+
+#[test]
+fn truncated_end_is_the_last_item() {
+    let mut s = SseStream::new(chunks(&[b"id: 7\ndata: 1\n\ndata: 2\n"]));
+    let items: Vec<_> = block_on((&mut s).collect::<Vec<_>>());
+    assert_eq!(items.len(), 2);
+    assert!(
+        matches!(&items[1], Err(StreamError::Truncated { last_event_id }) if last_event_id.as_deref() == Some("7"))
+    );
+    let end = s.end_of_stream().unwrap();
+    assert!(end.truncated);
+    assert_eq!(end.last_event_id.as_deref(), Some("7"));
+    // Fused afterwards.
+    assert!(block_on(s.next()).is_none());
+}
+
+#[test]
+fn end_of_stream_is_none_until_the_inner_stream_ends() {
+    let mut s = SseStream::new(chunks(&[b"data: 1\n\n"]));
+    let first = block_on(s.next()).unwrap().unwrap();
+    assert!(matches!(first, Frame::Event(_)));
+    assert!(s.end_of_stream().is_none());
+    assert!(block_on(s.next()).is_none());
+    assert!(!s.end_of_stream().unwrap().truncated);
+}
+
+#[test]
+fn comments_on_request_and_parse_errors_pass_through() {
+    let cfg = Config::default().emit_comments(true).max_event_size(8);
+    let s = SseStream::with_config(chunks(&[b": ka\n\ndata: 0123456789\n\ndata: ok\n\n"]), cfg);
+    assert_eq!(
+        collect(s),
+        [
+            ":ka",
+            &format!("parse {}", Error::EventTooLarge { limit: 8 }),
+            "message=ok"
+        ]
+    );
+}
+
+#[test]
+fn source_errors_are_passed_through_and_the_stream_continues() {
+    let inner = futures::stream::iter(vec![
+        Ok(Bytes::from_static(b"data: a\n")),
+        Err(std::io::Error::other("boom")),
+        Ok(Bytes::from_static(b"\n")),
+    ]);
+    assert_eq!(collect(SseStream::new(inner)), ["source boom", "message=a"]);
+}
+
+/// A source that is Pending every other poll and records whether it was dropped.
+struct Flaky {
+    parts: Vec<Bytes>,
+    ready: bool,
+    polls: Arc<AtomicUsize>,
+    dropped: Arc<AtomicBool>,
+}
+
+impl futures::Stream for Flaky {
+    type Item = Item;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Item>> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        self.ready = !self.ready;
+        if !self.ready {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if self.parts.is_empty() {
+            Poll::Ready(None)
+        } else {
+            Poll::Ready(Some(Ok(self.parts.remove(0))))
+        }
+    }
+}
+
+impl Drop for Flaky {
+    fn drop(&mut self) {
+        self.dropped.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn pull_driven_pending_and_drop_cancels() {
+    let polls = Arc::new(AtomicUsize::new(0));
+    let dropped = Arc::new(AtomicBool::new(false));
+    let inner = Flaky {
+        parts: vec![
+            Bytes::from_static(b"data: 1\n\n"),
+            Bytes::from_static(b"data: 2\n\n"),
+        ],
+        ready: true,
+        polls: polls.clone(),
+        dropped: dropped.clone(),
+    };
+    let mut s = SseStream::new(inner);
+    // Nothing is polled before the consumer asks.
+    assert_eq!(polls.load(Ordering::SeqCst), 0);
+    let first = block_on(s.next()).unwrap().unwrap();
+    assert!(matches!(first, Frame::Event(e) if e.data() == "1"));
+    let polled = polls.load(Ordering::SeqCst);
+    // The second chunk is not read ahead.
+    assert_eq!(polled, 2);
+    drop(s);
+    assert!(dropped.load(Ordering::SeqCst));
+}
