@@ -1,3 +1,147 @@
-//! The `codex-backend` command-line tool.
+//! The `codex-backend` command-line tool: log in with ChatGPT, stream answers, chat, compact,
+//! list models, show usage, replay recorded streams and create realtime calls.
+//!
+//! The full reference (commands, flags, environment variables, `--json` shapes, exit codes
+//! and stability promises) is `docs/cli.md`. Quick start, offline:
+//!
+//! ```text
+//! cargo run -p codex-backend-cli -- --mock ask "Say hi"
+//! ```
 
-fn main() {}
+mod chat;
+mod cli;
+mod commands;
+mod error;
+mod mock;
+mod output;
+mod replay;
+mod request;
+mod session;
+mod time;
+mod turn;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::cli::Command;
+use crate::error::CliError;
+use crate::error::EXIT_OK;
+use crate::error::EXIT_USAGE;
+use crate::output::Out;
+use crate::session::Session;
+
+/// The model used when `--model` is not given.
+pub const DEFAULT_MODEL: &str = "gpt-5.4";
+/// The realtime model used when `realtime-call --model` is not given.
+pub const DEFAULT_REALTIME_MODEL: &str = "gpt-realtime-1.5";
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return ExitCode::from(clap_error(&e)),
+    };
+    let out = Out::detect(cli.global.json);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let err = CliError::new("io", format!("cannot start the async runtime: {e}"));
+            out.error(&err);
+            return ExitCode::from(err.exit_code());
+        }
+    };
+    let code = rt.block_on(run(cli, &out));
+    // Do not wait for the stdin reader thread of `chat`.
+    rt.shutdown_background();
+    ExitCode::from(code)
+}
+
+/// `RUST_LOG` turns on logging to stderr; off otherwise.
+fn init_logging() {
+    if std::env::var_os("RUST_LOG").is_some_and(|v| !v.is_empty()) {
+        let filter = tracing_subscriber::EnvFilter::from_default_env();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .try_init();
+    }
+}
+
+/// Prints a clap error: help and version go to stdout (exit 0); anything else is one line
+/// (exit 2), plus the error object with `--json`.
+fn clap_error(e: &clap::Error) -> u8 {
+    use clap::error::ErrorKind as K;
+    match e.kind() {
+        K::DisplayHelp | K::DisplayVersion => {
+            let _ = e.print();
+            EXIT_OK
+        }
+        K::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let json = std::env::args().any(|a| a == "--json");
+            if json {
+                Out::detect(true).error(&CliError::usage(
+                    "a command is required (see `codex-backend --help`)",
+                ));
+            } else {
+                // clap prints the help to stderr for this kind.
+                let _ = e.print();
+            }
+            EXIT_USAGE
+        }
+        _ => {
+            let rendered = e.to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim();
+            let msg = first.strip_prefix("error: ").unwrap_or(first);
+            let msg = format!("{msg} (see `codex-backend --help`)");
+            let json = std::env::args().any(|a| a == "--json");
+            let err = CliError::usage(msg);
+            Out::detect(json).error(&err);
+            EXIT_USAGE
+        }
+    }
+}
+
+async fn run(cli: Cli, out: &Out) -> u8 {
+    match dispatch(cli, out).await {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&e);
+            e.exit_code()
+        }
+    }
+}
+
+async fn dispatch(cli: Cli, out: &Out) -> Result<u8, CliError> {
+    let g = &cli.global;
+    if let Command::Replay(a) = &cli.command {
+        replay::run(out, &a.file)?;
+        return Ok(EXIT_OK);
+    }
+    // `login` starts from a logged-out throwaway home under --mock; the rest get a fake login.
+    let logged_in = !matches!(cli.command, Command::Login(_));
+    let sess = Session::open(g, logged_in).await?;
+    match &cli.command {
+        Command::Login(a) => commands::login(&sess, out, a).await?,
+        Command::Logout => commands::logout(&sess, out).await?,
+        Command::Status => commands::status(&sess, out).await?,
+        Command::Models => commands::models(&sess, out).await?,
+        Command::Usage => commands::usage(&sess, out).await?,
+        Command::Ask(a) => commands::ask(&sess, out, a).await?,
+        Command::Chat(a) => return chat::run(&sess, out, a).await,
+        Command::Compact(a) => commands::compact(&sess, out, a).await?,
+        Command::RealtimeCall(a) => commands::realtime_call(&sess, out, a).await?,
+        Command::Replay(_) => {}
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,188 @@
+//! `chat`: a multi-turn REPL over standard input (a terminal or a pipe).
+
+use std::io::BufRead;
+use std::io::IsTerminal;
+use std::io::Write;
+
+use codex_client::RequestOptions;
+use codex_types::CompactRequest;
+use codex_types::ResponseItem;
+use serde_json::json;
+
+use crate::cli::ChatArgs;
+use crate::error::CliError;
+use crate::error::EXIT_API;
+use crate::error::EXIT_LOGIN;
+use crate::error::EXIT_OK;
+use crate::output::Out;
+use crate::request;
+use crate::session::Session;
+use crate::turn;
+use crate::turn::TurnEnd;
+
+const HELP: &str = "commands: /compact  /reset  /model [NAME]  /help  /exit (or end of input)";
+
+/// Reads lines on a plain thread (stdin reads block) and hands them over; `None` = EOF.
+fn spawn_reader() -> tokio::sync::mpsc::Receiver<Option<String>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut lock = stdin.lock();
+        loop {
+            let mut line = String::new();
+            match lock.read_line(&mut line) {
+                Ok(0) | Err(_) => {
+                    let _ = tx.blocking_send(None);
+                    return;
+                }
+                Ok(_) => {
+                    if tx.blocking_send(Some(line)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Runs the REPL; returns the exit code (errors already printed) or an error to print.
+pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError> {
+    let mut settings = request::settings(&a.request, None)?;
+    let initial: Vec<ResponseItem> = match &a.request.history {
+        Some(p) => request::read_history("--history", p)?,
+        None => Vec::new(),
+    };
+    let mut history = initial;
+    let interactive = std::io::stdin().is_terminal();
+    let prompt = |out: &Out| {
+        if interactive && !out.json {
+            let mut e = std::io::stderr().lock();
+            let _ = write!(e, "> ");
+            let _ = e.flush();
+        }
+    };
+    if interactive && !out.json {
+        out.note(&format!("chat with {} — {HELP}", settings.model));
+    }
+    let mut lines = spawn_reader();
+    let mut last_failed = false;
+    loop {
+        prompt(out);
+        let line = tokio::select! {
+            l = lines.recv() => l.flatten(),
+            _ = tokio::signal::ctrl_c() => {
+                // Ctrl-C at the prompt ends the chat.
+                if !out.json {
+                    let _ = writeln!(std::io::stderr().lock());
+                }
+                None
+            }
+        };
+        let Some(line) = line else { break };
+        let text = line.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            continue;
+        }
+        if let Some(cmd) = text.trim().strip_prefix('/') {
+            let mut parts = cmd.split_whitespace();
+            let name = parts.next().unwrap_or_default();
+            let arg = parts.collect::<Vec<_>>().join(" ");
+            match name {
+                "exit" | "quit" => break,
+                "help" => out.note(HELP),
+                "reset" => {
+                    history.clear();
+                    settings.cache_key = request::new_uuid();
+                    if out.json {
+                        out.json_line(&json!({"type": "chat.reset"}));
+                    } else {
+                        out.note("(conversation cleared)");
+                    }
+                }
+                "model" => {
+                    if !arg.is_empty() {
+                        settings.model = arg.clone();
+                    }
+                    if out.json {
+                        out.json_line(&json!({"type": "chat.model", "model": settings.model}));
+                    } else {
+                        out.note(&format!("(model: {})", settings.model));
+                    }
+                }
+                "compact" => {
+                    if history.is_empty() {
+                        out.note("(nothing to compact)");
+                        if out.json {
+                            out.json_line(&json!({"type": "chat.compacted", "items_before": 0, "items_after": 0}));
+                        }
+                        continue;
+                    }
+                    let before = history.len();
+                    let req = settings.request(history.clone())?;
+                    let creq = CompactRequest::from_request(&req);
+                    let opts = RequestOptions::builder()
+                        .conversation_id(&settings.cache_key)
+                        .build();
+                    match sess.client.compact().run(&creq, &opts).await {
+                        Ok(r) => {
+                            history = r.output;
+                            last_failed = false;
+                            if out.json {
+                                out.json_line(&json!({
+                                    "type": "chat.compacted",
+                                    "items_before": before,
+                                    "items_after": history.len(),
+                                }));
+                            } else {
+                                out.note(&format!(
+                                    "(compacted {before} items into {})",
+                                    history.len()
+                                ));
+                            }
+                        }
+                        Err(e) => {
+                            let e = CliError::from(e);
+                            if out.json || e.exit_code() == EXIT_LOGIN {
+                                return Err(e);
+                            }
+                            out.error(&e);
+                            last_failed = true;
+                        }
+                    }
+                }
+                other => out.note(&format!("unknown command /{other}; {HELP}")),
+            }
+            continue;
+        }
+        history.push(ResponseItem::user_text(text));
+        let req = settings.request(history.clone())?;
+        match turn::run(&sess.client, &req, &settings.cache_key, out, true).await {
+            TurnEnd::Done(r) => {
+                if a.request.show_usage {
+                    turn::print_usage(out, &r);
+                }
+                history.extend(r.items);
+                last_failed = false;
+            }
+            TurnEnd::Interrupted => {
+                // The interrupted exchange is dropped from the history.
+                history.pop();
+                if out.json {
+                    out.json_line(&json!({"type": "chat.interrupted"}));
+                } else {
+                    out.note("(answer interrupted)");
+                }
+            }
+            TurnEnd::Failed(e) => {
+                history.pop();
+                if out.json || e.exit_code() == EXIT_LOGIN {
+                    return Err(e);
+                }
+                out.error(&e);
+                last_failed = true;
+            }
+        }
+    }
+    Ok(if last_failed { EXIT_API } else { EXIT_OK })
+}

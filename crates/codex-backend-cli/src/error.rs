@@ -1,0 +1,141 @@
+//! The CLI's error: a stable snake_case kind, one line of message, an optional HTTP status,
+//! and the exit code it maps to.
+
+use std::fmt;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: API or stream error.
+pub const EXIT_API: u8 = 1;
+/// Exit code: usage error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: login required.
+pub const EXIT_LOGIN: u8 = 3;
+
+/// One failure, ready to print.
+#[derive(Debug, Clone)]
+pub struct CliError {
+    /// Stable snake_case kind (`usage`, `login_required`, `http`, `stream_closed`, …).
+    pub kind: String,
+    /// One line, no token.
+    pub message: String,
+    /// HTTP status, when the failure came from one.
+    pub status: Option<u16>,
+}
+
+impl CliError {
+    /// An error of `kind`.
+    pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            message: one_line(&message.into()),
+            status: None,
+        }
+    }
+
+    /// A usage error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new("usage", message)
+    }
+
+    /// Login required (exit 3).
+    pub fn login_required(message: impl Into<String>) -> Self {
+        Self::new("login_required", message)
+    }
+
+    /// Sets the status.
+    pub fn with_status(mut self, status: Option<u16>) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self.kind.as_str() {
+            "usage" => EXIT_USAGE,
+            "login_required" => EXIT_LOGIN,
+            _ => EXIT_API,
+        }
+    }
+
+    /// The `{"error": {...}}` document.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "error": {
+                "kind": self.kind,
+                "message": self.message,
+                "status": self.status,
+            }
+        })
+    }
+
+    /// The human line (with the login hint for exit 3).
+    pub fn human_line(&self) -> String {
+        if self.exit_code() == EXIT_LOGIN {
+            format!(
+                "error: {}; run `codex-backend login`",
+                self.message.trim_end_matches('.')
+            )
+        } else {
+            format!("error: {}", self.message)
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Collapses whitespace runs (newlines included) to one space.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The message of an error and its sources, joined with `: ` (each source once).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !t.is_empty() && !out.contains(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+        cur = s.source();
+    }
+    out
+}
+
+impl From<codex_client::Error> for CliError {
+    fn from(e: codex_client::Error) -> Self {
+        let kind = e.kind().as_str();
+        let mut message = chain(&e);
+        if let Some(id) = e.request_id() {
+            message.push_str(&format!(" (request id {id})"));
+        }
+        CliError::new(kind, message).with_status(e.status().map(|s| s.as_u16()))
+    }
+}
+
+impl From<codex_auth::Error> for CliError {
+    fn from(e: codex_auth::Error) -> Self {
+        use codex_auth::ErrorKind as K;
+        let kind = match e.kind() {
+            K::LoginRequired => "login_required",
+            K::Transient => "transport",
+            K::Storage => "storage",
+            K::Login => "login",
+            K::Config => "config",
+            _ => "auth",
+        };
+        CliError::new(kind, chain(&e)).with_status(e.status().map(|s| s.as_u16()))
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::new("io", e.to_string())
+    }
+}

@@ -1,0 +1,363 @@
+//! Streams one turn: prints events as they arrive (wire JSON lines with `--json`, text
+//! otherwise) and collects the output items.
+
+use std::io::Write;
+
+use codex_client::AbortHandle;
+use codex_client::Client;
+use codex_client::ErrorKind;
+use codex_client::RequestOptions;
+use codex_types::RateLimitSnapshot;
+use codex_types::ResponseEvent;
+use codex_types::ResponseItem;
+use codex_types::ResponsesRequest;
+use codex_types::Usage;
+use futures_util::StreamExt;
+
+use crate::error::CliError;
+use crate::output::Out;
+
+/// What a successful turn produced.
+#[derive(Debug, Default)]
+pub struct TurnResult {
+    /// Items from `response.output_item.done`, in order.
+    pub items: Vec<ResponseItem>,
+    /// Usage from `response.completed`.
+    pub usage: Option<Usage>,
+    /// Rate limits (`codex.rate_limits` event, else the response headers).
+    pub rate_limits: Option<RateLimitSnapshot>,
+}
+
+/// How a turn ended.
+#[derive(Debug)]
+pub enum TurnEnd {
+    /// `response.completed`.
+    Done(TurnResult),
+    /// The user pressed Ctrl-C (only when `interruptible`).
+    Interrupted,
+    /// A failure.
+    Failed(CliError),
+}
+
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum Section {
+    None,
+    Reasoning,
+    Text,
+}
+
+/// Human-mode printing state.
+struct Human<'a> {
+    out: &'a Out,
+    section: Section,
+    /// stdout is not at the start of a line.
+    mid_line: bool,
+    /// stderr is not at the start of a line (reasoning).
+    err_mid_line: bool,
+}
+
+impl Human<'_> {
+    fn end_reasoning(&mut self) {
+        if self.err_mid_line {
+            let _ = writeln!(std::io::stderr().lock());
+            self.err_mid_line = false;
+        }
+    }
+
+    fn end_line(&mut self) {
+        if self.mid_line {
+            self.out.text("\n");
+            self.mid_line = false;
+        }
+    }
+
+    fn reasoning(&mut self, delta: &str, new_part: bool) {
+        let mut e = std::io::stderr().lock();
+        if self.section != Section::Reasoning || new_part {
+            if self.err_mid_line {
+                let _ = writeln!(e);
+            }
+            let _ = write!(e, "{}", dim_err(self.out, "[reasoning] "));
+            self.section = Section::Reasoning;
+        }
+        let _ = write!(e, "{}", dim_err(self.out, delta));
+        let _ = e.flush();
+        self.err_mid_line = !delta.ends_with('\n');
+    }
+
+    fn text(&mut self, delta: &str) {
+        if self.section == Section::Reasoning {
+            self.end_reasoning();
+        }
+        self.section = Section::Text;
+        self.out.text(delta);
+        if !delta.is_empty() {
+            self.mid_line = !delta.ends_with('\n');
+        }
+    }
+
+    fn item_line(&mut self, line: &str) {
+        self.end_reasoning();
+        self.end_line();
+        self.out.line(line);
+        self.section = Section::None;
+    }
+
+    fn item_done(&mut self, item: &ResponseItem) {
+        match item {
+            ResponseItem::FunctionCall(c) => {
+                let l = format!(
+                    "{} {}({}) [call_id {}]",
+                    self.out.cyan("tool call:"),
+                    self.out.bold(&c.name),
+                    c.arguments,
+                    c.call_id
+                );
+                self.item_line(&l);
+            }
+            ResponseItem::CustomToolCall(c) => {
+                let l = format!(
+                    "{} {} [call_id {}]\n{}",
+                    self.out.cyan("tool call:"),
+                    self.out.bold(&c.name),
+                    c.call_id,
+                    c.input
+                );
+                self.item_line(&l);
+            }
+            ResponseItem::LocalShellCall(c) => {
+                let action = serde_json::to_string(&c.action).unwrap_or_default();
+                let l = format!("{} local_shell {action}", self.out.cyan("tool call:"));
+                self.item_line(&l);
+            }
+            ResponseItem::WebSearchCall(c) => {
+                let what = match &c.action {
+                    Some(codex_types::WebSearchAction::Search(s)) => {
+                        format!("search {:?}", s.query.as_deref().unwrap_or_default())
+                    }
+                    Some(codex_types::WebSearchAction::OpenPage(p)) => {
+                        format!("open {}", p.url.as_deref().unwrap_or_default())
+                    }
+                    Some(codex_types::WebSearchAction::FindInPage(p)) => {
+                        format!("find in {}", p.url.as_deref().unwrap_or_default())
+                    }
+                    _ => "search".to_owned(),
+                };
+                let l = self.out.dim(&format!("[web search: {what}]"));
+                self.item_line(&l);
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        self.end_reasoning();
+        self.end_line();
+    }
+}
+
+fn dim_err(out: &Out, s: &str) -> String {
+    if out.color_err {
+        format!("\x1b[2m{s}\x1b[0m")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// A decode failure in `--json` mode (see [`crate::replay::decode_error_json`]).
+fn decode_error_json(e: &codex_client::Error) -> serde_json::Value {
+    let decode = std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<codex_types::DecodeError>());
+    let raw = decode.map(|d| d.raw().to_string());
+    let message = decode.map_or_else(|| e.to_string(), |d| d.to_string());
+    crate::replay::decode_error_json(e.event_type(), e.byte_offset(), &message, raw.as_deref())
+}
+
+/// Sends `request` and streams the answer. With `interruptible`, Ctrl-C aborts the turn
+/// (through an [`AbortHandle`]) instead of ending the program.
+pub async fn run(
+    client: &Client,
+    request: &ResponsesRequest,
+    conversation_id: &str,
+    out: &Out,
+    interruptible: bool,
+) -> TurnEnd {
+    let abort = AbortHandle::new();
+    let opts = RequestOptions::builder()
+        .conversation_id(conversation_id)
+        .abort_handle(abort.clone())
+        .build();
+    let mut spinner = out.spinner();
+    let ctrl_c = async {
+        if interruptible {
+            let _ = tokio::signal::ctrl_c().await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::pin!(ctrl_c);
+    let mut interrupted = false;
+
+    let responses = client.responses();
+    let opened = tokio::select! {
+        r = responses.stream(request, &opts) => Some(r),
+        () = &mut ctrl_c => None,
+    };
+    let mut stream = match opened {
+        None => {
+            spinner.stop();
+            abort.abort();
+            return TurnEnd::Interrupted;
+        }
+        Some(Err(e)) => {
+            spinner.stop();
+            return TurnEnd::Failed(e.into());
+        }
+        Some(Ok(s)) => s,
+    };
+    let mut human = Human {
+        out,
+        section: Section::None,
+        mid_line: false,
+        err_mid_line: false,
+    };
+    let mut result = TurnResult::default();
+    let mut completed = false;
+    loop {
+        let next = tokio::select! {
+            n = stream.next() => n,
+            () = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
+                abort.abort();
+                continue;
+            }
+        };
+        let Some(next) = next else { break };
+        match next {
+            Ok(ev) => {
+                if out.json {
+                    out.raw_json_line(ev.raw_json());
+                }
+                match &ev {
+                    ResponseEvent::OutputTextDelta(d) => {
+                        spinner.stop();
+                        if !out.json {
+                            human.text(&d.delta);
+                        }
+                    }
+                    ResponseEvent::ReasoningSummaryTextDelta(d)
+                    | ResponseEvent::ReasoningTextDelta(d) => {
+                        spinner.stop();
+                        if !out.json {
+                            human.reasoning(&d.delta, false);
+                        }
+                    }
+                    ResponseEvent::ReasoningSummaryPartAdded(_) => {
+                        if !out.json && human.section == Section::Reasoning {
+                            human.reasoning("", true);
+                        }
+                    }
+                    ResponseEvent::OutputItemDone(item) => {
+                        spinner.stop();
+                        if !out.json {
+                            human.item_done(&item.item);
+                        }
+                        result.items.push(item.item.clone());
+                    }
+                    ResponseEvent::RateLimits(r) => {
+                        result.rate_limits = Some(r.snapshot.clone());
+                    }
+                    ResponseEvent::Completed(c) => {
+                        completed = true;
+                        result.usage = c.usage().cloned();
+                    }
+                    _ => {}
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Decode => {
+                if out.json {
+                    out.json_line(&decode_error_json(&e));
+                } else {
+                    human.finish();
+                    out.note(&format!("warning: {e}"));
+                }
+            }
+            Err(e) => {
+                spinner.stop();
+                human.finish();
+                if e.kind() == ErrorKind::Aborted && interrupted {
+                    return TurnEnd::Interrupted;
+                }
+                return TurnEnd::Failed(e.into());
+            }
+        }
+    }
+    spinner.stop();
+    human.finish();
+    if interrupted {
+        return TurnEnd::Interrupted;
+    }
+    if !completed {
+        return TurnEnd::Failed(CliError::new(
+            "stream_closed",
+            "stream closed before response.completed",
+        ));
+    }
+    if result.rate_limits.is_none() {
+        result.rate_limits = stream.rate_limits();
+    }
+    TurnEnd::Done(result)
+}
+
+/// Prints usage and rate limits after an answer (stderr, human mode).
+pub fn print_usage(out: &Out, r: &TurnResult) {
+    if out.json {
+        return;
+    }
+    match &r.usage {
+        Some(u) => out.note(&format!(
+            "tokens: {} input ({} cached), {} output ({} reasoning), {} total",
+            u.input_tokens,
+            u.cached_tokens(),
+            u.output_tokens,
+            u.reasoning_tokens(),
+            u.total_tokens
+        )),
+        None => out.note("tokens: not reported"),
+    }
+    match &r.rate_limits {
+        Some(s) => {
+            for (name, w) in [("primary", &s.primary), ("secondary", &s.secondary)] {
+                if let Some(w) = w {
+                    out.note(&format!(
+                        "rate limit {name}: {:.0}% used{}{}",
+                        w.used_percent,
+                        w.window_minutes
+                            .map(|m| format!(" of a {m}-minute window"))
+                            .unwrap_or_default(),
+                        w.resets_at
+                            .map(|t| format!(", resets {}", crate::time::epoch_rfc3339(t)))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+            if let Some(c) = &s.credits {
+                out.note(&format!(
+                    "credits: {}{}",
+                    if c.unlimited {
+                        "unlimited".to_owned()
+                    } else if c.has_credits {
+                        "available".to_owned()
+                    } else {
+                        "none".to_owned()
+                    },
+                    c.balance
+                        .as_deref()
+                        .map(|b| format!(" (balance {b})"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+        None => out.note("rate limits: not reported"),
+    }
+}
