@@ -131,10 +131,6 @@ async fn run() -> Result<(), String> {
     for (route, reply) in scenarios {
         server.push(route, reply);
     }
-    println!("{}", server.url());
-    if let Some(pem) = server.ca_cert_pem() {
-        eprintln!("test CA:\n{pem}");
-    }
     if let Some(home) = home {
         let tokens = server.issuer().issue_tokens();
         tokens
@@ -144,6 +140,10 @@ async fn run() -> Result<(), String> {
             "wrote {home}/auth.json (fake login for {})",
             tokens.account_id
         );
+    }
+    println!("{}", server.url());
+    if let Some(pem) = server.ca_cert_pem() {
+        eprintln!("test CA:\n{pem}");
     }
     eprintln!("backend: {}", server.backend_base_url());
     tokio::signal::ctrl_c()
@@ -170,5 +170,49 @@ fn main() -> ExitCode {
             eprintln!("codex-mock: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_scenario_parses() {
+        for name in [
+            "text",
+            "text:hi there",
+            "tools",
+            "custom-tool",
+            "reasoning",
+            "structured",
+            "web-search",
+            "rate-limits",
+            "failed:context_length_exceeded",
+            "failed:rate_limit_exceeded",
+            "incomplete",
+            "incomplete:content_filter",
+            "error",
+            "truncated",
+            "drop",
+            "stall",
+            "stall:3",
+            "keepalive",
+            "drip",
+            "huge:1024",
+            "many:10",
+            "status:503",
+            "usage-limit",
+            "unauthorized-once",
+            "no-content-type",
+            "replay:/tmp/x.sse",
+        ] {
+            assert!(scenario(name).is_ok(), "{name}");
+        }
+        for bad in ["nope", "status:abc", "status:70000", "replay", "huge:x"] {
+            assert!(scenario(bad).is_err(), "{bad}");
+        }
+        let (_, r) = scenario("status:429").unwrap();
+        assert_eq!(r.status_code(), 429);
     }
 }
