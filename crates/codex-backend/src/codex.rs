@@ -1,0 +1,767 @@
+//! [`CodexClient`], its builder, authentication and the one-shot endpoints.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use codex_auth::AccountInfo;
+use codex_auth::AuthManager;
+use codex_auth::AuthStore;
+use codex_auth::BrowserLoginOptions;
+use codex_auth::OAuthConfig;
+use codex_auth::TokenProvider;
+use codex_client::RequestOptions;
+use codex_client::ResponseStream;
+use codex_client::RetryPolicy;
+use codex_client::TextResponse;
+use codex_types::CompactRequest;
+use codex_types::INCLUDE_REASONING_ENCRYPTED_CONTENT;
+use codex_types::ModelInfo;
+use codex_types::RealtimeCall;
+use codex_types::RealtimeSession;
+use codex_types::Reasoning;
+use codex_types::ReasoningEffort;
+use codex_types::ReasoningSummary;
+use codex_types::ResponseItem;
+use codex_types::ResponsesRequest;
+use codex_types::ServiceTier;
+use codex_types::Tool;
+use codex_types::UsagePayload;
+use codex_types::Verbosity;
+use codex_types::WebSearchTool;
+use serde::de::DeserializeOwned;
+
+use crate::conversation::Conversation;
+use crate::error::Error;
+use crate::error::ErrorKind;
+use crate::error::Result;
+use crate::options::CallOptions;
+use crate::options::Input;
+use crate::options::WebSearch;
+
+/// The default model.
+pub const DEFAULT_MODEL: &str = "gpt-5.4";
+
+/// How [`CodexClient::authenticate`] got its credentials.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthMethod {
+    /// Fresh tokens were stored: used as they are, without any network call.
+    Stored,
+    /// The stored access token was stale and was refreshed.
+    Refreshed,
+    /// Nothing usable was stored: the interactive browser login ran.
+    BrowserLogin,
+    /// A caller-supplied [`TokenProvider`] returned credentials.
+    TokenProvider,
+}
+
+impl AuthMethod {
+    /// `stored`, `refreshed`, `browser_login` or `token_provider`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stored => "stored",
+            Self::Refreshed => "refreshed",
+            Self::BrowserLogin => "browser_login",
+            Self::TokenProvider => "token_provider",
+        }
+    }
+}
+
+/// What [`CodexClient::authenticate`] found. Holds no token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Authenticated {
+    /// How the credentials were obtained.
+    pub method: AuthMethod,
+    /// Account facts from the id token (`None` with a custom [`TokenProvider`]).
+    pub account: Option<AccountInfo>,
+    /// The `auth.json` in use (file store only).
+    pub auth_file: Option<PathBuf>,
+}
+
+enum AuthSource {
+    Manager(AuthManager),
+    Provider(Arc<dyn TokenProvider>),
+}
+
+impl std::fmt::Debug for AuthSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Manager(m) => f
+                .debug_struct("AuthManager")
+                .field("path", &m.store().path())
+                .finish_non_exhaustive(),
+            Self::Provider(_) => f.write_str("TokenProvider"),
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) defaults: CallOptions,
+    auth: AuthSource,
+    pub(crate) transport: codex_client::Client,
+    authenticated: AtomicBool,
+    auth_lock: tokio::sync::Mutex<()>,
+    interactive_login: bool,
+    login_options: BrowserLoginOptions,
+    models: Mutex<Option<Vec<ModelInfo>>>,
+}
+
+/// The Codex backend client: session defaults, authentication and every capability
+/// (streaming, one-shot answers, models, compaction, usage, realtime calls, abort).
+///
+/// Cheap to clone (an `Arc` inside); clones share the connection pool, the login state and
+/// [`abort`](CodexClient::abort). Debug output never contains a token.
+#[derive(Clone)]
+pub struct CodexClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for CodexClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodexClient")
+            .field("model", &self.default_model())
+            .field("base_url", &self.inner.transport.base_url())
+            .field("auth", &self.inner.auth)
+            .field("authenticated", &self.is_authenticated())
+            .field("interactive_login", &self.inner.interactive_login)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builder of a [`CodexClient`]; see [`CodexClient::builder`]. Setters never fail;
+/// [`build`](CodexClientBuilder::build) reports problems as [`ErrorKind::Config`].
+#[must_use]
+pub struct CodexClientBuilder {
+    defaults: CallOptions,
+    transport: codex_client::ClientBuilder,
+    codex_home: Option<PathBuf>,
+    issuer: Option<String>,
+    root_pems: Vec<Vec<u8>>,
+    interactive_login: bool,
+    login_options: BrowserLoginOptions,
+    provider: Option<Arc<dyn TokenProvider>>,
+    auth_manager: Option<AuthManager>,
+}
+
+impl std::fmt::Debug for CodexClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodexClientBuilder")
+            .field("defaults", &self.defaults)
+            .field("transport", &self.transport)
+            .field("codex_home", &self.codex_home)
+            .field("issuer", &self.issuer)
+            .field("interactive_login", &self.interactive_login)
+            .field("login_options", &self.login_options)
+            .field("has_token_provider", &self.provider.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for CodexClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CodexClientBuilder {
+    /// The defaults: model `gpt-5.4`, empty instructions, no reasoning settings (the
+    /// model's defaults), no web search, default service tier, no parallel tool calls, no
+    /// tools, encrypted reasoning included; URLs from `CODEX_BASE_URL` /
+    /// `CODEX_API_BASE_URL` or the protocol defaults; credentials from
+    /// `$CODEX_HOME/auth.json` (else `~/.codex/auth.json`); issuer from `CODEX_AUTH_ISSUER`
+    /// or `https://auth.openai.com`; interactive login on.
+    pub fn new() -> Self {
+        Self {
+            defaults: CallOptions::new()
+                .model(DEFAULT_MODEL)
+                .instructions("")
+                .web_search(WebSearch::Disabled)
+                .parallel_tool_calls(false)
+                .tools(Vec::new())
+                .include_reasoning(true),
+            transport: codex_client::Client::builder(),
+            codex_home: None,
+            issuer: None,
+            root_pems: Vec::new(),
+            interactive_login: true,
+            login_options: BrowserLoginOptions::new(),
+            provider: None,
+            auth_manager: None,
+        }
+    }
+
+    /// The default model (default `gpt-5.4`).
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.defaults = self.defaults.model(model);
+        self
+    }
+
+    /// The default instructions (system prompt; default `""`).
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.defaults = self.defaults.instructions(instructions);
+        self
+    }
+
+    /// The default reasoning effort (default: none sent, the model decides).
+    pub fn reasoning_effort(mut self, effort: ReasoningEffort) -> Self {
+        self.defaults = self.defaults.reasoning_effort(effort);
+        self
+    }
+
+    /// The default reasoning summary mode (default: none).
+    pub fn reasoning_summary(mut self, summary: ReasoningSummary) -> Self {
+        self.defaults = self.defaults.reasoning_summary(summary);
+        self
+    }
+
+    /// The default verbosity (default: none sent).
+    pub fn verbosity(mut self, verbosity: Verbosity) -> Self {
+        self.defaults = self.defaults.verbosity(verbosity);
+        self
+    }
+
+    /// The default web search mode (default [`WebSearch::Disabled`]).
+    pub fn web_search(mut self, mode: WebSearch) -> Self {
+        self.defaults = self.defaults.web_search(mode);
+        self
+    }
+
+    /// The default service tier (default: none sent; [`ServiceTier::Priority`] is "fast").
+    pub fn service_tier(mut self, tier: ServiceTier) -> Self {
+        self.defaults = self.defaults.service_tier(tier);
+        self
+    }
+
+    /// Whether the model may call several tools at once (default `false`).
+    pub fn parallel_tool_calls(mut self, parallel: bool) -> Self {
+        self.defaults = self.defaults.parallel_tool_calls(parallel);
+        self
+    }
+
+    /// The default tools (replaces any set before).
+    pub fn tools(mut self, tools: Vec<Tool>) -> Self {
+        self.defaults = self.defaults.tools(tools);
+        self
+    }
+
+    /// Adds one default tool.
+    pub fn tool(mut self, tool: impl Into<Tool>) -> Self {
+        let mut tools = self.defaults.tools.take().unwrap_or_default();
+        tools.push(tool.into());
+        self.defaults = self.defaults.tools(tools);
+        self
+    }
+
+    /// Whether to request `include: ["reasoning.encrypted_content"]` (default `true`):
+    /// with `store: false` reasoning items can only be replayed in later turns with it.
+    pub fn include_reasoning(mut self, include: bool) -> Self {
+        self.defaults = self.defaults.include_reasoning(include);
+        self
+    }
+
+    /// The Codex backend base URL (default `CODEX_BASE_URL`, else
+    /// `https://chatgpt.com/backend-api/codex`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.transport = self.transport.base_url(url);
+        self
+    }
+
+    /// The usage URL (default derived from the base URL: `…/backend-api/wham/usage`).
+    pub fn usage_url(mut self, url: impl Into<String>) -> Self {
+        self.transport = self.transport.usage_url(url);
+        self
+    }
+
+    /// The public API base URL used for realtime calls (default `CODEX_API_BASE_URL`, else
+    /// `https://api.openai.com/v1`).
+    pub fn api_base_url(mut self, url: impl Into<String>) -> Self {
+        self.transport = self.transport.api_base_url(url);
+        self
+    }
+
+    /// The folder holding `auth.json` (default `CODEX_HOME`, else `~/.codex`).
+    pub fn codex_home(mut self, path: impl Into<PathBuf>) -> Self {
+        self.codex_home = Some(path.into());
+        self
+    }
+
+    /// The OAuth issuer (default `CODEX_AUTH_ISSUER`, else `https://auth.openai.com`).
+    pub fn issuer(mut self, url: impl Into<String>) -> Self {
+        self.issuer = Some(url.into());
+        self
+    }
+
+    /// Whether [`CodexClient::authenticate`] may run the interactive browser login when
+    /// nothing usable is stored (default `true`). With `false` it fails with
+    /// [`ErrorKind::LoginRequired`] instead.
+    pub fn interactive_login(mut self, yes: bool) -> Self {
+        self.interactive_login = yes;
+        self
+    }
+
+    /// Options of the interactive browser login (callback port, open the browser or only
+    /// print the URL, timeout).
+    pub fn login_options(mut self, options: BrowserLoginOptions) -> Self {
+        self.login_options = options;
+        self
+    }
+
+    /// Longest silence on a response before it fails (default 300 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.idle_timeout(timeout);
+        self
+    }
+
+    /// TCP connect timeout (default 15 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.connect_timeout(timeout);
+        self
+    }
+
+    /// Total deadline of every request (default none).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.timeout(timeout);
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.transport = self.transport.retry(policy);
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM, for the backend and the issuer (tests with
+    /// a local TLS server).
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.transport = self.transport.add_root_certificate_pem(pem.as_ref());
+        self.root_pems.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Bring your own credentials: `auth.json` is then not used, and
+    /// [`CodexClient::authenticate`] only checks that the provider returns credentials.
+    pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// Use this auth manager (any store, any issuer configuration) instead of the
+    /// `auth.json` file store built from [`codex_home`](Self::codex_home) and
+    /// [`issuer`](Self::issuer).
+    pub fn auth_manager(mut self, manager: AuthManager) -> Self {
+        self.auth_manager = Some(manager);
+        self
+    }
+
+    /// Changes the transport settings not covered above (originator, user agent, proxy,
+    /// extra headers, …).
+    pub fn transport(
+        mut self,
+        f: impl FnOnce(codex_client::ClientBuilder) -> codex_client::ClientBuilder,
+    ) -> Self {
+        self.transport = f(self.transport);
+        self
+    }
+
+    /// Validates the configuration and builds the client. Reads nothing from disk and
+    /// makes no network call.
+    pub fn build(self) -> Result<CodexClient> {
+        let (auth, provider): (AuthSource, Arc<dyn TokenProvider>) =
+            match (self.provider, self.auth_manager) {
+                (Some(p), _) => (AuthSource::Provider(p.clone()), p),
+                (None, Some(m)) => (AuthSource::Manager(m.clone()), Arc::new(m)),
+                (None, None) => {
+                    let home = match self.codex_home {
+                        Some(h) => h,
+                        None => codex_auth::codex_home()?,
+                    };
+                    let store = AuthStore::file(home.join(codex_auth::AUTH_FILE_NAME));
+                    let mut cfg = OAuthConfig::builder();
+                    if let Some(i) = self.issuer {
+                        cfg = cfg.issuer(i);
+                    }
+                    for pem in self.root_pems {
+                        cfg = cfg.add_root_certificate_pem(pem);
+                    }
+                    let m = AuthManager::new(store, cfg.build()?)?;
+                    (AuthSource::Manager(m.clone()), Arc::new(m))
+                }
+            };
+        let transport = self.transport.token_provider(provider).build()?;
+        Ok(CodexClient {
+            inner: Arc::new(Inner {
+                defaults: self.defaults,
+                auth,
+                transport,
+                authenticated: AtomicBool::new(false),
+                auth_lock: tokio::sync::Mutex::new(()),
+                interactive_login: self.interactive_login,
+                login_options: self.login_options,
+                models: Mutex::new(None),
+            }),
+        })
+    }
+}
+
+impl CodexClient {
+    /// A builder with the defaults (see [`CodexClientBuilder::new`]).
+    pub fn builder() -> CodexClientBuilder {
+        CodexClientBuilder::new()
+    }
+
+    /// The session's default model.
+    pub fn default_model(&self) -> &str {
+        self.inner
+            .defaults
+            .model
+            .as_deref()
+            .unwrap_or(DEFAULT_MODEL)
+    }
+
+    /// The session defaults, as call options.
+    pub fn defaults(&self) -> &CallOptions {
+        &self.inner.defaults
+    }
+
+    /// The auth manager (unless a custom [`TokenProvider`] is used): for `status`,
+    /// `logout`, `login_device`, ….
+    pub fn auth_manager(&self) -> Option<&AuthManager> {
+        match &self.inner.auth {
+            AuthSource::Manager(m) => Some(m),
+            AuthSource::Provider(_) => None,
+        }
+    }
+
+    /// Makes the client usable, with the Python SDK's semantics:
+    ///
+    /// - fresh stored tokens are used as they are (no network call);
+    /// - stale ones are refreshed (one refresh, shared with other processes through the
+    ///   `auth.json` lock);
+    /// - with nothing stored (or a stored login that can no longer be refreshed), the
+    ///   interactive browser login runs — it blocks until the user finished in the browser
+    ///   — unless [`CodexClientBuilder::interactive_login`] is `false`, in which case this is
+    ///   an [`ErrorKind::LoginRequired`] error.
+    ///
+    /// With a custom [`TokenProvider`] it only checks that the provider returns credentials.
+    /// Calling it again when already authenticated checks the stored login again (without
+    /// a network call when it is fresh). No other method ever starts a login.
+    pub async fn authenticate(&self) -> Result<Authenticated> {
+        let _guard = self.inner.auth_lock.lock().await;
+        let result = match &self.inner.auth {
+            AuthSource::Provider(p) => {
+                p.credentials().await?;
+                Authenticated {
+                    method: AuthMethod::TokenProvider,
+                    account: None,
+                    auth_file: None,
+                }
+            }
+            AuthSource::Manager(m) => self.authenticate_manager(m).await?,
+        };
+        self.inner.authenticated.store(true, Ordering::SeqCst);
+        tracing::info!(method = result.method.as_str(), "authenticated");
+        Ok(result)
+    }
+
+    async fn authenticate_manager(&self, m: &AuthManager) -> Result<Authenticated> {
+        let path = m.store().path().map(PathBuf::from);
+        let status = m.status().await?;
+        if status.logged_in {
+            let stale = status.needs_refresh;
+            match m.credentials().await {
+                Ok(_) => {
+                    // Re-read: a refresh may have replaced the id token.
+                    let account = m.status().await.ok().and_then(|s| s.account);
+                    return Ok(Authenticated {
+                        method: if stale {
+                            AuthMethod::Refreshed
+                        } else {
+                            AuthMethod::Stored
+                        },
+                        account: account.or(status.account),
+                        auth_file: path,
+                    });
+                }
+                Err(e) if e.is_login_required() && self.inner.interactive_login => {
+                    tracing::info!(error = %e, "stored login unusable; starting the browser login");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        } else if !self.inner.interactive_login {
+            return Err(Error::new(
+                ErrorKind::LoginRequired,
+                "not logged in and interactive login is off: run `codex-backend login` first",
+            ));
+        }
+        let ok = m.login_browser(self.inner.login_options.clone()).await?;
+        Ok(Authenticated {
+            method: AuthMethod::BrowserLogin,
+            account: Some(ok.account),
+            auth_file: ok.path.or(path),
+        })
+    }
+
+    /// True once [`authenticate`](Self::authenticate) has succeeded.
+    pub fn is_authenticated(&self) -> bool {
+        self.inner.authenticated.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn ensure_authenticated(&self) -> Result<()> {
+        if self.is_authenticated() {
+            Ok(())
+        } else {
+            Err(Error::not_authenticated())
+        }
+    }
+
+    /// The transport, once authenticated (escape hatch for endpoints and options the
+    /// facade does not wrap).
+    pub fn client(&self) -> Result<&codex_client::Client> {
+        self.ensure_authenticated()?;
+        Ok(&self.inner.transport)
+    }
+
+    /// The request body and transport options of a call with `input` after `history`.
+    pub fn build_request(
+        &self,
+        history: &[ResponseItem],
+        input: Vec<ResponseItem>,
+        opts: &CallOptions,
+    ) -> Result<(ResponsesRequest, RequestOptions)> {
+        let o = opts.clone().or(&self.inner.defaults);
+        let model = o.model.clone().unwrap_or_else(|| DEFAULT_MODEL.to_owned());
+        let mut tools = o.tools.clone().unwrap_or_default();
+        tools.extend(o.extra_tools.iter().cloned());
+        let web = match o.web_search.unwrap_or_default() {
+            WebSearch::Disabled => None,
+            WebSearch::Cached => Some(false),
+            WebSearch::Live => Some(true),
+        };
+        if let Some(live) = web
+            && !tools.iter().any(Tool::is_web_search)
+        {
+            tools.push(WebSearchTool::new().live(live).into());
+        }
+        let mut all = Vec::with_capacity(history.len() + input.len());
+        all.extend_from_slice(history);
+        all.extend(input);
+        let mut b = ResponsesRequest::builder(model)
+            .instructions(o.instructions.clone().unwrap_or_default())
+            .input(all)
+            .tools(tools)
+            .parallel_tool_calls(o.parallel_tool_calls.unwrap_or(false));
+        if o.reasoning_effort.is_some() || o.reasoning_summary.is_some() {
+            let mut r = Reasoning::default();
+            r.effort = o.reasoning_effort.clone();
+            r.summary = o.reasoning_summary.clone();
+            b = b.reasoning(r);
+        }
+        let include = o.include_reasoning.unwrap_or(true);
+        b = b.include_encrypted_reasoning(include);
+        if include {
+            b = b.include(vec![INCLUDE_REASONING_ENCRYPTED_CONTENT.to_owned()]);
+        }
+        if let Some(v) = o.verbosity.clone() {
+            b = b.verbosity(v);
+        }
+        if let Some(f) = o.json_schema.clone() {
+            b = b.json_schema(f);
+        }
+        if let Some(t) = o.service_tier.clone() {
+            b = b.service_tier(t);
+        }
+        if let Some(c) = o.tool_choice.clone() {
+            b = b.tool_choice(c);
+        }
+        if let Some(k) = o.prompt_cache_key.clone() {
+            b = b.prompt_cache_key(k);
+        }
+        let req = b.build()?;
+        let mut ro = RequestOptions::builder();
+        if let Some(id) = &o.conversation_id {
+            ro = ro.conversation_id(id);
+        }
+        if let Some(h) = &o.abort {
+            ro = ro.abort_handle(h.clone());
+        }
+        if let Some(t) = o.timeout {
+            ro = ro.timeout(t);
+        }
+        Ok((req, ro.build()))
+    }
+
+    pub(crate) async fn stream_after(
+        &self,
+        history: &[ResponseItem],
+        input: Vec<ResponseItem>,
+        opts: &CallOptions,
+    ) -> Result<ResponseStream> {
+        self.ensure_authenticated()?;
+        let (req, ro) = self.build_request(history, input, opts)?;
+        Ok(self.inner.transport.responses().stream(&req, &ro).await?)
+    }
+
+    /// Starts a model turn and returns its event stream once the response head arrived.
+    /// The stream yields typed [`crate::ResponseEvent`]s and ends after
+    /// `response.completed` (or with an error); dropping it closes the connection.
+    pub async fn stream(
+        &self,
+        input: impl Into<Input>,
+        opts: CallOptions,
+    ) -> Result<ResponseStream> {
+        self.stream_after(&[], input.into().into_items(), &opts)
+            .await
+    }
+
+    /// One turn, read to the end: the text, usage, output items and ids. An error carries
+    /// the partial text ([`Error::partial_text`]).
+    pub async fn respond(
+        &self,
+        input: impl Into<Input>,
+        opts: CallOptions,
+    ) -> Result<TextResponse> {
+        let stream = self.stream(input, opts).await?;
+        Ok(stream.collect_text().await?)
+    }
+
+    /// [`respond`](Self::respond) with the session defaults, returning only the text.
+    pub async fn respond_text(&self, input: impl Into<Input>) -> Result<String> {
+        Ok(self.respond(input, CallOptions::new()).await?.text)
+    }
+
+    /// Structured output: one turn with `text.format` set to `schema` (strict, named
+    /// `name`), with the answer decoded as `T`. A non-JSON answer is
+    /// [`ErrorKind::InvalidOutput`].
+    pub async fn respond_json<T: DeserializeOwned>(
+        &self,
+        input: impl Into<Input>,
+        name: &str,
+        schema: serde_json::Value,
+        opts: CallOptions,
+    ) -> Result<T> {
+        let r = self
+            .respond(input, opts.json_schema(name, schema, true))
+            .await?;
+        serde_json::from_str(&r.text).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidOutput,
+                "the structured output does not match the requested type",
+            )
+            .with_source(e)
+        })
+    }
+
+    /// The account's model catalog (`GET /models`).
+    pub async fn list_models(&self) -> Result<Vec<ModelInfo>> {
+        self.ensure_authenticated()?;
+        let catalog = self.inner.transport.models().list().await?;
+        let models = catalog.models.models;
+        if let Ok(mut g) = self.inner.models.lock() {
+            *g = Some(models.clone());
+        }
+        Ok(models)
+    }
+
+    /// One catalog entry; [`ErrorKind::ModelNotFound`] when the account has no such model.
+    pub async fn get_model(&self, slug: &str) -> Result<ModelInfo> {
+        self.list_models()
+            .await?
+            .into_iter()
+            .find(|m| m.slug == slug)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::ModelNotFound,
+                    format!("model not found in this account's catalog: {slug}"),
+                )
+            })
+    }
+
+    /// The catalog entry of `slug` from the last [`list_models`](Self::list_models) (fetched
+    /// when nothing is cached yet).
+    pub(crate) async fn model_cached(&self, slug: &str) -> Result<ModelInfo> {
+        let cached = self.inner.models.lock().ok().and_then(|g| {
+            g.as_ref()
+                .and_then(|m| m.iter().find(|m| m.slug == slug).cloned())
+        });
+        match cached {
+            Some(m) => Ok(m),
+            None => self.get_model(slug).await,
+        }
+    }
+
+    /// Compacts a history (`POST /responses/compact`) with the session defaults; the
+    /// result replaces it.
+    pub async fn compact(&self, history: Vec<ResponseItem>) -> Result<Vec<ResponseItem>> {
+        self.compact_with(history, CallOptions::new()).await
+    }
+
+    /// [`compact`](Self::compact) with per-call options (model, instructions, tools,
+    /// reasoning, conversation id, …).
+    pub async fn compact_with(
+        &self,
+        history: Vec<ResponseItem>,
+        opts: CallOptions,
+    ) -> Result<Vec<ResponseItem>> {
+        self.ensure_authenticated()?;
+        let (req, ro) = self.build_request(&[], history, &opts)?;
+        let creq = CompactRequest::from_request(&req);
+        Ok(self.inner.transport.compact().run(&creq, &ro).await?.output)
+    }
+
+    /// The plan's rate-limit and credit status (`GET wham/usage`).
+    pub async fn usage(&self) -> Result<UsagePayload> {
+        self.ensure_authenticated()?;
+        Ok(self.inner.transport.usage().get().await?)
+    }
+
+    /// Creates a WebRTC realtime call from an SDP offer. `None` sends the default session
+    /// (`gpt-realtime-1.5`, voice `marin`), as the Python SDK does; use
+    /// [`create_realtime_call_sdp_only`](Self::create_realtime_call_sdp_only) to send the
+    /// offer alone.
+    pub async fn create_realtime_call(
+        &self,
+        sdp: &str,
+        session: Option<RealtimeSession>,
+    ) -> Result<RealtimeCall> {
+        self.ensure_authenticated()?;
+        let session = session.unwrap_or_default();
+        Ok(self
+            .inner
+            .transport
+            .realtime()
+            .create_call(sdp, Some(&session))
+            .await?)
+    }
+
+    /// Creates a realtime call sending only the SDP offer (`Content-Type: application/sdp`).
+    pub async fn create_realtime_call_sdp_only(&self, sdp: &str) -> Result<RealtimeCall> {
+        self.ensure_authenticated()?;
+        Ok(self
+            .inner
+            .transport
+            .realtime()
+            .create_call(sdp, None)
+            .await?)
+    }
+
+    /// Stops every request and stream currently running on this client (and its clones
+    /// and conversations): each ends with an `aborted` error. A no-op when none runs.
+    pub fn abort(&self) {
+        self.inner.transport.abort_all();
+    }
+
+    /// The number of requests and streams currently running on this client.
+    pub fn active_requests(&self) -> usize {
+        self.inner.transport.active_requests()
+    }
+
+    /// A new conversation that keeps its history (see [`Conversation`]).
+    pub fn conversation(&self) -> Conversation {
+        Conversation::new(self.clone())
+    }
+}

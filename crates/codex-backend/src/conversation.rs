@@ -1,0 +1,776 @@
+//! [`Conversation`]: multi-turn history, a tool loop and auto-compaction.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Context;
+use std::task::Poll;
+use std::time::Duration;
+
+use codex_client::ResponseStream;
+use codex_client::TextResponse;
+use codex_types::CustomTool;
+use codex_types::FunctionTool;
+use codex_types::ResponseEvent;
+use codex_types::ResponseItem;
+use codex_types::Tool;
+use codex_types::ToolOutput;
+use codex_types::Usage;
+use futures_core::Stream;
+use serde_json::Value;
+
+use crate::codex::CodexClient;
+use crate::error::Error;
+use crate::error::ErrorKind;
+use crate::error::Result;
+use crate::options::CallOptions;
+use crate::options::Input;
+
+/// Default bound of model requests in one [`Conversation::run`].
+pub const DEFAULT_MAX_TOOL_ITERATIONS: usize = 16;
+
+/// The boxed future a registered tool handler returns.
+pub type ToolFuture =
+    Pin<Box<dyn Future<Output = std::result::Result<ToolOutput, ToolError>> + Send>>;
+
+type Handler = Arc<dyn Fn(Value) -> ToolFuture + Send + Sync>;
+
+/// A tool handler's failure. Its message is sent to the model as the tool's output
+/// (`error: <message>`), so the model can react; the loop goes on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolError(String);
+
+impl ToolError {
+    /// A tool error with this message (sent to the model; keep secrets out).
+    pub fn new(message: impl std::fmt::Display) -> Self {
+        Self(message.to_string())
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ToolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ToolError {}
+
+impl From<String> for ToolError {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<&str> for ToolError {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
+#[derive(Clone)]
+struct RegisteredTool {
+    definition: Tool,
+    handler: Handler,
+}
+
+/// A conversation: keeps the history right across turns and runs tools.
+///
+/// History (protocol §4.2): the user's input items, then every item the server sent in
+/// `response.output_item.done` — assistant messages, reasoning items (verbatim, with
+/// `encrypted_content`), function and custom tool calls, web search calls — then the
+/// outputs of the tools run for them (each after its call, same `call_id`). Items are kept
+/// losslessly and replayed exactly as the server sent them.
+///
+/// **A turn is committed only on success**: the input and output items enter the history
+/// when `response.completed` arrives (for [`run`](Self::run): when the model answered with
+/// no tool call). A failed, aborted or dropped turn leaves the history as it was, so the
+/// same input can simply be sent again.
+///
+/// Every request of a conversation carries its id ([`id`](Self::id)) as `session-id`,
+/// `thread-id` and `prompt_cache_key`, for prompt caching.
+///
+/// Auto-compaction (on by default): before each turn, when the last reported
+/// `total_tokens` (plus an estimate of the items added since; or an estimate of the whole
+/// history, about 4 bytes of JSON per token) reaches the model's auto-compact limit
+/// (`auto_compact_token_limit` from the catalog, else 90 % of its context window), the
+/// history is compacted first (`POST /responses/compact`).
+pub struct Conversation {
+    client: CodexClient,
+    options: CallOptions,
+    id: String,
+    history: Vec<ResponseItem>,
+    tools: Vec<(String, RegisteredTool)>,
+    max_iterations: usize,
+    tool_timeout: Option<Duration>,
+    auto_compact: bool,
+    compact_limit: Option<u64>,
+    /// `total_tokens` of the last completed turn and the history length it covered.
+    last_total: Option<(u64, usize)>,
+    last_usage: Option<Usage>,
+}
+
+impl std::fmt::Debug for Conversation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversation")
+            .field("id", &self.id)
+            .field("history_len", &self.history.len())
+            .field(
+                "tools",
+                &self.tools.iter().map(|t| &t.0).collect::<Vec<_>>(),
+            )
+            .field("max_iterations", &self.max_iterations)
+            .field("auto_compact", &self.auto_compact)
+            .field("compact_limit", &self.compact_limit)
+            .field("last_usage", &self.last_usage)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A random UUID v4 string.
+fn new_uuid() -> String {
+    let b: [u8; 16] = rand::random();
+    let mut b = b;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+fn estimate_tokens(items: &[ResponseItem]) -> u64 {
+    let bytes = serde_json::to_vec(items).map(|v| v.len()).unwrap_or(0) as u64;
+    bytes.div_ceil(4)
+}
+
+fn is_call(item: &ResponseItem) -> bool {
+    matches!(
+        item,
+        ResponseItem::FunctionCall(_)
+            | ResponseItem::CustomToolCall(_)
+            | ResponseItem::LocalShellCall(_)
+    )
+}
+
+impl Conversation {
+    pub(crate) fn new(client: CodexClient) -> Self {
+        Self {
+            client,
+            options: CallOptions::new(),
+            id: new_uuid(),
+            history: Vec::new(),
+            tools: Vec::new(),
+            max_iterations: DEFAULT_MAX_TOOL_ITERATIONS,
+            tool_timeout: None,
+            auto_compact: true,
+            compact_limit: None,
+            last_total: None,
+            last_usage: None,
+        }
+    }
+
+    /// Options applied to every turn of this conversation (on top of the client's session
+    /// defaults).
+    #[must_use]
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The options applied to every turn, to change them.
+    pub fn options_mut(&mut self) -> &mut CallOptions {
+        &mut self.options
+    }
+
+    /// Sets the model of the following turns.
+    pub fn set_model(&mut self, model: impl Into<String>) -> &mut Self {
+        self.options.model = Some(model.into());
+        self
+    }
+
+    /// The conversation id (a UUID): `session-id`, `thread-id` and `prompt_cache_key`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Uses another conversation id (e.g. to resume a saved conversation).
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
+    }
+
+    /// The history, oldest first.
+    pub fn history(&self) -> &[ResponseItem] {
+        &self.history
+    }
+
+    /// Appends an item to the history (e.g. a developer message, or the output of a tool
+    /// call you ran yourself after [`send`](Self::send)).
+    pub fn push(&mut self, item: impl Into<ResponseItem>) -> &mut Self {
+        self.history.push(item.into());
+        self
+    }
+
+    /// Replaces the history (e.g. a saved one).
+    pub fn set_history(&mut self, history: Vec<ResponseItem>) -> &mut Self {
+        self.history = history;
+        self.last_total = None;
+        self.last_usage = None;
+        self
+    }
+
+    /// Clears the history (the id, options and tools stay).
+    pub fn reset(&mut self) -> &mut Self {
+        self.set_history(Vec::new())
+    }
+
+    /// Usage reported by the last completed turn.
+    pub fn last_usage(&self) -> Option<&Usage> {
+        self.last_usage.as_ref()
+    }
+
+    /// The token count auto-compaction compares with the limit: the last reported
+    /// `total_tokens` plus an estimate of the items added since, or an estimate of the
+    /// whole history.
+    pub fn estimated_tokens(&self) -> u64 {
+        match self.last_total {
+            Some((total, len)) if len <= self.history.len() => {
+                total.saturating_add(estimate_tokens(&self.history[len..]))
+            }
+            _ => estimate_tokens(&self.history),
+        }
+    }
+
+    /// Turns auto-compaction on or off (default on).
+    #[must_use]
+    pub fn auto_compact(mut self, on: bool) -> Self {
+        self.auto_compact = on;
+        self
+    }
+
+    /// Compacts at this many tokens instead of the model's auto-compact limit.
+    #[must_use]
+    pub fn auto_compact_limit(mut self, tokens: u64) -> Self {
+        self.compact_limit = Some(tokens);
+        self
+    }
+
+    /// The bound of model requests in one [`run`](Self::run) (default
+    /// [`DEFAULT_MAX_TOOL_ITERATIONS`]).
+    #[must_use]
+    pub fn max_tool_iterations(mut self, n: usize) -> Self {
+        self.max_iterations = n.max(1);
+        self
+    }
+
+    /// A time limit for each tool call (default none); a tool that takes longer gets
+    /// `error: tool timed out` as its output.
+    #[must_use]
+    pub fn tool_timeout(mut self, timeout: Duration) -> Self {
+        self.tool_timeout = Some(timeout);
+        self
+    }
+
+    /// The tools registered so far (their definitions, as sent).
+    pub fn tools(&self) -> Vec<Tool> {
+        self.tools
+            .iter()
+            .map(|(_, t)| t.definition.clone())
+            .collect()
+    }
+
+    fn insert_tool(&mut self, name: String, tool: RegisteredTool) {
+        match self.tools.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = tool,
+            None => self.tools.push((name, tool)),
+        }
+    }
+
+    fn wrap<F, Fut, O, E>(handler: F) -> Handler
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<O, E>> + Send + 'static,
+        O: Into<ToolOutput>,
+        E: std::fmt::Display,
+    {
+        Arc::new(move |args: Value| -> ToolFuture {
+            let fut = handler(args);
+            Box::pin(async move {
+                match fut.await {
+                    Ok(o) => Ok(o.into()),
+                    Err(e) => Err(ToolError::new(e)),
+                }
+            })
+        })
+    }
+
+    /// Registers a tool and its async handler (a tool of the same name is replaced).
+    ///
+    /// A `function` tool's handler gets the parsed JSON arguments; a `custom` tool's
+    /// handler gets its freeform input as a JSON string. The handler's `Ok` value (a
+    /// `String`, `&str` or [`ToolOutput`]) is sent back as the call's output; its `Err` is
+    /// sent as `error: <message>`. Other tool types (web search, local shell) have no
+    /// client-side handler: [`ErrorKind::Tool`].
+    pub fn register_tool<F, Fut, O, E>(
+        &mut self,
+        tool: impl Into<Tool>,
+        handler: F,
+    ) -> Result<&mut Self>
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<O, E>> + Send + 'static,
+        O: Into<ToolOutput>,
+        E: std::fmt::Display,
+    {
+        let tool = tool.into();
+        let name = match &tool {
+            Tool::Function(f) => f.name.clone(),
+            Tool::Custom(c) => c.name.clone(),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Tool,
+                    "only function and custom tools can have a client-side handler",
+                ));
+            }
+        };
+        if name.is_empty() {
+            return Err(Error::new(ErrorKind::Tool, "a tool name must not be empty"));
+        }
+        self.insert_tool(
+            name,
+            RegisteredTool {
+                definition: tool,
+                handler: Self::wrap(handler),
+            },
+        );
+        Ok(self)
+    }
+
+    /// Registers a `function` tool from its name, description and JSON Schema of the
+    /// arguments, with its async handler (gets the parsed arguments).
+    pub fn register_function<F, Fut, O, E>(
+        &mut self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        parameters: Value,
+        handler: F,
+    ) -> &mut Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<O, E>> + Send + 'static,
+        O: Into<ToolOutput>,
+        E: std::fmt::Display,
+    {
+        let name = name.into();
+        let def = FunctionTool::new(name.clone(), description, parameters);
+        self.insert_tool(
+            name,
+            RegisteredTool {
+                definition: def.into(),
+                handler: Self::wrap(handler),
+            },
+        );
+        self
+    }
+
+    /// Registers a `custom` (freeform) tool with its async handler (gets the input as a
+    /// JSON string).
+    pub fn register_custom<F, Fut, O, E>(
+        &mut self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: F,
+    ) -> &mut Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<O, E>> + Send + 'static,
+        O: Into<ToolOutput>,
+        E: std::fmt::Display,
+    {
+        let name = name.into();
+        let def = CustomTool::new(name.clone(), description);
+        self.insert_tool(
+            name,
+            RegisteredTool {
+                definition: def.into(),
+                handler: Self::wrap(handler),
+            },
+        );
+        self
+    }
+
+    /// The options of the next request: conversation options, registered tools, id.
+    fn call_options(&self) -> CallOptions {
+        let mut o = self.options.clone();
+        for (_, t) in &self.tools {
+            o = o.tool(t.definition.clone());
+        }
+        if o.conversation_id.is_none() {
+            o.conversation_id = Some(self.id.clone());
+        }
+        o
+    }
+
+    fn model(&self) -> String {
+        self.options
+            .model
+            .clone()
+            .unwrap_or_else(|| self.client.default_model().to_owned())
+    }
+
+    async fn maybe_auto_compact(&mut self) -> Result<()> {
+        if !self.auto_compact || self.history.is_empty() {
+            return Ok(());
+        }
+        let used = self.estimated_tokens();
+        let limit = match self.compact_limit {
+            Some(l) => l,
+            None => match self.client.model_cached(&self.model()).await {
+                Ok(m) => match m.auto_compact_token_limit() {
+                    Some(l) => l,
+                    None => return Ok(()),
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "no model info: auto-compaction skipped");
+                    return Ok(());
+                }
+            },
+        };
+        if used >= limit {
+            tracing::info!(
+                used,
+                limit,
+                "history near the auto-compact limit; compacting"
+            );
+            self.compact().await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the history by its compacted form (`POST /responses/compact`).
+    pub async fn compact(&mut self) -> Result<()> {
+        if self.history.is_empty() {
+            return Ok(());
+        }
+        let out = self
+            .client
+            .compact_with(self.history.clone(), self.call_options())
+            .await?;
+        self.history = out;
+        self.last_total = None;
+        self.last_usage = None;
+        Ok(())
+    }
+
+    fn commit(&mut self, items: Vec<ResponseItem>, usage: Option<Usage>) {
+        self.history.extend(items);
+        if let Some(u) = &usage {
+            self.last_total = Some((u.total_tokens, self.history.len()));
+        }
+        self.last_usage = usage;
+    }
+
+    /// Starts one streaming turn with `input` (no tool execution). The returned
+    /// [`Turn`] yields the events; the history is updated when `response.completed`
+    /// passes through it (or in [`Turn::finish`]). Dropping the turn before that leaves
+    /// the history unchanged.
+    ///
+    /// If the model calls tools, the calls are in the history after the turn: push their
+    /// outputs ([`push`](Self::push)) before the next turn, or use [`run`](Self::run).
+    pub async fn send(&mut self, input: impl Into<Input>) -> Result<Turn<'_>> {
+        let input = input.into().into_items();
+        self.maybe_auto_compact().await?;
+        let stream = self
+            .client
+            .stream_after(&self.history, input.clone(), &self.call_options())
+            .await?;
+        Ok(Turn {
+            conv: self,
+            stream,
+            input,
+            outputs: Vec::new(),
+            usage: None,
+            response_id: None,
+            decode_errors: Vec::new(),
+            committed: false,
+        })
+    }
+
+    /// One turn read to its end (no tool execution); see [`send`](Self::send).
+    pub async fn respond(&mut self, input: impl Into<Input>) -> Result<TextResponse> {
+        self.send(input).await?.finish().await
+    }
+
+    /// The tool loop: sends `input`; while the model calls tools, runs their registered
+    /// handlers (concurrently when there are several), appends each call's output after
+    /// the calls and sends again; returns the model's final answer (the last response).
+    ///
+    /// A call to an unknown tool gets `error: unknown tool <name>` as its output (so the
+    /// model can recover); a `local_shell_call` gets an error output too (this client runs
+    /// no shell). More than [`max_tool_iterations`](Self::max_tool_iterations) requests is
+    /// [`ErrorKind::ToolLoopLimit`]. The whole run is committed to the history only when
+    /// it succeeds.
+    pub async fn run(&mut self, input: impl Into<Input>) -> Result<TextResponse> {
+        self.maybe_auto_compact().await?;
+        let mut turn: Vec<ResponseItem> = input.into().into_items();
+        let opts = self.call_options();
+        for _ in 0..self.max_iterations {
+            let stream = self
+                .client
+                .stream_after(&self.history, turn.clone(), &opts)
+                .await?;
+            let resp = stream.collect_text().await?;
+            let calls: Vec<ResponseItem> =
+                resp.items.iter().filter(|i| is_call(i)).cloned().collect();
+            turn.extend(resp.items.iter().cloned());
+            if calls.is_empty() {
+                self.commit(turn, resp.usage.clone());
+                return Ok(resp);
+            }
+            let outputs = self.run_tools(&calls).await;
+            turn.extend(outputs);
+        }
+        Err(Error::new(
+            ErrorKind::ToolLoopLimit,
+            format!(
+                "the model was still calling tools after {} requests",
+                self.max_iterations
+            ),
+        ))
+    }
+
+    /// Runs the handlers of `calls` concurrently; returns one output item per call, in
+    /// the order of the calls.
+    pub async fn run_tools(&self, calls: &[ResponseItem]) -> Vec<ResponseItem> {
+        let by_name: HashMap<&str, &RegisteredTool> =
+            self.tools.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        let mut set = tokio::task::JoinSet::new();
+        let mut outputs: Vec<Option<ResponseItem>> = vec![None; calls.len()];
+        for (i, call) in calls.iter().enumerate() {
+            let (name, arg, custom_call) = match call {
+                ResponseItem::FunctionCall(c) => {
+                    (c.name.as_str(), Some(c.arguments.as_str()), false)
+                }
+                ResponseItem::CustomToolCall(c) => (c.name.as_str(), None, true),
+                ResponseItem::LocalShellCall(c) => {
+                    outputs[i] = Some(c.output(
+                        "error: this client does not run shell commands; use the tools provided",
+                    ));
+                    continue;
+                }
+                _ => continue,
+            };
+            let answer = |text: String| -> Option<ResponseItem> {
+                match call {
+                    ResponseItem::FunctionCall(c) => Some(c.output(text)),
+                    ResponseItem::CustomToolCall(c) => Some(c.output(text)),
+                    _ => None,
+                }
+            };
+            let Some(tool) = by_name.get(name) else {
+                tracing::warn!(tool = name, "the model called an unknown tool");
+                outputs[i] = answer(format!("error: unknown tool {name}; it does not exist"));
+                continue;
+            };
+            let args = match (arg, custom_call) {
+                (_, true) => match call {
+                    ResponseItem::CustomToolCall(c) => Value::String(c.input.clone()),
+                    _ => Value::Null,
+                },
+                (Some(raw), false) if raw.trim().is_empty() => Value::Object(Default::default()),
+                (Some(raw), false) => match serde_json::from_str::<Value>(raw) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        outputs[i] =
+                            answer(format!("error: the arguments are not valid JSON: {e}"));
+                        continue;
+                    }
+                },
+                (None, false) => Value::Null,
+            };
+            let fut = (tool.handler)(args);
+            let timeout = self.tool_timeout;
+            set.spawn(async move {
+                let r = match timeout {
+                    Some(t) => match tokio::time::timeout(t, fut).await {
+                        Ok(r) => r,
+                        Err(_) => Err(ToolError::new("tool timed out")),
+                    },
+                    None => fut.await,
+                };
+                (i, r)
+            });
+        }
+        let mut results: Vec<Option<std::result::Result<ToolOutput, ToolError>>> =
+            (0..calls.len()).map(|_| None).collect();
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok((i, r)) => {
+                    if let Some(slot) = results.get_mut(i) {
+                        *slot = Some(r);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "a tool task failed"),
+            }
+        }
+        for (i, call) in calls.iter().enumerate() {
+            if outputs[i].is_some() {
+                continue;
+            }
+            let out = match results[i].take() {
+                Some(Ok(o)) => o,
+                Some(Err(e)) => ToolOutput::Text(format!("error: {e}")),
+                None => ToolOutput::Text("error: the tool failed unexpectedly".to_owned()),
+            };
+            outputs[i] = match call {
+                ResponseItem::FunctionCall(c) => Some(ResponseItem::FunctionCallOutput(
+                    codex_types::FunctionCallOutput::new(c.call_id.clone(), out),
+                )),
+                ResponseItem::CustomToolCall(c) => Some(ResponseItem::CustomToolCallOutput(
+                    codex_types::CustomToolCallOutput::new(c.call_id.clone(), out),
+                )),
+                _ => None,
+            };
+        }
+        outputs.into_iter().flatten().collect()
+    }
+}
+
+/// One streaming turn of a [`Conversation`] (see [`Conversation::send`]): a `Stream` of
+/// [`ResponseEvent`]s that records the output items as they pass and commits the turn to
+/// the history when `response.completed` arrives. Dropping it earlier commits nothing.
+pub struct Turn<'a> {
+    conv: &'a mut Conversation,
+    stream: ResponseStream,
+    /// The input items (moved to the history on commit).
+    input: Vec<ResponseItem>,
+    /// The output items received so far.
+    outputs: Vec<ResponseItem>,
+    usage: Option<Usage>,
+    response_id: Option<String>,
+    decode_errors: Vec<codex_client::Error>,
+    committed: bool,
+}
+
+impl std::fmt::Debug for Turn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Turn")
+            .field("conversation", &self.conv.id)
+            .field("stream", &self.stream)
+            .field("output_items", &self.outputs.len())
+            .field("committed", &self.committed)
+            .finish()
+    }
+}
+
+impl Turn<'_> {
+    /// The output text received so far.
+    pub fn received_text(&self) -> &str {
+        self.stream.received_text()
+    }
+
+    /// The server's request id.
+    pub fn request_id(&self) -> Option<&str> {
+        self.stream.request_id()
+    }
+
+    /// True once the turn was committed to the history.
+    pub fn committed(&self) -> bool {
+        self.committed
+    }
+
+    fn observe(&mut self, ev: &ResponseEvent) {
+        match ev {
+            ResponseEvent::OutputItemDone(i) => self.outputs.push(i.item.clone()),
+            ResponseEvent::Created(c) | ResponseEvent::InProgress(c)
+                if self.response_id.is_none() =>
+            {
+                self.response_id = c
+                    .response
+                    .as_ref()
+                    .and_then(|r| r.id.as_ref())
+                    .map(|s| s.as_str().to_owned());
+            }
+            ResponseEvent::Completed(c) => {
+                self.usage = c.usage().cloned();
+                if !c.response_id().is_empty() {
+                    self.response_id = Some(c.response_id().to_owned());
+                }
+                if !self.committed {
+                    self.committed = true;
+                    let mut items = std::mem::take(&mut self.input);
+                    items.extend(self.outputs.iter().cloned());
+                    self.conv.commit(items, self.usage.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Reads the rest of the turn and returns the whole answer (text, usage, every output
+    /// item of the turn, ids). The turn is committed when it completed; on error nothing
+    /// is committed and the error carries the partial text.
+    pub async fn finish(mut self) -> Result<TextResponse> {
+        loop {
+            let next = std::future::poll_fn(|cx| Pin::new(&mut self.stream).poll_next(cx)).await;
+            match next {
+                None => break,
+                Some(Err(e)) if e.kind() == codex_client::ErrorKind::Decode => {
+                    self.decode_errors.push(e);
+                }
+                Some(Err(e)) => return Err(e.into()),
+                Some(Ok(ev)) => self.observe(&ev),
+            }
+        }
+        if !self.committed {
+            return Err(Error::new(
+                ErrorKind::Api(codex_client::ErrorKind::StreamClosed),
+                "stream closed before response.completed",
+            ));
+        }
+        let mut out = TextResponse::default();
+        out.text = self.stream.received_text().to_owned();
+        out.usage = self.usage.clone();
+        out.response_id = self.response_id.clone();
+        out.request_id = self.stream.request_id().map(str::to_owned);
+        out.served_model = self.stream.served_model().map(str::to_owned);
+        out.turn_state = self.stream.turn_state().map(str::to_owned);
+        out.decode_errors = std::mem::take(&mut self.decode_errors);
+        out.items = std::mem::take(&mut self.outputs);
+        Ok(out)
+    }
+
+    /// The output items received so far.
+    pub fn output_items(&self) -> &[ResponseItem] {
+        &self.outputs
+    }
+}
+
+impl Stream for Turn<'_> {
+    type Item = Result<ResponseEvent>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.stream).poll_next(cx) {
+            Poll::Ready(Some(Ok(ev))) => {
+                this.observe(&ev);
+                Poll::Ready(Some(Ok(ev)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The one error type of the facade.
+
+use std::time::Duration;
+
+use http::StatusCode;
+
+/// What went wrong, in a form a caller can branch on. [`ErrorKind::as_str`] gives a stable
+/// snake_case name (the CLI prints it as `{"error":{"kind":...}}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A method was called before [`crate::CodexClient::authenticate`] succeeded.
+    NotAuthenticated,
+    /// No usable login: nothing stored (and interactive login is off), or the stored login
+    /// was rejected and cannot be refreshed. Run `codex-backend login` (or
+    /// `authenticate()` with interactive login on).
+    LoginRequired,
+    /// The interactive login failed (cancelled, timed out, state mismatch, issuer error).
+    Login,
+    /// The credentials could not be read, stored or refreshed for another reason (storage,
+    /// network to the issuer).
+    Auth,
+    /// A failure of the transport or the backend; the inner kind says which
+    /// (`codex_client::ErrorKind::RateLimited`, `UsageLimitReached`, `StreamClosed`, …).
+    Api(codex_client::ErrorKind),
+    /// Invalid configuration (URL, certificate, `CODEX_HOME`).
+    Config,
+    /// A request the backend is known to reject was refused before sending (orphan tool
+    /// output, web search with minimal effort, bad schema name, empty model).
+    InvalidInput,
+    /// `get_model` found no model with that slug in the account's catalog.
+    ModelNotFound,
+    /// A tool could not be registered or run (e.g. two tools with one name).
+    Tool,
+    /// The tool loop of [`crate::Conversation::run`] reached its iteration bound.
+    ToolLoopLimit,
+    /// The model's output is not what was asked for (e.g. structured output that is not
+    /// valid JSON for the requested type).
+    InvalidOutput,
+}
+
+impl ErrorKind {
+    /// A stable snake_case name. API kinds use [`codex_client::ErrorKind::as_str`]
+    /// (`rate_limited`, `usage_limit_reached`, …); the others are `not_authenticated`,
+    /// `login_required`, `login`, `auth`, `config`, `invalid_input`, `model_not_found`,
+    /// `tool`, `tool_loop_limit`, `invalid_output`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotAuthenticated => "not_authenticated",
+            Self::LoginRequired => "login_required",
+            Self::Login => "login",
+            Self::Auth => "auth",
+            Self::Api(k) => k.as_str(),
+            Self::Config => "config",
+            Self::InvalidInput => "invalid_input",
+            Self::ModelNotFound => "model_not_found",
+            Self::Tool => "tool",
+            Self::ToolLoopLimit => "tool_loop_limit",
+            Self::InvalidOutput => "invalid_output",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+enum Repr {
+    Client(codex_client::Error),
+    Auth(codex_auth::Error),
+    Own {
+        message: String,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+struct Inner {
+    kind: ErrorKind,
+    repr: Repr,
+}
+
+/// The error type of `codex-backend`: opaque, with a [`kind`](Error::kind) to branch on,
+/// the transport's details ([`status`](Error::status), [`request_id`](Error::request_id),
+/// [`retry_after`](Error::retry_after), [`partial_text`](Error::partial_text), …) and the
+/// cause through `source()`. Display is one lowercase clause without secrets.
+pub struct Error(Box<Inner>);
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self(Box::new(Inner {
+            kind,
+            repr: Repr::Own {
+                message: message.into(),
+                source: None,
+            },
+        }))
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        if let Repr::Own { source: s, .. } = &mut self.0.repr {
+            *s = Some(source.into());
+        }
+        self
+    }
+
+    pub(crate) fn not_authenticated() -> Self {
+        Self::new(
+            ErrorKind::NotAuthenticated,
+            "not authenticated: call authenticate() first",
+        )
+    }
+
+    /// What kind of error this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The stable snake_case name of the kind ([`ErrorKind::as_str`]).
+    pub fn kind_str(&self) -> &'static str {
+        self.0.kind.as_str()
+    }
+
+    /// The transport error this comes from, if any.
+    pub fn client_error(&self) -> Option<&codex_client::Error> {
+        match &self.0.repr {
+            Repr::Client(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The auth error this comes from, if any.
+    pub fn auth_error(&self) -> Option<&codex_auth::Error> {
+        match &self.0.repr {
+            Repr::Auth(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when the error comes from an HTTP response.
+    pub fn status(&self) -> Option<StatusCode> {
+        match &self.0.repr {
+            Repr::Client(e) => e.status(),
+            Repr::Auth(e) => e.status(),
+            Repr::Own { .. } => None,
+        }
+    }
+
+    /// The server's request id, for support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.client_error()
+            .and_then(codex_client::Error::request_id)
+    }
+
+    /// How long the server asked to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.client_error()
+            .and_then(codex_client::Error::retry_after)
+    }
+
+    /// True when sending the same request again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match &self.0.repr {
+            Repr::Client(e) => e.is_retryable(),
+            Repr::Auth(e) => e.is_retryable(),
+            Repr::Own { .. } => false,
+        }
+    }
+
+    /// The server's error code (`rate_limit_exceeded`, …) when known.
+    pub fn code(&self) -> Option<&str> {
+        self.client_error().and_then(codex_client::Error::code)
+    }
+
+    /// For an error that ended a stream: the output text received before it.
+    pub fn partial_text(&self) -> Option<&str> {
+        self.client_error()
+            .and_then(codex_client::Error::partial_text)
+    }
+
+    /// The plan type reported with a usage-limit error.
+    pub fn plan_type(&self) -> Option<&str> {
+        self.client_error().and_then(codex_client::Error::plan_type)
+    }
+
+    /// When the usage limit resets.
+    pub fn resets_at(&self) -> Option<std::time::SystemTime> {
+        self.client_error().and_then(codex_client::Error::resets_at)
+    }
+}
+
+impl From<codex_client::Error> for Error {
+    fn from(e: codex_client::Error) -> Self {
+        let kind = match e.kind() {
+            codex_client::ErrorKind::LoginRequired => ErrorKind::LoginRequired,
+            codex_client::ErrorKind::Auth => ErrorKind::Auth,
+            codex_client::ErrorKind::Config => ErrorKind::Config,
+            k => ErrorKind::Api(k),
+        };
+        Self(Box::new(Inner {
+            kind,
+            repr: Repr::Client(e),
+        }))
+    }
+}
+
+impl From<codex_auth::Error> for Error {
+    fn from(e: codex_auth::Error) -> Self {
+        let kind = match e.kind() {
+            codex_auth::ErrorKind::LoginRequired => ErrorKind::LoginRequired,
+            codex_auth::ErrorKind::Login => ErrorKind::Login,
+            codex_auth::ErrorKind::Config => ErrorKind::Config,
+            _ => ErrorKind::Auth,
+        };
+        Self(Box::new(Inner {
+            kind,
+            repr: Repr::Auth(e),
+        }))
+    }
+}
+
+impl From<codex_types::RequestError> for Error {
+    fn from(e: codex_types::RequestError) -> Self {
+        Self::new(ErrorKind::InvalidInput, format!("invalid request: {e}")).with_source(e)
+    }
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("Error");
+        s.field("kind", &self.0.kind);
+        match &self.0.repr {
+            Repr::Client(e) => s.field("client", e),
+            Repr::Auth(e) => s.field("auth", e),
+            Repr::Own { message, source } => s.field("message", message).field("source", source),
+        };
+        s.finish()
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0.repr {
+            Repr::Client(e) => std::fmt::Display::fmt(e, f),
+            Repr::Auth(e) => std::fmt::Display::fmt(e, f),
+            Repr::Own { message, .. } => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.0.repr {
+            // Display already shows the wrapped error's message: its cause comes next
+            // (the wrapped error itself: `client_error()` / `auth_error()`).
+            Repr::Client(e) => std::error::Error::source(e),
+            Repr::Auth(e) => std::error::Error::source(e),
+            Repr::Own { source, .. } => source
+                .as_deref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+        }
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
