@@ -2,7 +2,86 @@
 //! shared with the official Codex CLI.
 //!
 //! The transport (`codex-client`) never runs OAuth itself: it asks a [`TokenProvider`] for the
-//! current [`Credentials`] and, after a 401, for refreshed ones.
+//! current [`Credentials`] and, after a 401, for refreshed ones. [`AuthManager`] is the
+//! provider for a ChatGPT login kept in `auth.json` (or in memory).
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), codex_auth::Error> {
+//! use codex_auth::{AuthManager, BrowserLoginOptions, TokenProvider};
+//!
+//! // $CODEX_HOME/auth.json (default ~/.codex/auth.json), issuer https://auth.openai.com
+//! // (or $CODEX_AUTH_ISSUER).
+//! let auth = AuthManager::from_env()?;
+//! if !auth.status().await?.logged_in {
+//!     auth.login_browser(BrowserLoginOptions::new()).await?;
+//! }
+//! // Refreshed first when the access token expires within five minutes.
+//! let creds = auth.credentials().await?;
+//! let _bearer = creds.access_token.expose(); // only where it goes on the wire
+//! # Ok(()) }
+//! ```
+//!
+//! # Example: device-code login (SSH, headless)
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), codex_auth::Error> {
+//! use codex_auth::{AuthManager, DeviceLoginOptions};
+//!
+//! let auth = AuthManager::from_env()?;
+//! let done = auth
+//!     .login_device(DeviceLoginOptions::new().on_code(|c| {
+//!         println!("Open {} and enter {}", c.verification_url, c.user_code);
+//!     }))
+//!     .await?;
+//! println!("signed in as {:?}", done.account.email);
+//! # Ok(()) }
+//! ```
+//!
+//! # Example: an ephemeral login and a custom issuer
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), codex_auth::Error> {
+//! use codex_auth::{AuthManager, AuthStore, OAuthConfig};
+//!
+//! let config = OAuthConfig::builder().issuer("http://127.0.0.1:8080").build()?;
+//! let auth = AuthManager::new(AuthStore::memory(), config)?;
+//! # let _ = auth; Ok(()) }
+//! ```
+//!
+//! # Refresh and sharing `auth.json`
+//!
+//! Tokens are refreshed when the access token's `exp` is at most five minutes away (without a
+//! readable `exp`: when `last_refresh` is older than eight days), and after a 401 through
+//! [`TokenProvider::refresh_after_unauthorized`]. Within a process one refresh runs at a time
+//! and every waiting task gets its result; across processes an advisory lock on
+//! `auth.json.lock` serializes refreshes, and the file is re-read under the lock so a token
+//! another program (the official CLI included) already rotated is adopted without a call.
+//! `refresh_token_expired`, `refresh_token_reused` and `refresh_token_invalidated` become an
+//! [`ErrorKind::LoginRequired`] error saying why; other failures are [`ErrorKind::Transient`]
+//! and retried three times with backoff.
+//!
+//! # Environment
+//!
+//! | Variable | Meaning |
+//! |---|---|
+//! | `CODEX_HOME` | folder of `auth.json` (default `~/.codex`); must exist |
+//! | `CODEX_AUTH_ISSUER` | issuer base URL (default `https://auth.openai.com`) |
+//! | `CODEX_REFRESH_TOKEN_URL_OVERRIDE` | refresh endpoint |
+//! | `CODEX_REVOKE_TOKEN_URL_OVERRIDE` | revoke endpoint |
+//!
+//! # Secrets
+//!
+//! Tokens are [`SecretString`]s: redacted `Debug`, no `Display`, zeroized on drop. No error
+//! message, log event or `Debug` output of this crate contains token bytes. See
+//! `docs/security.md` for the threat model.
+//!
+//! # Cancel safety
+//!
+//! Dropping a login future stops its callback server. Dropping a refresh in progress may leave
+//! the network call unfinished; the stored file is only replaced once a new token set has been
+//! received, by an atomic rename.
 
 mod config;
 mod encoding;
