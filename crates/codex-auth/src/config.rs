@@ -378,8 +378,18 @@ mod tests {
         assert_eq!(c.issuer(), "http://127.0.0.1:9");
         assert_eq!(c.token_endpoint(), "http://127.0.0.1:9/oauth/token");
         assert_eq!(c.revoke_endpoint(), "http://127.0.0.1:9/oauth/revoke");
-        assert!(OAuthConfig::builder().issuer("http://example.com").build().is_err());
-        assert!(OAuthConfig::builder().issuer("ftp://localhost").build().is_err());
+        assert!(
+            OAuthConfig::builder()
+                .issuer("http://example.com")
+                .build()
+                .is_err()
+        );
+        assert!(
+            OAuthConfig::builder()
+                .issuer("ftp://localhost")
+                .build()
+                .is_err()
+        );
         assert!(OAuthConfig::builder().issuer("not a url").build().is_err());
         assert!(
             OAuthConfig::builder()

@@ -104,10 +104,7 @@ impl Error {
     }
 
     pub(crate) fn storage(path: &Path, what: &str) -> Self {
-        Self::new(
-            ErrorKind::Storage,
-            format!("{what} {}", path.display()),
-        )
+        Self::new(ErrorKind::Storage, format!("{what} {}", path.display()))
     }
 
     pub(crate) fn transient(message: impl Into<String>) -> Self {

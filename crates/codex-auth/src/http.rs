@@ -128,8 +128,9 @@ impl IssuerClient {
         body: &serde_json::Value,
         timeout: Option<Duration>,
     ) -> Result<HttpResponse> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::new(crate::ErrorKind::Other, "cannot encode a JSON body").with_source(e))?;
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::new(crate::ErrorKind::Other, "cannot encode a JSON body").with_source(e)
+        })?;
         self.send(
             Method::POST,
             url,
@@ -174,9 +175,9 @@ impl IssuerClient {
             }
             None => Bytes::new(),
         };
-        let req = builder
-            .body(Full::new(payload))
-            .map_err(|e| Error::new(crate::ErrorKind::Other, "cannot build a request").with_source(e))?;
+        let req = builder.body(Full::new(payload)).map_err(|e| {
+            Error::new(crate::ErrorKind::Other, "cannot build a request").with_source(e)
+        })?;
         let fut = async {
             let resp = self.client.request(req).await.map_err(|e| {
                 let what = if e.is_connect() {
@@ -214,7 +215,14 @@ mod tests {
 
     #[test]
     fn loopback() {
-        for h in ["localhost", "LOCALHOST", "127.0.0.1", "127.8.9.1", "::1", "[::1]"] {
+        for h in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.8.9.1",
+            "::1",
+            "[::1]",
+        ] {
             assert!(is_loopback_host(h), "{h}");
         }
         for h in ["example.com", "10.0.0.1", "localhost.evil.com", "[::2]"] {

@@ -203,7 +203,8 @@ fn exp_to_time(v: &Value) -> Option<SystemTime> {
 /// Decodes the payload (middle part) of a JWT into a JSON object.
 pub fn decode_payload(token: &str) -> Result<serde_json::Map<String, Value>, JwtError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(JwtError::NotThreeParts);
     };

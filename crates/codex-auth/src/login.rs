@@ -282,7 +282,11 @@ impl AuthManager {
             .with_status(resp.status));
         }
         if !resp.status.is_success() {
-            return Err(issuer_error("requesting a device code", resp.status, &resp.body));
+            return Err(issuer_error(
+                "requesting a device code",
+                resp.status,
+                &resp.body,
+            ));
         }
         let v: Value = serde_json::from_slice(&resp.body)
             .map_err(|_| Error::login("the device code response is not JSON"))?;
@@ -377,14 +381,17 @@ impl AuthManager {
             .post_form(&cfg.token_endpoint(), body)
             .await?;
         if !resp.status.is_success() {
-            return Err(issuer_error("exchanging the authorization code", resp.status, &resp.body));
+            return Err(issuer_error(
+                "exchanging the authorization code",
+                resp.status,
+                &resp.body,
+            ));
         }
         let t: CodeExchangeResponse = serde_json::from_slice(&resp.body).map_err(|_| {
             Error::login("the token response lacks id_token, access_token or refresh_token")
         })?;
-        let claims = IdTokenClaims::decode(&t.id_token).map_err(|e| {
-            Error::login("the issuer returned a malformed id token").with_source(e)
-        })?;
+        let claims = IdTokenClaims::decode(&t.id_token)
+            .map_err(|e| Error::login("the issuer returned a malformed id token").with_source(e))?;
         let account_id = claims.account.account_id.clone();
         let allowed = cfg.allowed_workspace_ids();
         if !allowed.is_empty() && !account_id.as_ref().is_some_and(|a| allowed.contains(a)) {
@@ -403,7 +410,11 @@ impl AuthManager {
     }
 
     /// The optional API-key exchange (best effort), then persistence.
-    async fn finish_login(&self, tokens: TokenData, api_key_exchange: bool) -> Result<LoginSuccess> {
+    async fn finish_login(
+        &self,
+        tokens: TokenData,
+        api_key_exchange: bool,
+    ) -> Result<LoginSuccess> {
         let api_key = if api_key_exchange {
             self.obtain_api_key(&tokens.id_token).await
         } else {
@@ -426,11 +437,17 @@ impl AuthManager {
     async fn obtain_api_key(&self, id_token: &SecretString) -> Option<SecretString> {
         let cfg = self.config();
         let body = form_encode(&[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+            ),
             ("client_id", cfg.client_id()),
             ("requested_token", "openai-api-key"),
             ("subject_token", id_token.expose()),
-            ("subject_token_type", "urn:ietf:params:oauth:token-type:id_token"),
+            (
+                "subject_token_type",
+                "urn:ietf:params:oauth:token-type:id_token",
+            ),
         ]);
         match self.inner.http.post_form(&cfg.token_endpoint(), body).await {
             Ok(r) if r.status.is_success() => {
@@ -556,9 +573,8 @@ async fn bind_callback(port: u16, fallback: Option<u16>) -> Result<TcpListener> 
 async fn send_cancel(port: u16) {
     let fut = async {
         let mut s = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await?;
-        let req = format!(
-            "GET /cancel HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"
-        );
+        let req =
+            format!("GET /cancel HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n");
         s.write_all(req.as_bytes()).await?;
         let mut buf = [0u8; 512];
         let _ = s.read(&mut buf).await?;
@@ -673,7 +689,11 @@ async fn serve_connection(stream: TcpStream, flow: Arc<Flow>) {
 
 async fn handle(req: http::Request<Incoming>, flow: &Flow) -> Response<Full<Bytes>> {
     if req.method() != Method::GET {
-        return page(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", "Only GET is supported.");
+        return page(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            "Only GET is supported.",
+        );
     }
     let query = req.uri().query().unwrap_or("").to_owned();
     match req.uri().path() {
@@ -705,7 +725,10 @@ async fn handle(req: http::Request<Incoming>, flow: &Flow) -> Response<Full<Byte
 }
 
 /// The one value of `key`, `None` when absent; `Err` when repeated.
-fn single<'a>(params: &'a [(String, String)], key: &str) -> std::result::Result<Option<&'a str>, ()> {
+fn single<'a>(
+    params: &'a [(String, String)],
+    key: &str,
+) -> std::result::Result<Option<&'a str>, ()> {
     let mut it = params.iter().filter(|(k, _)| k == key);
     let first = it.next().map(|(_, v)| v.as_str());
     if it.next().is_some() {
@@ -723,7 +746,8 @@ async fn fail(flow: &Flow, status: StatusCode, title: &str, err: Error) -> Respo
 async fn callback(query: &str, flow: &Flow) -> Response<Full<Bytes>> {
     let params = parse_query(query).unwrap_or_default();
     // 1. The state, before anything else.
-    let state_ok = matches!(single(&params, "state"), Ok(Some(s)) if constant_time_eq(s, &flow.state));
+    let state_ok =
+        matches!(single(&params, "state"), Ok(Some(s)) if constant_time_eq(s, &flow.state));
     if !state_ok {
         tracing::warn!("login callback with a wrong or missing state");
         return fail(
@@ -743,15 +767,30 @@ async fn callback(query: &str, flow: &Flow) -> Response<Full<Bytes>> {
         Err(()) => Some("invalid_request (repeated error parameter)".to_owned()),
     };
     if let Some(error) = error {
-        let desc = single(&params, "error_description").ok().flatten().unwrap_or("");
-        let msg = if error.contains("missing_codex_entitlement") || desc.contains("missing_codex_entitlement") {
+        let desc = single(&params, "error_description")
+            .ok()
+            .flatten()
+            .unwrap_or("");
+        let msg = if error.contains("missing_codex_entitlement")
+            || desc.contains("missing_codex_entitlement")
+        {
             "Codex is not enabled for this ChatGPT workspace (missing_codex_entitlement); ask your workspace admin to enable Codex, or sign in with another account".to_owned()
         } else if desc.is_empty() {
             format!("the sign-in was refused: {}", truncate(&error, 200))
         } else {
-            format!("the sign-in was refused: {}: {}", truncate(&error, 200), truncate(desc, 300))
+            format!(
+                "the sign-in was refused: {}: {}",
+                truncate(&error, 200),
+                truncate(desc, 300)
+            )
         };
-        return fail(flow, StatusCode::FORBIDDEN, "Sign-in failed", Error::login(msg)).await;
+        return fail(
+            flow,
+            StatusCode::FORBIDDEN,
+            "Sign-in failed",
+            Error::login(msg),
+        )
+        .await;
     }
     // 3. The code.
     let code = match single(&params, "code") {
@@ -761,13 +800,19 @@ async fn callback(query: &str, flow: &Flow) -> Response<Full<Bytes>> {
                 flow,
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
-                Error::login("missing_authorization_code: the login callback has no authorization code"),
+                Error::login(
+                    "missing_authorization_code: the login callback has no authorization code",
+                ),
             )
             .await;
         }
     };
     if flow.claimed.swap(true, Ordering::SeqCst) {
-        return page(StatusCode::CONFLICT, "Already handled", "This login is already being completed.");
+        return page(
+            StatusCode::CONFLICT,
+            "Already handled",
+            "This login is already being completed.",
+        );
     }
     // 4. Exchange, restrict, optional API key, persist; only then the success redirect.
     let tokens = match flow
@@ -780,7 +825,11 @@ async fn callback(query: &str, flow: &Flow) -> Response<Full<Bytes>> {
     };
     let claims = IdTokenClaims::decode(tokens.id_token.expose()).unwrap_or_default();
     let access_plan = crate::jwt::access_token_plan(tokens.access_token.expose());
-    let success = match flow.manager.finish_login(tokens, flow.api_key_exchange).await {
+    let success = match flow
+        .manager
+        .finish_login(tokens, flow.api_key_exchange)
+        .await
+    {
         Ok(s) => s,
         Err(e) => return fail(flow, StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed", e).await,
     };
@@ -858,19 +907,40 @@ mod tests {
 
     #[test]
     fn interval_string_or_number() {
-        assert_eq!(parse_interval(Some(&Value::from("5"))), Duration::from_secs(5));
-        assert_eq!(parse_interval(Some(&Value::from(3))), Duration::from_secs(3));
-        assert_eq!(parse_interval(Some(&Value::from("x"))), Duration::from_secs(5));
+        assert_eq!(
+            parse_interval(Some(&Value::from("5"))),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            parse_interval(Some(&Value::from(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            parse_interval(Some(&Value::from("x"))),
+            Duration::from_secs(5)
+        );
         assert_eq!(parse_interval(None), Duration::from_secs(5));
-        assert_eq!(parse_interval(Some(&Value::from(0))), Duration::from_millis(100));
-        assert_eq!(parse_interval(Some(&Value::from(-1))), Duration::from_secs(5));
+        assert_eq!(
+            parse_interval(Some(&Value::from(0))),
+            Duration::from_millis(100)
+        );
+        assert_eq!(
+            parse_interval(Some(&Value::from(-1))),
+            Duration::from_secs(5)
+        );
     }
 
     #[test]
     fn single_param() {
-        let p = vec![("a".to_owned(), "1".to_owned()), ("a".to_owned(), "2".to_owned())];
+        let p = vec![
+            ("a".to_owned(), "1".to_owned()),
+            ("a".to_owned(), "2".to_owned()),
+        ];
         assert!(single(&p, "a").is_err());
         assert_eq!(single(&p, "b"), Ok(None));
-        assert_eq!(html_escape("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+        assert_eq!(
+            html_escape("<a href='x'>&</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+        );
     }
 }

@@ -180,8 +180,11 @@ impl AuthManager {
         let (account, exp, needs) = match &auth.tokens {
             Some(t) => {
                 let claims = IdTokenClaims::decode(t.id_token.expose()).map_err(|e| {
-                    Error::new(crate::ErrorKind::Storage, "the stored id_token is malformed")
-                        .with_source(e)
+                    Error::new(
+                        crate::ErrorKind::Storage,
+                        "the stored id_token is malformed",
+                    )
+                    .with_source(e)
                 })?;
                 let mut account = claims.account;
                 if let Some(id) = &t.account_id {
@@ -214,9 +217,7 @@ impl AuthManager {
         let mut st = self.inner.state.lock().await;
         let current = self.load_cached(&mut st).await?;
         let tokens = require_tokens(&current)?;
-        let auth = self
-            .refresh_locked(&mut st, &tokens.refresh_token)
-            .await?;
+        let auth = self.refresh_locked(&mut st, &tokens.refresh_token).await?;
         credentials_of(&auth)
     }
 
@@ -330,10 +331,7 @@ impl AuthManager {
             return credentials_of(&auth);
         }
         tracing::debug!("access token is stale; refreshing");
-        match self
-            .refresh_locked(&mut st, &tokens.refresh_token)
-            .await
-        {
+        match self.refresh_locked(&mut st, &tokens.refresh_token).await {
             Ok(fresh) => credentials_of(&fresh),
             // Still valid for a few minutes: use it and try again on the next call.
             Err(e) if e.is_retryable() && exp.is_some_and(|x| x > now) => {
@@ -368,20 +366,14 @@ impl AuthManager {
             st.cached = Some(disk);
             return Ok(disk_creds);
         }
-        let fresh = self
-            .refresh_locked(&mut st, &tokens.refresh_token)
-            .await?;
+        let fresh = self.refresh_locked(&mut st, &tokens.refresh_token).await?;
         credentials_of(&fresh)
     }
 
     /// Refreshes under the cross-process lock. `expected_rt` is the refresh token the caller
     /// believes current; if the file holds another one (rotated elsewhere), that one is
     /// adopted without a network call unless it is itself stale.
-    async fn refresh_locked(
-        &self,
-        st: &mut State,
-        expected_rt: &SecretString,
-    ) -> Result<AuthFile> {
+    async fn refresh_locked(&self, st: &mut State, expected_rt: &SecretString) -> Result<AuthFile> {
         let _lock = self.inner.store.lock(LOCK_WAIT).await?;
         let Some(disk) = self.inner.store.load().await? else {
             st.cached = None;
@@ -470,9 +462,11 @@ impl AuthManager {
             });
         }
         match classify_refresh_failure(resp.status.as_u16(), &resp.body) {
-            RefreshOutcome::Permanent(reason) => Err(Error::login_required(failure_message(reason))
-                .with_refresh_failure(reason)
-                .with_status(resp.status)),
+            RefreshOutcome::Permanent(reason) => {
+                Err(Error::login_required(failure_message(reason))
+                    .with_refresh_failure(reason)
+                    .with_status(resp.status))
+            }
             RefreshOutcome::Transient => {
                 let detail = error_description(&resp.body)
                     .map(|d| format!(": {d}"))
@@ -499,12 +493,14 @@ fn not_logged_in() -> Error {
 }
 
 fn require_tokens(auth: &AuthFile) -> Result<&TokenData> {
-    auth.tokens.as_ref().ok_or_else(|| match auth.effective_mode() {
-        AuthMode::ApiKey => Error::login_required(
-            "the stored credentials are an API key, not a ChatGPT login; log in with ChatGPT",
-        ),
-        _ => not_logged_in(),
-    })
+    auth.tokens
+        .as_ref()
+        .ok_or_else(|| match auth.effective_mode() {
+            AuthMode::ApiKey => Error::login_required(
+                "the stored credentials are an API key, not a ChatGPT login; log in with ChatGPT",
+            ),
+            _ => not_logged_in(),
+        })
 }
 
 /// The transport credentials of a stored login.

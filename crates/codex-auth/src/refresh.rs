@@ -69,7 +69,11 @@ pub fn error_description(body: &[u8]) -> Option<String> {
     let d = v
         .get("error_description")
         .and_then(Value::as_str)
-        .or_else(|| v.get("error").and_then(|e| e.get("message")).and_then(Value::as_str))
+        .or_else(|| {
+            v.get("error")
+                .and_then(|e| e.get("message"))
+                .and_then(Value::as_str)
+        })
         .or_else(|| v.get("message").and_then(Value::as_str))?;
     Some(d.chars().take(200).collect())
 }
@@ -129,7 +133,11 @@ mod tests {
         let now = t(10_000_000);
         let eight_days = 8 * 24 * 3600;
         assert!(!needs_refresh(now, None, Some(t(10_000_000 - eight_days))));
-        assert!(needs_refresh(now, None, Some(t(10_000_000 - eight_days - 1))));
+        assert!(needs_refresh(
+            now,
+            None,
+            Some(t(10_000_000 - eight_days - 1))
+        ));
         assert!(!needs_refresh(now, None, Some(t(10_000_000 + 50))));
         assert!(needs_refresh(now, None, None));
     }
@@ -153,9 +161,15 @@ mod tests {
             classify_refresh_failure(401, br#"{"error":"other"}"#),
             Permanent(RefreshFailure::Other)
         );
-        assert_eq!(classify_refresh_failure(401, b"not json"), Permanent(RefreshFailure::Other));
+        assert_eq!(
+            classify_refresh_failure(401, b"not json"),
+            Permanent(RefreshFailure::Other)
+        );
         assert_eq!(classify_refresh_failure(500, b""), Transient);
-        assert_eq!(classify_refresh_failure(400, br#"{"error":"invalid_grant"}"#), Transient);
+        assert_eq!(
+            classify_refresh_failure(400, br#"{"error":"invalid_grant"}"#),
+            Transient
+        );
         assert_eq!(classify_refresh_failure(429, b"{}"), Transient);
         assert!(failure_message(RefreshFailure::Reused).contains("already used"));
         assert!(failure_message(RefreshFailure::Expired).contains("expired"));

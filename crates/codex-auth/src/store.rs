@@ -288,9 +288,7 @@ pub fn codex_home() -> Result<PathBuf> {
     let home = std::env::var_os("HOME")
         .or_else(|| std::env::var_os("USERPROFILE"))
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            Error::config("cannot find the home folder (set HOME or CODEX_HOME)")
-        })?;
+        .ok_or_else(|| Error::config("cannot find the home folder (set HOME or CODEX_HOME)"))?;
     Ok(PathBuf::from(home).join(".codex"))
 }
 
@@ -516,7 +514,10 @@ fn write_atomic(p: &Path, bytes: &[u8]) -> Result<()> {
     let mut last_err = None;
     for _ in 0..8 {
         let suffix: u64 = rand::random();
-        let tmp = dir.join(format!(".{file_name}.tmp.{}.{suffix:016x}", std::process::id()));
+        let tmp = dir.join(format!(
+            ".{file_name}.tmp.{}.{suffix:016x}",
+            std::process::id()
+        ));
         let file = match open_options_0600().write(true).create_new(true).open(&tmp) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -613,14 +614,23 @@ mod tests {
         assert_eq!(f.metadata().unwrap().permissions().mode() & 0o777, 0o600);
         drop(f);
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(lock_path(Path::new("/x/auth.json")), Path::new("/x/auth.json.lock"));
+        assert_eq!(
+            lock_path(Path::new("/x/auth.json")),
+            Path::new("/x/auth.json.lock")
+        );
     }
 
     #[test]
     fn errors_do_not_leak_contents() {
         let e = AuthFile::from_json(br#"{"tokens":"eyJsecret-token"}"#).unwrap_err();
         assert!(!e.to_string().contains("secret"), "{e}");
-        assert!(matches!(e, AuthFileError::Json { category: "data", .. }));
+        assert!(matches!(
+            e,
+            AuthFileError::Json {
+                category: "data",
+                ..
+            }
+        ));
         let e = AuthFile::from_json(br#"{"last_refresh":"yesterday"}"#).unwrap_err();
         assert_eq!(e, AuthFileError::BadLastRefresh);
         assert!(AuthFile::from_json(b"").is_err());

@@ -12,7 +12,10 @@ use std::time::UNIX_EPOCH;
 /// Formats `t` as RFC 3339 in UTC.
 pub fn format_rfc3339(t: SystemTime) -> String {
     let (secs, nanos) = match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => (i64::try_from(d.as_secs()).unwrap_or(i64::MAX), d.subsec_nanos()),
+        Ok(d) => (
+            i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            d.subsec_nanos(),
+        ),
         Err(e) => {
             let d = e.duration();
             let mut secs = -i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
@@ -167,8 +170,14 @@ mod tests {
         // 2026-01-02T03:04:05.123456Z
         let t = at(1_767_323_045, 123_456_000);
         assert_eq!(format_rfc3339(t), "2026-01-02T03:04:05.123456Z");
-        assert_eq!(format_rfc3339(at(1_767_323_045, 5_000_000)), "2026-01-02T03:04:05.005Z");
-        assert_eq!(format_rfc3339(at(1_767_323_045, 1)), "2026-01-02T03:04:05.000000001Z");
+        assert_eq!(
+            format_rfc3339(at(1_767_323_045, 5_000_000)),
+            "2026-01-02T03:04:05.005Z"
+        );
+        assert_eq!(
+            format_rfc3339(at(1_767_323_045, 1)),
+            "2026-01-02T03:04:05.000000001Z"
+        );
         assert_eq!(format_rfc3339(at(951_782_400, 0)), "2000-02-29T00:00:00Z");
     }
 
@@ -184,8 +193,14 @@ mod tests {
             parse_rfc3339("2026-01-02T03:04:05.1234567891Z"),
             Some(at(1_767_323_045, 123_456_789))
         );
-        assert_eq!(parse_rfc3339("2026-01-02T03:04:05Z"), Some(at(1_767_323_045, 0)));
-        assert_eq!(parse_rfc3339("1969-12-31T23:59:59.5Z"), UNIX_EPOCH.checked_sub(Duration::from_millis(500)));
+        assert_eq!(
+            parse_rfc3339("2026-01-02T03:04:05Z"),
+            Some(at(1_767_323_045, 0))
+        );
+        assert_eq!(
+            parse_rfc3339("1969-12-31T23:59:59.5Z"),
+            UNIX_EPOCH.checked_sub(Duration::from_millis(500))
+        );
     }
 
     #[test]

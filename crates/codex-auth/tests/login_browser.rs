@@ -56,7 +56,10 @@ async fn whole_browser_flow_saves_tokens_before_success_page() {
 
     // Section 9.2: every parameter, in order.
     let q = url.split_once('?').unwrap().1;
-    let keys: Vec<&str> = q.split('&').map(|kv| kv.split('=').next().unwrap()).collect();
+    let keys: Vec<&str> = q
+        .split('&')
+        .map(|kv| kv.split('=').next().unwrap())
+        .collect();
     assert_eq!(
         keys,
         [
@@ -82,7 +85,9 @@ async fn whole_browser_flow_saves_tokens_before_success_page() {
     let location = cb.header("location").unwrap().to_owned();
     let port = callback_port(&url);
     assert!(
-        location.starts_with(&format!("http://localhost:{port}/success?needs_setup=false&org_id=org-codexmock0001")),
+        location.starts_with(&format!(
+            "http://localhost:{port}/success?needs_setup=false&org_id=org-codexmock0001"
+        )),
         "{location}"
     );
     assert!(location.contains("plan_type=plus"));
@@ -160,7 +165,13 @@ async fn missing_state_is_a_mismatch() {
     let port = callback_port(&url);
     let r = get(&format!("http://localhost:{port}/auth/callback?code=abc")).await;
     assert_eq!(r.status, 400);
-    assert!(finish(h).await.unwrap_err().to_string().contains("state mismatch"));
+    assert!(
+        finish(h)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("state mismatch")
+    );
 }
 
 #[tokio::test]
@@ -178,7 +189,11 @@ async fn error_parameter_ends_the_flow_with_its_description() {
     assert_eq!(r.status, 403);
     let e = finish(h).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Login);
-    assert!(e.to_string().contains("Codex is not enabled for this ChatGPT workspace"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("Codex is not enabled for this ChatGPT workspace"),
+        "{e}"
+    );
 
     let (h, url) = start(&m, opts()).await;
     let port = callback_port(&url);
@@ -188,7 +203,10 @@ async fn error_parameter_ends_the_flow_with_its_description() {
     ))
     .await;
     let e = finish(h).await.unwrap_err();
-    assert!(e.to_string().contains("server_error: Something <broke>"), "{e}");
+    assert!(
+        e.to_string().contains("server_error: Something <broke>"),
+        "{e}"
+    );
     assert!(!dir.auth_json().exists());
 }
 
@@ -200,7 +218,10 @@ async fn missing_code_is_an_error() {
     let (h, url) = start(&m, opts()).await;
     let port = callback_port(&url);
     let state = query_param(&url, "state").unwrap();
-    let r = get(&format!("http://localhost:{port}/auth/callback?state={state}&code=")).await;
+    let r = get(&format!(
+        "http://localhost:{port}/auth/callback?state={state}&code="
+    ))
+    .await;
     assert_eq!(r.status, 400);
     let e = finish(h).await.unwrap_err();
     assert!(e.to_string().contains("missing_authorization_code"), "{e}");
@@ -222,7 +243,10 @@ async fn hostile_requests_do_not_break_the_flow() {
         "a".repeat(64 * 1024)
     );
     let r = raw_request(port, huge.as_bytes()).await;
-    assert!(r.map(|r| r.status == 431 || r.status == 400).unwrap_or(true));
+    assert!(
+        r.map(|r| r.status == 431 || r.status == 400)
+            .unwrap_or(true)
+    );
     let post = raw_request(
         port,
         b"POST /auth/callback?code=x&state=y HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
@@ -230,11 +254,28 @@ async fn hostile_requests_do_not_break_the_flow() {
     .await
     .unwrap();
     assert_eq!(post.status, 405);
-    assert_eq!(get(&format!("http://localhost:{port}/../../etc/passwd")).await.status, 404);
-    assert_eq!(get(&format!("http://localhost:{port}/favicon.ico")).await.status, 404);
-    let idle = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    assert_eq!(
+        get(&format!("http://localhost:{port}/../../etc/passwd"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&format!("http://localhost:{port}/favicon.ico"))
+            .await
+            .status,
+        404
+    );
+    let idle = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
     // /success before any login does not end the flow.
-    assert_eq!(get(&format!("http://localhost:{port}/success")).await.status, 200);
+    assert_eq!(
+        get(&format!("http://localhost:{port}/success"))
+            .await
+            .status,
+        200
+    );
 
     let issuer = get(&url).await;
     let callback = issuer.header("location").unwrap().to_owned();
@@ -267,7 +308,10 @@ async fn busy_port_falls_back() {
     let fallback = free_port();
     let started = std::time::Instant::now();
     let (h, url) = start(&m, opts().port(primary).fallback_port(Some(fallback))).await;
-    assert!(started.elapsed() >= Duration::from_millis(1500), "retried the primary port first");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "retried the primary port first"
+    );
     assert_eq!(callback_port(&url), fallback);
     let cb = browser_callback(&url).await;
     assert_eq!(cb.status, 302);
@@ -333,7 +377,10 @@ async fn workspace_restriction_and_api_key_exchange() {
     let cb = browser_callback(&url).await;
     assert_eq!(cb.status, 500);
     let e = finish(h).await.unwrap_err();
-    assert!(e.to_string().contains("restricted to workspace ws-other"), "{e}");
+    assert!(
+        e.to_string().contains("restricted to workspace ws-other"),
+        "{e}"
+    );
     assert!(!dir.auth_json().exists());
 
     // The allowed workspace, with the API-key exchange.
@@ -350,7 +397,13 @@ async fn workspace_restriction_and_api_key_exchange() {
     let ok = finish(h).await.unwrap();
     assert!(ok.api_key_stored);
     let stored = m.store().load().await.unwrap().unwrap();
-    assert!(stored.openai_api_key.unwrap().expose().starts_with("mock-api-key-"));
+    assert!(
+        stored
+            .openai_api_key
+            .unwrap()
+            .expose()
+            .starts_with("mock-api-key-")
+    );
 }
 
 #[tokio::test]
@@ -362,5 +415,11 @@ async fn cancel_endpoint_ends_the_flow() {
     let r = get(&format!("http://localhost:{}/cancel", callback_port(&url))).await;
     assert_eq!(r.status, 200);
     assert!(r.body.contains("Login cancelled"));
-    assert!(finish(h).await.unwrap_err().to_string().contains("cancelled"));
+    assert!(
+        finish(h)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("cancelled")
+    );
 }

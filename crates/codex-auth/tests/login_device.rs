@@ -38,17 +38,31 @@ async fn pending_then_success_with_string_interval() {
     assert!(started.elapsed() >= Duration::from_secs(2));
     assert_eq!(ok.account.email.as_deref(), Some("mock-user@example.com"));
     let code = seen.lock().unwrap().clone().unwrap();
-    assert_eq!(code.verification_url, format!("{}/codex/device", mock.issuer_url()));
+    assert_eq!(
+        code.verification_url,
+        format!("{}/codex/device", mock.issuer_url())
+    );
     assert!(code.user_code.starts_with("MOCK-"));
     assert_eq!(code.interval, Duration::from_secs(1));
     assert_eq!(mock.requests_to("/api/accounts/deviceauth/token").len(), 3);
     let usercode = mock.requests_to("/api/accounts/deviceauth/usercode");
-    assert_eq!(usercode[0].json().unwrap()["client_id"], codex_auth::CLIENT_ID);
+    assert_eq!(
+        usercode[0].json().unwrap()["client_id"],
+        codex_auth::CLIENT_ID
+    );
     // The exchange used the device redirect URI and the returned verifier.
     let tok = mock.requests_to("/oauth/token");
     let form = tok[0].form();
-    let f = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
-    assert_eq!(f("redirect_uri"), format!("{}/deviceauth/callback", mock.issuer_url()));
+    let f = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        f("redirect_uri"),
+        format!("{}/deviceauth/callback", mock.issuer_url())
+    );
     assert!(f("code_verifier").starts_with("mock-device-verifier-"));
     assert!(m.status().await.unwrap().logged_in);
     #[cfg(unix)]
@@ -65,7 +79,10 @@ async fn numeric_interval_is_accepted() {
     let m = file_manager(&mock, &dir);
     let (seen, opts) = capture();
     m.login_device(opts).await.unwrap();
-    assert_eq!(seen.lock().unwrap().as_ref().unwrap().interval, Duration::from_millis(100));
+    assert_eq!(
+        seen.lock().unwrap().as_ref().unwrap().interval,
+        Duration::from_millis(100)
+    );
     assert_eq!(mock.requests_to("/api/accounts/deviceauth/token").len(), 4);
 }
 

@@ -63,7 +63,11 @@ async fn expired_token_is_refreshed_and_rotated() {
     assert_eq!(body["grant_type"], "refresh_token");
     assert_eq!(body["client_id"], codex_auth::CLIENT_ID);
     assert_eq!(body["refresh_token"], old.refresh_token.as_str());
-    assert!(r.header("content-type").unwrap().starts_with("application/json"));
+    assert!(
+        r.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
     // Fresh now: no further refresh.
     let again = m.credentials().await.unwrap();
     assert_eq!(again, c);
@@ -97,13 +101,15 @@ async fn without_exp_the_last_refresh_age_decides() {
     let t = mock.issuer().issue_tokens();
     let mut v = t.auth_json();
     v["tokens"]["access_token"] = "opaque-access-token".into();
-    v["last_refresh"] = codex_mock::rfc3339(SystemTime::now() - Duration::from_secs(7 * 86_400)).into();
+    v["last_refresh"] =
+        codex_mock::rfc3339(SystemTime::now() - Duration::from_secs(7 * 86_400)).into();
     write(&dir, &v);
     let c = file_manager(&mock, &dir).credentials().await.unwrap();
     assert_eq!(c.access_token.expose(), "opaque-access-token");
     assert_eq!(mock.issuer().refresh_count(), 0);
 
-    v["last_refresh"] = codex_mock::rfc3339(SystemTime::now() - Duration::from_secs(9 * 86_400)).into();
+    v["last_refresh"] =
+        codex_mock::rfc3339(SystemTime::now() - Duration::from_secs(9 * 86_400)).into();
     write(&dir, &v);
     let c = file_manager(&mock, &dir).credentials().await.unwrap();
     assert_ne!(c.access_token.expose(), "opaque-access-token");
@@ -181,9 +187,21 @@ async fn a_token_rotated_by_another_process_is_adopted_without_a_call() {
 #[tokio::test]
 async fn permanent_failures_require_login_and_are_cached() {
     for (failure, reason, words) in [
-        (codex_mock::RefreshFailure::Reused, RefreshFailure::Reused, "already used"),
-        (codex_mock::RefreshFailure::Expired, RefreshFailure::Expired, "expired"),
-        (codex_mock::RefreshFailure::Invalidated, RefreshFailure::Revoked, "revoked"),
+        (
+            codex_mock::RefreshFailure::Reused,
+            RefreshFailure::Reused,
+            "already used",
+        ),
+        (
+            codex_mock::RefreshFailure::Expired,
+            RefreshFailure::Expired,
+            "expired",
+        ),
+        (
+            codex_mock::RefreshFailure::Invalidated,
+            RefreshFailure::Revoked,
+            "revoked",
+        ),
     ] {
         let mock = MockServer::start().await.unwrap();
         let dir = TempDir::new();
@@ -206,7 +224,10 @@ async fn permanent_failures_require_login_and_are_cached() {
         assert!(m.credentials().await.unwrap_err().is_login_required());
         assert_eq!(mock.issuer().token_requests(), n);
         // The file is untouched.
-        assert_eq!(read(&dir)["tokens"]["refresh_token"], t.refresh_token.as_str());
+        assert_eq!(
+            read(&dir)["tokens"]["refresh_token"],
+            t.refresh_token.as_str()
+        );
     }
 }
 
@@ -228,12 +249,17 @@ async fn transient_failures_are_retried_with_backoff() {
     let mock = MockServer::start().await.unwrap();
     let dir = TempDir::new();
     write(&dir, &stale(&mock).auth_json());
-    mock.issuer().fail_next_refresh(codex_mock::RefreshFailure::Status(503));
-    mock.issuer().fail_next_refresh(codex_mock::RefreshFailure::Status(500));
+    mock.issuer()
+        .fail_next_refresh(codex_mock::RefreshFailure::Status(503));
+    mock.issuer()
+        .fail_next_refresh(codex_mock::RefreshFailure::Status(500));
     let m = file_manager(&mock, &dir);
     let started = std::time::Instant::now();
     m.credentials().await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(500), "200 ms + 400 ms backoff");
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "200 ms + 400 ms backoff"
+    );
     assert_eq!(mock.issuer().refresh_count(), 1);
     assert_eq!(mock.issuer().token_requests(), 3);
 
@@ -241,7 +267,8 @@ async fn transient_failures_are_retried_with_backoff() {
     let dir = TempDir::new();
     write(&dir, &stale(&mock).auth_json());
     for _ in 0..3 {
-        mock.issuer().fail_next_refresh(codex_mock::RefreshFailure::Status(502));
+        mock.issuer()
+            .fail_next_refresh(codex_mock::RefreshFailure::Status(502));
     }
     let m = file_manager(&mock, &dir);
     let e = m.credentials().await.unwrap_err();
@@ -308,7 +335,10 @@ async fn logout_revokes_then_removes() {
     m.credentials().await.unwrap();
     let out = m.logout().await.unwrap();
     assert!(out.removed && out.revoked);
-    assert_eq!(mock.issuer().revoked_tokens(), vec![t.refresh_token.clone()]);
+    assert_eq!(
+        mock.issuer().revoked_tokens(),
+        vec![t.refresh_token.clone()]
+    );
     let body = mock.requests_to("/oauth/revoke")[0].json().unwrap();
     assert_eq!(body["token_type_hint"], "refresh_token");
     assert_eq!(body["client_id"], codex_auth::CLIENT_ID);
@@ -347,12 +377,21 @@ async fn child_refresh_helper() {
     loop {
         let ready = std::fs::read_dir(dir)
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("ready-"))
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("ready-")
+            })
             .count();
         if ready >= 2 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the other process never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other process never started"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let c = m.credentials().await.unwrap();
@@ -369,7 +408,13 @@ async fn two_processes_refreshing_at_once_cause_one_refresh() {
     let exe = std::env::current_exe().unwrap();
     let spawn = || {
         std::process::Command::new(&exe)
-            .args(["--exact", "child_refresh_helper", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "child_refresh_helper",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_PATH, dir.auth_json())
             .env(CHILD_ISSUER, mock.issuer_url())
             .stdout(std::process::Stdio::piped())
@@ -378,14 +423,17 @@ async fn two_processes_refreshing_at_once_cause_one_refresh() {
             .unwrap()
     };
     let children = [spawn(), spawn()];
-    let outputs = tokio::task::spawn_blocking(move || {
-        children.map(|c| c.wait_with_output().unwrap())
-    })
-    .await
-    .unwrap();
+    let outputs =
+        tokio::task::spawn_blocking(move || children.map(|c| c.wait_with_output().unwrap()))
+            .await
+            .unwrap();
     for o in &outputs {
         let out = String::from_utf8_lossy(&o.stdout);
-        assert!(o.status.success(), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{out}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         assert!(out.contains("CHILD-OK"), "{out}");
     }
     assert_eq!(mock.issuer().refresh_count(), 1);
@@ -393,12 +441,18 @@ async fn two_processes_refreshing_at_once_cause_one_refresh() {
     let v = read(&dir);
     let rt = v["tokens"]["refresh_token"].as_str().unwrap();
     assert_ne!(rt, old.refresh_token);
-    assert!(mock.issuer().is_access_token_valid(v["tokens"]["access_token"].as_str().unwrap()));
+    assert!(
+        mock.issuer()
+            .is_access_token_valid(v["tokens"]["access_token"].as_str().unwrap())
+    );
     #[cfg(unix)]
     assert_eq!(mode(&dir.auth_json()), 0o600);
     // And this process can still use it.
     let c = file_manager(&mock, &dir).credentials().await.unwrap();
-    assert_eq!(c.access_token.expose(), v["tokens"]["access_token"].as_str().unwrap());
+    assert_eq!(
+        c.access_token.expose(),
+        v["tokens"]["access_token"].as_str().unwrap()
+    );
     assert_eq!(mock.issuer().refresh_count(), 1);
 }
 

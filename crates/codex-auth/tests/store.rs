@@ -19,7 +19,13 @@ use common::*;
 use serde_json::Value;
 
 /// What the official CLI writes: pretty JSON, microsecond `last_refresh` with `Z`.
-fn official_text(id: &str, access: &str, refresh: &str, account: &str, last_refresh: &str) -> String {
+fn official_text(
+    id: &str,
+    access: &str,
+    refresh: &str,
+    account: &str,
+    last_refresh: &str,
+) -> String {
     format!(
         r#"{{
   "auth_mode": "chatgpt",
@@ -74,7 +80,9 @@ async fn reads_the_official_cli_format() {
     let a = m.store().load().await.unwrap().unwrap();
     m.store().save(&a).await.unwrap();
     assert_eq!(
-        String::from_utf8(std::fs::read(dir.auth_json()).unwrap()).unwrap().trim_end(),
+        String::from_utf8(std::fs::read(dir.auth_json()).unwrap())
+            .unwrap()
+            .trim_end(),
         text
     );
 }
@@ -119,7 +127,10 @@ async fn unknown_keys_survive_a_refresh() {
     assert_eq!(after["tokens"]["token_extra"], 42);
     assert_eq!(after["OPENAI_API_KEY"], "sk-keep");
     assert_eq!(after["auth_mode"], "chatgpt");
-    assert_ne!(after["tokens"]["refresh_token"], v["tokens"]["refresh_token"]);
+    assert_ne!(
+        after["tokens"]["refresh_token"],
+        v["tokens"]["refresh_token"]
+    );
 }
 
 #[cfg(unix)]
@@ -130,7 +141,12 @@ async fn files_are_0600_even_over_a_world_readable_one() {
     std::fs::write(dir.auth_json(), b"{}").unwrap();
     std::fs::set_permissions(dir.auth_json(), std::fs::Permissions::from_mode(0o644)).unwrap();
     let store = AuthStore::file(dir.auth_json());
-    let tokens = TokenData::new("a.b.c".into(), "d.e.f".into(), "rt".into(), Some("acc".into()));
+    let tokens = TokenData::new(
+        "a.b.c".into(),
+        "d.e.f".into(),
+        "rt".into(),
+        Some("acc".into()),
+    );
     store
         .save(&AuthFile::chatgpt(tokens, None, SystemTime::now()))
         .await
@@ -181,7 +197,10 @@ async fn a_corrupt_file_is_an_error_naming_the_path_and_left_untouched() {
         let e = m.credentials().await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Storage);
         let msg = e.to_string();
-        assert!(msg.contains(&dir.auth_json().display().to_string()), "{msg}");
+        assert!(
+            msg.contains(&dir.auth_json().display().to_string()),
+            "{msg}"
+        );
         let chain = format!("{msg} {:?}", std::error::Error::source(&e));
         assert!(!chain.contains("secret"), "{chain}");
         assert!(m.status().await.is_err());
@@ -236,5 +255,10 @@ async fn static_provider() {
     ));
     let c = p.credentials().await.unwrap();
     assert_eq!(c.access_token.expose(), "tok");
-    assert!(p.refresh_after_unauthorized(&c).await.unwrap_err().is_login_required());
+    assert!(
+        p.refresh_after_unauthorized(&c)
+            .await
+            .unwrap_err()
+            .is_login_required()
+    );
 }

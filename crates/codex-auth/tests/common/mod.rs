@@ -116,9 +116,7 @@ pub async fn get(url: &str) -> RawResponse {
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let port: u16 = authority.rsplit(':').next().unwrap().parse().unwrap();
     let path = if path.is_empty() { "/" } else { path };
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-    );
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
     raw_request(port, req.as_bytes())
         .await
         .unwrap_or_else(|| panic!("no HTTP answer from {authority}"))
