@@ -423,3 +423,20 @@ async fn cancel_endpoint_ends_the_flow() {
             .contains("cancelled")
     );
 }
+
+#[tokio::test]
+async fn a_repeated_state_parameter_is_a_mismatch() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let port = callback_port(&url);
+    let state = query_param(&url, "state").unwrap();
+    let r = get(&format!(
+        "http://localhost:{port}/auth/callback?state={state}&state={state}&code=abc"
+    ))
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(finish(h).await.unwrap_err().to_string().contains("state mismatch"));
+    assert_eq!(mock.requests_to("/oauth/token").len(), 0);
+}

@@ -262,3 +262,61 @@ async fn static_provider() {
             .is_login_required()
     );
 }
+
+const ENV_CHILD: &str = "CODEX_AUTH_TEST_ENV_CHILD";
+
+/// Runs in a child process with a controlled environment (see `environment_overrides`).
+#[test]
+#[ignore = "helper run as a child process by environment_overrides"]
+fn env_child_helper() {
+    if std::env::var_os(ENV_CHILD).is_none() {
+        return;
+    }
+    match AuthStore::from_env() {
+        Ok(s) => println!("PATH={}", s.path().unwrap().display()),
+        Err(e) => println!("ERR={e}"),
+    }
+    let cfg = codex_auth::OAuthConfig::builder().build().unwrap();
+    println!("ISSUER={}", cfg.issuer());
+}
+
+fn run_env_child(envs: &[(&str, &std::ffi::OsStr)]) -> String {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "env_child_helper", "--ignored", "--nocapture"])
+        .env(ENV_CHILD, "1")
+        .env_remove("CODEX_HOME")
+        .env_remove("CODEX_AUTH_ISSUER");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn environment_overrides() {
+    let dir = TempDir::new();
+    let canonical = std::fs::canonicalize(dir.path()).unwrap();
+    let out = run_env_child(&[
+        ("CODEX_HOME", dir.path().as_os_str()),
+        ("CODEX_AUTH_ISSUER", "http://127.0.0.1:9999/".as_ref()),
+    ]);
+    assert!(
+        out.contains(&format!("PATH={}", canonical.join("auth.json").display())),
+        "{out}"
+    );
+    assert!(out.contains("ISSUER=http://127.0.0.1:9999\n"), "{out}");
+
+    let home = TempDir::new();
+    let out = run_env_child(&[("HOME", home.path().as_os_str())]);
+    assert!(
+        out.contains(&format!("PATH={}", home.path().join(".codex/auth.json").display())),
+        "{out}"
+    );
+    assert!(out.contains("ISSUER=https://auth.openai.com\n"), "{out}");
+
+    let missing = dir.path().join("does-not-exist");
+    let out = run_env_child(&[("CODEX_HOME", missing.as_os_str())]);
+    assert!(out.contains("ERR=CODEX_HOME does not exist"), "{out}");
+}
