@@ -437,6 +437,12 @@ async fn a_repeated_state_parameter_is_a_mismatch() {
     ))
     .await;
     assert_eq!(r.status, 400);
-    assert!(finish(h).await.unwrap_err().to_string().contains("state mismatch"));
+    assert!(
+        finish(h)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("state mismatch")
+    );
     assert_eq!(mock.requests_to("/oauth/token").len(), 0);
 }

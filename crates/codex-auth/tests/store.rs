@@ -311,7 +311,10 @@ fn environment_overrides() {
     let home = TempDir::new();
     let out = run_env_child(&[("HOME", home.path().as_os_str())]);
     assert!(
-        out.contains(&format!("PATH={}", home.path().join(".codex/auth.json").display())),
+        out.contains(&format!(
+            "PATH={}",
+            home.path().join(".codex/auth.json").display()
+        )),
         "{out}"
     );
     assert!(out.contains("ISSUER=https://auth.openai.com\n"), "{out}");
