@@ -4,9 +4,7 @@ use std::io::BufRead;
 use std::io::IsTerminal;
 use std::io::Write;
 
-use codex_client::RequestOptions;
-use codex_types::CompactRequest;
-use codex_types::ResponseItem;
+use codex_backend::types::ResponseItem;
 use serde_json::json;
 
 use crate::cli::ChatArgs;
@@ -49,6 +47,7 @@ fn spawn_reader() -> tokio::sync::mpsc::Receiver<Option<String>> {
 /// Runs the REPL; returns the exit code (errors already printed) or an error to print.
 pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError> {
     let mut settings = request::settings(&a.request, None)?;
+    sess.authenticate().await?;
     let initial: Vec<ResponseItem> = match &a.request.history {
         Some(p) => request::read_history("--history", p)?,
         None => Vec::new(),
@@ -119,14 +118,10 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
                         continue;
                     }
                     let before = history.len();
-                    let req = settings.request(history.clone())?;
-                    let creq = CompactRequest::from_request(&req);
-                    let opts = RequestOptions::builder()
-                        .conversation_id(&settings.cache_key)
-                        .build();
-                    match sess.client.compact().run(&creq, &opts).await {
+                    let opts = settings.call_options(None);
+                    match sess.client.compact_with(history.clone(), opts).await {
                         Ok(r) => {
-                            history = r.output;
+                            history = r;
                             last_failed = false;
                             if out.json {
                                 out.json_line(&json!({
@@ -156,8 +151,7 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
             continue;
         }
         history.push(ResponseItem::user_text(text));
-        let req = settings.request(history.clone())?;
-        match turn::run(&sess.client, &req, &settings.cache_key, out, true).await {
+        match turn::run(&sess.client, &settings, history.clone(), out, true).await {
             TurnEnd::Done(r) => {
                 if a.request.show_usage {
                     turn::print_usage(out, &r);

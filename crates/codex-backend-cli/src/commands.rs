@@ -2,13 +2,12 @@
 
 use std::io::Read;
 
-use codex_auth::AuthManager;
-use codex_auth::AuthStatus;
-use codex_auth::BrowserLoginOptions;
-use codex_auth::DeviceLoginOptions;
-use codex_client::RequestOptions;
-use codex_types::CompactRequest;
-use codex_types::RealtimeSession;
+use codex_backend::auth::AuthManager;
+use codex_backend::auth::AuthStatus;
+use codex_backend::auth::BrowserLoginOptions;
+use codex_backend::auth::DeviceLoginOptions;
+use codex_backend::CallOptions;
+use codex_backend::types::RealtimeSession;
 use serde_json::Value;
 use serde_json::json;
 
@@ -185,23 +184,20 @@ pub async fn logout(sess: &Session, out: &Out) -> Result<(), CliError> {
 
 /// `models`.
 pub async fn models(sess: &Session, out: &Out) -> Result<(), CliError> {
-    let catalog = sess.client.models().list().await?;
+    sess.authenticate().await?;
+    let list = sess.client.list_models().await?;
     if out.json {
-        let mut v = serde_json::to_value(&catalog.models)
+        let v = serde_json::to_value(&list)
             .map_err(|e| CliError::new("decode", format!("cannot encode the models: {e}")))?;
-        if let (Some(obj), Some(etag)) = (v.as_object_mut(), &catalog.etag) {
-            obj.insert("etag".to_owned(), Value::String(etag.clone()));
-        }
-        out.json_line(&v);
+        out.json_line(&json!({ "models": v }));
         return Ok(());
     }
-    let list = &catalog.models.models;
     if list.is_empty() {
         out.line("No models.");
         return Ok(());
     }
     let width = list.iter().map(|m| m.slug.len()).max().unwrap_or(0);
-    for m in list {
+    for m in &list {
         let v = serde_json::to_value(m).unwrap_or(Value::Null);
         let name = v
             .get("display_name")
@@ -223,9 +219,10 @@ pub async fn models(sess: &Session, out: &Out) -> Result<(), CliError> {
         if v.get("visibility").and_then(Value::as_str) == Some("hide") {
             extra.push("hidden".to_owned());
         }
+        let slug = format!("{:width$}", m.slug);
         out.line(&format!(
-            "{:width$}  {}  {}",
-            out.bold(&m.slug),
+            "{}  {}  {}",
+            out.bold(&slug),
             name,
             out.dim(&extra.join(", ")),
         ));
@@ -235,7 +232,8 @@ pub async fn models(sess: &Session, out: &Out) -> Result<(), CliError> {
 
 /// `usage`.
 pub async fn usage(sess: &Session, out: &Out) -> Result<(), CliError> {
-    let u = sess.client.usage().get().await?;
+    sess.authenticate().await?;
+    let u = sess.client.usage().await?;
     let v = serde_json::to_value(&u)
         .map_err(|e| CliError::new("decode", format!("cannot encode the usage: {e}")))?;
     if out.json {
@@ -307,15 +305,13 @@ pub async fn usage(sess: &Session, out: &Out) -> Result<(), CliError> {
 pub async fn compact(sess: &Session, out: &Out, a: &CompactArgs) -> Result<(), CliError> {
     let history = request::read_history("history", &a.file)?;
     let before = history.len();
-    let mut req = CompactRequest::new(a.model.clone(), history);
-    if let Some(i) = &a.instructions {
-        req.instructions = i.clone();
-    }
-    let opts = RequestOptions::builder()
-        .conversation_id(request::new_uuid())
-        .build();
-    let resp = sess.client.compact().run(&req, &opts).await?;
-    let v = serde_json::to_value(&resp.output)
+    sess.authenticate().await?;
+    let opts = CallOptions::new()
+        .model(a.model.clone())
+        .instructions(a.instructions.clone().unwrap_or_default())
+        .conversation_id(request::new_uuid());
+    let output = sess.client.compact_with(history, opts).await?;
+    let v = serde_json::to_value(&output)
         .map_err(|e| CliError::new("decode", format!("cannot encode the history: {e}")))?;
     if out.json {
         out.json_line(&v);
@@ -323,7 +319,7 @@ pub async fn compact(sess: &Session, out: &Out, a: &CompactArgs) -> Result<(), C
         out.line(&serde_json::to_string_pretty(&v).unwrap_or_default());
         out.note(&format!(
             "compacted {before} items into {}",
-            resp.output.len()
+            output.len()
         ));
     }
     Ok(())
@@ -342,7 +338,8 @@ pub async fn realtime_call(sess: &Session, out: &Out, a: &RealtimeArgs) -> Resul
     if let Some(i) = &a.instructions {
         session = session.instructions(i.clone());
     }
-    let call = sess.client.realtime().create_call(&sdp, Some(&session)).await?;
+    sess.authenticate().await?;
+    let call = sess.client.create_realtime_call(&sdp, Some(session)).await?;
     if out.json {
         out.json_line(&json!({ "call_id": call.call_id, "sdp": call.sdp_answer }));
     } else {
@@ -372,8 +369,8 @@ pub async fn ask(sess: &Session, out: &Out, a: &AskArgs) -> Result<(), CliError>
         None => Vec::new(),
     };
     input.push(request::user_message(&prompt, &a.image)?);
-    let req = settings.request(input)?;
-    match turn::run(&sess.client, &req, &settings.cache_key, out, false).await {
+    sess.authenticate().await?;
+    match turn::run(&sess.client, &settings, input, out, false).await {
         TurnEnd::Done(r) => {
             if a.request.show_usage {
                 turn::print_usage(out, &r);

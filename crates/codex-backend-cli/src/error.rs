@@ -38,11 +38,6 @@ impl CliError {
         Self::new("usage", message)
     }
 
-    /// Login required (exit 3).
-    pub fn login_required(message: impl Into<String>) -> Self {
-        Self::new("login_required", message)
-    }
-
     /// Sets the status.
     pub fn with_status(mut self, status: Option<u16>) -> Self {
         self.status = status;
@@ -71,7 +66,7 @@ impl CliError {
 
     /// The human line (with the login hint for exit 3).
     pub fn human_line(&self) -> String {
-        if self.exit_code() == EXIT_LOGIN {
+        if self.exit_code() == EXIT_LOGIN && !self.message.contains("codex-backend login") {
             format!(
                 "error: {}; run `codex-backend login`",
                 self.message.trim_end_matches('.')
@@ -108,20 +103,15 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-impl From<codex_client::Error> for CliError {
-    fn from(e: codex_client::Error) -> Self {
-        let kind = e.kind().as_str();
-        let mut message = chain(&e);
-        if let Some(id) = e.request_id() {
-            message.push_str(&format!(" (request id {id})"));
-        }
-        CliError::new(kind, message).with_status(e.status().map(|s| s.as_u16()))
+impl From<codex_backend::client::Error> for CliError {
+    fn from(e: codex_backend::client::Error) -> Self {
+        CliError::from(clone_client(&e))
     }
 }
 
-impl From<codex_auth::Error> for CliError {
-    fn from(e: codex_auth::Error) -> Self {
-        use codex_auth::ErrorKind as K;
+impl From<codex_backend::auth::Error> for CliError {
+    fn from(e: codex_backend::auth::Error) -> Self {
+        use codex_backend::auth::ErrorKind as K;
         let kind = match e.kind() {
             K::LoginRequired => "login_required",
             K::Transient => "transport",
@@ -131,6 +121,53 @@ impl From<codex_auth::Error> for CliError {
             _ => "auth",
         };
         CliError::new(kind, chain(&e)).with_status(e.status().map(|s| s.as_u16()))
+    }
+}
+
+impl From<codex_backend::Error> for CliError {
+    fn from(e: codex_backend::Error) -> Self {
+        use codex_backend::ErrorKind as K;
+        if let Some(c) = e.client_error() {
+            let mut out = CliError::from(clone_client(c));
+            out.kind = e.kind_str().to_owned();
+            if e.kind() == K::Config {
+                out.kind = "config".to_owned();
+            }
+            return out;
+        }
+        let message = chain(&e);
+        match e.kind() {
+            // Refused before sending (e.g. web search with minimal effort): the user's input.
+            K::InvalidInput => CliError::usage(message),
+            _ => CliError::new(e.kind_str(), message).with_status(e.status().map(|s| s.as_u16())),
+        }
+    }
+}
+
+/// The CLI view of a transport error (kind, message with request id, status).
+fn clone_client(e: &codex_backend::client::Error) -> ClientView {
+    ClientView {
+        kind: e.kind().as_str(),
+        message: chain(e),
+        request_id: e.request_id().map(str::to_owned),
+        status: e.status().map(|s| s.as_u16()),
+    }
+}
+
+struct ClientView {
+    kind: &'static str,
+    message: String,
+    request_id: Option<String>,
+    status: Option<u16>,
+}
+
+impl From<ClientView> for CliError {
+    fn from(v: ClientView) -> Self {
+        let mut message = v.message;
+        if let Some(id) = v.request_id {
+            message.push_str(&format!(" (request id {id})"));
+        }
+        CliError::new(v.kind, message).with_status(v.status)
     }
 }
 

@@ -1,12 +1,12 @@
 //! `replay FILE`: decodes a recorded stream offline (codex-sse + codex-types).
 
 use bytes::Bytes;
-use codex_sse::Frame;
-use codex_sse::Parser;
-use codex_types::DecodeError;
-use codex_types::FailureCode;
-use codex_types::ResponseEvent;
-use codex_types::ResponseItem;
+use codex_backend::sse::Frame;
+use codex_backend::sse::Parser;
+use codex_backend::types::DecodeError;
+use codex_backend::types::FailureCode;
+use codex_backend::types::ResponseEvent;
+use codex_backend::types::ResponseItem;
 use serde_json::Value;
 
 use crate::error::CliError;

@@ -3,20 +3,19 @@
 
 use std::path::Path;
 
-use codex_types::ContentPart;
-use codex_types::INCLUDE_REASONING_ENCRYPTED_CONTENT;
-use codex_types::JsonSchemaFormat;
-use codex_types::Reasoning;
-use codex_types::ReasoningEffort;
-use codex_types::ReasoningSummary;
-use codex_types::ResponseItem;
-use codex_types::ResponsesRequest;
-use codex_types::ServiceTier;
-use codex_types::TextControls;
-use codex_types::Tool;
-use codex_types::ToolChoice;
-use codex_types::Verbosity;
-use codex_types::WebSearchTool;
+use codex_backend::types::ContentPart;
+use codex_backend::types::JsonSchemaFormat;
+use codex_backend::types::Reasoning;
+use codex_backend::types::ReasoningEffort;
+use codex_backend::types::ReasoningSummary;
+use codex_backend::types::ResponseItem;
+use codex_backend::types::ServiceTier;
+use codex_backend::types::Tool;
+use codex_backend::types::ToolChoice;
+use codex_backend::types::Verbosity;
+use codex_backend::AbortHandle;
+use codex_backend::CallOptions;
+use codex_backend::WebSearch;
 use serde_json::Value;
 
 use crate::cli::AskArgs;
@@ -39,8 +38,10 @@ pub struct Settings {
     pub verbosity: Option<Verbosity>,
     /// Structured output.
     pub schema: Option<JsonSchemaFormat>,
-    /// Tools (user-defined ones, then web search).
+    /// User-defined tools.
     pub tools: Vec<Tool>,
+    /// The web search tool.
+    pub web_search: WebSearch,
     /// Tool choice.
     pub tool_choice: Option<ToolChoice>,
     /// Parallel tool calls.
@@ -152,9 +153,11 @@ pub fn settings(r: &RequestArgs, ask: Option<&AskArgs>) -> Result<Settings, CliE
         tool_choice = a.tool_choice.as_deref().map(parse_tool_choice).transpose()?;
         parallel = a.parallel_tool_calls;
     }
-    if let Some(mode) = r.web_search {
-        tools.push(WebSearchTool::new().live(matches!(mode, WebSearchMode::Live)).into());
-    }
+    let web_search = match r.web_search {
+        None => WebSearch::Disabled,
+        Some(WebSearchMode::Cached) => WebSearch::Cached,
+        Some(WebSearchMode::Live) => WebSearch::Live,
+    };
     Ok(Settings {
         model: r.model.clone(),
         instructions: r.instructions.clone(),
@@ -162,6 +165,7 @@ pub fn settings(r: &RequestArgs, ask: Option<&AskArgs>) -> Result<Settings, CliE
         verbosity: r.verbosity.map(|v| Verbosity::parse(&v.name())),
         schema,
         tools,
+        web_search,
         tool_choice,
         parallel_tool_calls: parallel,
         service_tier: r.service_tier.map(|t| ServiceTier::parse(&t.name())),
@@ -217,42 +221,43 @@ pub fn user_message(prompt: &str, images: &[String]) -> Result<ResponseItem, Cli
 }
 
 impl Settings {
-    /// The request for `input` with these settings.
-    pub fn request(&self, input: Vec<ResponseItem>) -> Result<ResponsesRequest, CliError> {
-        let mut b = ResponsesRequest::builder(self.model.clone()).input(input);
-        if let Some(i) = &self.instructions {
-            b = b.instructions(i.clone());
-        }
+    /// The facade call options for these settings; `abort` stops the call from another
+    /// task (Ctrl-C).
+    pub fn call_options(&self, abort: Option<&AbortHandle>) -> CallOptions {
+        let mut o = CallOptions::new()
+            .model(self.model.clone())
+            .instructions(self.instructions.clone().unwrap_or_default())
+            .parallel_tool_calls(self.parallel_tool_calls)
+            .tools(self.tools.clone())
+            .web_search(self.web_search)
+            // As codex-rs: encrypted reasoning whenever reasoning is requested, or on demand.
+            .include_reasoning(self.include_reasoning || self.reasoning.is_some())
+            .conversation_id(self.cache_key.clone())
+            .prompt_cache_key(self.cache_key.clone());
         if let Some(r) = &self.reasoning {
-            b = b.reasoning(r.clone());
+            if let Some(e) = &r.effort {
+                o = o.reasoning_effort(e.clone());
+            }
+            if let Some(s) = &r.summary {
+                o = o.reasoning_summary(s.clone());
+            }
         }
-        if self.verbosity.is_some() || self.schema.is_some() {
-            let mut t = TextControls::default();
-            t.verbosity = self.verbosity.clone();
-            t.format = self
-                .schema
-                .clone()
-                .map(codex_types::TextFormat::JsonSchema);
-            b = b.text(t);
+        if let Some(v) = &self.verbosity {
+            o = o.verbosity(v.clone());
         }
-        if !self.tools.is_empty() {
-            b = b.tools(self.tools.clone());
+        if let Some(f) = &self.schema {
+            o = o.json_schema(f.name.clone(), f.schema.clone(), f.strict);
         }
         if let Some(c) = &self.tool_choice {
-            b = b.tool_choice(c.clone());
-        }
-        if self.parallel_tool_calls {
-            b = b.parallel_tool_calls(true);
+            o = o.tool_choice(c.clone());
         }
         if let Some(t) = &self.service_tier {
-            b = b.service_tier(t.clone());
+            o = o.service_tier(t.clone());
         }
-        if self.include_reasoning {
-            b = b.include(vec![INCLUDE_REASONING_ENCRYPTED_CONTENT.to_owned()]);
+        if let Some(h) = abort {
+            o = o.abort_handle(h.clone());
         }
-        b = b.prompt_cache_key(self.cache_key.clone());
-        b.build()
-            .map_err(|e| CliError::usage(format!("invalid request: {e}")))
+        o
     }
 }
 

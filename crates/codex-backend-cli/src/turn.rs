@@ -3,19 +3,19 @@
 
 use std::io::Write;
 
-use codex_client::AbortHandle;
-use codex_client::Client;
-use codex_client::ErrorKind;
-use codex_client::RequestOptions;
-use codex_types::RateLimitSnapshot;
-use codex_types::ResponseEvent;
-use codex_types::ResponseItem;
-use codex_types::ResponsesRequest;
-use codex_types::Usage;
+use codex_backend::AbortHandle;
+use codex_backend::CodexClient;
+use codex_backend::Input;
+use codex_backend::client::ErrorKind;
+use codex_backend::types::RateLimitSnapshot;
+use codex_backend::types::ResponseEvent;
+use codex_backend::types::ResponseItem;
+use codex_backend::types::Usage;
 use futures_util::StreamExt;
 
 use crate::error::CliError;
 use crate::output::Out;
+use crate::request::Settings;
 
 /// What a successful turn produced.
 #[derive(Debug, Default)]
@@ -132,13 +132,13 @@ impl Human<'_> {
             }
             ResponseItem::WebSearchCall(c) => {
                 let what = match &c.action {
-                    Some(codex_types::WebSearchAction::Search(s)) => {
+                    Some(codex_backend::types::WebSearchAction::Search(s)) => {
                         format!("search {:?}", s.query.as_deref().unwrap_or_default())
                     }
-                    Some(codex_types::WebSearchAction::OpenPage(p)) => {
+                    Some(codex_backend::types::WebSearchAction::OpenPage(p)) => {
                         format!("open {}", p.url.as_deref().unwrap_or_default())
                     }
-                    Some(codex_types::WebSearchAction::FindInPage(p)) => {
+                    Some(codex_backend::types::WebSearchAction::FindInPage(p)) => {
                         format!("find in {}", p.url.as_deref().unwrap_or_default())
                     }
                     _ => "search".to_owned(),
@@ -165,28 +165,25 @@ fn dim_err(out: &Out, s: &str) -> String {
 }
 
 /// A decode failure in `--json` mode (see [`crate::replay::decode_error_json`]).
-fn decode_error_json(e: &codex_client::Error) -> serde_json::Value {
+fn decode_error_json(e: &codex_backend::client::Error) -> serde_json::Value {
     let decode = std::error::Error::source(e)
-        .and_then(|s| s.downcast_ref::<codex_types::DecodeError>());
+        .and_then(|s| s.downcast_ref::<codex_backend::types::DecodeError>());
     let raw = decode.map(|d| d.raw().to_string());
     let message = decode.map_or_else(|| e.to_string(), |d| d.to_string());
     crate::replay::decode_error_json(e.event_type(), e.byte_offset(), &message, raw.as_deref())
 }
 
-/// Sends `request` and streams the answer. With `interruptible`, Ctrl-C aborts the turn
-/// (through an [`AbortHandle`]) instead of ending the program.
+/// Sends `input` with `settings` and streams the answer. With `interruptible`, Ctrl-C
+/// aborts the turn (through an [`AbortHandle`]) instead of ending the program.
 pub async fn run(
-    client: &Client,
-    request: &ResponsesRequest,
-    conversation_id: &str,
+    client: &CodexClient,
+    settings: &Settings,
+    input: Vec<ResponseItem>,
     out: &Out,
     interruptible: bool,
 ) -> TurnEnd {
     let abort = AbortHandle::new();
-    let opts = RequestOptions::builder()
-        .conversation_id(conversation_id)
-        .abort_handle(abort.clone())
-        .build();
+    let opts = settings.call_options(Some(&abort));
     let mut spinner = out.spinner();
     let ctrl_c = async {
         if interruptible {
@@ -198,9 +195,8 @@ pub async fn run(
     tokio::pin!(ctrl_c);
     let mut interrupted = false;
 
-    let responses = client.responses();
     let opened = tokio::select! {
-        r = responses.stream(request, &opts) => Some(r),
+        r = client.stream(Input::items(input), opts) => Some(r),
         () = &mut ctrl_c => None,
     };
     let mut stream = match opened {
