@@ -1,0 +1,371 @@
+//! Conversation history, the tool loop and auto-compaction, against codex-mock.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use codex_backend::CallOptions;
+use codex_backend::ErrorKind;
+use codex_backend::ResponseEvent;
+use codex_backend::ResponseItem;
+use codex_backend::ToolError;
+use codex_mock::FunctionCallSpec;
+use codex_mock::Reply;
+use common::*;
+use futures_util::StreamExt;
+use serde_json::Value;
+use serde_json::json;
+
+fn types(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let t = i["type"].as_str().unwrap().to_owned();
+            match i["role"].as_str() {
+                Some(r) => format!("{t}:{r}"),
+                None => t,
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn text_turns_accumulate_history_and_replay_it() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    mock.push_response(Reply::text("Hi Ada"));
+    mock.push_response(Reply::text("Your name is Ada"));
+    let r1 = conv.respond("My name is Ada").await.unwrap();
+    assert_eq!(r1.text, "Hi Ada");
+    assert_eq!(conv.history().len(), 2);
+    let r2 = conv.respond("What is my name?").await.unwrap();
+    assert_eq!(r2.text, "Your name is Ada");
+    assert_eq!(conv.history().len(), 4);
+    assert!(conv.last_usage().is_some());
+    let bodies = responses_bodies(&mock);
+    assert_eq!(
+        types(&bodies[1]["input"]),
+        ["message:user", "message:assistant", "message:user"]
+    );
+    // The assistant message is replayed exactly as the server sent it.
+    assert_eq!(bodies[1]["input"][1]["id"], "msg_mock_text_0");
+    assert_eq!(bodies[1]["input"][1]["content"][0]["type"], "output_text");
+    assert_eq!(bodies[1]["input"][1]["content"][0]["text"], "Hi Ada");
+    // One conversation id on every request and as the prompt cache key.
+    let reqs = mock.requests_to("/backend-api/codex/responses");
+    let id = conv.id().to_owned();
+    assert_eq!(id.len(), 36);
+    for r in &reqs {
+        assert_eq!(r.header("session-id"), Some(id.as_str()));
+        assert_eq!(r.json().unwrap()["prompt_cache_key"], id.as_str());
+    }
+    conv.reset();
+    assert!(conv.history().is_empty());
+}
+
+#[tokio::test]
+async fn reasoning_items_are_kept_verbatim_with_encrypted_content() {
+    let (mock, _home, client) = setup_with(|b| {
+        b.reasoning_effort(codex_backend::ReasoningEffort::Medium)
+            .reasoning_summary(codex_backend::ReasoningSummary::Auto)
+    })
+    .await;
+    let mut conv = client.conversation();
+    mock.push_response(Reply::reasoning("Think first.\n\nThen answer.", "42"));
+    let r = conv.respond("Meaning of life?").await.unwrap();
+    assert_eq!(r.text, "42");
+    let reasoning = r
+        .items
+        .iter()
+        .find_map(|i| match i {
+            ResponseItem::Reasoning(r) => Some(r.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(reasoning.encrypted_content.is_some());
+    assert!(!reasoning.summary_text().is_empty());
+    conv.respond("And?").await.unwrap();
+    let bodies = responses_bodies(&mock);
+    assert_eq!(bodies[0]["include"], json!(["reasoning.encrypted_content"]));
+    assert_eq!(
+        types(&bodies[1]["input"]),
+        [
+            "message:user",
+            "reasoning",
+            "message:assistant",
+            "message:user"
+        ]
+    );
+    let sent = &bodies[1]["input"][1];
+    assert_eq!(
+        sent["encrypted_content"],
+        reasoning.encrypted_content.unwrap().as_str()
+    );
+    assert_eq!(sent["id"], reasoning.id.unwrap().as_str());
+}
+
+#[tokio::test]
+async fn tool_loop_runs_parallel_calls_and_sends_outputs_in_order() {
+    let (mock, _home, client) = setup_with(|b| b.parallel_tool_calls(true)).await;
+    let mut conv = client.conversation();
+    let running = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (r, p) = (running.clone(), peak.clone());
+    conv.register_function(
+        "add",
+        "Adds two integers",
+        json!({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]}),
+        move |args: Value| {
+            let (r, p) = (r.clone(), p.clone());
+            async move {
+                let now = r.fetch_add(1, Ordering::SeqCst) + 1;
+                p.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                r.fetch_sub(1, Ordering::SeqCst);
+                let a = args["a"].as_i64().ok_or("a missing")?;
+                let b = args["b"].as_i64().ok_or("b missing")?;
+                Ok::<_, ToolError>((a + b).to_string())
+            }
+        },
+    );
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::new("add", "call_1", r#"{"a":1,"b":2}"#),
+        FunctionCallSpec::new("add", "call_2", r#"{"a":10,"b":20}"#),
+        FunctionCallSpec::new("nope", "call_3", "{}"),
+        FunctionCallSpec::new("add", "call_4", r#"{"a":1}"#),
+    ]));
+    mock.push_response(Reply::text("The sums are 3 and 30"));
+    let r = conv.run("Add 1+2 and 10+20").await.unwrap();
+    assert_eq!(r.text, "The sums are 3 and 30");
+    assert_eq!(peak.load(Ordering::SeqCst), 3, "the calls ran concurrently");
+    let bodies = responses_bodies(&mock);
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0]["tools"][0]["name"], "add");
+    assert_eq!(bodies[0]["parallel_tool_calls"], true);
+    let input = &bodies[1]["input"];
+    assert_eq!(
+        types(input),
+        [
+            "message:user",
+            "function_call",
+            "function_call",
+            "function_call",
+            "function_call",
+            "function_call_output",
+            "function_call_output",
+            "function_call_output",
+            "function_call_output"
+        ]
+    );
+    assert_eq!(
+        input[5],
+        json!({"type":"function_call_output","call_id":"call_1","output":"3"})
+    );
+    assert_eq!(input[6]["output"], "30");
+    assert_eq!(input[7]["call_id"], "call_3");
+    assert!(
+        input[7]["output"]
+            .as_str()
+            .unwrap()
+            .contains("unknown tool nope")
+    );
+    assert_eq!(input[8]["output"], "error: b missing");
+    // The whole run is in the history, answer last.
+    assert_eq!(conv.history().len(), 10);
+    assert!(matches!(conv.history()[9], ResponseItem::Message(_)));
+}
+
+#[tokio::test]
+async fn custom_tool_calls_get_custom_outputs() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    conv.register_custom(
+        "shout",
+        "Upper-cases its input",
+        |input: Value| async move {
+            Ok::<_, ToolError>(input.as_str().unwrap_or_default().to_uppercase())
+        },
+    );
+    mock.push_response(Reply::custom_tool_call("shout", "call_c1", "hello world"));
+    mock.push_response(Reply::text("done"));
+    conv.run("shout hello world").await.unwrap();
+    let bodies = responses_bodies(&mock);
+    assert_eq!(bodies[0]["tools"][0]["type"], "custom");
+    let input = &bodies[1]["input"];
+    assert_eq!(
+        types(input),
+        [
+            "message:user",
+            "custom_tool_call",
+            "custom_tool_call_output"
+        ]
+    );
+    assert_eq!(input[1]["input"], "hello world");
+    assert_eq!(
+        input[2],
+        json!({"type":"custom_tool_call_output","call_id":"call_c1","output":"HELLO WORLD"})
+    );
+}
+
+#[tokio::test]
+async fn tool_loop_is_bounded_and_commits_nothing_on_failure() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation().max_tool_iterations(2);
+    conv.register_function("again", "loops", json!({"type":"object"}), |_| async {
+        Ok::<_, ToolError>("again")
+    });
+    for i in 0..3 {
+        mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
+            "again",
+            &format!("call_{i}"),
+            "{}",
+        )]));
+    }
+    let err = conv.run("loop").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ToolLoopLimit);
+    assert!(conv.history().is_empty());
+    assert_eq!(responses_bodies(&mock).len(), 2);
+}
+
+#[tokio::test]
+async fn failed_or_dropped_turns_leave_the_history_unchanged() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    conv.respond("first").await.unwrap();
+    assert_eq!(conv.history().len(), 2);
+    mock.push_response(Reply::failed("server_error", "boom"));
+    assert!(conv.respond("second").await.is_err());
+    mock.push_response(Reply::truncated());
+    let err = conv.respond("second").await.unwrap_err();
+    assert_eq!(err.kind_str(), "stream_closed");
+    assert_eq!(conv.history().len(), 2);
+    // A stream dropped before completion commits nothing.
+    {
+        let mut turn = conv.send("second").await.unwrap();
+        let _ = turn.next().await;
+    }
+    assert_eq!(conv.history().len(), 2);
+    // A turn streamed to completion is committed as the completed event passes.
+    mock.push_response(Reply::text("ok then"));
+    let mut turn = conv.send("second").await.unwrap();
+    let mut text = String::new();
+    while let Some(ev) = turn.next().await {
+        if let ResponseEvent::OutputTextDelta(d) = ev.unwrap() {
+            text.push_str(&d.delta);
+        }
+    }
+    assert!(turn.committed());
+    drop(turn);
+    assert_eq!(text, "ok then");
+    assert_eq!(conv.history().len(), 4);
+}
+
+#[tokio::test]
+async fn aborted_run_commits_nothing() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    mock.push_response(Reply::drip(&"slow ".repeat(200), Duration::from_millis(20)));
+    let c = client.clone();
+    let stopper = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        c.abort();
+    });
+    let err = conv.run("x").await.unwrap_err();
+    stopper.await.unwrap();
+    assert_eq!(err.kind_str(), "aborted");
+    assert!(conv.history().is_empty());
+}
+
+#[tokio::test]
+async fn auto_compaction_triggers_at_the_limit() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation().auto_compact_limit(40);
+    conv.respond("first question").await.unwrap();
+    // The mock reports total_tokens >= 42 for every text reply: over the limit.
+    assert!(conv.estimated_tokens() >= 40);
+    conv.respond("second question").await.unwrap();
+    let paths: Vec<String> = backend_requests(&mock)
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/backend-api/codex/responses",
+            "/backend-api/codex/responses/compact",
+            "/backend-api/codex/responses"
+        ]
+    );
+    let compact = mock.requests_to("/backend-api/codex/responses/compact")[0]
+        .json()
+        .unwrap();
+    assert_eq!(
+        types(&compact["input"]),
+        ["message:user", "message:assistant"]
+    );
+    let second = &responses_bodies(&mock)[1];
+    assert_eq!(
+        types(&second["input"]),
+        ["message:user", "compaction", "message:user"]
+    );
+    assert_eq!(conv.history().len(), 4);
+}
+
+#[tokio::test]
+async fn auto_compaction_uses_the_model_limit_and_can_be_turned_off() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    conv.respond("a").await.unwrap();
+    conv.respond("b").await.unwrap();
+    // Far below gpt-5.4's 244800-token limit: the catalog was read, nothing compacted.
+    assert_eq!(mock.requests_to("/backend-api/codex/models").len(), 1);
+    assert!(
+        mock.requests_to("/backend-api/codex/responses/compact")
+            .is_empty()
+    );
+
+    let mut off = client
+        .conversation()
+        .auto_compact(false)
+        .auto_compact_limit(1);
+    off.respond("a").await.unwrap();
+    off.respond("b").await.unwrap();
+    assert!(
+        mock.requests_to("/backend-api/codex/responses/compact")
+            .is_empty()
+    );
+    off.compact().await.unwrap();
+    assert_eq!(
+        mock.requests_to("/backend-api/codex/responses/compact")
+            .len(),
+        1
+    );
+    assert!(matches!(
+        off.history().last(),
+        Some(ResponseItem::Compaction(_))
+    ));
+}
+
+#[tokio::test]
+async fn register_tool_rejects_tools_without_handlers() {
+    let (_mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    let err = conv
+        .register_tool(codex_backend::WebSearchTool::new(), |_| async {
+            Ok::<_, ToolError>("x")
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tool);
+    conv.register_tool(
+        codex_backend::FunctionTool::new("f", "d", json!({"type":"object"})),
+        |_| async { Ok::<_, ToolError>("x") },
+    )
+    .unwrap();
+    assert_eq!(conv.tools().len(), 1);
+    let _ = CallOptions::new();
+}
