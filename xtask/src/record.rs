@@ -483,13 +483,14 @@ mod tests {
         resp.into_body().collect().await.unwrap().to_bytes()
     }
 
-    fn decode_all(bytes: &[u8]) -> Vec<Value> {
+    /// Parse with codex-sse and decode every event into a typed codex-types event.
+    fn decode_all(bytes: &[u8]) -> Vec<codex_types::ResponseEvent> {
         let mut p = codex_sse::Parser::new();
         p.feed(Bytes::copy_from_slice(bytes));
         let mut out = Vec::new();
         while let Some(f) = p.next_frame() {
             if let codex_sse::Frame::Event(e) = f.unwrap() {
-                out.push(serde_json::from_str::<Value>(e.data()).unwrap());
+                out.push(codex_types::ResponseEvent::from_sse(&e).unwrap());
             }
         }
         out
@@ -591,10 +592,10 @@ mod tests {
             let got = fetch(&replay, &t, &body).await;
             assert_eq!(got.as_ref(), recorded.as_slice(), "{case}");
             let events = decode_all(&got);
-            assert_eq!(
-                events.last().unwrap()["type"],
-                "response.completed",
-                "{case}"
+            let last = events.last().unwrap();
+            assert!(
+                matches!(last, codex_types::ResponseEvent::Completed(_)),
+                "{case}: {last:?}"
             );
         }
         let _ = std::fs::remove_dir_all(&out);
