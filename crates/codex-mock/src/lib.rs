@@ -222,6 +222,7 @@ impl MockServerBuilder {
         let shared = Arc::new(Shared {
             issuer: Issuer::new(url.clone()),
             queues: Mutex::new(HashMap::new()),
+            defaults: Mutex::new(HashMap::new()),
             requests: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
         });
@@ -313,6 +314,16 @@ impl MockServer {
             .entry(route)
             .or_default()
             .push_back(reply);
+    }
+
+    /// Use `reply` (a fresh copy each time) whenever `route`'s queue is empty, instead of the
+    /// built-in behaviour. Queued replies still come first.
+    pub fn set_default(&self, route: Route, reply: Reply) {
+        self.shared
+            .defaults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(route, reply);
     }
 
     /// Number of replies still queued for `route`.

@@ -80,6 +80,7 @@ pub(crate) fn models_etag(body: &str) -> String {
 pub(crate) struct Shared {
     pub(crate) issuer: Issuer,
     pub(crate) queues: Mutex<HashMap<Route, VecDeque<Reply>>>,
+    pub(crate) defaults: Mutex<HashMap<Route, Reply>>,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
     pub(crate) counter: AtomicU64,
 }
@@ -98,7 +99,14 @@ impl Shared {
     }
 
     fn pop(&self, route: Route) -> Option<Reply> {
-        self.queues().get_mut(&route).and_then(VecDeque::pop_front)
+        if let Some(r) = self.queues().get_mut(&route).and_then(VecDeque::pop_front) {
+            return Some(r);
+        }
+        self.defaults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&route)
+            .cloned()
     }
 }
 
@@ -421,7 +429,29 @@ async fn backend_route(
                 },
                 _ => reply,
             };
-            sse_response(reply, &model, n).await
+            let turn_state = req.header("x-codex-turn-state").map(str::to_owned);
+            let client_version = req.header("version").and_then(catalog::parse_version);
+            let custom = |name: &str| reply.headers.iter().any(|(k, _)| k == name);
+            let (custom_ts, custom_etag) = (custom("x-codex-turn-state"), custom("x-models-etag"));
+            let mut resp = sse_response(reply, &model, n).await;
+            let h = resp.headers_mut();
+            // Same turn: echo the sticky-routing token the client sent (protocol §5.2).
+            if let Some(ts) = turn_state
+                && h.contains_key("x-codex-turn-state")
+                && !custom_ts
+            {
+                set(h, "x-codex-turn-state", &ts);
+            }
+            // The catalog version this client would see at /models.
+            if h.contains_key("x-models-etag") && !custom_etag {
+                let visible = match client_version {
+                    Some(v) => catalog::models_for(v),
+                    None => catalog::models(),
+                };
+                let text = canonical_json(&json!({ "models": visible }));
+                set(h, "x-models-etag", &models_etag(&text));
+            }
+            resp
         }
         Route::Compact => {
             let Some(body) = req.json() else {

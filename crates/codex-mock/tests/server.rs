@@ -536,3 +536,46 @@ async fn dropping_the_server_stops_it() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn turn_state_echo_models_etag_and_route_defaults() {
+    let (s, t) = server().await;
+    let auth = format!("Bearer {t}");
+    let body = common::responses_body();
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+        ("x-codex-turn-state", "ts_from_client"),
+        ("version", "0.99.0"),
+    ];
+    let r = send(&s.url(), "POST", "/backend-api/codex/responses", &h, &body).await;
+    assert_eq!(r.header("x-codex-turn-state"), Some("ts_from_client"));
+    let m = send(
+        &s.url(),
+        "GET",
+        "/backend-api/codex/models?client_version=0.99.0",
+        &h[..1],
+        b"",
+    )
+    .await;
+    assert_eq!(r.header("x-models-etag"), m.header("etag"));
+    let r = post_responses(&s.url(), &t).await;
+    assert!(
+        r.header("x-codex-turn-state")
+            .unwrap()
+            .starts_with("ts_mock_")
+    );
+
+    s.set_default(Route::Responses, Reply::failed("slow_down", "later"));
+    s.push_response(Reply::text("queued first"));
+    assert!(
+        post_responses(&s.url(), &t)
+            .await
+            .text()
+            .contains("queued first")
+    );
+    for _ in 0..2 {
+        let ev = post_responses(&s.url(), &t).await.events();
+        assert_eq!(ev.last().unwrap()["response"]["error"]["code"], "slow_down");
+    }
+}
