@@ -97,12 +97,20 @@ fn clap_error(e: &clap::Error) -> u8 {
         }
         _ => {
             let rendered = e.to_string();
-            let first = rendered
+            // The first paragraph (clap may continue the message on indented lines).
+            let para: Vec<&str> = rendered
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments")
-                .trim();
-            let msg = first.strip_prefix("error: ").unwrap_or(first);
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let first = para.join(" ");
+            let first = if first.is_empty() {
+                "invalid arguments".to_owned()
+            } else {
+                first
+            };
+            let msg = first.strip_prefix("error: ").unwrap_or(&first);
             let msg = format!("{msg} (see `codex-backend --help`)");
             let json = std::env::args().any(|a| a == "--json");
             let err = CliError::usage(msg);

@@ -1,0 +1,448 @@
+//! The binary against a MockServer started by the test (`--base-url`, a fake `auth.json`):
+//! exit codes 1/2/3, the exact request bodies, chat history handling, no token in output.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+use std::time::SystemTime;
+
+use codex_mock::FunctionCallSpec;
+use codex_mock::MockServer;
+use codex_mock::Reply;
+use codex_mock::TokenSet;
+use common::Run;
+use common::TempDir;
+use common::has_ansi;
+use common::run_with;
+use serde_json::Value;
+use serde_json::json;
+
+struct Env {
+    server: MockServer,
+    home: TempDir,
+    tokens: Option<TokenSet>,
+}
+
+impl Env {
+    async fn new(logged_in: bool) -> Self {
+        let server = MockServer::start().await.unwrap();
+        let home = TempDir::new();
+        let tokens = logged_in.then(|| {
+            let t = server.issuer().issue_tokens();
+            t.write_auth_json(home.path()).unwrap();
+            t
+        });
+        Self {
+            server,
+            home,
+            tokens,
+        }
+    }
+
+    /// Runs the CLI against this server (blocking call moved off the runtime).
+    async fn run(&self, args: &[&str], stdin: &str) -> Run {
+        let base = self.server.backend_base_url();
+        let mut all: Vec<String> = vec![
+            "--base-url".into(),
+            base,
+            "--api-base-url".into(),
+            self.server.api_base_url(),
+            "--codex-home".into(),
+            self.home.str().into(),
+        ];
+        all.extend(args.iter().map(|s| s.to_string()));
+        let issuer = self.server.issuer_url();
+        let stdin = stdin.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+            run_with(&refs, &[("CODEX_AUTH_ISSUER", &issuer)], &stdin)
+        })
+        .await
+        .unwrap()
+    }
+
+    fn response_bodies(&self) -> Vec<Value> {
+        self.server
+            .requests_to("/backend-api/codex/responses")
+            .iter()
+            .map(|r| r.json().unwrap())
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_3_without_auth_json() {
+    let env = Env::new(false).await;
+    let r = env.run(&["ask", "hi"], "").await;
+    r.expect_code(3);
+    assert!(r.stdout.is_empty());
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{r:?}");
+    assert!(lines[0].starts_with("error: "));
+    assert!(lines[0].contains("codex-backend login"), "{r:?}");
+
+    let r = env.run(&["--json", "models"], "").await;
+    r.expect_code(3);
+    let err = r.json_error();
+    assert_eq!(err["kind"], "login_required");
+    assert!(env.server.requests_to("/backend-api/codex/models").is_empty());
+
+    // `status` reports the state instead of failing.
+    let r = env.run(&["--json", "status"], "").await;
+    r.expect_code(0);
+    assert_eq!(r.json_doc()["logged_in"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_3_when_the_refresh_token_was_revoked() {
+    let env = Env::new(false).await;
+    let past = SystemTime::now() - Duration::from_secs(3600);
+    let t = env.server.issuer().issue_tokens_expiring(past);
+    t.write_auth_json(env.home.path()).unwrap();
+    env.server.issuer().invalidate_refresh_token(&t.refresh_token);
+    let r = env.run(&["--json", "ask", "hi"], "").await;
+    r.expect_code(3);
+    assert_eq!(r.json_error()["kind"], "login_required");
+    let r = env.run(&["ask", "hi"], "").await;
+    r.expect_code(3);
+    assert!(r.stderr.contains("codex-backend login"), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_1_on_api_and_stream_errors() {
+    let env = Env::new(true).await;
+
+    env.server
+        .push_response(Reply::failed("context_length_exceeded", "Your input exceeds the context window."));
+    let r = env.run(&["--json", "ask", "hi"], "").await;
+    r.expect_code(1);
+    let err = r.json_error();
+    assert_eq!(err["kind"], "context_window_exceeded");
+    assert!(err["message"].as_str().unwrap().contains("context window"));
+    // Events before the failure were printed as they arrived.
+    assert_eq!(r.json_lines()[0]["type"], "response.created");
+
+    env.server.push_response(Reply::status(
+        400,
+        json!({"detail": "Unsupported parameter: temperature"}),
+    ));
+    let r = env.run(&["--json", "ask", "hi"], "").await;
+    r.expect_code(1);
+    let err = r.json_error();
+    assert_eq!(err["status"], 400);
+
+    env.server.push_response(Reply::truncated());
+    let r = env.run(&["ask", "hi"], "").await;
+    r.expect_code(1);
+    assert!(r.stderr.contains("stream closed before response.completed"), "{r:?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+
+    env.server.push_response(Reply::incomplete("max_output_tokens"));
+    let r = env.run(&["--json", "ask", "hi"], "").await;
+    r.expect_code(1);
+    assert_eq!(r.json_error()["kind"], "incomplete");
+
+    env.server.push_response(Reply::usage_limit("plus", 1_767_225_600));
+    let r = env.run(&["--json", "ask", "hi"], "").await;
+    r.expect_code(1);
+    let err = r.json_error();
+    assert_eq!(err["kind"], "usage_limit_reached");
+    assert_eq!(err["status"], 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_1_on_idle_timeout() {
+    let env = Env::new(true).await;
+    env.server.push_response(Reply::stall(Duration::from_secs(10)));
+    let r = env
+        .run(&["--json", "--idle-timeout", "0.5", "ask", "hi"], "")
+        .await;
+    r.expect_code(1);
+    assert_eq!(r.json_error()["kind"], "idle_timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_2_on_usage_errors() {
+    let env = Env::new(true).await;
+    let dir = TempDir::new();
+    let bad = dir.write("bad.json", "{not json");
+    let obj = dir.write("obj.json", r#"{"type":"message"}"#);
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["ask", "hi", "--bogus"],
+        vec!["ask"],
+        vec!["ask", "hi", "--reasoning", "huge"],
+        vec!["ask", "hi", "--web-search", "sometimes"],
+        vec!["ask", "hi", "--service-tier", "gold"],
+        vec!["ask", "hi", "--schema", "/definitely/missing.json"],
+        vec!["ask", "hi", "--schema", &bad],
+        vec!["ask", "hi", "--tool", &bad],
+        vec!["ask", "hi", "--history", &bad],
+        vec!["ask", "hi", "--history", &obj],
+        vec!["ask", "hi", "--image", "/definitely/missing.png"],
+        vec!["compact", "/definitely/missing.json"],
+        vec!["realtime-call"],
+        vec!["realtime-call", "--sdp", "/definitely/missing.sdp"],
+        vec!["--idle-timeout", "zero", "status"],
+        vec!["frobnicate"],
+    ];
+    for args in cases {
+        let r = env.run(&args, "").await;
+        r.expect_code(2);
+        assert!(r.stdout.is_empty(), "{args:?}: {r:?}");
+        assert_eq!(r.stderr.lines().count(), 1, "{args:?}: {r:?}");
+        assert!(r.stderr.starts_with("error: "), "{args:?}: {r:?}");
+        let mut json_args = vec!["--json"];
+        json_args.extend(args.iter().copied());
+        let r = env.run(&json_args, "").await;
+        r.expect_code(2);
+        assert_eq!(r.json_error()["kind"], "usage", "{args:?}");
+    }
+    assert!(env.response_bodies().is_empty(), "nothing may be sent");
+    let r = env.run(&["--help"], "").await;
+    r.expect_code(0);
+    assert!(r.stdout.contains("realtime-call"));
+    let r = env.run(&["--version"], "").await;
+    r.expect_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_never_prints_a_token() {
+    let env = Env::new(true).await;
+    let t = env.tokens.clone().unwrap();
+    for args in [&["status"][..], &["--json", "status"][..]] {
+        let r = env.run(args, "").await;
+        r.expect_code(0);
+        for secret in [&t.access_token, &t.refresh_token, &t.id_token] {
+            assert!(!r.stdout.contains(secret.as_str()), "{r:?}");
+            assert!(!r.stderr.contains(secret.as_str()), "{r:?}");
+        }
+        // Not even a fragment of a JWT.
+        assert!(!r.stdout.contains("eyJ"), "{r:?}");
+    }
+    let v = env.run(&["--json", "status"], "").await.json_doc();
+    assert_eq!(v["logged_in"], true);
+    assert_eq!(v["account_id"], t.account_id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_sends_the_flags_exactly() {
+    let env = Env::new(true).await;
+    let dir = TempDir::new();
+    let schema_v = json!({
+        "title": "answer",
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "required": ["a"],
+        "additionalProperties": false
+    });
+    let schema = dir.write("schema.json", schema_v.to_string());
+    let tool_v = json!([{
+        "type": "function",
+        "name": "lookup",
+        "description": "Look a number up",
+        "strict": false,
+        "parameters": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    }]);
+    let tool = dir.write("tools.json", tool_v.to_string());
+    let hist_v = json!([
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "earlier"}]},
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "noted"}]}
+    ]);
+    let history = dir.write("history.json", hist_v.to_string());
+    let png_bytes = [0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    let png = dir.write("pixel.png", png_bytes);
+
+    let r = env
+        .run(
+            &[
+                "--json",
+                "ask",
+                "What is 2+2?",
+                "--model",
+                "gpt-5.4-mini",
+                "--instructions",
+                "Be brief",
+                "--reasoning",
+                "high",
+                "--reasoning-summary",
+                "detailed",
+                "--verbosity",
+                "low",
+                "--schema",
+                &schema,
+                "--image",
+                "https://example.com/cat.png",
+                "--image",
+                &png,
+                "--web-search",
+                "live",
+                "--service-tier",
+                "fast",
+                "--prompt-cache-key",
+                "cache-key-123",
+                "--tool",
+                &tool,
+                "--tool-choice",
+                "lookup",
+                "--parallel-tool-calls",
+                "--history",
+                &history,
+            ],
+            "",
+        )
+        .await;
+    r.expect_code(0);
+    let bodies = env.response_bodies();
+    assert_eq!(bodies.len(), 1);
+    let b = &bodies[0];
+    assert_eq!(b["model"], "gpt-5.4-mini");
+    assert_eq!(b["instructions"], "Be brief");
+    assert_eq!(b["store"], false);
+    assert_eq!(b["stream"], true);
+    assert_eq!(b["reasoning"], json!({"effort": "high", "summary": "detailed"}));
+    assert_eq!(b["include"], json!(["reasoning.encrypted_content"]));
+    assert_eq!(b["text"]["verbosity"], "low");
+    assert_eq!(
+        b["text"]["format"],
+        json!({"type": "json_schema", "name": "answer", "strict": true, "schema": schema_v})
+    );
+    let tools = b["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 2, "{b}");
+    assert_eq!(tools[0], tool_v[0]);
+    assert_eq!(tools[1]["type"], "web_search");
+    assert_eq!(tools[1]["external_web_access"], true);
+    assert_eq!(b["tool_choice"], json!({"type": "function", "name": "lookup"}));
+    assert_eq!(b["parallel_tool_calls"], true);
+    assert_eq!(b["service_tier"], "priority");
+    assert_eq!(b["prompt_cache_key"], "cache-key-123");
+    let input = b["input"].as_array().unwrap();
+    assert_eq!(input.len(), 3);
+    assert_eq!(input[0], hist_v[0]);
+    assert_eq!(input[1], hist_v[1]);
+    assert_eq!(input[2]["role"], "user");
+    let content = input[2]["content"].as_array().unwrap();
+    assert_eq!(content[0], json!({"type": "input_text", "text": "What is 2+2?"}));
+    assert_eq!(content[1]["type"], "input_image");
+    assert_eq!(content[1]["image_url"], "https://example.com/cat.png");
+    assert_eq!(content[2]["type"], "input_image");
+    assert_eq!(
+        content[2]["image_url"],
+        "data:image/png;base64,iVBORw0KGgo="
+    );
+    let req = &env.server.requests_to("/backend-api/codex/responses")[0];
+    assert_eq!(req.header("session-id"), Some("cache-key-123"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_defaults_and_include_reasoning() {
+    let env = Env::new(true).await;
+    env.run(&["ask", "plain"], "").await.expect_code(0);
+    env.run(&["ask", "inc", "--include-reasoning", "--web-search", "cached", "--service-tier", "default"], "")
+        .await
+        .expect_code(0);
+    let bodies = env.response_bodies();
+    let plain = &bodies[0];
+    assert_eq!(plain["model"], "gpt-5.4");
+    assert_eq!(plain["instructions"], "");
+    assert!(plain.get("reasoning").is_none_or(Value::is_null), "{plain}");
+    assert!(plain.get("service_tier").is_none_or(Value::is_null));
+    assert!(plain.get("text").is_none_or(Value::is_null));
+    assert_eq!(plain["tools"], json!([]));
+    assert_eq!(plain["input"], json!([{"type":"message","role":"user","content":[{"type":"input_text","text":"plain"}]}]));
+    // A fresh UUID is the prompt cache key and session id.
+    let key = plain["prompt_cache_key"].as_str().unwrap();
+    assert_eq!(key.len(), 36);
+    let inc = &bodies[1];
+    assert_eq!(inc["include"], json!(["reasoning.encrypted_content"]));
+    assert_eq!(inc["tools"][0]["external_web_access"], false);
+    assert!(inc.get("service_tier").is_none_or(Value::is_null), "{inc}");
+    assert_ne!(inc["prompt_cache_key"], plain["prompt_cache_key"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_prints_tool_calls_without_running_them() {
+    let env = Env::new(true).await;
+    env.server.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
+        "lookup",
+        "call_7",
+        r#"{"n":3}"#,
+    )]));
+    let r = env.run(&["ask", "use the tool"], "").await;
+    r.expect_code(0);
+    assert!(r.stdout.contains("tool call: lookup({\"n\":3}) [call_id call_7]"), "{r:?}");
+    assert!(!has_ansi(&r.stdout));
+    assert_eq!(env.response_bodies().len(), 1, "ask never sends tool outputs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_shows_reasoning_summary_on_stderr() {
+    let env = Env::new(true).await;
+    env.server
+        .push_response(Reply::reasoning("Thinking about primes", "2, 3, 5"));
+    let r = env.run(&["ask", "primes", "--reasoning-summary", "auto"], "").await;
+    r.expect_code(0);
+    assert!(r.stdout.contains("2, 3, 5"), "{r:?}");
+    assert!(!r.stdout.contains("Thinking about primes"));
+    assert!(r.stderr.contains("[reasoning] "), "{r:?}");
+    assert!(r.stderr.contains("Thinking about primes"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_keeps_history_and_obeys_reset_and_model() {
+    let env = Env::new(true).await;
+    env.server.push_response(Reply::text("one"));
+    env.server.push_response(Reply::text("two"));
+    env.server.push_response(Reply::text("three"));
+    let r = env
+        .run(
+            &["--json", "chat", "--instructions", "Be nice"],
+            "first\n/model gpt-5.4-mini\nsecond\n/reset\nthird\n",
+        )
+        .await;
+    r.expect_code(0);
+    let lines = r.json_lines();
+    assert!(lines.iter().any(|l| l == &json!({"type": "chat.model", "model": "gpt-5.4-mini"})));
+    assert!(lines.iter().any(|l| l == &json!({"type": "chat.reset"})));
+    let bodies = env.response_bodies();
+    assert_eq!(bodies.len(), 3);
+    assert_eq!(bodies[0]["model"], "gpt-5.4");
+    assert_eq!(bodies[0]["input"].as_array().unwrap().len(), 1);
+    assert_eq!(bodies[1]["model"], "gpt-5.4-mini");
+    let second = bodies[1]["input"].as_array().unwrap();
+    assert_eq!(second.len(), 3, "{second:?}");
+    assert_eq!(second[0]["content"][0]["text"], "first");
+    assert_eq!(second[1]["role"], "assistant");
+    assert_eq!(second[1]["content"][0]["text"], "one");
+    assert_eq!(second[2]["content"][0]["text"], "second");
+    for b in &bodies {
+        assert_eq!(b["instructions"], "Be nice");
+    }
+    // The same conversation id until /reset.
+    assert_eq!(bodies[0]["prompt_cache_key"], bodies[1]["prompt_cache_key"]);
+    assert_ne!(bodies[1]["prompt_cache_key"], bodies[2]["prompt_cache_key"]);
+    let third = bodies[2]["input"].as_array().unwrap();
+    assert_eq!(third.len(), 1);
+    assert_eq!(third[0]["content"][0]["text"], "third");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_human_reports_a_failed_turn_and_goes_on() {
+    let env = Env::new(true).await;
+    env.server
+        .push_response(Reply::failed("server_is_overloaded", "Try later."));
+    env.server.push_response(Reply::text("fine now"));
+    let r = env.run(&["chat"], "first\nsecond\n").await;
+    r.expect_code(0);
+    assert!(r.stderr.contains("error: "), "{r:?}");
+    assert!(r.stdout.contains("fine now"));
+    let bodies = env.response_bodies();
+    // The failed exchange is not kept in the history.
+    assert_eq!(bodies[1]["input"].as_array().unwrap().len(), 1);
+
+    env.server
+        .push_response(Reply::failed("server_is_overloaded", "Try later."));
+    let r = env.run(&["--json", "chat"], "first\nsecond\n").await;
+    r.expect_code(1);
+    assert_eq!(r.json_error()["kind"], "server_overloaded");
+}
