@@ -1,0 +1,275 @@
+//! Every example's `run` against codex-mock, with the replies a real session would get,
+//! asserting what the example really did on the wire.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+#[allow(dead_code)]
+#[path = "../examples/abort.rs"]
+mod abort;
+#[allow(dead_code)]
+#[path = "../examples/agent.rs"]
+mod agent;
+#[allow(dead_code)]
+#[path = "../examples/compaction.rs"]
+mod compaction;
+#[allow(dead_code)]
+#[path = "../examples/images.rs"]
+mod images;
+#[allow(dead_code)]
+#[path = "../examples/models.rs"]
+mod models;
+#[allow(dead_code)]
+#[path = "../examples/multi_turn.rs"]
+mod multi_turn;
+#[allow(dead_code)]
+#[path = "../examples/quickstart.rs"]
+mod quickstart;
+#[allow(dead_code)]
+#[path = "../examples/realtime_call.rs"]
+mod realtime_call;
+#[allow(dead_code)]
+#[path = "../examples/reasoning.rs"]
+mod reasoning;
+#[allow(dead_code)]
+#[path = "../examples/streaming.rs"]
+mod streaming;
+#[allow(dead_code)]
+#[path = "../examples/structured_output.rs"]
+mod structured_output;
+#[allow(dead_code)]
+#[path = "../examples/tools.rs"]
+mod tools;
+#[allow(dead_code)]
+#[path = "../examples/usage.rs"]
+mod usage;
+
+use std::time::Duration;
+
+use codex_backend::ContentPart;
+use codex_mock::FunctionCallSpec;
+use codex_mock::Reply;
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn quickstart_example() {
+    let (mock, _home, client) = setup().await;
+    mock.push_response(Reply::text("Hello there"));
+    assert_eq!(quickstart::run(&client).await.unwrap(), "Hello there");
+    assert_eq!(responses_bodies(&mock).len(), 1);
+}
+
+#[tokio::test]
+async fn streaming_example() {
+    let (mock, _home, client) = setup().await;
+    mock.push_response(Reply::text("Ferris scuttles on sand").chunked(7));
+    assert_eq!(
+        streaming::run(&client).await.unwrap(),
+        "Ferris scuttles on sand"
+    );
+}
+
+#[tokio::test]
+async fn abort_example() {
+    let (mock, _home, client) = setup().await;
+    let long = "1\n".repeat(500);
+    mock.push_response(Reply::drip(&long, Duration::from_millis(5)));
+    let partial = abort::run(&client, Duration::from_millis(100))
+        .await
+        .unwrap();
+    assert!(!partial.is_empty());
+    assert!(partial.len() < long.len(), "the stream was stopped early");
+    assert!(long.starts_with(&partial));
+    assert_eq!(client.active_requests(), 0);
+}
+
+#[tokio::test]
+async fn models_example() {
+    let (mock, _home, client) = setup().await;
+    let slugs = models::run(&client).await.unwrap();
+    assert!(slugs.contains(&"gpt-5.4".to_owned()));
+    assert!(!mock.requests_to("/backend-api/codex/models").is_empty());
+}
+
+#[tokio::test]
+async fn multi_turn_example() {
+    let (mock, _home, client) = setup().await;
+    mock.push_response(Reply::text("Nice to meet you, Ada."));
+    mock.push_response(Reply::text("Your name is Ada."));
+    let answers = multi_turn::run(&client).await.unwrap();
+    assert_eq!(answers, ["Nice to meet you, Ada.", "Your name is Ada."]);
+    let second = &responses_bodies(&mock)[1];
+    assert_eq!(second["input"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        second["input"][1]["content"][0]["text"],
+        "Nice to meet you, Ada."
+    );
+}
+
+#[tokio::test]
+async fn tools_example_runs_the_tool_and_sends_its_output() {
+    let (mock, _home, client) = setup().await;
+    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
+        "celsius_to_fahrenheit",
+        "call_t1",
+        r#"{"celsius":21.5}"#,
+    )]));
+    mock.push_response(Reply::text("21.5 °C is 70.7 °F."));
+    assert_eq!(tools::run(&client).await.unwrap(), "21.5 °C is 70.7 °F.");
+    let bodies = responses_bodies(&mock);
+    assert_eq!(bodies[0]["tools"][0]["name"], "celsius_to_fahrenheit");
+    assert_eq!(
+        bodies[1]["input"][2],
+        json!({"type":"function_call_output","call_id":"call_t1","output":"70.7"})
+    );
+}
+
+#[tokio::test]
+async fn images_example_sends_the_image() {
+    let (mock, _home, client) = setup().await;
+    mock.push_response(Reply::text("A single red pixel."));
+    let image = ContentPart::image_bytes(images::TINY_PNG, "image/png");
+    assert_eq!(
+        images::run(&client, image).await.unwrap(),
+        "A single red pixel."
+    );
+    let part = &responses_bodies(&mock)[0]["input"][0]["content"][1];
+    assert_eq!(part["type"], "input_image");
+    assert!(
+        part["image_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/png;base64,iVBORw0KGgo")
+    );
+}
+
+#[tokio::test]
+async fn reasoning_example() {
+    let (mock, _home, client) = setup().await;
+    mock.push_response(Reply::reasoning(
+        "1001 = 7 * 11 * 13.",
+        "No, 1001 is not prime.",
+    ));
+    let r = reasoning::run(&client).await.unwrap();
+    assert_eq!(r.summary, "1001 = 7 * 11 * 13.");
+    assert_eq!(r.answer, "No, 1001 is not prime.");
+    let body = &responses_bodies(&mock)[0];
+    assert_eq!(
+        body["reasoning"],
+        json!({"effort":"high","summary":"detailed"})
+    );
+    assert_eq!(body["include"], json!(["reasoning.encrypted_content"]));
+}
+
+#[tokio::test]
+async fn structured_output_example() {
+    let (mock, _home, client) = setup().await;
+    mock.push_response(Reply::structured(
+        json!({"country":"Japan","capital":"Tokyo","population":14000000}),
+    ));
+    let c = structured_output::run(&client).await.unwrap();
+    assert_eq!(c.capital, "Tokyo");
+    assert_eq!(c.population, 14_000_000);
+    let format = &responses_bodies(&mock)[0]["text"]["format"];
+    assert_eq!(format["type"], "json_schema");
+    assert_eq!(format["name"], "capital");
+    assert_eq!(format["strict"], true);
+}
+
+#[tokio::test]
+async fn compaction_example() {
+    let (mock, _home, client) = setup().await;
+    let (before, after) = compaction::run(&client).await.unwrap();
+    assert_eq!(before, 6);
+    // The mock keeps the user messages and adds one compaction item.
+    assert_eq!(after, 4);
+    let last = responses_bodies(&mock).pop().unwrap();
+    let types: Vec<&str> = last["input"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["message", "message", "message", "compaction", "message"]
+    );
+}
+
+#[tokio::test]
+async fn usage_example() {
+    let (_mock, _home, client) = setup().await;
+    let u = usage::run(&client).await.unwrap();
+    assert_eq!(serde_json::to_value(&u).unwrap()["plan_type"], "plus");
+}
+
+#[tokio::test]
+async fn realtime_call_example() {
+    let (mock, _home, client) = setup().await;
+    let call = realtime_call::run(&client, realtime_call::SAMPLE_OFFER)
+        .await
+        .unwrap();
+    assert!(call.call_id.starts_with("rtc_"));
+    assert!(call.sdp_answer.starts_with("v=0"));
+    let req = &mock.requests_to("/v1/realtime/calls")[0];
+    let parts = req.multipart().unwrap();
+    let session = parts.iter().find(|p| p.name == "session").unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&session.data).unwrap();
+    assert_eq!(v["instructions"], "You are a friendly voice assistant.");
+    assert_eq!(v["audio"]["output"]["voice"], "marin");
+}
+
+#[tokio::test]
+async fn agent_example_runs_its_safe_tools() {
+    let (mock, home, client) = setup().await;
+    let sandbox = home.path().join("sandbox");
+    std::fs::create_dir_all(sandbox.join("src")).unwrap();
+    std::fs::write(sandbox.join("README.md"), "hi").unwrap();
+    std::fs::write(home.path().join("secret.txt"), "outside").unwrap();
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::new("current_time", "c1", "{}"),
+        FunctionCallSpec::new("calculate", "c2", r#"{"expression":"(17 + 25) * 3"}"#),
+        FunctionCallSpec::new("list_directory", "c3", r#"{"path":"."}"#),
+        FunctionCallSpec::new("list_directory", "c4", r#"{"path":".."}"#),
+        FunctionCallSpec::new("calculate", "c5", r#"{"expression":"1/0"}"#),
+        FunctionCallSpec::new("shell", "c6", r#"{"cmd":"rm -rf /"}"#),
+    ]));
+    mock.push_response(Reply::text("It is now; 126; README.md and src/."));
+    let r = agent::run(&client, &sandbox, "do it").await.unwrap();
+    assert_eq!(r.text, "It is now; 126; README.md and src/.");
+    let bodies = responses_bodies(&mock);
+    assert_eq!(bodies[0]["tools"].as_array().unwrap().len(), 3);
+    let input = bodies[1]["input"].as_array().unwrap();
+    let out = |id: &str| {
+        input
+            .iter()
+            .find(|i| i["type"] == "function_call_output" && i["call_id"] == id)
+            .unwrap()["output"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let now = out("c1");
+    assert_eq!(now.len(), 20, "{now}");
+    assert!(now.ends_with('Z') && now.starts_with("20"));
+    assert_eq!(out("c2"), "126");
+    assert_eq!(out("c3"), "README.md\nsrc/");
+    assert!(out("c4").contains("outside the sandbox"), "{}", out("c4"));
+    assert!(!out("c4").contains("secret.txt"));
+    assert_eq!(out("c5"), "error: division by zero");
+    assert!(out("c6").contains("unknown tool shell"));
+}
+
+#[test]
+fn agent_calculator_and_clock() {
+    assert_eq!(agent::calculate("1 + 2 * 3").unwrap(), 7.0);
+    assert_eq!(agent::calculate("-(2 - 5) / 2").unwrap(), 1.5);
+    assert!(agent::calculate("2 +").is_err());
+    assert!(agent::calculate("2 $ 3").is_err());
+    assert!(agent::calculate(&"(".repeat(100)).is_err());
+    assert!(agent::calculate(&"1+".repeat(200)).is_err());
+    assert_eq!(agent::rfc3339(0), "1970-01-01T00:00:00Z");
+    assert_eq!(agent::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    assert_eq!(agent::rfc3339(1_767_225_600), "2026-01-01T00:00:00Z");
+}
