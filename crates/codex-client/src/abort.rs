@@ -83,7 +83,9 @@ impl AbortHandle {
 }
 
 impl Slot {
-    pub(crate) fn new_registered<'a>(handles: impl IntoIterator<Item = &'a AbortHandle>) -> Arc<Self> {
+    pub(crate) fn new_registered<'a>(
+        handles: impl IntoIterator<Item = &'a AbortHandle>,
+    ) -> Arc<Self> {
         let slot = Arc::new(Self::default());
         for h in handles {
             h.register(&slot);

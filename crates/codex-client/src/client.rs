@@ -277,10 +277,8 @@ impl ClientBuilder {
 
     /// Validates the configuration and builds the client (with its connection pool).
     pub fn build(mut self) -> Result<Client> {
-        let base_url = BaseUrl::parse(
-            "base",
-            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
-        )?;
+        let base_url =
+            BaseUrl::parse("base", self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         let usage_url = match &self.usage_url {
             Some(u) => BaseUrl::parse("usage", u)?,
             None => base_url.derive_usage()?,
@@ -415,15 +413,18 @@ impl Prepared {
     /// accept).
     pub(crate) fn new(
         client: &ClientInner,
-        method: Method,
-        uri: Uri,
-        path: &'static str,
-        target: Target,
+        endpoint: Endpoint,
         opts: &RequestOptions,
-        conversation_headers: ConversationHeaders,
         body: Bytes,
         extra: &[(HeaderName, HeaderValue)],
     ) -> Result<Self> {
+        let Endpoint {
+            method,
+            uri,
+            path,
+            target,
+            conversation: conversation_headers,
+        } = endpoint;
         if let Some(msg) = opts.invalid {
             return Err(Error::config(msg));
         }
@@ -463,6 +464,17 @@ impl Prepared {
     }
 }
 
+/// Where a request goes and which identity headers it carries.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    /// The path recorded in spans (no query, no host).
+    pub(crate) path: &'static str,
+    pub(crate) target: Target,
+    pub(crate) conversation: ConversationHeaders,
+}
+
 /// Which conversation headers an endpoint sends (protocol §3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ConversationHeaders {
@@ -494,8 +506,11 @@ impl std::fmt::Debug for Attempts {
 
 fn auth_error(e: codex_auth::Error) -> Error {
     if e.is_login_required() {
-        Error::new(ErrorKind::LoginRequired, "not logged in or the login expired; log in again")
-            .with_source(e)
+        Error::new(
+            ErrorKind::LoginRequired,
+            "not logged in or the login expired; log in again",
+        )
+        .with_source(e)
     } else {
         let retryable = e.is_retryable();
         Error::new(ErrorKind::Auth, "could not obtain credentials")
@@ -553,7 +568,11 @@ impl ClientInner {
         }
     }
 
-    async fn execute_inner(&self, p: &Prepared, state: &mut Attempts) -> Result<Response<Incoming>> {
+    async fn execute_inner(
+        &self,
+        p: &Prepared,
+        state: &mut Attempts,
+    ) -> Result<Response<Incoming>> {
         let span = tracing::info_span!(
             "codex_request",
             method = %p.method,
@@ -649,7 +668,9 @@ impl ClientInner {
         *req.headers_mut() = p.headers.clone();
         if let Some(c) = creds {
             let mut auth = HeaderValue::from_str(&format!("Bearer {}", c.access_token.expose()))
-                .map_err(|_| Error::new(ErrorKind::Auth, "access token is not a valid header value"))?;
+                .map_err(|_| {
+                    Error::new(ErrorKind::Auth, "access token is not a valid header value")
+                })?;
             auth.set_sensitive(true);
             req.headers_mut().insert(header::AUTHORIZATION, auth);
             if let Some(acct) = &c.account_id {
@@ -670,8 +691,11 @@ impl ClientInner {
         let resp = tokio::time::timeout(idle, self.transport.send(req))
             .await
             .map_err(|_| {
-                Error::new(ErrorKind::IdleTimeout, "idle timeout waiting for the response")
-                    .with(|d| d.retryable = true)
+                Error::new(
+                    ErrorKind::IdleTimeout,
+                    "idle timeout waiting for the response",
+                )
+                .with(|d| d.retryable = true)
             })??;
         let span = tracing::Span::current();
         tracing::info!(
@@ -684,7 +708,11 @@ impl ClientInner {
     }
 
     /// A unary request: sends, reads the whole body.
-    pub(crate) async fn unary(&self, p: Prepared, opts: &RequestOptions) -> Result<(http::response::Parts, Bytes)> {
+    pub(crate) async fn unary(
+        &self,
+        p: Prepared,
+        opts: &RequestOptions,
+    ) -> Result<(http::response::Parts, Bytes)> {
         let slot = self.abort_slot(opts);
         let mut state = self.new_attempts(opts);
         let resp = self.execute(&p, &mut state, &slot).await?;

@@ -23,6 +23,7 @@ use serde::de::DeserializeOwned;
 
 use crate::client::Client;
 use crate::client::ConversationHeaders;
+use crate::client::Endpoint;
 use crate::client::Prepared;
 use crate::client::Target;
 use crate::error::Error;
@@ -39,21 +40,31 @@ fn json_body<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<Bytes> {
         .map_err(|e| Error::config(format!("cannot serialize the {what} request")).with_source(e))
 }
 
-fn decode_json<T: DeserializeOwned>(what: &str, parts: &http::response::Parts, body: &[u8]) -> Result<T> {
+fn decode_json<T: DeserializeOwned>(
+    what: &str,
+    parts: &http::response::Parts,
+    body: &[u8],
+) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         let offset = e.column() as u64;
-        Error::new(ErrorKind::Decode, format!("could not decode the {what} response"))
-            .with_source(e)
-            .with(|d| {
-                d.event_type = Some(what.to_owned());
-                d.byte_offset = Some(offset);
-                d.request_id = status::request_id(&parts.headers);
-                d.status = Some(parts.status);
-            })
+        Error::new(
+            ErrorKind::Decode,
+            format!("could not decode the {what} response"),
+        )
+        .with_source(e)
+        .with(|d| {
+            d.event_type = Some(what.to_owned());
+            d.byte_offset = Some(offset);
+            d.request_id = status::request_id(&parts.headers);
+            d.status = Some(parts.status);
+        })
     })
 }
 
-const JSON: (HeaderName, HeaderValue) = (header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+const JSON: (HeaderName, HeaderValue) = (
+    header::CONTENT_TYPE,
+    HeaderValue::from_static("application/json"),
+);
 
 impl Client {
     /// `POST /responses` (streaming).
@@ -101,7 +112,11 @@ impl Responses<'_> {
     /// When `opts` has a conversation id and the request has no `prompt_cache_key`, the id is
     /// used as the key. The body is sent with `stream: true` and `store: false` as the
     /// request type serializes them.
-    pub async fn stream(&self, request: &ResponsesRequest, opts: &RequestOptions) -> Result<ResponseStream> {
+    pub async fn stream(
+        &self,
+        request: &ResponsesRequest,
+        opts: &RequestOptions,
+    ) -> Result<ResponseStream> {
         let inner = &self.client.inner;
         let body = match (opts.conversation_id(), request.prompt_cache_key()) {
             (Some(id), None) => {
@@ -113,16 +128,21 @@ impl Responses<'_> {
         };
         let prepared = Prepared::new(
             inner,
-            Method::POST,
-            inner.cfg.base_url.join("responses")?,
-            "/responses",
-            Target::Backend,
+            Endpoint {
+                method: Method::POST,
+                uri: inner.cfg.base_url.join("responses")?,
+                path: "/responses",
+                target: Target::Backend,
+                conversation: ConversationHeaders::All,
+            },
             opts,
-            ConversationHeaders::All,
             body,
             &[
                 JSON,
-                (header::ACCEPT, HeaderValue::from_static("text/event-stream")),
+                (
+                    header::ACCEPT,
+                    HeaderValue::from_static("text/event-stream"),
+                ),
             ],
         )?;
         let prepared = Arc::new(prepared);
@@ -160,19 +180,21 @@ impl Models<'_> {
     /// `GET /models?client_version=…` (the configured [`crate::ClientBuilder::client_version`]).
     pub async fn list(&self) -> Result<ModelCatalog> {
         let inner = &self.client.inner;
-        let uri = inner
-            .cfg
-            .base_url
-            .join(&format!("models?client_version={}", inner.cfg.client_version))?;
+        let uri = inner.cfg.base_url.join(&format!(
+            "models?client_version={}",
+            inner.cfg.client_version
+        ))?;
         let opts = RequestOptions::default();
         let p = Prepared::new(
             inner,
-            Method::GET,
-            uri,
-            "/models",
-            Target::Backend,
+            Endpoint {
+                method: Method::GET,
+                uri,
+                path: "/models",
+                target: Target::Backend,
+                conversation: ConversationHeaders::None,
+            },
             &opts,
-            ConversationHeaders::None,
             Bytes::new(),
             &[],
         )?;
@@ -212,12 +234,14 @@ impl UsageEndpoint<'_> {
         let opts = RequestOptions::default();
         let p = Prepared::new(
             inner,
-            Method::GET,
-            uri,
-            "/wham/usage",
-            Target::Backend,
+            Endpoint {
+                method: Method::GET,
+                uri,
+                path: "/wham/usage",
+                target: Target::Backend,
+                conversation: ConversationHeaders::None,
+            },
             &opts,
-            ConversationHeaders::None,
             Bytes::new(),
             &[],
         )?;
@@ -235,16 +259,22 @@ pub struct Compact<'a> {
 impl Compact<'_> {
     /// Compacts the history; the returned output replaces it. Sends `session-id` and
     /// `thread-id` when `opts` has a conversation id.
-    pub async fn run(&self, request: &CompactRequest, opts: &RequestOptions) -> Result<CompactResponse> {
+    pub async fn run(
+        &self,
+        request: &CompactRequest,
+        opts: &RequestOptions,
+    ) -> Result<CompactResponse> {
         let inner = &self.client.inner;
         let p = Prepared::new(
             inner,
-            Method::POST,
-            inner.cfg.base_url.join("responses/compact")?,
-            "/responses/compact",
-            Target::Backend,
+            Endpoint {
+                method: Method::POST,
+                uri: inner.cfg.base_url.join("responses/compact")?,
+                path: "/responses/compact",
+                target: Target::Backend,
+                conversation: ConversationHeaders::Session,
+            },
             opts,
-            ConversationHeaders::Session,
             json_body("compact", request)?,
             &[JSON],
         )?;
@@ -264,12 +294,17 @@ impl Realtime<'_> {
     /// `id` removed) or, without a session, the raw SDP as `application/sdp`. Returns the SDP
     /// answer and the call id taken from `Location` (a missing or unusable `Location` is an
     /// error).
-    pub async fn create_call(&self, sdp: &str, session: Option<&RealtimeSession>) -> Result<RealtimeCall> {
+    pub async fn create_call(
+        &self,
+        sdp: &str,
+        session: Option<&RealtimeSession>,
+    ) -> Result<RealtimeCall> {
         let inner = &self.client.inner;
         let (body, ctype) = match session {
             Some(s) => {
-                let v = serde_json::to_value(s)
-                    .map_err(|e| Error::config("cannot serialize the realtime session").with_source(e))?;
+                let v = serde_json::to_value(s).map_err(|e| {
+                    Error::config("cannot serialize the realtime session").with_source(e)
+                })?;
                 (
                     multipart::realtime_body(sdp, &multipart::session_without_id(v)),
                     HeaderValue::from_static(multipart::MULTIPART_CONTENT_TYPE),
@@ -283,12 +318,14 @@ impl Realtime<'_> {
         let opts = RequestOptions::default();
         let p = Prepared::new(
             inner,
-            Method::POST,
-            inner.cfg.api_base_url.join("realtime/calls")?,
-            "/realtime/calls",
-            Target::PublicApi,
+            Endpoint {
+                method: Method::POST,
+                uri: inner.cfg.api_base_url.join("realtime/calls")?,
+                path: "/realtime/calls",
+                target: Target::PublicApi,
+                conversation: ConversationHeaders::None,
+            },
             &opts,
-            ConversationHeaders::None,
             body,
             &[(header::CONTENT_TYPE, ctype)],
         )?;
@@ -297,13 +334,18 @@ impl Realtime<'_> {
             .headers
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok());
-        let call_id = location.and_then(codex_types::call_id_from_location).ok_or_else(|| {
-            Error::new(ErrorKind::Decode, "realtime call response has no usable Location header")
+        let call_id = location
+            .and_then(codex_types::call_id_from_location)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Decode,
+                    "realtime call response has no usable Location header",
+                )
                 .with(|d| {
                     d.status = Some(parts.status);
                     d.request_id = status::request_id(&parts.headers);
                 })
-        })?;
+            })?;
         let answer = String::from_utf8(body.to_vec()).map_err(|e| {
             Error::new(ErrorKind::Decode, "realtime sdp answer is not utf-8").with_source(e)
         })?;
@@ -319,17 +361,22 @@ pub struct Memories<'a> {
 
 impl Memories<'_> {
     /// Summarizes memory traces.
-    pub async fn trace_summarize(&self, request: &TraceSummarizeRequest) -> Result<TraceSummarizeResponse> {
+    pub async fn trace_summarize(
+        &self,
+        request: &TraceSummarizeRequest,
+    ) -> Result<TraceSummarizeResponse> {
         let inner = &self.client.inner;
         let opts = RequestOptions::default();
         let p = Prepared::new(
             inner,
-            Method::POST,
-            inner.cfg.base_url.join("memories/trace_summarize")?,
-            "/memories/trace_summarize",
-            Target::Backend,
+            Endpoint {
+                method: Method::POST,
+                uri: inner.cfg.base_url.join("memories/trace_summarize")?,
+                path: "/memories/trace_summarize",
+                target: Target::Backend,
+                conversation: ConversationHeaders::None,
+            },
             &opts,
-            ConversationHeaders::None,
             json_body("trace summarize", request)?,
             &[JSON],
         )?;

@@ -86,24 +86,32 @@ pub(crate) fn failure_error(
         (ErrorKind::UsageLimitReached, "usage limit reached", false)
     } else {
         match &f.code {
-            FailureCode::ContextLengthExceeded => {
-                (ErrorKind::ContextWindowExceeded, "context window exceeded", false)
-            }
+            FailureCode::ContextLengthExceeded => (
+                ErrorKind::ContextWindowExceeded,
+                "context window exceeded",
+                false,
+            ),
             FailureCode::InsufficientQuota => (ErrorKind::QuotaExceeded, "quota exceeded", false),
-            FailureCode::UsageNotIncluded => {
-                (ErrorKind::UsageNotIncluded, "usage not included in the plan", false)
-            }
+            FailureCode::UsageNotIncluded => (
+                ErrorKind::UsageNotIncluded,
+                "usage not included in the plan",
+                false,
+            ),
             FailureCode::CyberPolicy => (
                 ErrorKind::CyberPolicy,
                 "request flagged by the cyber-security policy",
                 false,
             ),
             FailureCode::InvalidPrompt => (ErrorKind::InvalidRequest, "invalid request", false),
-            FailureCode::ServerOverloaded => (ErrorKind::ServerOverloaded, "server overloaded", true),
-            FailureCode::RateLimitExceeded => (ErrorKind::RateLimited, "rate limited", true),
-            _ if f.error_type.as_deref() == Some("usage_not_included") => {
-                (ErrorKind::UsageNotIncluded, "usage not included in the plan", false)
+            FailureCode::ServerOverloaded => {
+                (ErrorKind::ServerOverloaded, "server overloaded", true)
             }
+            FailureCode::RateLimitExceeded => (ErrorKind::RateLimited, "rate limited", true),
+            _ if f.error_type.as_deref() == Some("usage_not_included") => (
+                ErrorKind::UsageNotIncluded,
+                "usage not included in the plan",
+                false,
+            ),
             _ => (ErrorKind::ApiError, source, true),
         }
     };
@@ -136,14 +144,12 @@ pub(crate) fn event_type_of(ev: &codex_sse::Event) -> String {
 pub(crate) fn collect(event: &ResponseEvent, out: &mut TextResponse) {
     match event {
         ResponseEvent::OutputItemDone(i) => out.items.push(i.item.clone()),
-        ResponseEvent::Created(c) | ResponseEvent::InProgress(c) => {
-            if out.response_id.is_none() {
-                out.response_id = c
-                    .response
-                    .as_ref()
-                    .and_then(|r| r.id.as_ref())
-                    .map(|s| s.as_str().to_owned());
-            }
+        ResponseEvent::Created(c) | ResponseEvent::InProgress(c) if out.response_id.is_none() => {
+            out.response_id = c
+                .response
+                .as_ref()
+                .and_then(|r| r.id.as_ref())
+                .map(|s| s.as_str().to_owned());
         }
         ResponseEvent::Completed(c) => {
             out.usage = c.usage().cloned();
@@ -175,13 +181,19 @@ mod tests {
             ErrorKind::ContextWindowExceeded
         );
         let f = ResponseFailure::new(Some("insufficient_quota".into()), None);
-        assert_eq!(failure_error(&f, "x", None).kind(), ErrorKind::QuotaExceeded);
+        assert_eq!(
+            failure_error(&f, "x", None).kind(),
+            ErrorKind::QuotaExceeded
+        );
         let f = ResponseFailure::new(Some("weird".into()), None);
         let e = failure_error(&f, "response.failed", None);
         assert_eq!(e.kind(), ErrorKind::ApiError);
         assert_eq!(e.code(), Some("weird"));
         assert!(e.is_retryable());
         let f = ResponseFailure::new(Some("usage_limit_reached".into()), None);
-        assert_eq!(failure_error(&f, "x", None).kind(), ErrorKind::UsageLimitReached);
+        assert_eq!(
+            failure_error(&f, "x", None).kind(),
+            ErrorKind::UsageLimitReached
+        );
     }
 }

@@ -84,9 +84,7 @@ impl RetryPolicy {
             }
             // A 429 only with a server-given delay; a rate_limit_exceeded failure (always
             // eligible, with or without a parsed delay).
-            ErrorKind::RateLimited => {
-                error.status().is_none() || server.is_some()
-            }
+            ErrorKind::RateLimited => error.status().is_none() || server.is_some(),
             _ => false,
         };
         if !eligible {
@@ -169,10 +167,22 @@ mod tests {
     #[test]
     fn what_is_retried() {
         let p = RetryPolicy::default();
-        assert!(p.delay_for(1, &http_err(ErrorKind::Http, 500, None)).is_some());
-        assert!(p.delay_for(1, &http_err(ErrorKind::ServerOverloaded, 503, None)).is_some());
-        assert!(p.delay_for(1, &http_err(ErrorKind::Http, 404, None)).is_none());
-        assert!(p.delay_for(1, &http_err(ErrorKind::RateLimited, 429, None)).is_none());
+        assert!(
+            p.delay_for(1, &http_err(ErrorKind::Http, 500, None))
+                .is_some()
+        );
+        assert!(
+            p.delay_for(1, &http_err(ErrorKind::ServerOverloaded, 503, None))
+                .is_some()
+        );
+        assert!(
+            p.delay_for(1, &http_err(ErrorKind::Http, 404, None))
+                .is_none()
+        );
+        assert!(
+            p.delay_for(1, &http_err(ErrorKind::RateLimited, 429, None))
+                .is_none()
+        );
         assert_eq!(
             p.delay_for(
                 1,
@@ -190,11 +200,18 @@ mod tests {
         assert!(
             p.delay_for(
                 1,
-                &http_err(ErrorKind::UsageLimitReached, 429, Some(Duration::from_secs(1)))
+                &http_err(
+                    ErrorKind::UsageLimitReached,
+                    429,
+                    Some(Duration::from_secs(1))
+                )
             )
             .is_none()
         );
-        assert!(p.delay_for(1, &http_err(ErrorKind::InvalidRequest, 400, None)).is_none());
+        assert!(
+            p.delay_for(1, &http_err(ErrorKind::InvalidRequest, 400, None))
+                .is_none()
+        );
         let failure = Error::new(ErrorKind::RateLimited, "x");
         assert!(p.delay_for(1, &failure).is_some());
         let connect = Error::new(ErrorKind::Transport, "x").with(|d| d.connect = true);

@@ -82,7 +82,10 @@ pub(crate) fn http_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -
     let (kind, message, retryable) = if status.is_redirection() {
         (
             ErrorKind::Http,
-            format!("unexpected redirect (status {}) not followed", status.as_u16()),
+            format!(
+                "unexpected redirect (status {}) not followed",
+                status.as_u16()
+            ),
             false,
         )
     } else if status == StatusCode::UNAUTHORIZED {
@@ -106,7 +109,8 @@ pub(crate) fn http_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -
             _ => (ErrorKind::RateLimited, with_msg("rate limited"), true),
         }
     } else if status == StatusCode::BAD_REQUEST {
-        if code_or_type.as_deref() == Some("cyber_policy") || err_code.as_deref() == Some("cyber_policy")
+        if code_or_type.as_deref() == Some("cyber_policy")
+            || err_code.as_deref() == Some("cyber_policy")
         {
             (
                 ErrorKind::CyberPolicy,
@@ -120,7 +124,11 @@ pub(crate) fn http_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -
                 false,
             )
         } else {
-            (ErrorKind::InvalidRequest, with_msg("invalid request"), false)
+            (
+                ErrorKind::InvalidRequest,
+                with_msg("invalid request"),
+                false,
+            )
         }
     } else if status == StatusCode::SERVICE_UNAVAILABLE
         && matches!(
@@ -128,7 +136,11 @@ pub(crate) fn http_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -
             Some("server_is_overloaded" | "slow_down")
         )
     {
-        (ErrorKind::ServerOverloaded, with_msg("server overloaded"), true)
+        (
+            ErrorKind::ServerOverloaded,
+            with_msg("server overloaded"),
+            true,
+        )
     } else {
         (
             ErrorKind::Http,
@@ -174,10 +186,17 @@ mod tests {
     #[test]
     fn usage_limit_is_terminal_with_plan_and_reset() {
         let body = br#"{"error":{"type":"usage_limit_reached","message":"limit","plan_type":"plus","resets_at":1738888888}}"#;
-        let e = http_error(StatusCode::TOO_MANY_REQUESTS, &h(&[("retry-after", "5")]), body);
+        let e = http_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &h(&[("retry-after", "5")]),
+            body,
+        );
         assert_eq!(e.kind(), ErrorKind::UsageLimitReached);
         assert_eq!(e.plan_type(), Some("plus"));
-        assert_eq!(e.resets_at(), Some(UNIX_EPOCH + Duration::from_secs(1_738_888_888)));
+        assert_eq!(
+            e.resets_at(),
+            Some(UNIX_EPOCH + Duration::from_secs(1_738_888_888))
+        );
         assert!(!e.is_retryable());
     }
 

@@ -39,7 +39,9 @@ type Reconnect =
 enum State {
     Body(Incoming),
     /// The body ended; the parser may still hold frames.
-    Eof { truncated: bool },
+    Eof {
+        truncated: bool,
+    },
     Reconnect(Reconnect),
     Done,
 }
@@ -55,7 +57,12 @@ struct Head {
 
 impl Head {
     fn from_headers(headers: HeaderMap) -> Self {
-        let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let get = |n: &str| {
+            headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         Self {
             request_id: status::request_id(&headers),
             served_model: get("openai-model").or_else(|| get("x-openai-model")),
@@ -134,7 +141,9 @@ impl ResponseStream {
         let (parts, body) = response.into_parts();
         let idle_timeout = client.cfg.idle_timeout;
         let now = Instant::now();
-        let deadline = attempts.deadline.map(|d| Box::pin(tokio::time::sleep_until(d)));
+        let deadline = attempts
+            .deadline
+            .map(|d| Box::pin(tokio::time::sleep_until(d)));
         Self {
             client,
             prepared,
@@ -249,7 +258,11 @@ impl ResponseStream {
                     && let Some(delay) = self.client.cfg.retry.delay_for(retry, &err)
                     && let Some(mut attempts) = self.attempts.take()
                 {
-                    tracing::info!(retry, delay_ms = delay.as_millis() as u64, "rate limited before output; retrying");
+                    tracing::info!(
+                        retry,
+                        delay_ms = delay.as_millis() as u64,
+                        "rate limited before output; retrying"
+                    );
                     attempts.retries = retry;
                     let client = self.client.clone();
                     let prepared = self.prepared.clone();
@@ -284,8 +297,11 @@ impl ResponseStream {
         loop {
             let due = self.last_activity + self.idle_timeout;
             if Instant::now() >= due {
-                let err = Error::new(ErrorKind::IdleTimeout, "idle timeout waiting for server-sent events")
-                    .with(|d| d.retryable = true);
+                let err = Error::new(
+                    ErrorKind::IdleTimeout,
+                    "idle timeout waiting for server-sent events",
+                )
+                .with(|d| d.retryable = true);
                 return Poll::Ready(Some(Err(self.end_with(err))));
             }
             if self.idle.deadline() != due {
@@ -313,7 +329,10 @@ impl ResponseStream {
             }
         }
         if !self.completed {
-            let err = Error::new(ErrorKind::StreamClosed, "stream closed before response.completed");
+            let err = Error::new(
+                ErrorKind::StreamClosed,
+                "stream closed before response.completed",
+            );
             return Err(self.end_with(err));
         }
         if self.track_text {

@@ -90,9 +90,8 @@ pub(crate) fn tls_config(s: &TlsSettings) -> Result<rustls::ClientConfig> {
     for pem in &s.extra_pems {
         let mut n = 0usize;
         for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| {
-                Error::config("invalid root certificate pem").with_source(e)
-            })?;
+            let cert =
+                cert.map_err(|e| Error::config("invalid root certificate pem").with_source(e))?;
             roots
                 .add(cert)
                 .map_err(|e| Error::config("unusable root certificate").with_source(e))?;
@@ -142,9 +141,9 @@ impl Transport {
             Some(url) => {
                 let probe = Matcher::builder().https(url.as_str()).build();
                 let target: Uri = Uri::from_static("https://proxy-probe.invalid/");
-                let intercept = probe.intercept(&target).ok_or_else(|| {
-                    Error::config("invalid https proxy url (HTTPS_PROXY)")
-                })?;
+                let intercept = probe
+                    .intercept(&target)
+                    .ok_or_else(|| Error::config("invalid https proxy url (HTTPS_PROXY)"))?;
                 if intercept.uri().scheme_str() != Some("http") {
                     return Err(Error::config(
                         "only http:// proxies are supported (CONNECT tunnel)",
@@ -226,9 +225,12 @@ fn chain_has_tls(e: &(dyn std::error::Error + 'static)) -> bool {
 
 /// Maps an error while reading a response body.
 pub(crate) fn body_error(e: hyper::Error) -> Error {
-    Error::new(ErrorKind::Transport, "connection lost while reading the response")
-        .with_source(e)
-        .with(|d| d.retryable = true)
+    Error::new(
+        ErrorKind::Transport,
+        "connection lost while reading the response",
+    )
+    .with_source(e)
+    .with(|d| d.retryable = true)
 }
 
 /// Reads a whole (non-streaming) body: at most `limit` bytes, and no gap between chunks
@@ -238,8 +240,11 @@ pub(crate) async fn read_body(mut body: Incoming, limit: usize, idle: Duration) 
     loop {
         let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx));
         let next = tokio::time::timeout(idle, frame).await.map_err(|_| {
-            Error::new(ErrorKind::IdleTimeout, "idle timeout while reading the response")
-                .with(|d| d.retryable = true)
+            Error::new(
+                ErrorKind::IdleTimeout,
+                "idle timeout while reading the response",
+            )
+            .with(|d| d.retryable = true)
         })?;
         match next {
             None => return Ok(buf.freeze()),
@@ -296,7 +301,8 @@ mod tests {
         assert!(!t.uses_proxy(&u("https://api.internal.example/v1")));
         assert!(!t.uses_proxy(&u("https://10.1.2.3/x")));
         assert!(!t.uses_proxy(&u("http://127.0.0.1:9/x")));
-        let direct = Transport::new(&tls, &ProxySettings::default(), Duration::from_secs(1)).unwrap();
+        let direct =
+            Transport::new(&tls, &ProxySettings::default(), Duration::from_secs(1)).unwrap();
         assert!(!direct.uses_proxy(&u("https://chatgpt.com/")));
         let bad = ProxySettings {
             https_proxy: Some("socks5://127.0.0.1:1080".into()),

@@ -44,7 +44,10 @@ impl BaseUrl {
     pub(crate) fn derive_usage(&self) -> Result<Self> {
         const MARK: &str = "/backend-api";
         if let Some(i) = self.0.find(MARK) {
-            return Self::parse("usage", &format!("{}/wham/usage", &self.0[..i + MARK.len()]));
+            return Self::parse(
+                "usage",
+                &format!("{}/wham/usage", &self.0[..i + MARK.len()]),
+            );
         }
         let uri: Uri = self
             .0

@@ -74,7 +74,12 @@ async fn run_h2() {
             let opts = RequestOptions::builder()
                 .conversation_id(format!("00000000-0000-4000-8000-{i:012}"))
                 .build();
-            client.responses().stream(&req, &opts).await?.collect_text().await
+            client
+                .responses()
+                .stream(&req, &opts)
+                .await?
+                .collect_text()
+                .await
         }));
     }
     for h in tasks {

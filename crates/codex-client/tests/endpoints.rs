@@ -33,7 +33,10 @@ async fn models_list_sends_client_version_and_reads_etag() {
         r.header("authorization").unwrap(),
         format!("Bearer {}", env.tokens.access_token)
     );
-    assert_eq!(r.header("chatgpt-account-id"), Some(env.tokens.account_id.as_str()));
+    assert_eq!(
+        r.header("chatgpt-account-id"),
+        Some(env.tokens.account_id.as_str())
+    );
     assert_eq!(r.header("originator"), Some("codex_cli_rs"));
     assert_eq!(r.header("version"), Some("0.163.0"));
     assert_eq!(r.header("accept"), None);
@@ -42,7 +45,14 @@ async fn models_list_sends_client_version_and_reads_etag() {
     let slug = catalog.models.models[0].slug.clone();
     let one = env.client.models().get(&slug).await.unwrap().unwrap();
     assert_eq!(one.slug, slug);
-    assert!(env.client.models().get("no-such-model").await.unwrap().is_none());
+    assert!(
+        env.client
+            .models()
+            .get("no-such-model")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -92,12 +102,15 @@ async fn usage_url_is_derived_from_the_base_url() {
 async fn compact_sends_session_headers_and_returns_output() {
     let env = env().await;
     let req = CompactRequest::new("gpt-5.4", vec![ResponseItem::user_text("history")]);
-    let opts = RequestOptions::builder().conversation_id(CONVERSATION).build();
+    let opts = RequestOptions::builder()
+        .conversation_id(CONVERSATION)
+        .build();
     let out = env.client.compact().run(&req, &opts).await.unwrap();
-    assert!(out
-        .output
-        .iter()
-        .any(|i| matches!(i, ResponseItem::Compaction(_))));
+    assert!(
+        out.output
+            .iter()
+            .any(|i| matches!(i, ResponseItem::Compaction(_)))
+    );
     let r = &env.mock.requests_to("/backend-api/codex/responses/compact")[0];
     assert_eq!(r.method, "POST");
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -135,7 +148,10 @@ async fn realtime_call_multipart_and_location() {
         r.header("authorization").unwrap(),
         format!("Bearer {}", env.tokens.access_token)
     );
-    assert_eq!(r.header("chatgpt-account-id"), Some(env.tokens.account_id.as_str()));
+    assert_eq!(
+        r.header("chatgpt-account-id"),
+        Some(env.tokens.account_id.as_str())
+    );
     assert_eq!(r.header("originator"), Some("codex_cli_rs"));
     assert_eq!(r.header("version"), Some("0.163.0"));
     let parts = r.multipart().unwrap();
@@ -186,12 +202,18 @@ async fn memories_trace_summarize() {
     let env = env().await;
     let req = TraceSummarizeRequest::new(
         "gpt-5.4",
-        vec![Trace::new("t1", "/tmp/a.jsonl", vec![ResponseItem::user_text("x")])],
+        vec![Trace::new(
+            "t1",
+            "/tmp/a.jsonl",
+            vec![ResponseItem::user_text("x")],
+        )],
     );
     let out = env.client.memories().trace_summarize(&req).await.unwrap();
     assert_eq!(out.output.len(), 1);
     assert!(out.output[0].trace_summary.contains("t1"));
-    let r = &env.mock.requests_to("/backend-api/codex/memories/trace_summarize")[0];
+    let r = &env
+        .mock
+        .requests_to("/backend-api/codex/memories/trace_summarize")[0];
     let body = r.json().unwrap();
     assert_eq!(body["model"], "gpt-5.4");
     assert_eq!(body["traces"][0]["id"], "t1");
@@ -201,14 +223,18 @@ async fn memories_trace_summarize() {
 #[tokio::test]
 async fn unary_errors_are_typed() {
     let env = env().await;
-    env.mock
-        .push(Route::Usage, Reply::status(403, json!({"detail": "Forbidden"})));
+    env.mock.push(
+        Route::Usage,
+        Reply::status(403, json!({"detail": "Forbidden"})),
+    );
     let err = env.client.usage().get().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Http);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert!(err.body().unwrap().contains("Forbidden"));
-    env.mock
-        .push(Route::Models, Reply::raw(200, "application/json", "not json"));
+    env.mock.push(
+        Route::Models,
+        Reply::raw(200, "application/json", "not json"),
+    );
     let err = env.client.models().list().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
 }

@@ -40,7 +40,12 @@ async fn hundred_megabyte_stream_with_flat_memory() {
     env.mock.push_response(Reply::many_deltas(DELTAS));
     let opts = RequestOptions::builder().track_text(false).build();
     let base = rss_bytes().unwrap();
-    let mut s = env.client.responses().stream(&request("big"), &opts).await.unwrap();
+    let mut s = env
+        .client
+        .responses()
+        .stream(&request("big"), &opts)
+        .await
+        .unwrap();
     let mut deltas = 0u64;
     let mut wire_bytes = 0u64;
     let mut peak = base;
@@ -49,14 +54,17 @@ async fn hundred_megabyte_stream_with_flat_memory() {
         wire_bytes += ev.raw_json().len() as u64;
         if let ResponseEvent::OutputTextDelta(_) = ev {
             deltas += 1;
-            if deltas % 20_000 == 0 {
+            if deltas.is_multiple_of(20_000) {
                 peak = peak.max(rss_bytes().unwrap());
             }
         }
     }
     assert!(s.completed());
     assert_eq!(deltas, DELTAS);
-    assert!(wire_bytes > 100_000_000, "streamed {wire_bytes} bytes of event data");
+    assert!(
+        wire_bytes > 100_000_000,
+        "streamed {wire_bytes} bytes of event data"
+    );
     let growth = peak.saturating_sub(base);
     eprintln!("streamed {wire_bytes} bytes; RSS base {base}, peak {peak}, growth {growth}");
     // The final done events repeat the whole text (~3.3 MB each); everything else is

@@ -27,7 +27,9 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 fn conv() -> RequestOptions {
-    RequestOptions::builder().conversation_id(CONVERSATION).build()
+    RequestOptions::builder()
+        .conversation_id(CONVERSATION)
+        .build()
 }
 
 async fn drain(mut s: ResponseStream) -> (Vec<ResponseEvent>, Option<codex_client::Error>) {
@@ -51,7 +53,10 @@ async fn text_reply_sends_exact_request_and_yields_events() {
         .stream(&request("hi"), &conv())
         .await
         .unwrap();
-    assert_eq!(stream.request_id(), Some("req_mock_00000001").or(stream.request_id()));
+    assert_eq!(
+        stream.request_id(),
+        Some("req_mock_00000001").or(stream.request_id())
+    );
     assert!(stream.request_id().unwrap().starts_with("req_mock_"));
     assert_eq!(stream.served_model(), Some("gpt-5.4"));
     assert!(stream.turn_state().unwrap().starts_with("ts_mock_"));
@@ -78,9 +83,16 @@ async fn text_reply_sends_exact_request_and_yields_events() {
         r.header("authorization").unwrap(),
         format!("Bearer {}", env.tokens.access_token)
     );
-    assert_eq!(r.header("chatgpt-account-id"), Some(env.tokens.account_id.as_str()));
+    assert_eq!(
+        r.header("chatgpt-account-id"),
+        Some(env.tokens.account_id.as_str())
+    );
     assert_eq!(r.header("originator"), Some("codex_cli_rs"));
-    assert!(r.header("user-agent").unwrap().starts_with("codex_cli_rs/0.163.0 ("));
+    assert!(
+        r.header("user-agent")
+            .unwrap()
+            .starts_with("codex_cli_rs/0.163.0 (")
+    );
     assert_eq!(r.header("version"), Some("0.163.0"));
     assert_eq!(r.header("accept"), Some("text/event-stream"));
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -127,7 +139,10 @@ async fn explicit_prompt_cache_key_wins_and_turn_state_is_echoed() {
     let reqs = env.mock.requests_to("/backend-api/codex/responses");
     assert_eq!(reqs[0].json().unwrap()["prompt_cache_key"], "my-key");
     assert_eq!(reqs[0].header("x-codex-turn-state"), None);
-    assert_eq!(reqs[1].header("x-codex-turn-state"), Some(turn_state.as_str()));
+    assert_eq!(
+        reqs[1].header("x-codex-turn-state"),
+        Some(turn_state.as_str())
+    );
 }
 
 #[tokio::test]
@@ -176,14 +191,20 @@ async fn tool_calls_come_back_as_items() {
     let calls: Vec<_> = items
         .iter()
         .filter_map(|i| match i {
-            ResponseItem::FunctionCall(c) => Some((c.name.clone(), c.call_id.clone(), c.arguments.clone())),
+            ResponseItem::FunctionCall(c) => {
+                Some((c.name.clone(), c.call_id.clone(), c.arguments.clone()))
+            }
             _ => None,
         })
         .collect();
     assert_eq!(
         calls,
         vec![
-            ("get_weather".into(), "call_1".into(), r#"{"city":"Paris"}"#.into()),
+            (
+                "get_weather".into(),
+                "call_1".into(),
+                r#"{"city":"Paris"}"#.into()
+            ),
             ("get_time".into(), "call_2".into(), r#"{"tz":"CET"}"#.into()),
         ]
     );
@@ -192,8 +213,14 @@ async fn tool_calls_come_back_as_items() {
 #[tokio::test]
 async fn reasoning_summary_deltas_are_events() {
     let env = env().await;
-    env.mock.push_response(Reply::reasoning("Thinking hard", "The answer"));
-    let s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+    env.mock
+        .push_response(Reply::reasoning("Thinking hard", "The answer"));
+    let s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
     let (events, err) = drain(s).await;
     assert!(err.is_none());
     let summary: String = events
@@ -211,7 +238,12 @@ async fn reasoning_summary_deltas_are_events() {
 async fn metadata_event_updates_turn_state_and_model() {
     let env = env().await;
     env.mock.push_response(Reply::rate_limits());
-    let mut s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+    let mut s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
     while let Some(e) = s.next().await {
         e.unwrap();
     }
@@ -234,7 +266,12 @@ async fn failed_codes_map_to_kinds() {
     let env = env().await;
     for (code, kind) in cases {
         env.mock.push_response(Reply::failed(code, "nope"));
-        let s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+        let s = env
+            .client
+            .responses()
+            .stream(&request("q"), &conv())
+            .await
+            .unwrap();
         let (events, err) = drain(s).await;
         let err = err.unwrap_or_else(|| panic!("{code}: no error"));
         assert_eq!(err.kind(), kind, "{code}");
@@ -251,10 +288,18 @@ async fn rate_limit_failure_after_an_event_is_not_retried() {
     let env = env().await;
     env.mock
         .push_response(Reply::failed("rate_limit_exceeded", RATE_LIMIT_MESSAGE));
-    let s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+    let s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
     let (events, err) = drain(s).await;
     let err = err.unwrap();
-    assert!(matches!(events[0], ResponseEvent::Created(_)), "response.created was yielded");
+    assert!(
+        matches!(events[0], ResponseEvent::Created(_)),
+        "response.created was yielded"
+    );
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(err.retry_after(), Some(Duration::from_secs_f64(11.054)));
     assert!(err.is_retryable());
@@ -290,8 +335,14 @@ async fn rate_limit_failure_as_first_event_is_retried() {
 #[tokio::test]
 async fn incomplete_keeps_partial_text() {
     let env = env().await;
-    env.mock.push_response(Reply::incomplete("max_output_tokens"));
-    let s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+    env.mock
+        .push_response(Reply::incomplete("max_output_tokens"));
+    let s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
     let err = s.collect_text().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Incomplete);
     assert_eq!(err.reason(), Some("max_output_tokens"));
@@ -304,7 +355,12 @@ async fn error_event_is_fatal() {
     let env = env().await;
     env.mock
         .push_response(Reply::error_event("server_error", "boom"));
-    let s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+    let s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
     let (_, err) = drain(s).await;
     let err = err.unwrap();
     assert_eq!(err.kind(), ErrorKind::ApiError);
@@ -316,7 +372,12 @@ async fn error_event_is_fatal() {
 async fn truncated_stream_is_an_error_with_partial_text() {
     let env = env().await;
     env.mock.push_response(Reply::truncated());
-    let mut s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+    let mut s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
     let mut last = None;
     while let Some(item) = s.next().await {
         if let Err(e) = item {
@@ -334,7 +395,12 @@ async fn truncated_stream_is_an_error_with_partial_text() {
 async fn dropped_connection_is_an_error_with_partial_text() {
     let env = env().await;
     env.mock.push_response(Reply::drop_mid_event());
-    let s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+    let s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
     let err = s.collect_text().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::StreamClosed);
     let partial = err.partial_text().unwrap();
@@ -347,7 +413,12 @@ async fn idle_timeout_fires_on_a_stall() {
     let env = env_with(false, |b| b.idle_timeout(Duration::from_millis(300))).await;
     env.mock.push_response(Reply::stall(Duration::from_secs(5)));
     let started = Instant::now();
-    let s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+    let s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
     let (events, err) = drain(s).await;
     assert_eq!(events.len(), 1);
     assert_eq!(err.unwrap().kind(), ErrorKind::IdleTimeout);
@@ -378,7 +449,12 @@ async fn total_deadline_stops_a_slow_stream() {
     let opts = RequestOptions::builder()
         .timeout(Duration::from_millis(300))
         .build();
-    let s = env.client.responses().stream(&request("q"), &opts).await.unwrap();
+    let s = env
+        .client
+        .responses()
+        .stream(&request("q"), &opts)
+        .await
+        .unwrap();
     let (_, err) = drain(s).await;
     assert_eq!(err.unwrap().kind(), ErrorKind::Timeout);
 }
@@ -391,9 +467,16 @@ async fn a_bad_event_is_an_item_and_the_stream_continues() {
     let bad_offset = body.len() as u64;
     body.extend_from_slice(b"data: {\"type\":\"response.output_text.delta\",\"delta\":17}\n\n");
     body.extend_from_slice(b"data: {\"type\":\"response.output_text.delta\",\"delta\":\"ok\"}\n\n");
-    body.extend_from_slice(b"data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r1\"}}\n\n");
+    body.extend_from_slice(
+        b"data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r1\"}}\n\n",
+    );
     env.mock.push_response(Reply::sse_bytes(body));
-    let mut s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+    let mut s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
     let mut seen = Vec::new();
     while let Some(item) = s.next().await {
         seen.push(item);
@@ -440,7 +523,10 @@ async fn unauthorized_refreshes_once_then_succeeds() {
     assert_eq!(out.text, "welcome back");
     let reqs = env.mock.requests_to("/backend-api/codex/responses");
     assert_eq!(reqs.len(), 2);
-    assert_ne!(reqs[0].header("authorization"), reqs[1].header("authorization"));
+    assert_ne!(
+        reqs[0].header("authorization"),
+        reqs[1].header("authorization")
+    );
     assert_eq!(env.mock.issuer().refresh_count(), 1);
     assert_eq!(reqs[0].body, reqs[1].body);
 }
@@ -460,14 +546,19 @@ async fn unauthorized_twice_is_login_required() {
     assert_eq!(err.kind(), ErrorKind::LoginRequired);
     assert_eq!(err.kind().as_str(), "login_required");
     assert!(!err.to_string().contains(&env.tokens.access_token));
-    assert_eq!(env.mock.requests_to("/backend-api/codex/responses").len(), 2);
+    assert_eq!(
+        env.mock.requests_to("/backend-api/codex/responses").len(),
+        2
+    );
 }
 
 #[tokio::test]
 async fn server_errors_are_retried_then_succeed() {
     let env = env().await;
-    env.mock.push_response(Reply::status(500, json!({"detail": "oops"})));
-    env.mock.push_response(Reply::status(502, json!({"detail": "bad gateway"})));
+    env.mock
+        .push_response(Reply::status(500, json!({"detail": "oops"})));
+    env.mock
+        .push_response(Reply::status(502, json!({"detail": "bad gateway"})));
     env.mock.push_response(Reply::text("finally"));
     let out = env
         .client
@@ -486,8 +577,10 @@ async fn server_errors_are_retried_then_succeed() {
 async fn server_errors_exhaust_retries() {
     let env = env().await;
     for _ in 0..4 {
-        env.mock
-            .push_response(Reply::status(503, json!({"error": {"code": "server_is_overloaded"}})));
+        env.mock.push_response(Reply::status(
+            503,
+            json!({"error": {"code": "server_is_overloaded"}}),
+        ));
     }
     let err = env
         .client
@@ -525,8 +618,10 @@ async fn rate_limited_429_with_retry_after_is_retried() {
 #[tokio::test]
 async fn rate_limited_429_without_delay_is_returned() {
     let env = env().await;
-    env.mock
-        .push_response(Reply::status(429, json!({"error": {"type": "rate_limit_exceeded"}})));
+    env.mock.push_response(Reply::status(
+        429,
+        json!({"error": {"type": "rate_limit_exceeded"}}),
+    ));
     let err = env
         .client
         .responses()
@@ -597,15 +692,22 @@ async fn redirects_are_not_followed() {
 #[tokio::test]
 async fn abort_handle_stops_a_running_stream() {
     let env = env().await;
-    env.mock
-        .push_response(Reply::drip("abcdefghijklmnopqrstuvwxyz", Duration::from_millis(50)));
+    env.mock.push_response(Reply::drip(
+        "abcdefghijklmnopqrstuvwxyz",
+        Duration::from_millis(50),
+    ));
     let handle = AbortHandle::new();
     handle.abort(); // nothing runs: a no-op
     let opts = RequestOptions::builder()
         .conversation_id(CONVERSATION)
         .abort_handle(handle.clone())
         .build();
-    let mut s = env.client.responses().stream(&request("q"), &opts).await.unwrap();
+    let mut s = env
+        .client
+        .responses()
+        .stream(&request("q"), &opts)
+        .await
+        .unwrap();
     assert_eq!(handle.active(), 1);
     let mut got_text = false;
     let mut aborted = None;
@@ -636,12 +738,20 @@ async fn abort_handle_stops_a_running_stream() {
 async fn abort_all_stops_every_stream_of_the_client() {
     let env = env().await;
     for _ in 0..3 {
-        env.mock
-            .push_response(Reply::drip("slow slow slow slow", Duration::from_millis(100)));
+        env.mock.push_response(Reply::drip(
+            "slow slow slow slow",
+            Duration::from_millis(100),
+        ));
     }
     let mut streams = Vec::new();
     for _ in 0..3 {
-        streams.push(env.client.responses().stream(&request("q"), &conv()).await.unwrap());
+        streams.push(
+            env.client
+                .responses()
+                .stream(&request("q"), &conv())
+                .await
+                .unwrap(),
+        );
     }
     assert_eq!(env.client.active_requests(), 3);
     let c = env.client.clone();
@@ -727,9 +837,16 @@ async fn connection_refused_is_a_transport_error_after_retries() {
 #[tokio::test]
 async fn dropping_a_stream_releases_it() {
     let env = env().await;
-    env.mock
-        .push_response(Reply::drip("a long dripping answer", Duration::from_millis(50)));
-    let mut s = env.client.responses().stream(&request("q"), &conv()).await.unwrap();
+    env.mock.push_response(Reply::drip(
+        "a long dripping answer",
+        Duration::from_millis(50),
+    ));
+    let mut s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
     let _ = s.next().await;
     assert_eq!(env.client.active_requests(), 1);
     drop(s);
