@@ -152,11 +152,11 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
         }
         history.push(ResponseItem::user_text(text));
         match turn::run(&sess.client, &settings, history.clone(), out, true).await {
-            TurnEnd::Done(r) => {
+            TurnEnd::Done(mut r) => {
                 if a.request.show_usage {
                     turn::print_usage(out, &r);
                 }
-                history.extend(r.items);
+                history.extend(std::mem::take(&mut r.items));
                 last_failed = false;
             }
             TurnEnd::Interrupted => {

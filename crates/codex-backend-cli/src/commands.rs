@@ -2,11 +2,11 @@
 
 use std::io::Read;
 
+use codex_backend::CallOptions;
 use codex_backend::auth::AuthManager;
 use codex_backend::auth::AuthStatus;
 use codex_backend::auth::BrowserLoginOptions;
 use codex_backend::auth::DeviceLoginOptions;
-use codex_backend::CallOptions;
 use codex_backend::types::RealtimeSession;
 use serde_json::Value;
 use serde_json::json;
@@ -204,7 +204,10 @@ pub async fn models(sess: &Session, out: &Out) -> Result<(), CliError> {
             .and_then(Value::as_str)
             .unwrap_or_default();
         let mut extra = Vec::new();
-        if let Some(levels) = v.get("supported_reasoning_levels").and_then(Value::as_array) {
+        if let Some(levels) = v
+            .get("supported_reasoning_levels")
+            .and_then(Value::as_array)
+        {
             let l: Vec<&str> = levels
                 .iter()
                 .filter_map(|x| x.get("effort").and_then(Value::as_str))
@@ -271,7 +274,10 @@ pub async fn usage(sess: &Session, out: &Out) -> Result<(), CliError> {
             if reached { " (limit reached)" } else { "" }
         ));
         window("primary", rl.get("primary_window").unwrap_or(&Value::Null));
-        window("secondary", rl.get("secondary_window").unwrap_or(&Value::Null));
+        window(
+            "secondary",
+            rl.get("secondary_window").unwrap_or(&Value::Null),
+        );
     };
     limit("codex", v.get("rate_limit").unwrap_or(&Value::Null));
     if let Some(list) = v.get("additional_rate_limits").and_then(Value::as_array) {
@@ -317,10 +323,7 @@ pub async fn compact(sess: &Session, out: &Out, a: &CompactArgs) -> Result<(), C
         out.json_line(&v);
     } else {
         out.line(&serde_json::to_string_pretty(&v).unwrap_or_default());
-        out.note(&format!(
-            "compacted {before} items into {}",
-            output.len()
-        ));
+        out.note(&format!("compacted {before} items into {}", output.len()));
     }
     Ok(())
 }
@@ -339,7 +342,10 @@ pub async fn realtime_call(sess: &Session, out: &Out, a: &RealtimeArgs) -> Resul
         session = session.instructions(i.clone());
     }
     sess.authenticate().await?;
-    let call = sess.client.create_realtime_call(&sdp, Some(session)).await?;
+    let call = sess
+        .client
+        .create_realtime_call(&sdp, Some(session))
+        .await?;
     if out.json {
         out.json_line(&json!({ "call_id": call.call_id, "sdp": call.sdp_answer }));
     } else {
@@ -370,6 +376,9 @@ pub async fn ask(sess: &Session, out: &Out, a: &AskArgs) -> Result<(), CliError>
     };
     input.push(request::user_message(&prompt, &a.image)?);
     sess.authenticate().await?;
+    if let Some(m) = &sess.mock {
+        crate::mock::script_ask(&m.server, &settings, &prompt);
+    }
     match turn::run(&sess.client, &settings, input, out, false).await {
         TurnEnd::Done(r) => {
             if a.request.show_usage {

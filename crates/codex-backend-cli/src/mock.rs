@@ -78,10 +78,9 @@ impl MockEnv {
             .map_err(|e| CliError::new("mock", format!("cannot start the mock server: {e}")))?;
         // Fast device-code polling for the offline demo (the flow still polls at least once
         // while pending).
-        server.issuer().set_device_interval(
-            Duration::from_secs(0),
-            codex_mock::IntervalEncoding::String,
-        );
+        server
+            .issuer()
+            .set_device_interval(Duration::from_secs(0), codex_mock::IntervalEncoding::String);
         let home = TempHome::new()?;
         if logged_in {
             server
@@ -111,7 +110,12 @@ pub async fn drive_browser(url: String) -> Result<(), String> {
                 };
             }
             (200..=299, _) => return Ok(()),
-            (s, _) => return Err(format!("the mock browser got HTTP {s} from {}", strip_query(&next))),
+            (s, _) => {
+                return Err(format!(
+                    "the mock browser got HTTP {s} from {}",
+                    strip_query(&next)
+                ));
+            }
         }
     }
     Err("too many redirects in the mock browser".to_owned())
@@ -184,4 +188,90 @@ async fn get(url: &str) -> Result<(u16, Option<String>), String> {
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Queues the mock's answer to an `ask` in the shape the flags ask for, so the offline demo
+/// shows each feature: a call of the first tool, structured output matching `--schema`, a
+/// web search, or a reasoning summary (in that order of preference); else the default text.
+pub fn script_ask(server: &MockServer, s: &crate::request::Settings, prompt: &str) {
+    use codex_backend::types::Tool;
+    use codex_backend::types::ToolChoice;
+    use codex_mock::FunctionCallSpec;
+    use codex_mock::Reply;
+
+    let tools_allowed = !matches!(s.tool_choice, Some(ToolChoice::None));
+    let wanted = match &s.tool_choice {
+        Some(ToolChoice::Function(name)) => Some(name.as_str()),
+        _ => None,
+    };
+    let tool = s
+        .tools
+        .iter()
+        .find(|t| wanted.is_none_or(|w| t.name() == Some(w)) && t.name().is_some());
+    let reply = match tool {
+        Some(Tool::Function(f)) if tools_allowed => Reply::tool_calls(vec![FunctionCallSpec::new(
+            &f.name,
+            "call_mock_1",
+            &f.parameters
+                .as_ref()
+                .map_or_else(|| serde_json::json!({}), sample)
+                .to_string(),
+        )]),
+        Some(Tool::Custom(c)) if tools_allowed => {
+            Reply::custom_tool_call(&c.name, "call_mock_1", "(mock input)")
+        }
+        _ => {
+            if let Some(f) = &s.schema {
+                Reply::structured(sample(&f.schema))
+            } else if !matches!(s.web_search, codex_backend::WebSearch::Disabled) {
+                Reply::web_search(prompt, codex_mock::DEFAULT_TEXT)
+            } else if s.reasoning.as_ref().is_some_and(|r| r.summary.is_some()) {
+                Reply::reasoning(
+                    "Reading the question and planning a short answer.",
+                    codex_mock::DEFAULT_TEXT,
+                )
+            } else {
+                return;
+            }
+        }
+    };
+    server.push_response(reply);
+}
+
+/// A small value that satisfies common JSON Schemas (for the mock's structured output).
+fn sample(schema: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+    {
+        return first.clone();
+    }
+    let ty = schema.get("type").and_then(|t| match t {
+        Value::String(s) => Some(s.as_str()),
+        Value::Array(a) => a.iter().filter_map(Value::as_str).find(|s| *s != "null"),
+        _ => None,
+    });
+    match ty {
+        Some("object") | None if schema.get("properties").is_some() || ty.is_some() => {
+            let mut m = serde_json::Map::new();
+            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                for (k, v) in props {
+                    m.insert(k.clone(), sample(v));
+                }
+            }
+            Value::Object(m)
+        }
+        Some("array") => Value::Array(
+            schema
+                .get("items")
+                .map(|i| vec![sample(i)])
+                .unwrap_or_default(),
+        ),
+        Some("integer") | Some("number") => Value::from(0),
+        Some("boolean") => Value::Bool(false),
+        Some("null") => Value::Null,
+        _ => Value::String("example".to_owned()),
+    }
 }

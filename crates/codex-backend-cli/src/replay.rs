@@ -47,10 +47,20 @@ fn item_summary(item: &ResponseItem) -> String {
         }
         ResponseItem::Reasoning(r) => format!("reasoning {}", clip(&r.summary_text())),
         ResponseItem::FunctionCall(c) => {
-            format!("function_call {}({}) call_id={}", c.name, clip(&c.arguments), c.call_id)
+            format!(
+                "function_call {}({}) call_id={}",
+                c.name,
+                clip(&c.arguments),
+                c.call_id
+            )
         }
         ResponseItem::CustomToolCall(c) => {
-            format!("custom_tool_call {} call_id={} input={}", c.name, c.call_id, clip(&c.input))
+            format!(
+                "custom_tool_call {} call_id={} input={}",
+                c.name,
+                c.call_id,
+                clip(&c.input)
+            )
         }
         other => serde_json::to_value(other)
             .ok()
@@ -69,7 +79,9 @@ pub fn describe(ev: &ResponseEvent) -> String {
             .and_then(|r| r.id.as_deref())
             .map(|id| format!("id={id}"))
             .unwrap_or_default(),
-        ResponseEvent::OutputItemAdded(i) | ResponseEvent::OutputItemDone(i) => item_summary(&i.item),
+        ResponseEvent::OutputItemAdded(i) | ResponseEvent::OutputItemDone(i) => {
+            item_summary(&i.item)
+        }
         ResponseEvent::OutputTextDelta(d)
         | ResponseEvent::ReasoningSummaryTextDelta(d)
         | ResponseEvent::ReasoningTextDelta(d)
@@ -80,7 +92,8 @@ pub fn describe(ev: &ResponseEvent) -> String {
         | ResponseEvent::ReasoningTextDone(d)
         | ResponseEvent::FunctionCallArgumentsDone(d)
         | ResponseEvent::CustomToolCallInputDone(d) => clip(&d.text),
-        ResponseEvent::ReasoningSummaryPartAdded(p) | ResponseEvent::ReasoningSummaryPartDone(p) => p
+        ResponseEvent::ReasoningSummaryPartAdded(p)
+        | ResponseEvent::ReasoningSummaryPartDone(p) => p
             .summary_index
             .map(|i| format!("summary_index={i}"))
             .unwrap_or_default(),
@@ -133,7 +146,10 @@ pub fn terminal_error(ev: &ResponseEvent) -> Option<CliError> {
         )),
         ResponseEvent::Incomplete(i) => Some(CliError::new(
             "incomplete",
-            format!("Incomplete response returned, reason: {}", i.reason_or_unknown()),
+            format!(
+                "Incomplete response returned, reason: {}",
+                i.reason_or_unknown()
+            ),
         )),
         ResponseEvent::Error(e) => {
             let f = e.failure();
@@ -170,7 +186,7 @@ pub fn decode_error_json(
 }
 
 enum Entry {
-    Event(ResponseEvent),
+    Event(Box<ResponseEvent>),
     Bad {
         json: Value,
         message: String,
@@ -189,7 +205,7 @@ fn bad(e: &DecodeError, offset: Option<u64>) -> Entry {
 
 fn entry(r: Result<ResponseEvent, DecodeError>, offset: Option<u64>) -> Entry {
     match r {
-        Ok(ev) => Entry::Event(ev),
+        Ok(ev) => Entry::Event(Box::new(ev)),
         Err(e) => bad(&e, offset),
     }
 }
@@ -253,7 +269,7 @@ pub fn run(out: &Out, path: &std::path::Path) -> Result<(), CliError> {
                     out.line(&describe(ev));
                 }
                 if end.is_none() {
-                    if matches!(ev, ResponseEvent::Completed(_)) {
+                    if matches!(&**ev, ResponseEvent::Completed(_)) {
                         end = Some(Ok(()));
                     } else if let Some(err) = terminal_error(ev) {
                         end = Some(Err(err));

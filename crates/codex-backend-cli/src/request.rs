@@ -3,6 +3,9 @@
 
 use std::path::Path;
 
+use codex_backend::AbortHandle;
+use codex_backend::CallOptions;
+use codex_backend::WebSearch;
 use codex_backend::types::ContentPart;
 use codex_backend::types::JsonSchemaFormat;
 use codex_backend::types::Reasoning;
@@ -13,9 +16,6 @@ use codex_backend::types::ServiceTier;
 use codex_backend::types::Tool;
 use codex_backend::types::ToolChoice;
 use codex_backend::types::Verbosity;
-use codex_backend::AbortHandle;
-use codex_backend::CallOptions;
-use codex_backend::WebSearch;
 use serde_json::Value;
 
 use crate::cli::AskArgs;
@@ -56,9 +56,8 @@ pub struct Settings {
 
 /// Reads a file as UTF-8 for a flag, as a usage error when it fails.
 pub fn read_text(flag: &str, path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| {
-        CliError::usage(format!("cannot read {flag} file {}: {e}", path.display()))
-    })
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("cannot read {flag} file {}: {e}", path.display())))
 }
 
 /// Reads a JSON file for a flag.
@@ -150,7 +149,11 @@ pub fn settings(r: &RequestArgs, ask: Option<&AskArgs>) -> Result<Settings, CliE
                 .unwrap_or_else(|| "output".to_owned());
             schema = Some(JsonSchemaFormat::new(name, v));
         }
-        tool_choice = a.tool_choice.as_deref().map(parse_tool_choice).transpose()?;
+        tool_choice = a
+            .tool_choice
+            .as_deref()
+            .map(parse_tool_choice)
+            .transpose()?;
         parallel = a.parallel_tool_calls;
     }
     let web_search = match r.web_search {
@@ -208,7 +211,9 @@ pub fn user_message(prompt: &str, images: &[String]) -> Result<ResponseItem, Cli
     let mut parts = vec![ContentPart::input_text(prompt)];
     for img in images {
         let lower = img.to_ascii_lowercase();
-        if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("data:")
+        if lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("data:")
         {
             parts.push(ContentPart::image_url(img.clone()));
         } else {

@@ -32,7 +32,7 @@ pub struct TurnResult {
 #[derive(Debug)]
 pub enum TurnEnd {
     /// `response.completed`.
-    Done(TurnResult),
+    Done(Box<TurnResult>),
     /// The user pressed Ctrl-C (only when `interruptible`).
     Interrupted,
     /// A failure.
@@ -248,10 +248,10 @@ pub async fn run(
                             human.reasoning(&d.delta, false);
                         }
                     }
-                    ResponseEvent::ReasoningSummaryPartAdded(_) => {
-                        if !out.json && human.section == Section::Reasoning {
-                            human.reasoning("", true);
-                        }
+                    ResponseEvent::ReasoningSummaryPartAdded(_)
+                        if !out.json && human.section == Section::Reasoning =>
+                    {
+                        human.reasoning("", true);
                     }
                     ResponseEvent::OutputItemDone(item) => {
                         spinner.stop();
@@ -302,7 +302,7 @@ pub async fn run(
     if result.rate_limits.is_none() {
         result.rate_limits = stream.rate_limits();
     }
-    TurnEnd::Done(result)
+    TurnEnd::Done(Box::new(result))
 }
 
 /// Prints usage and rate limits after an answer (stderr, human mode).

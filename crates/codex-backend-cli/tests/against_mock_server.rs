@@ -86,7 +86,11 @@ async fn exit_3_without_auth_json() {
     r.expect_code(3);
     let err = r.json_error();
     assert_eq!(err["kind"], "login_required");
-    assert!(env.server.requests_to("/backend-api/codex/models").is_empty());
+    assert!(
+        env.server
+            .requests_to("/backend-api/codex/models")
+            .is_empty()
+    );
 
     // `status` reports the state instead of failing.
     let r = env.run(&["--json", "status"], "").await;
@@ -100,7 +104,9 @@ async fn exit_3_when_the_refresh_token_was_revoked() {
     let past = SystemTime::now() - Duration::from_secs(3600);
     let t = env.server.issuer().issue_tokens_expiring(past);
     t.write_auth_json(env.home.path()).unwrap();
-    env.server.issuer().invalidate_refresh_token(&t.refresh_token);
+    env.server
+        .issuer()
+        .invalidate_refresh_token(&t.refresh_token);
     let r = env.run(&["--json", "ask", "hi"], "").await;
     r.expect_code(3);
     assert_eq!(r.json_error()["kind"], "login_required");
@@ -113,8 +119,10 @@ async fn exit_3_when_the_refresh_token_was_revoked() {
 async fn exit_1_on_api_and_stream_errors() {
     let env = Env::new(true).await;
 
-    env.server
-        .push_response(Reply::failed("context_length_exceeded", "Your input exceeds the context window."));
+    env.server.push_response(Reply::failed(
+        "context_length_exceeded",
+        "Your input exceeds the context window.",
+    ));
     let r = env.run(&["--json", "ask", "hi"], "").await;
     r.expect_code(1);
     let err = r.json_error();
@@ -135,15 +143,20 @@ async fn exit_1_on_api_and_stream_errors() {
     env.server.push_response(Reply::truncated());
     let r = env.run(&["ask", "hi"], "").await;
     r.expect_code(1);
-    assert!(r.stderr.contains("stream closed before response.completed"), "{r:?}");
+    assert!(
+        r.stderr.contains("stream closed before response.completed"),
+        "{r:?}"
+    );
     assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
 
-    env.server.push_response(Reply::incomplete("max_output_tokens"));
+    env.server
+        .push_response(Reply::incomplete("max_output_tokens"));
     let r = env.run(&["--json", "ask", "hi"], "").await;
     r.expect_code(1);
     assert_eq!(r.json_error()["kind"], "incomplete");
 
-    env.server.push_response(Reply::usage_limit("plus", 1_767_225_600));
+    env.server
+        .push_response(Reply::usage_limit("plus", 1_767_225_600));
     let r = env.run(&["--json", "ask", "hi"], "").await;
     r.expect_code(1);
     let err = r.json_error();
@@ -154,7 +167,8 @@ async fn exit_1_on_api_and_stream_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_1_on_idle_timeout() {
     let env = Env::new(true).await;
-    env.server.push_response(Reply::stall(Duration::from_secs(10)));
+    env.server
+        .push_response(Reply::stall(Duration::from_secs(10)));
     let r = env
         .run(&["--json", "--idle-timeout", "0.5", "ask", "hi"], "")
         .await;
@@ -300,7 +314,10 @@ async fn ask_sends_the_flags_exactly() {
     assert_eq!(b["instructions"], "Be brief");
     assert_eq!(b["store"], false);
     assert_eq!(b["stream"], true);
-    assert_eq!(b["reasoning"], json!({"effort": "high", "summary": "detailed"}));
+    assert_eq!(
+        b["reasoning"],
+        json!({"effort": "high", "summary": "detailed"})
+    );
     assert_eq!(b["include"], json!(["reasoning.encrypted_content"]));
     assert_eq!(b["text"]["verbosity"], "low");
     assert_eq!(
@@ -312,7 +329,10 @@ async fn ask_sends_the_flags_exactly() {
     assert_eq!(tools[0], tool_v[0]);
     assert_eq!(tools[1]["type"], "web_search");
     assert_eq!(tools[1]["external_web_access"], true);
-    assert_eq!(b["tool_choice"], json!({"type": "function", "name": "lookup"}));
+    assert_eq!(
+        b["tool_choice"],
+        json!({"type": "function", "name": "lookup"})
+    );
     assert_eq!(b["parallel_tool_calls"], true);
     assert_eq!(b["service_tier"], "priority");
     assert_eq!(b["prompt_cache_key"], "cache-key-123");
@@ -322,7 +342,10 @@ async fn ask_sends_the_flags_exactly() {
     assert_eq!(input[1], hist_v[1]);
     assert_eq!(input[2]["role"], "user");
     let content = input[2]["content"].as_array().unwrap();
-    assert_eq!(content[0], json!({"type": "input_text", "text": "What is 2+2?"}));
+    assert_eq!(
+        content[0],
+        json!({"type": "input_text", "text": "What is 2+2?"})
+    );
     assert_eq!(content[1]["type"], "input_image");
     assert_eq!(content[1]["image_url"], "https://example.com/cat.png");
     assert_eq!(content[2]["type"], "input_image");
@@ -338,9 +361,20 @@ async fn ask_sends_the_flags_exactly() {
 async fn ask_defaults_and_include_reasoning() {
     let env = Env::new(true).await;
     env.run(&["ask", "plain"], "").await.expect_code(0);
-    env.run(&["ask", "inc", "--include-reasoning", "--web-search", "cached", "--service-tier", "default"], "")
-        .await
-        .expect_code(0);
+    env.run(
+        &[
+            "ask",
+            "inc",
+            "--include-reasoning",
+            "--web-search",
+            "cached",
+            "--service-tier",
+            "default",
+        ],
+        "",
+    )
+    .await
+    .expect_code(0);
     let bodies = env.response_bodies();
     let plain = &bodies[0];
     assert_eq!(plain["model"], "gpt-5.4");
@@ -349,7 +383,10 @@ async fn ask_defaults_and_include_reasoning() {
     assert!(plain.get("service_tier").is_none_or(Value::is_null));
     assert!(plain.get("text").is_none_or(Value::is_null));
     assert_eq!(plain["tools"], json!([]));
-    assert_eq!(plain["input"], json!([{"type":"message","role":"user","content":[{"type":"input_text","text":"plain"}]}]));
+    assert_eq!(
+        plain["input"],
+        json!([{"type":"message","role":"user","content":[{"type":"input_text","text":"plain"}]}])
+    );
     // A fresh UUID is the prompt cache key and session id.
     let key = plain["prompt_cache_key"].as_str().unwrap();
     assert_eq!(key.len(), 36);
@@ -363,16 +400,25 @@ async fn ask_defaults_and_include_reasoning() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ask_prints_tool_calls_without_running_them() {
     let env = Env::new(true).await;
-    env.server.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-        "lookup",
-        "call_7",
-        r#"{"n":3}"#,
-    )]));
+    env.server
+        .push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
+            "lookup",
+            "call_7",
+            r#"{"n":3}"#,
+        )]));
     let r = env.run(&["ask", "use the tool"], "").await;
     r.expect_code(0);
-    assert!(r.stdout.contains("tool call: lookup({\"n\":3}) [call_id call_7]"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("tool call: lookup({\"n\":3}) [call_id call_7]"),
+        "{r:?}"
+    );
     assert!(!has_ansi(&r.stdout));
-    assert_eq!(env.response_bodies().len(), 1, "ask never sends tool outputs");
+    assert_eq!(
+        env.response_bodies().len(),
+        1,
+        "ask never sends tool outputs"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -380,7 +426,9 @@ async fn ask_shows_reasoning_summary_on_stderr() {
     let env = Env::new(true).await;
     env.server
         .push_response(Reply::reasoning("Thinking about primes", "2, 3, 5"));
-    let r = env.run(&["ask", "primes", "--reasoning-summary", "auto"], "").await;
+    let r = env
+        .run(&["ask", "primes", "--reasoning-summary", "auto"], "")
+        .await;
     r.expect_code(0);
     assert!(r.stdout.contains("2, 3, 5"), "{r:?}");
     assert!(!r.stdout.contains("Thinking about primes"));
@@ -402,7 +450,11 @@ async fn chat_keeps_history_and_obeys_reset_and_model() {
         .await;
     r.expect_code(0);
     let lines = r.json_lines();
-    assert!(lines.iter().any(|l| l == &json!({"type": "chat.model", "model": "gpt-5.4-mini"})));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == &json!({"type": "chat.model", "model": "gpt-5.4-mini"}))
+    );
     assert!(lines.iter().any(|l| l == &json!({"type": "chat.reset"})));
     let bodies = env.response_bodies();
     assert_eq!(bodies.len(), 3);
@@ -445,4 +497,66 @@ async fn chat_human_reports_a_failed_turn_and_goes_on() {
     let r = env.run(&["--json", "chat"], "first\nsecond\n").await;
     r.expect_code(1);
     assert_eq!(r.json_error()["kind"], "server_overloaded");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_ctrl_c_aborts_the_answer_not_the_program() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let env = Env::new(true).await;
+    env.server
+        .push_response(Reply::stall(Duration::from_secs(30)));
+    env.server.push_response(Reply::text("after the interrupt"));
+    let mut child = std::process::Command::new(common::bin())
+        .args([
+            "--base-url",
+            &env.server.backend_base_url(),
+            "--codex-home",
+            env.home.str(),
+            "chat",
+        ])
+        .env_remove("CODEX_BASE_URL")
+        .env_remove("CODEX_HOME")
+        .env_remove("RUST_LOG")
+        .env("CODEX_AUTH_ISSUER", env.server.issuer_url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"first\nsecond\n")
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while env.response_bodies().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first turn never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("(answer interrupted)"), "{stderr}");
+    assert!(stdout.contains("after the interrupt"), "{stdout}");
+    let bodies = env.response_bodies();
+    assert_eq!(bodies.len(), 2);
+    // The interrupted exchange is not in the history of the next turn.
+    assert_eq!(bodies[1]["input"].as_array().unwrap().len(), 1);
 }

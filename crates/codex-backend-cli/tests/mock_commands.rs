@@ -117,7 +117,10 @@ fn ask_with_every_flag_under_mock() {
         "history.json",
         r#"[{"type":"message","role":"user","content":[{"type":"input_text","text":"earlier"}]}]"#,
     );
-    let png = dir.write("pixel.png", [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a]);
+    let png = dir.write(
+        "pixel.png",
+        [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a],
+    );
     let r = run(&[
         "--mock",
         "ask",
@@ -154,7 +157,54 @@ fn ask_with_every_flag_under_mock() {
         "--include-reasoning",
     ]);
     r.expect_code(0);
-    assert!(r.stdout.contains("Hello from codex-mock."), "{r:?}");
+    // The mock answers in the shape the flags ask for: here, a call of the tool.
+    assert_eq!(
+        r.stdout, "tool call: lookup({}) [call_id call_mock_1]\n",
+        "{r:?}"
+    );
+}
+
+#[test]
+fn mock_answers_show_each_feature() {
+    let dir = TempDir::new();
+    let schema = dir.write(
+        "schema.json",
+        r#"{"type":"object","properties":{"city":{"type":"string"},"n":{"type":"integer"},"ok":{"type":"boolean"}}}"#,
+    );
+    let r = run(&["--mock", "ask", "hi", "--schema", &schema]);
+    r.expect_code(0);
+    let v: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"city": "example", "n": 0, "ok": false})
+    );
+
+    let r = run(&["--mock", "ask", "rust news", "--web-search", "live"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout.contains("[web search: search \"rust news\"]"),
+        "{r:?}"
+    );
+
+    let r = run(&["--mock", "ask", "hi", "--reasoning-summary", "auto"]);
+    r.expect_code(0);
+    assert!(r.stderr.starts_with("[reasoning] "), "{r:?}");
+    assert_eq!(r.stdout, "Hello from codex-mock.\n");
+
+    let r = run(&[
+        "--mock",
+        "--json",
+        "ask",
+        "hi",
+        "--reasoning-summary",
+        "auto",
+    ]);
+    r.expect_code(0);
+    assert!(
+        r.json_lines()
+            .iter()
+            .any(|l| l["type"] == "response.reasoning_summary_text.delta")
+    );
 }
 
 #[test]
@@ -162,7 +212,11 @@ fn chat_piped_human_and_json() {
     let input = "first\n/model gpt-5.4-mini\nsecond\n/compact\n/reset\nthird\n/exit\nnot sent\n";
     let r = run_with(&["--mock", "chat"], &[], input);
     r.expect_code(0);
-    assert_eq!(r.stdout.matches("Hello from codex-mock.").count(), 3, "{r:?}");
+    assert_eq!(
+        r.stdout.matches("Hello from codex-mock.").count(),
+        3,
+        "{r:?}"
+    );
     assert!(r.stderr.contains("(model: gpt-5.4-mini)"));
     assert!(r.stderr.contains("(conversation cleared)"));
     assert!(r.stderr.contains("compacted"));
@@ -172,11 +226,17 @@ fn chat_piped_human_and_json() {
     r.expect_code(0);
     let lines = r.json_lines();
     let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
-    assert_eq!(types.iter().filter(|t| **t == "response.completed").count(), 3);
+    assert_eq!(
+        types.iter().filter(|t| **t == "response.completed").count(),
+        3
+    );
     let model = lines.iter().find(|l| l["type"] == "chat.model").unwrap();
     assert_eq!(model["model"], "gpt-5.4-mini");
     assert!(types.contains(&"chat.reset"));
-    let compacted = lines.iter().find(|l| l["type"] == "chat.compacted").unwrap();
+    let compacted = lines
+        .iter()
+        .find(|l| l["type"] == "chat.compacted")
+        .unwrap();
     assert_eq!(compacted["items_before"], 4);
 }
 
@@ -228,7 +288,12 @@ fn login_browser_flow_is_driven_against_the_mock() {
     r.expect_code(0);
     let lines = r.json_lines();
     assert_eq!(lines.len(), 2, "{r:?}");
-    assert!(lines[0]["authorize_url"].as_str().unwrap().contains("/oauth/authorize?"));
+    assert!(
+        lines[0]["authorize_url"]
+            .as_str()
+            .unwrap()
+            .contains("/oauth/authorize?")
+    );
     assert_status_doc(&lines[1], true);
 }
 
@@ -243,7 +308,12 @@ fn login_device_flow_against_the_mock() {
     r.expect_code(0);
     let lines = r.json_lines();
     assert_eq!(lines.len(), 2, "{r:?}");
-    assert!(lines[0]["verification_url"].as_str().unwrap().ends_with("/codex/device"));
+    assert!(
+        lines[0]["verification_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/codex/device")
+    );
     assert!(lines[0]["user_code"].is_string());
     assert_status_doc(&lines[1], true);
 }

@@ -112,7 +112,11 @@ fn human_replay_names_each_event() {
     r.expect_code(0);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert!(lines[0].starts_with("response.created id="), "{r:?}");
-    assert!(lines.iter().any(|l| l.starts_with("response.output_text.delta \"")));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("response.output_text.delta \""))
+    );
     assert!(lines.last().unwrap().starts_with("response.completed id="));
     assert!(!has_ansi(&r.stdout));
 
@@ -140,13 +144,24 @@ fn upstream_fixtures() {
         assert_eq!(r.json_lines().last().unwrap()["type"], "response.completed");
     }
     // An event without `item` does not decode; it is still printed, then no completion.
-    let r = run(&["--json", "replay", &p("core-tests-fixtures-incomplete_sse.json")]);
+    let r = run(&[
+        "--json",
+        "replay",
+        &p("core-tests-fixtures-incomplete_sse.json"),
+    ]);
     r.expect_code(1);
     let lines = r.json_lines();
-    assert_eq!(lines[0], serde_json::json!({"type": "response.output_item.done"}));
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"type": "response.output_item.done"})
+    );
     assert_eq!(r.json_error()["kind"], "stream_closed");
     // SSE with a final blank line.
-    run(&["replay", &p("exec-tests-fixtures-cli_responses_fixture.sse")]).expect_code(0);
+    run(&[
+        "replay",
+        &p("exec-tests-fixtures-cli_responses_fixture.sse"),
+    ])
+    .expect_code(0);
     // The core copy has no blank line after the last event: by the SSE rules that event is
     // never dispatched, so the stream is truncated.
     let r = run(&["replay", &p("core-tests-cli_responses_fixture.sse")]);
@@ -171,7 +186,10 @@ fn replay_keeps_undecodable_events() {
     assert_eq!(lines.len(), 5, "{r:?}");
     assert_eq!(lines[1]["type"], "codex_backend.decode_error");
     assert_eq!(lines[1]["raw"], "not json at all");
-    assert_eq!(lines[2], serde_json::json!({"type": "response.output_text.delta"}));
+    assert_eq!(
+        lines[2],
+        serde_json::json!({"type": "response.output_text.delta"})
+    );
     assert_eq!(lines[3]["type"], "response.future_event");
     let r = run(&["replay", &f]);
     r.expect_code(0);

@@ -47,7 +47,10 @@ impl Run {
     /// The `{"error": ...}` object of the last stdout line.
     pub fn json_error(&self) -> Value {
         let lines = self.json_lines();
-        let last = lines.last().cloned().unwrap_or_else(|| panic!("no output: {self:?}"));
+        let last = lines
+            .last()
+            .cloned()
+            .unwrap_or_else(|| panic!("no output: {self:?}"));
         let err = last
             .get("error")
             .cloned()
