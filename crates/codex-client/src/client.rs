@@ -586,10 +586,28 @@ impl ClientInner {
                     state.creds = Some(provider.credentials().await.map_err(auth_error)?);
                 }
                 let attempt = state.retries + 1;
+                let span = tracing::info_span!(
+                    "attempt",
+                    attempt,
+                    status = tracing::field::Empty,
+                    request_id = tracing::field::Empty,
+                );
                 let result = self
                     .send_once(p, state.creds.as_ref())
-                    .instrument(tracing::info_span!("attempt", attempt))
+                    .instrument(span.clone())
                     .await;
+                match &result {
+                    Ok(resp) => {
+                        span.record("status", resp.status().as_u16());
+                        if let Some(id) = status::request_id(resp.headers()) {
+                            span.record("request_id", id.as_str());
+                        }
+                        tracing::info!(parent: &span, status = resp.status().as_u16(), "response head");
+                    }
+                    Err(e) => {
+                        tracing::info!(parent: &span, kind = e.kind().as_str(), "attempt failed");
+                    }
+                }
                 let err = match result {
                     Ok(resp) if resp.status().is_success() => return Ok(resp),
                     Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED => {
@@ -697,13 +715,6 @@ impl ClientInner {
                 )
                 .with(|d| d.retryable = true)
             })??;
-        let span = tracing::Span::current();
-        tracing::info!(
-            parent: &span,
-            status = resp.status().as_u16(),
-            request_id = status::request_id(resp.headers()).as_deref(),
-            "response"
-        );
         Ok(resp)
     }
 
