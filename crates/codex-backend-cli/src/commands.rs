@@ -379,14 +379,15 @@ pub async fn ask(sess: &Session, out: &Out, a: &AskArgs) -> Result<(), CliError>
     if let Some(m) = &sess.mock {
         crate::mock::script_ask(&m.server, &settings, &prompt);
     }
-    match turn::run(&sess.client, &settings, input, out, false).await {
+    // Ctrl-C stops the answer cleanly (the text so far stays printed; --mock cleans up).
+    match turn::run(&sess.client, &settings, input, out, true).await {
         TurnEnd::Done(r) => {
             if a.request.show_usage {
                 turn::print_usage(out, &r);
             }
             Ok(())
         }
-        TurnEnd::Interrupted => Err(CliError::new("aborted", "interrupted")),
+        TurnEnd::Interrupted => Err(CliError::new("aborted", "interrupted by Ctrl-C")),
         TurnEnd::Failed(e) => Err(e),
     }
 }

@@ -560,3 +560,57 @@ async fn chat_ctrl_c_aborts_the_answer_not_the_program() {
     // The interrupted exchange is not in the history of the next turn.
     assert_eq!(bodies[1]["input"].as_array().unwrap().len(), 1);
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_ctrl_c_stops_the_answer_with_exit_1() {
+    use std::process::Stdio;
+
+    let env = Env::new(true).await;
+    env.server
+        .push_response(Reply::stall(Duration::from_secs(30)));
+    let child = std::process::Command::new(common::bin())
+        .args([
+            "--json",
+            "--base-url",
+            &env.server.backend_base_url(),
+            "--codex-home",
+            env.home.str(),
+            "ask",
+            "hi",
+        ])
+        .env_remove("CODEX_BASE_URL")
+        .env_remove("CODEX_HOME")
+        .env_remove("RUST_LOG")
+        .env("CODEX_AUTH_ISSUER", env.server.issuer_url())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while env.response_bodies().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    r.expect_code(1);
+    assert_eq!(r.json_error()["kind"], "aborted");
+}
