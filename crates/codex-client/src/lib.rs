@@ -4,23 +4,22 @@
 //! # Quick start
 //!
 //! ```no_run
-//! # async fn demo(provider: std::sync::Arc<dyn codex_auth::TokenProvider>) -> Result<(), codex_client::Error> {
+//! # async fn demo(provider: std::sync::Arc<dyn codex_auth::TokenProvider>) -> Result<(), Box<dyn std::error::Error>> {
 //! use codex_client::{Client, RequestOptions};
 //! use codex_types::{ResponseItem, ResponsesRequest};
 //!
+//! // Defaults: https://chatgpt.com/backend-api/codex (or CODEX_BASE_URL), 300 s idle timeout.
 //! let client = Client::builder().token_provider(provider).build()?;
 //! let request = ResponsesRequest::builder("gpt-5.4")
 //!     .push_input(ResponseItem::user_text("Say hi"))
-//!     .build()
-//!     .map_err(|_| ())
-//!     .ok()
-//!     .unwrap_or_else(|| unreachable!());
+//!     .build()?;
+//! // One UUID per conversation: session-id, thread-id, x-client-request-id, prompt_cache_key.
 //! let opts = RequestOptions::builder()
 //!     .conversation_id("5f0c6a3e-9a6e-4c55-9a39-0a7c1f0d2b11")
 //!     .build();
 //! let stream = client.responses().stream(&request, &opts).await?;
 //! let reply = stream.collect_text().await?;
-//! println!("{}", reply.text);
+//! println!("{} ({:?})", reply.text, reply.usage);
 //! # Ok(()) }
 //! ```
 //!

@@ -309,9 +309,23 @@ impl ResponseStream {
             }
             match self.idle.as_mut().poll(cx) {
                 Poll::Ready(()) => continue,
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => return self.park(cx),
             }
         }
+    }
+
+    /// Before returning `Pending`: registers the task for abort and the deadline (checked
+    /// cheaply on every poll, but only armed when the stream is about to sleep).
+    fn park(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ResponseEvent>>> {
+        if self.slot.poll_aborted(cx).is_ready() {
+            return Poll::Ready(Some(Err(self.end_with(aborted_error()))));
+        }
+        if let Some(d) = &mut self.deadline
+            && d.as_mut().poll(cx).is_ready()
+        {
+            return Poll::Ready(Some(Err(self.end_with(timeout_error()))));
+        }
+        Poll::Pending
     }
 
     /// Reads the stream to its end and returns the text, usage and output items. On error the
@@ -380,11 +394,11 @@ impl Stream for ResponseStream {
         if matches!(this.state, State::Done) {
             return Poll::Ready(None);
         }
-        if this.slot.poll_aborted(cx).is_ready() {
+        if this.slot.is_aborted() {
             return Poll::Ready(Some(Err(this.end_with(aborted_error()))));
         }
-        if let Some(d) = &mut this.deadline
-            && d.as_mut().poll(cx).is_ready()
+        if let Some(d) = &this.deadline
+            && Instant::now() >= d.deadline()
         {
             return Poll::Ready(Some(Err(this.end_with(timeout_error()))));
         }
@@ -459,7 +473,7 @@ impl Stream for ResponseStream {
                         this.attempts = Some(attempts);
                         return Poll::Ready(Some(Err(this.end_with(e))));
                     }
-                    Poll::Pending => return Poll::Pending,
+                    Poll::Pending => return this.park(cx),
                 },
                 State::Done => return Poll::Ready(None),
             }
