@@ -6,8 +6,9 @@
 //!
 //! Redacted: the caller's known secrets (access token, refresh token, id token, account id,
 //! API key) wherever they appear; JWT-shaped strings (`eyJ…​.…​.…`); `sk-…` keys; `Bearer …`
-//! values; `encrypted_content` string values (opaque blobs tied to the account, replaced by a
-//! string placeholder so the JSON type is kept).
+//! values; the string values of the [`REDACT_KEYS`] (`encrypted_content` blobs, account, user,
+//! organization and project ids, emails), replaced by a string placeholder so the JSON type is
+//! kept.
 
 use std::fmt;
 
@@ -68,6 +69,36 @@ impl fmt::Display for Leftover {
 }
 
 impl std::error::Error for Leftover {}
+
+/// JSON keys whose string values are replaced wherever they appear (opaque blobs and
+/// identifiers tied to the account), with their placeholders.
+pub const REDACT_KEYS: &[(&str, &str)] = &[
+    ("encrypted_content", ENCRYPTED_PLACEHOLDER),
+    ("account_id", "REDACTED-account-id"),
+    ("chatgpt_account_id", "REDACTED-account-id"),
+    ("user_id", "REDACTED-user-id"),
+    ("chatgpt_user_id", "REDACTED-user-id"),
+    ("email", "REDACTED-email"),
+    ("organization_id", "REDACTED-organization-id"),
+    ("project_id", "REDACTED-project-id"),
+];
+
+/// `"key"` followed by optional whitespace and `:` at `i`.
+fn key_at(data: &[u8], i: usize, key: &str) -> bool {
+    let k = key.as_bytes();
+    if data.get(i) != Some(&b'"') || !data[i + 1..].starts_with(k) {
+        return false;
+    }
+    let mut j = i + 1 + k.len();
+    if data.get(j) != Some(&b'"') {
+        return false;
+    }
+    j += 1;
+    while j < data.len() && matches!(data[j], b' ' | b'\t') {
+        j += 1;
+    }
+    data.get(j) == Some(&b':')
+}
 
 fn is_tok(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
@@ -141,7 +172,6 @@ pub fn redact(data: &[u8], secrets: &[Secret]) -> Vec<u8> {
     }
     let mut out = Vec::with_capacity(cur.len());
     let mut i = 0;
-    let enc = b"\"encrypted_content\"";
     while i < cur.len() {
         if let Some(n) = bearer_at(&cur, i) {
             out.extend_from_slice(b"Bearer REDACTED-token");
@@ -152,9 +182,13 @@ pub fn redact(data: &[u8], secrets: &[Secret]) -> Vec<u8> {
         } else if let Some(n) = sk_at(&cur, i) {
             out.extend_from_slice(KEY_PLACEHOLDER.as_bytes());
             i += n;
-        } else if cur[i..].starts_with(enc) {
-            out.extend_from_slice(enc);
-            i += enc.len();
+        } else if let Some((key, placeholder)) =
+            REDACT_KEYS.iter().find(|(k, _)| key_at(&cur, i, k))
+        {
+            out.push(b'"');
+            out.extend_from_slice(key.as_bytes());
+            out.push(b'"');
+            i += key.len() + 2;
             // Copy `:` and whitespace, then replace a string value's contents.
             while i < cur.len() && matches!(cur[i], b':' | b' ' | b'\t') {
                 out.push(cur[i]);
@@ -166,7 +200,7 @@ pub fn redact(data: &[u8], secrets: &[Secret]) -> Vec<u8> {
                     j += if cur[j] == b'\\' { 2 } else { 1 };
                 }
                 out.push(b'"');
-                out.extend_from_slice(ENCRYPTED_PLACEHOLDER.as_bytes());
+                out.extend_from_slice(placeholder.as_bytes());
                 out.push(b'"');
                 i = (j + 1).min(cur.len());
             }
@@ -283,6 +317,12 @@ mod tests {
         assert!(!out.contains("acct-123456"));
         assert!(out.contains(r#""encrypted_content":"REDACTED-encrypted-content""#));
         assert!(out.contains("REDACTED-account-id"));
+        let ids = br#"{"email": "a@b.c", "user_id":"u-1", "x":{"account_id" :"acc"}, "n":"email"}"#;
+        let out = String::from_utf8(scrub(ids, &[]).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            r#"{"email": "REDACTED-email", "user_id":"REDACTED-user-id", "x":{"account_id" :"REDACTED-account-id"}, "n":"email"}"#
+        );
         assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok());
         assert!(find_credentials(out.as_bytes(), &secrets).is_empty());
         assert!(!find_credentials(text.as_bytes(), &secrets).is_empty());
