@@ -509,8 +509,20 @@ impl Conversation {
     }
 
     /// One turn read to its end (no tool execution); see [`send`](Self::send).
+    ///
+    /// When auto-compaction is on and the server answers that the context window is
+    /// exceeded, the history is compacted and the turn sent once more.
     pub async fn respond(&mut self, input: impl Into<Input>) -> Result<TextResponse> {
-        self.send(input).await?.finish().await
+        let input = input.into();
+        let first = self.send(input.clone()).await?.finish().await;
+        match first {
+            Err(e) if self.should_compact_after(&e) => {
+                tracing::info!("context window exceeded; compacting and retrying once");
+                self.compact().await?;
+                self.send(input).await?.finish().await
+            }
+            r => r,
+        }
     }
 
     /// The tool loop: sends `input`; while the model calls tools, runs their registered
@@ -523,15 +535,28 @@ impl Conversation {
     /// [`ErrorKind::ToolLoopLimit`]. The whole run is committed to the history only when
     /// it succeeds.
     pub async fn run(&mut self, input: impl Into<Input>) -> Result<TextResponse> {
+        self.run_with_events(input, |_| {}).await
+    }
+
+    /// [`run`](Self::run), calling `on_event` with every event of every request as it
+    /// arrives (to show text deltas, reasoning summaries and tool calls live).
+    pub async fn run_with_events(
+        &mut self,
+        input: impl Into<Input>,
+        mut on_event: impl FnMut(&ResponseEvent) + Send,
+    ) -> Result<TextResponse> {
         self.maybe_auto_compact().await?;
         let mut turn: Vec<ResponseItem> = input.into().into_items();
         let opts = self.call_options();
-        for _ in 0..self.max_iterations {
-            let stream = self
-                .client
-                .stream_after(&self.history, turn.clone(), &opts)
-                .await?;
-            let resp = stream.collect_text().await?;
+        for i in 0..self.max_iterations {
+            let resp = match self.request(&turn, &opts, &mut on_event).await {
+                Err(e) if i == 0 && self.should_compact_after(&e) => {
+                    tracing::info!("context window exceeded; compacting and retrying once");
+                    self.compact().await?;
+                    self.request(&turn, &opts, &mut on_event).await?
+                }
+                r => r?,
+            };
             let calls: Vec<ResponseItem> =
                 resp.items.iter().filter(|i| is_call(i)).cloned().collect();
             turn.extend(resp.items.iter().cloned());
@@ -549,6 +574,47 @@ impl Conversation {
                 self.max_iterations
             ),
         ))
+    }
+
+    /// True when `e` says the context window is exceeded and compacting may help.
+    fn should_compact_after(&self, e: &Error) -> bool {
+        self.auto_compact
+            && !self.history.is_empty()
+            && e.kind() == ErrorKind::Api(codex_client::ErrorKind::ContextWindowExceeded)
+    }
+
+    /// One request with `turn` after the history, read to its end.
+    async fn request(
+        &self,
+        turn: &[ResponseItem],
+        opts: &CallOptions,
+        on_event: &mut (impl FnMut(&ResponseEvent) + Send),
+    ) -> Result<TextResponse> {
+        let stream = self
+            .client
+            .stream_after(&self.history, turn.to_vec(), opts)
+            .await?;
+        collect(stream, on_event).await
+    }
+
+    /// The tool calls at the end of the history that have no output yet (after a
+    /// [`send`](Self::send) whose answer called tools). Answer them with
+    /// [`run_tools`](Self::run_tools) and [`push`](Self::push) before the next turn.
+    pub fn pending_tool_calls(&self) -> Vec<ResponseItem> {
+        let answered: std::collections::HashSet<&str> = self
+            .history
+            .iter()
+            .filter_map(|i| match i {
+                ResponseItem::FunctionCallOutput(o) => Some(o.call_id.as_str()),
+                ResponseItem::CustomToolCallOutput(o) => Some(o.call_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        self.history
+            .iter()
+            .filter(|i| is_call(i) && i.call_id().is_some_and(|id| !answered.contains(id)))
+            .cloned()
+            .collect()
     }
 
     /// Runs the handlers of `calls` concurrently; returns one output item per call, in
@@ -773,4 +839,58 @@ impl Stream for Turn<'_> {
             Poll::Pending => Poll::Pending,
         }
     }
+}
+
+/// Reads a stream to its end like `ResponseStream::collect_text`, calling `on_event` with
+/// every event.
+async fn collect(
+    mut stream: ResponseStream,
+    on_event: &mut (impl FnMut(&ResponseEvent) + Send),
+) -> Result<TextResponse> {
+    let mut out = TextResponse::default();
+    let mut completed = false;
+    loop {
+        let next = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await;
+        match next {
+            None => break,
+            Some(Err(e)) if e.kind() == codex_client::ErrorKind::Decode => {
+                out.decode_errors.push(e);
+            }
+            Some(Err(e)) => return Err(e.into()),
+            Some(Ok(ev)) => {
+                on_event(&ev);
+                match &ev {
+                    ResponseEvent::OutputItemDone(i) => out.items.push(i.item.clone()),
+                    ResponseEvent::Created(c) | ResponseEvent::InProgress(c)
+                        if out.response_id.is_none() =>
+                    {
+                        out.response_id = c
+                            .response
+                            .as_ref()
+                            .and_then(|r| r.id.as_ref())
+                            .map(|s| s.as_str().to_owned());
+                    }
+                    ResponseEvent::Completed(c) => {
+                        completed = true;
+                        out.usage = c.usage().cloned();
+                        if !c.response_id().is_empty() {
+                            out.response_id = Some(c.response_id().to_owned());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    if !completed {
+        return Err(Error::new(
+            ErrorKind::Api(codex_client::ErrorKind::StreamClosed),
+            "stream closed before response.completed",
+        ));
+    }
+    out.text = stream.received_text().to_owned();
+    out.request_id = stream.request_id().map(str::to_owned);
+    out.served_model = stream.served_model().map(str::to_owned);
+    out.turn_state = stream.turn_state().map(str::to_owned);
+    Ok(out)
 }

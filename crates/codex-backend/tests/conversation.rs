@@ -369,3 +369,94 @@ async fn register_tool_rejects_tools_without_handlers() {
     assert_eq!(conv.tools().len(), 1);
     let _ = CallOptions::new();
 }
+
+#[tokio::test]
+async fn context_window_exceeded_compacts_and_retries_once() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    conv.respond("first").await.unwrap();
+    mock.push_response(Reply::failed("context_length_exceeded", "too long"));
+    mock.push_response(Reply::text("fits now"));
+    let r = conv.respond("second").await.unwrap();
+    assert_eq!(r.text, "fits now");
+    assert_eq!(
+        mock.requests_to("/backend-api/codex/responses/compact")
+            .len(),
+        1
+    );
+    let last = responses_bodies(&mock).pop().unwrap();
+    assert_eq!(
+        types(&last["input"]),
+        ["message:user", "compaction", "message:user"]
+    );
+    // With run() too; and a second failure is returned, not retried again.
+    mock.push_response(Reply::failed("context_length_exceeded", "too long"));
+    mock.push_response(Reply::failed("context_length_exceeded", "still too long"));
+    let err = conv.run("third").await.unwrap_err();
+    assert_eq!(err.kind_str(), "context_window_exceeded");
+    assert_eq!(
+        mock.requests_to("/backend-api/codex/responses/compact")
+            .len(),
+        2
+    );
+    // Without auto-compaction the error is returned at once.
+    let mut off = client.conversation().auto_compact(false);
+    off.respond("x").await.unwrap();
+    mock.push_response(Reply::failed("context_length_exceeded", "too long"));
+    assert!(off.respond("y").await.is_err());
+    assert_eq!(
+        mock.requests_to("/backend-api/codex/responses/compact")
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn run_with_events_streams_every_request_and_send_leaves_pending_calls() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    conv.register_function("ping", "pong", json!({"type":"object"}), |_| async {
+        Ok::<_, ToolError>("pong")
+    });
+    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
+        "ping", "p1", "{}",
+    )]));
+    mock.push_response(Reply::text("got pong"));
+    let mut kinds = Vec::new();
+    let mut text = String::new();
+    let r = conv
+        .run_with_events("ping", |ev| {
+            kinds.push(ev.kind().to_owned());
+            if let ResponseEvent::OutputTextDelta(d) = ev {
+                text.push_str(&d.delta);
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.text, "got pong");
+    assert_eq!(text, "got pong");
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "response.completed").count(),
+        2
+    );
+    assert!(conv.pending_tool_calls().is_empty());
+
+    // send() does not run tools: the call stays pending until answered.
+    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
+        "ping", "p2", "{}",
+    )]));
+    conv.respond("ping again").await.unwrap();
+    let pending = conv.pending_tool_calls();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].call_id(), Some("p2"));
+    let outputs = conv.run_tools(&pending).await;
+    for o in outputs {
+        conv.push(o);
+    }
+    assert!(conv.pending_tool_calls().is_empty());
+    conv.respond("thanks").await.unwrap();
+    let last = responses_bodies(&mock).pop().unwrap();
+    let n = last["input"].as_array().unwrap().len();
+    assert_eq!(last["input"][n - 2]["call_id"], "p2");
+    assert_eq!(last["input"][n - 2]["output"], "pong");
+}
