@@ -23,11 +23,23 @@ pub struct Cli {
 /// Options accepted before or after the command name.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Codex backend base URL [default: https://chatgpt.com/backend-api/codex].
-    #[arg(long, global = true, env = "CODEX_BASE_URL", value_name = "URL")]
+    /// Codex backend base URL (default: the ChatGPT Codex backend).
+    #[arg(
+        long,
+        global = true,
+        env = "CODEX_BASE_URL",
+        value_name = "URL",
+        help = "Codex backend base URL [default: https://chatgpt.com/backend-api/codex]"
+    )]
     pub base_url: Option<String>,
-    /// Public API base URL used for realtime calls [default: https://api.openai.com/v1].
-    #[arg(long, global = true, env = "CODEX_API_BASE_URL", value_name = "URL")]
+    /// Public API base URL used for realtime calls (default: the OpenAI API).
+    #[arg(
+        long,
+        global = true,
+        env = "CODEX_API_BASE_URL",
+        value_name = "URL",
+        help = "Public API base URL used for realtime calls [default: https://api.openai.com/v1]"
+    )]
     pub api_base_url: Option<String>,
     /// Directory holding auth.json [default: ~/.codex].
     #[arg(long, global = true, env = "CODEX_HOME", value_name = "DIR")]

@@ -614,3 +614,52 @@ async fn ask_ctrl_c_stops_the_answer_with_exit_1() {
     r.expect_code(1);
     assert_eq!(r.json_error()["kind"], "aborted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_ask_prints_the_exact_wire_events() {
+    let env = Env::new(true).await;
+    for name in [
+        "reasoning_summary",
+        "parallel_tool_calls",
+        "web_search",
+        "rate_limits",
+    ] {
+        let path = common::fixtures().join(format!("synthetic/{name}.synthetic.sse"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        env.server.push_response(Reply::sse_file(path));
+        let r = env.run(&["--json", "ask", "hi"], "").await;
+        r.expect_code(0);
+        let lines: Vec<&str> = r.stdout.lines().collect();
+        assert_eq!(lines, common::sse_data_lines(&text), "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecodable_live_events_are_printed_not_dropped() {
+    let env = Env::new(true).await;
+    env.server.push_response(Reply::sse_bytes(
+        "data: {\"type\":\"response.created\",\"response\":{\"id\":\"r1\"}}\n\n\
+         data: {oops\n\n\
+         data: {\"type\":\"response.output_item.done\"}\n\n\
+         data: {\"type\":\"response.output_text.delta\",\"delta\":\"ok\",\"item_id\":\"m\",\"output_index\":0,\"content_index\":0}\n\n\
+         data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r1\"}}\n\n",
+    ));
+    let r = env.run(&["--json", "ask", "hi"], "").await;
+    r.expect_code(0);
+    let lines = r.json_lines();
+    assert_eq!(lines.len(), 5, "{r:?}");
+    assert_eq!(lines[1]["type"], "codex_backend.decode_error");
+    assert_eq!(lines[1]["raw"], "{oops");
+    assert!(lines[1]["byte_offset"].is_u64());
+    assert_eq!(lines[2], json!({"type": "response.output_item.done"}));
+
+    env.server.push_response(Reply::sse_bytes(
+        "data: {oops\n\n\
+         data: {\"type\":\"response.output_text.delta\",\"delta\":\"ok\",\"item_id\":\"m\",\"output_index\":0,\"content_index\":0}\n\n\
+         data: {\"type\":\"response.completed\",\"response\":{\"id\":\"r1\"}}\n\n",
+    ));
+    let r = env.run(&["ask", "hi"], "").await;
+    r.expect_code(0);
+    assert_eq!(r.stdout, "ok\n");
+    assert!(r.stderr.contains("warning: "), "{r:?}");
+}
