@@ -1,2 +1,166 @@
-//! Placeholder, replaced below.
-fn main() {}
+//! Decoding a ~50 MB Responses-style SSE stream into typed events: codex-sse +
+//! `ResponseEvent::from_sse`, side by side with the same parser + `serde_json::Value` per
+//! payload (what async-openai and the official CLI do).
+//!
+//! Input: 200,000 `response.output_text.delta` events with realistic payloads (item id,
+//! indices, `logprobs: []`, `obfuscation`; some deltas need unescaping), framed as SSE, then
+//! one ~1 MB `response.completed` carrying output items and usage, padded so the whole stream
+//! is ~50 MB. Fed in 1500- and 65536-byte chunks (`Bytes::slice` of one buffer).
+//!
+//! Run: `cargo bench -p codex-types --bench decode` (results in `docs/performance.md`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bytes::Bytes;
+use codex_sse::Frame;
+use codex_sse::Parser;
+use codex_types::ResponseEvent;
+use criterion::BenchmarkId;
+use criterion::Criterion;
+use criterion::Throughput;
+use criterion::criterion_group;
+use criterion::criterion_main;
+
+const DELTAS: usize = 200_000;
+const TARGET: usize = 50_000_000;
+
+fn responses_stream() -> Bytes {
+    let words = [
+        "The",
+        " quick",
+        " brown",
+        " fox",
+        " jumps",
+        " over",
+        " the",
+        " lazy",
+        " dog",
+        ".",
+        " Rust",
+        "'s",
+        " ownership",
+        " model",
+        " \\\"",
+        "caf\u{e9}",
+        " \u{1F600}",
+        "\\n",
+        " a",
+        " b",
+    ];
+    let item_id = "msg_68a1f0c2d4e8819b9a7c3e5f1d2b4a6c08e0f1a2b3c4d5e6";
+    let mut out = String::with_capacity(TARGET + (1 << 20));
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut full = String::new();
+    out.push_str("event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\"}}\n\n");
+    for i in 0..DELTAS {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let word = words[(seed >> 33) as usize % words.len()];
+        full.push_str(word);
+        out.push_str("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":");
+        out.push_str(&(i + 1).to_string());
+        out.push_str(",\"item_id\":\"");
+        out.push_str(item_id);
+        out.push_str("\",\"output_index\":0,\"content_index\":0,\"delta\":\"");
+        out.push_str(word);
+        out.push_str("\",\"logprobs\":[],\"obfuscation\":\"");
+        out.push_str(&format!("{:012x}", seed >> 16));
+        out.push_str("\"}\n\n");
+    }
+    out.push_str(
+        "event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":",
+    );
+    out.push_str(&(DELTAS + 1).to_string());
+    out.push_str(",\"response\":{\"id\":\"resp_1\",\"status\":\"completed\",\"output\":[");
+    let mut k = 0;
+    while out.len() < TARGET {
+        if k > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"type\":\"message\",\"id\":\"");
+        out.push_str(item_id);
+        out.push_str(
+            "\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"",
+        );
+        out.push_str(&full[..full.len().min(4096)]);
+        out.push_str("\",\"annotations\":[]}]}");
+        k += 1;
+    }
+    out.push_str("],\"usage\":{\"input_tokens\":1200,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":200000,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":201200}}}\n\n");
+    Bytes::from(out)
+}
+
+/// Feeds `buf` in `n`-byte chunks and hands every event to `f`.
+fn drive(buf: &Bytes, n: usize, mut f: impl FnMut(&codex_sse::Event)) {
+    let mut parser = Parser::new();
+    let mut start = 0;
+    while start < buf.len() {
+        let end = (start + n).min(buf.len());
+        parser.feed(buf.slice(start..end));
+        start = end;
+        while let Some(frame) = parser.next_frame() {
+            if let Frame::Event(e) = frame.unwrap() {
+                f(&e);
+            }
+        }
+    }
+    assert!(!parser.finish().truncated);
+}
+
+fn typed(buf: &Bytes, n: usize) -> usize {
+    let mut chars = 0;
+    drive(buf, n, |e| match ResponseEvent::from_sse(e).unwrap() {
+        ResponseEvent::OutputTextDelta(d) => chars += d.delta.len(),
+        other => {
+            black_box(other.raw_json());
+        }
+    });
+    chars
+}
+
+fn value_baseline(buf: &Bytes, n: usize) -> usize {
+    let mut chars = 0;
+    drive(buf, n, |e| {
+        let v: serde_json::Value = serde_json::from_str(e.data()).unwrap();
+        if v["type"] == "response.output_text.delta" {
+            chars += v["delta"].as_str().unwrap().len();
+        }
+    });
+    chars
+}
+
+fn sse_only(buf: &Bytes, n: usize) -> usize {
+    let mut len = 0;
+    drive(buf, n, |e| len += e.data_bytes().len());
+    len
+}
+
+fn bench(c: &mut Criterion) {
+    let buf = responses_stream();
+    assert_eq!(typed(&buf, 65536), value_baseline(&buf, 65536));
+    let mut g = c.benchmark_group("decode_responses_stream");
+    g.throughput(Throughput::Bytes(buf.len() as u64));
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_secs(2));
+    g.measurement_time(Duration::from_secs(12));
+    for n in [1500usize, 65536] {
+        g.bench_with_input(BenchmarkId::new("codex_sse+codex_types", n), &n, |b, &n| {
+            b.iter(|| black_box(typed(&buf, n)))
+        });
+        g.bench_with_input(BenchmarkId::new("codex_sse_only", n), &n, |b, &n| {
+            b.iter(|| black_box(sse_only(&buf, n)))
+        });
+        g.bench_with_input(
+            BenchmarkId::new("codex_sse+serde_json_value", n),
+            &n,
+            |b, &n| b.iter(|| black_box(value_baseline(&buf, n))),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -41,53 +41,53 @@ use crate::usage::Usage;
 #[non_exhaustive]
 pub enum ResponseEvent {
     /// `response.created`.
-    Created(ResponseLifecycle),
+    Created(Box<ResponseLifecycle>),
     /// `response.in_progress`.
-    InProgress(ResponseLifecycle),
+    InProgress(Box<ResponseLifecycle>),
     /// `response.output_item.added` (the item may be partial).
-    OutputItemAdded(OutputItemEvent),
+    OutputItemAdded(Box<OutputItemEvent>),
     /// `response.output_item.done`: the authoritative complete item.
-    OutputItemDone(OutputItemEvent),
+    OutputItemDone(Box<OutputItemEvent>),
     /// `response.content_part.added`.
-    ContentPartAdded(ContentPartEvent),
+    ContentPartAdded(Box<ContentPartEvent>),
     /// `response.content_part.done`.
-    ContentPartDone(ContentPartEvent),
+    ContentPartDone(Box<ContentPartEvent>),
     /// `response.output_text.delta`.
     OutputTextDelta(TextDelta),
     /// `response.output_text.done` (`text`).
-    OutputTextDone(TextDone),
+    OutputTextDone(Box<TextDone>),
     /// `response.reasoning_summary_part.added` (a new summary section; `summary_index`).
-    ReasoningSummaryPartAdded(SummaryPartEvent),
+    ReasoningSummaryPartAdded(Box<SummaryPartEvent>),
     /// `response.reasoning_summary_part.done`.
-    ReasoningSummaryPartDone(SummaryPartEvent),
+    ReasoningSummaryPartDone(Box<SummaryPartEvent>),
     /// `response.reasoning_summary_text.delta` (`summary_index` always present).
     ReasoningSummaryTextDelta(TextDelta),
     /// `response.reasoning_summary_text.done` (`text`).
-    ReasoningSummaryTextDone(TextDone),
+    ReasoningSummaryTextDone(Box<TextDone>),
     /// `response.reasoning_text.delta` (`content_index` always present).
     ReasoningTextDelta(TextDelta),
     /// `response.reasoning_text.done` (`text`).
-    ReasoningTextDone(TextDone),
+    ReasoningTextDone(Box<TextDone>),
     /// `response.function_call_arguments.delta`.
     FunctionCallArgumentsDelta(TextDelta),
     /// `response.function_call_arguments.done` (`arguments` in [`TextDone::text`]).
-    FunctionCallArgumentsDone(TextDone),
+    FunctionCallArgumentsDone(Box<TextDone>),
     /// `response.custom_tool_call_input.delta`.
     CustomToolCallInputDelta(TextDelta),
     /// `response.custom_tool_call_input.done` (`input` in [`TextDone::text`]).
-    CustomToolCallInputDone(TextDone),
+    CustomToolCallInputDone(Box<TextDone>),
     /// `response.metadata`.
-    Metadata(MetadataEvent),
+    Metadata(Box<MetadataEvent>),
     /// `codex.rate_limits`.
-    RateLimits(RateLimitsEvent),
+    RateLimits(Box<RateLimitsEvent>),
     /// `response.completed`: success.
-    Completed(ResponseCompleted),
+    Completed(Box<ResponseCompleted>),
     /// `response.failed`.
-    Failed(ResponseFailed),
+    Failed(Box<ResponseFailed>),
     /// `response.incomplete`.
-    Incomplete(ResponseIncomplete),
+    Incomplete(Box<ResponseIncomplete>),
     /// `error`.
-    Error(StreamError),
+    Error(Box<StreamError>),
     /// An event type this version does not know (e.g. `response.web_search_call.*`).
     Unknown {
         /// The JSON `type`.
@@ -204,8 +204,6 @@ pub struct TextDelta {
     pub call_id: Option<SharedStr>,
     /// Sequence number.
     pub sequence_number: Option<u64>,
-    /// Obfuscation padding, when sent.
-    pub obfuscation: Option<SharedStr>,
     raw: SharedStr,
 }
 
@@ -544,8 +542,6 @@ struct DeltaWire<'a> {
     call_id: Option<BStr<'a>>,
     #[serde(default)]
     sequence_number: Option<u64>,
-    #[serde(borrow, default)]
-    obfuscation: Option<BStr<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -761,7 +757,7 @@ fn failure_from(err: Option<ErrorObjWire>, response_id: Option<&SharedStr>) -> R
 impl ResponseEvent {
     /// Decodes one SSE `data` payload. Text is kept as zero-copy slices of `data`.
     pub fn decode(data: &Bytes) -> Result<ResponseEvent, DecodeError> {
-        let Ok(raw) = SharedStr::from_utf8(data.clone()) else {
+        let Ok(text) = std::str::from_utf8(data) else {
             let lossy = SharedStr::from(String::from_utf8_lossy(data).into_owned());
             return Err(DecodeError::new(
                 DecodeErrorKind::InvalidUtf8,
@@ -770,7 +766,8 @@ impl ResponseEvent {
                 "invalid utf-8",
             ));
         };
-        let text = raw.as_str();
+        // Validated just above: wrap without validating again.
+        let raw = SharedStr::from_validated(data.clone());
         let kind: Cow<'_, str> = match peek_type(text) {
             Some(k) => Cow::Borrowed(k),
             None => match serde_json::from_str::<TypeProbe<'_>>(text) {
@@ -801,7 +798,7 @@ impl ResponseEvent {
                 }
             },
         };
-        decode_kind(data, &raw, &kind)
+        decode_kind(data, text, &raw, &kind)
     }
 
     /// Decodes the data of a parsed SSE event (ignores its `event:` name).
@@ -917,8 +914,12 @@ impl ResponseEvent {
 
 type Lifecycle = (Option<ResponseObject>, Option<ErrorObjWire>, Option<u64>);
 
-fn decode_kind(data: &Bytes, raw: &SharedStr, kind: &str) -> Result<ResponseEvent, DecodeError> {
-    let text: &str = raw.as_str();
+fn decode_kind(
+    data: &Bytes,
+    text: &str,
+    raw: &SharedStr,
+    kind: &str,
+) -> Result<ResponseEvent, DecodeError> {
     // The `raw` text and `data` are the same bytes; borrowed strings are sliced from `data`.
     let err = |e: serde_json::Error| {
         if matches!(e.classify(), serde_json::error::Category::Data) {
@@ -928,7 +929,18 @@ fn decode_kind(data: &Bytes, raw: &SharedStr, kind: &str) -> Result<ResponseEven
         }
     };
     let delta = |require: Option<&str>| -> Result<TextDelta, DecodeError> {
-        let w: DeltaWire<'_> = serde_json::from_str(text).map_err(err)?;
+        let w: DeltaWire<'_> = match crate::fast::delta(text) {
+            Some(f) => DeltaWire {
+                delta: BStr(f.delta),
+                item_id: f.item_id.map(BStr),
+                output_index: f.output_index,
+                content_index: f.content_index,
+                summary_index: f.summary_index,
+                call_id: f.call_id.map(BStr),
+                sequence_number: f.sequence_number,
+            },
+            None => serde_json::from_str(text).map_err(err)?,
+        };
         let missing = match require {
             Some("summary_index") => w.summary_index.is_none(),
             Some("content_index") => w.content_index.is_none(),
@@ -950,13 +962,12 @@ fn decode_kind(data: &Bytes, raw: &SharedStr, kind: &str) -> Result<ResponseEven
             summary_index: w.summary_index,
             call_id: share_opt(data, w.call_id),
             sequence_number: w.sequence_number,
-            obfuscation: share_opt(data, w.obfuscation),
             raw: raw.clone(),
         })
     };
-    let done = || -> Result<TextDone, DecodeError> {
+    let done = || -> Result<Box<TextDone>, DecodeError> {
         let w: DoneWire<'_> = serde_json::from_str(text).map_err(err)?;
-        Ok(TextDone {
+        Ok(Box::new(TextDone {
             text: share(data, w.text),
             item_id: share_opt(data, w.item_id),
             output_index: w.output_index,
@@ -966,38 +977,38 @@ fn decode_kind(data: &Bytes, raw: &SharedStr, kind: &str) -> Result<ResponseEven
             name: share_opt(data, w.name),
             sequence_number: w.sequence_number,
             raw: raw.clone(),
-        })
+        }))
     };
-    let item = || -> Result<OutputItemEvent, DecodeError> {
+    let item = || -> Result<Box<OutputItemEvent>, DecodeError> {
         let w: ItemWire = serde_json::from_str(text).map_err(err)?;
-        Ok(OutputItemEvent {
+        Ok(Box::new(OutputItemEvent {
             item: w.item,
             output_index: w.output_index,
             sequence_number: w.sequence_number,
             raw: raw.clone(),
-        })
+        }))
     };
-    let part = || -> Result<ContentPartEvent, DecodeError> {
+    let part = || -> Result<Box<ContentPartEvent>, DecodeError> {
         let w: PartWire<'_> = serde_json::from_str(text).map_err(err)?;
-        Ok(ContentPartEvent {
+        Ok(Box::new(ContentPartEvent {
             part: w.part,
             item_id: share_opt(data, w.item_id),
             output_index: w.output_index,
             content_index: w.content_index,
             sequence_number: w.sequence_number,
             raw: raw.clone(),
-        })
+        }))
     };
-    let summary_part = || -> Result<SummaryPartEvent, DecodeError> {
+    let summary_part = || -> Result<Box<SummaryPartEvent>, DecodeError> {
         let w: SummaryPartWire<'_> = serde_json::from_str(text).map_err(err)?;
-        Ok(SummaryPartEvent {
+        Ok(Box::new(SummaryPartEvent {
             summary_index: w.summary_index,
             part: w.part,
             item_id: share_opt(data, w.item_id),
             output_index: w.output_index,
             sequence_number: w.sequence_number,
             raw: raw.clone(),
-        })
+        }))
     };
     let lifecycle = || -> Result<Lifecycle, DecodeError> {
         let w: LifecycleWire<'_> = serde_json::from_str(text).map_err(err)?;
@@ -1042,11 +1053,11 @@ fn decode_kind(data: &Bytes, raw: &SharedStr, kind: &str) -> Result<ResponseEven
         }
         "response.created" | "response.in_progress" => {
             let (response, _, sequence_number) = lifecycle()?;
-            let ev = ResponseLifecycle {
+            let ev = Box::new(ResponseLifecycle {
                 response,
                 sequence_number,
                 raw: raw.clone(),
-            };
+            });
             if kind == "response.created" {
                 ResponseEvent::Created(ev)
             } else {
@@ -1056,11 +1067,13 @@ fn decode_kind(data: &Bytes, raw: &SharedStr, kind: &str) -> Result<ResponseEven
         "response.completed" => {
             let (response, _, sequence_number) = lifecycle()?;
             match response {
-                Some(r) if r.id.is_some() => ResponseEvent::Completed(ResponseCompleted {
-                    response: r,
-                    sequence_number,
-                    raw: raw.clone(),
-                }),
+                Some(r) if r.id.is_some() => {
+                    ResponseEvent::Completed(Box::new(ResponseCompleted {
+                        response: r,
+                        sequence_number,
+                        raw: raw.clone(),
+                    }))
+                }
                 _ => {
                     return Err(DecodeError::new(
                         DecodeErrorKind::InvalidEvent,
@@ -1074,21 +1087,21 @@ fn decode_kind(data: &Bytes, raw: &SharedStr, kind: &str) -> Result<ResponseEven
         "response.failed" => {
             let (response, error, sequence_number) = lifecycle()?;
             let failure = failure_from(error, response.as_ref().and_then(|r| r.id.as_ref()));
-            ResponseEvent::Failed(ResponseFailed {
+            ResponseEvent::Failed(Box::new(ResponseFailed {
                 failure,
                 response,
                 sequence_number,
                 raw: raw.clone(),
-            })
+            }))
         }
         "response.incomplete" => {
             let (response, _, sequence_number) = lifecycle()?;
-            ResponseEvent::Incomplete(ResponseIncomplete {
+            ResponseEvent::Incomplete(Box::new(ResponseIncomplete {
                 reason: response.as_ref().and_then(|r| r.incomplete_reason.clone()),
                 response,
                 sequence_number,
                 raw: raw.clone(),
-            })
+            }))
         }
         "error" => {
             let w: ErrorEventWire = serde_json::from_str(text).map_err(err)?;
@@ -1103,7 +1116,7 @@ fn decode_kind(data: &Bytes, raw: &SharedStr, kind: &str) -> Result<ResponseEven
                 ),
                 None => (w.code, w.message, None, w.param, None, None),
             };
-            ResponseEvent::Error(StreamError {
+            ResponseEvent::Error(Box::new(StreamError {
                 code,
                 message,
                 error_type,
@@ -1114,25 +1127,25 @@ fn decode_kind(data: &Bytes, raw: &SharedStr, kind: &str) -> Result<ResponseEven
                 headers: w.headers,
                 sequence_number: w.sequence_number,
                 raw: raw.clone(),
-            })
+            }))
         }
         "response.metadata" => {
             let w: MetadataWire = serde_json::from_str(text).map_err(err)?;
-            ResponseEvent::Metadata(MetadataEvent {
+            ResponseEvent::Metadata(Box::new(MetadataEvent {
                 response_id: w.response_id,
                 headers: w.headers.unwrap_or_default(),
                 metadata: w.metadata.unwrap_or_default(),
                 sequence_number: w.sequence_number,
                 raw: raw.clone(),
-            })
+            }))
         }
         "codex.rate_limits" => {
             let w: RateLimitsWire = serde_json::from_str(text).map_err(err)?;
-            ResponseEvent::RateLimits(RateLimitsEvent {
+            ResponseEvent::RateLimits(Box::new(RateLimitsEvent {
                 snapshot: w.snapshot(),
                 sequence_number: w.sequence_number,
                 raw: raw.clone(),
-            })
+            }))
         }
         _ => {
             // Validate the JSON so that garbage is never reported as an unknown event.
@@ -1221,5 +1234,15 @@ mod tests {
             panic!()
         };
         assert!(f.failure.is_retryable());
+    }
+}
+
+#[cfg(test)]
+mod size_guard {
+    /// Events move through every stream consumer: rare, large payloads are boxed so the
+    /// enum stays close to the size of a text delta.
+    #[test]
+    fn event_stays_small() {
+        assert!(std::mem::size_of::<super::ResponseEvent>() <= 192);
     }
 }

@@ -50,6 +50,7 @@
 mod api_error;
 mod events;
 mod failure;
+mod fast;
 mod items;
 mod lossless;
 mod memories;

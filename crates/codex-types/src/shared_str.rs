@@ -41,6 +41,11 @@ impl SharedStr {
         }
     }
 
+    /// Wraps bytes the caller has just validated as UTF-8.
+    pub(crate) fn from_validated(bytes: Bytes) -> Self {
+        SharedStr(bytes)
+    }
+
     /// A zero-copy slice of `buf`: `sub` must point inside `buf` (checked: if it does not,
     /// the text is copied instead).
     pub fn slice_of(buf: &Bytes, sub: &str) -> Self {
