@@ -579,3 +579,22 @@ async fn turn_state_echo_models_etag_and_route_defaults() {
         assert_eq!(ev.last().unwrap()["response"]["error"]["code"], "slow_down");
     }
 }
+
+#[tokio::test]
+async fn synthetic_sidecar_requests_are_valid_and_replay_their_fixture() {
+    let (s, t) = server().await;
+    let auth = format!("Bearer {t}");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/synthetic");
+    for (stem, _reply, _request) in codex_mock::synthetic_cases() {
+        let sse = dir.join(format!("{stem}.synthetic.sse"));
+        let req = std::fs::read(dir.join(format!("{stem}.synthetic.request.json"))).unwrap();
+        s.push_response(Reply::sse_file(&sse));
+        let r = send(&s.url(), "POST", "/backend-api/codex/responses", &h, &req).await;
+        assert_eq!(r.status, 200, "{stem}: {}", r.text());
+        assert_eq!(r.body, std::fs::read(&sse).unwrap(), "{stem}");
+    }
+}
