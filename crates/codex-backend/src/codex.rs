@@ -414,6 +414,11 @@ impl CodexClient {
         CodexClientBuilder::new()
     }
 
+    /// The Codex backend base URL in use.
+    pub fn base_url(&self) -> &str {
+        self.inner.transport.base_url()
+    }
+
     /// The session's default model.
     pub fn default_model(&self) -> &str {
         self.inner
@@ -592,6 +597,9 @@ impl CodexClient {
         if let Some(t) = o.timeout {
             ro = ro.timeout(t);
         }
+        if let Some(t) = &o.turn_state {
+            ro = ro.turn_state(t);
+        }
         Ok((req, ro.build()))
     }
 
@@ -684,12 +692,17 @@ impl CodexClient {
     /// The catalog entry of `slug` from the last [`list_models`](Self::list_models) (fetched
     /// when nothing is cached yet).
     pub(crate) async fn model_cached(&self, slug: &str) -> Result<ModelInfo> {
-        let cached = self.inner.models.lock().ok().and_then(|g| {
+        let cached: Option<Option<ModelInfo>> = self.inner.models.lock().ok().and_then(|g| {
             g.as_ref()
-                .and_then(|m| m.iter().find(|m| m.slug == slug).cloned())
+                .map(|m| m.iter().find(|m| m.slug == slug).cloned())
         });
         match cached {
-            Some(m) => Ok(m),
+            Some(Some(m)) => Ok(m),
+            // The catalog is cached and has no such model: do not fetch it again.
+            Some(None) => Err(Error::new(
+                ErrorKind::ModelNotFound,
+                format!("model not found in this account's catalog: {slug}"),
+            )),
             None => self.get_model(slug).await,
         }
     }

@@ -547,7 +547,7 @@ impl Conversation {
     ) -> Result<TextResponse> {
         self.maybe_auto_compact().await?;
         let mut turn: Vec<ResponseItem> = input.into().into_items();
-        let opts = self.call_options();
+        let mut opts = self.call_options();
         for i in 0..self.max_iterations {
             let resp = match self.request(&turn, &opts, &mut on_event).await {
                 Err(e) if i == 0 && self.should_compact_after(&e) => {
@@ -563,6 +563,10 @@ impl Conversation {
             if calls.is_empty() {
                 self.commit(turn, resp.usage.clone());
                 return Ok(resp);
+            }
+            // Later requests of the same turn echo the sticky-routing token (protocol §3.1).
+            if let Some(ts) = &resp.turn_state {
+                opts.turn_state = Some(ts.clone());
             }
             let outputs = self.run_tools(&calls).await;
             turn.extend(outputs);

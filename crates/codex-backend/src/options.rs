@@ -81,6 +81,8 @@ pub struct CallOptions {
     pub(crate) conversation_id: Option<String>,
     pub(crate) abort: Option<AbortHandle>,
     pub(crate) timeout: Option<Duration>,
+    /// The sticky-routing token of the current turn (set by the tool loop only).
+    pub(crate) turn_state: Option<String>,
 }
 
 impl CallOptions {

@@ -460,3 +460,72 @@ async fn run_with_events_streams_every_request_and_send_leaves_pending_calls() {
     assert_eq!(last["input"][n - 2]["call_id"], "p2");
     assert_eq!(last["input"][n - 2]["output"], "pong");
 }
+
+#[tokio::test]
+async fn tool_loop_echoes_the_turn_state_within_the_turn_only() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    conv.register_function("ping", "pong", json!({"type":"object"}), |_| async {
+        Ok::<_, ToolError>("pong")
+    });
+    mock.push_response(
+        Reply::tool_calls(vec![FunctionCallSpec::new("ping", "p1", "{}")])
+            .header("x-codex-turn-state", "ts-abc"),
+    );
+    mock.push_response(Reply::text("done"));
+    conv.run("go").await.unwrap();
+    conv.run("next turn").await.unwrap();
+    let reqs = mock.requests_to("/backend-api/codex/responses");
+    assert_eq!(reqs[0].header("x-codex-turn-state"), None);
+    assert_eq!(reqs[1].header("x-codex-turn-state"), Some("ts-abc"));
+    assert_eq!(reqs[2].header("x-codex-turn-state"), None);
+}
+
+#[tokio::test]
+async fn panicking_and_slow_tools_become_error_outputs() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client
+        .conversation()
+        .tool_timeout(Duration::from_millis(100));
+    conv.register_function("boom", "panics", json!({"type":"object"}), |_| async {
+        if true {
+            panic!("tool bug");
+        }
+        Ok::<_, ToolError>("unreachable")
+    });
+    conv.register_function("slow", "sleeps", json!({"type":"object"}), |_| async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        Ok::<_, ToolError>("late")
+    });
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::new("boom", "b1", "{}"),
+        FunctionCallSpec::new("slow", "s1", "{}"),
+        FunctionCallSpec::new("boom", "b2", "not json"),
+    ]));
+    mock.push_response(Reply::text("recovered"));
+    let r = tokio::time::timeout(Duration::from_secs(10), conv.run("go"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.text, "recovered");
+    let input = responses_bodies(&mock)[1]["input"].clone();
+    assert_eq!(input[4]["output"], "error: the tool failed unexpectedly");
+    assert_eq!(input[5]["output"], "error: tool timed out");
+    assert!(
+        input[6]["output"]
+            .as_str()
+            .unwrap()
+            .starts_with("error: the arguments are not valid JSON")
+    );
+}
+
+#[tokio::test]
+async fn unknown_model_does_not_refetch_the_catalog_every_turn() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    conv.set_model("my-private-model");
+    for q in ["a", "b", "c"] {
+        conv.respond(q).await.unwrap();
+    }
+    assert_eq!(mock.requests_to("/backend-api/codex/models").len(), 1);
+}
