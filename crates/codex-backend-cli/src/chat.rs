@@ -18,7 +18,8 @@ use crate::session::Session;
 use crate::turn;
 use crate::turn::TurnEnd;
 
-const HELP: &str = "commands: /compact  /reset  /model [NAME]  /help  /exit (or end of input)";
+const HELP: &str =
+    "commands: /compact  /reset  /model [NAME]  /help  /exit (or end of input); //text sends /text";
 
 /// Reads lines on a plain thread (stdin reads block) and hands them over; `None` = EOF.
 fn spawn_reader() -> tokio::sync::mpsc::Receiver<Option<String>> {
@@ -83,7 +84,12 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
         if text.trim().is_empty() {
             continue;
         }
-        if let Some(cmd) = text.trim().strip_prefix('/') {
+        // `//text` sends `/text` as a message.
+        let escaped = text
+            .trim_start()
+            .strip_prefix("//")
+            .map(|rest| format!("/{rest}"));
+        if let Some(cmd) = text.trim().strip_prefix('/').filter(|_| escaped.is_none()) {
             let mut parts = cmd.split_whitespace();
             let name = parts.next().unwrap_or_default();
             let arg = parts.collect::<Vec<_>>().join(" ");
@@ -150,7 +156,8 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
             }
             continue;
         }
-        history.push(ResponseItem::user_text(text));
+        let message = escaped.unwrap_or_else(|| text.to_owned());
+        history.push(ResponseItem::user_text(message));
         match turn::run(&sess.client, &settings, history.clone(), out, true).await {
             TurnEnd::Done(mut r) => {
                 if a.request.show_usage {

@@ -663,3 +663,19 @@ async fn undecodable_live_events_are_printed_not_dropped() {
     assert_eq!(r.stdout, "ok\n");
     assert!(r.stderr.contains("warning: "), "{r:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_double_slash_sends_a_slash_message() {
+    let env = Env::new(true).await;
+    let r = env
+        .run(&["chat"], "//etc/hosts: what is it?\n/nonsense\n")
+        .await;
+    r.expect_code(0);
+    assert!(r.stderr.contains("unknown command /nonsense"), "{r:?}");
+    let bodies = env.response_bodies();
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(
+        bodies[0]["input"][0]["content"][0]["text"],
+        "/etc/hosts: what is it?"
+    );
+}
