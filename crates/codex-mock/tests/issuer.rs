@@ -376,3 +376,66 @@ async fn tls_with_test_ca_h1_and_h2() {
     assert_eq!(version, http::Version::HTTP_11);
     assert_eq!(s.requests()[0].version, "HTTP/2.0");
 }
+
+#[tokio::test]
+async fn sse_over_h2_streams_and_drop_resets_the_stream() {
+    use http_body_util::BodyExt;
+    let s = MockServer::start_tls().await.unwrap();
+    let token = s.issuer().issue_tokens().access_token;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(
+            s.ca_cert_der().unwrap(),
+        ))
+        .unwrap();
+    let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", common::port(&s.url())))
+        .await
+        .unwrap();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(cfg))
+        .connect(
+            rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap(),
+            tcp,
+        )
+        .await
+        .unwrap();
+    let (mut sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tls),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    let body = bytes::Bytes::from(common::responses_body());
+    let req = || {
+        http::Request::post(format!("{}/responses", s.backend_base_url()))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(body.clone()))
+            .unwrap()
+    };
+    s.push_response(Reply::reasoning("a\n\nb", "c"));
+    s.push_response(Reply::drop_mid_event());
+    let resp = sender.send_request(req()).await.unwrap();
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let got = resp.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        got,
+        Reply::reasoning("a\n\nb", "c").sse_body_bytes().unwrap()
+    );
+    let resp = sender.send_request(req()).await.unwrap();
+    assert!(
+        resp.into_body().collect().await.is_err(),
+        "h2 stream is reset"
+    );
+    // The connection itself survives a reset stream.
+    let resp = sender.send_request(req()).await.unwrap();
+    assert!(resp.into_body().collect().await.is_ok());
+}
