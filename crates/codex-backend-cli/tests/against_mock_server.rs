@@ -679,3 +679,66 @@ async fn chat_double_slash_sends_a_slash_message() {
         "/etc/hosts: what is it?"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_3_on_401_after_refresh() {
+    let env = Env::new(true).await;
+    for _ in 0..2 {
+        env.server
+            .push_response(Reply::status(401, json!({"detail": "Unauthorized"})));
+    }
+    let r = env.run(&["--json", "ask", "hi"], "").await;
+    r.expect_code(3);
+    assert_eq!(r.json_error()["kind"], "login_required");
+    assert!(
+        env.server.issuer().refresh_count() >= 1,
+        "a refresh was tried first"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_variables_replace_the_options() {
+    let env = Env::new(true).await;
+    let dir = TempDir::new();
+    let sdp = dir.write("offer.sdp", "v=0\r\n");
+    let vars = [
+        ("CODEX_BASE_URL", env.server.backend_base_url()),
+        ("CODEX_API_BASE_URL", env.server.api_base_url()),
+        ("CODEX_HOME", env.home.str().to_owned()),
+        ("CODEX_AUTH_ISSUER", env.server.issuer_url()),
+    ];
+    let run_env = |args: Vec<String>| {
+        let vars = vars.clone();
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            run_with(&refs, &pairs, "")
+        })
+    };
+    let r = run_env(vec!["--json".into(), "ask".into(), "hi".into()])
+        .await
+        .unwrap();
+    r.expect_code(0);
+    assert_eq!(env.response_bodies().len(), 1);
+    let r = run_env(vec![
+        "--json".into(),
+        "realtime-call".into(),
+        "--sdp".into(),
+        sdp.clone(),
+    ])
+    .await
+    .unwrap();
+    r.expect_code(0);
+    assert!(
+        r.json_doc()["call_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("rtc_")
+    );
+    assert_eq!(env.server.requests_to("/v1/realtime/calls").len(), 1);
+    let r = run_env(vec!["--json".into(), "usage".into()])
+        .await
+        .unwrap();
+    r.expect_code(0);
+    assert_eq!(env.server.requests_to("/backend-api/wham/usage").len(), 1);
+}
