@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::frame::{Comment, Event, Frame, Text};
 
@@ -169,6 +169,46 @@ impl Default for Parser {
     }
 }
 
+/// Initial capacity of the carry buffer. Lines handed out by `split().freeze()` share it; once
+/// they are dropped, `reserve` reclaims the space in place, so small chunks do not allocate
+/// per line.
+const CARRY_CAPACITY: usize = 16 * 1024;
+
+/// Chunks up to this size that hold no line end are appended to the carry buffer by `feed`.
+const SMALL_CHUNK: usize = 64;
+
+/// Position of the first CR or LF. A plain loop for short slices (no dispatch overhead), memchr
+/// otherwise.
+#[inline]
+fn find_eol(s: &[u8]) -> Option<usize> {
+    if s.len() < 16 {
+        s.iter().position(|&b| b == b'\n' || b == b'\r')
+    } else {
+        memchr::memchr2(b'\n', b'\r', s)
+    }
+}
+
+/// Whether `s` holds a CR or LF, eight bytes at a time (for the short chunks of the feed fast
+/// path, where calling memchr costs more than the scan).
+#[inline]
+pub(crate) fn contains_eol(s: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut words = s.chunks_exact(8);
+    for w in words.by_ref() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(w);
+        let x = u64::from_le_bytes(bytes);
+        let lf = x ^ (LO * u64::from(b'\n'));
+        let cr = x ^ (LO * u64::from(b'\r'));
+        // Classic "has a zero byte" test on both XORed words.
+        if ((lf.wrapping_sub(LO) & !lf) | (cr.wrapping_sub(LO) & !cr)) & HI != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b == b'\n' || b == b'\r')
+}
+
 fn strip_space(value: Bytes) -> Bytes {
     if value.first() == Some(&b' ') {
         value.slice(1..)
@@ -191,7 +231,7 @@ impl Parser {
             config,
             input: VecDeque::with_capacity(4),
             pos: 0,
-            carry: BytesMut::new(),
+            carry: BytesMut::with_capacity(CARRY_CAPACITY),
             skip_lf: false,
             first_line: true,
             consumed: 0,
@@ -221,15 +261,39 @@ impl Parser {
 
     /// Queues a chunk of input. Nothing is parsed until [`Parser::next_frame`] is called.
     /// Empty chunks and chunks fed after [`Parser::finish`] are ignored.
+    #[inline]
     pub fn feed(&mut self, chunk: Bytes) {
-        if self.end.is_none() && !chunk.is_empty() {
-            self.input.push_back(chunk);
+        if self.end.is_some() || chunk.is_empty() {
+            return;
         }
+        // Fast path for small chunks that only continue the current line (e.g. 1-byte chunks):
+        // append to the carry buffer now instead of queueing. Same result as `step` would give.
+        if chunk.len() <= SMALL_CHUNK
+            && self.input.is_empty()
+            && !self.skipping
+            && !contains_eol(&chunk)
+            && self.event_size + self.carry.len() + chunk.len() <= self.config.max_event_size
+        {
+            // The chunk holds no LF, so a pending "skip one LF after CR" cannot apply to it.
+            self.skip_lf = false;
+            if let [byte] = chunk[..] {
+                self.carry.put_u8(byte);
+            } else {
+                self.carry.extend_from_slice(&chunk);
+            }
+            self.consumed += chunk.len() as u64;
+            return;
+        }
+        self.input.push_back(chunk);
     }
 
     /// Pulls the next frame. `None` means all input fed so far is consumed (feed more, or
     /// [`finish`](Parser::finish)). Errors are per event; pulling again continues.
+    #[inline]
     pub fn next_frame(&mut self) -> Option<Result<Frame, Error>> {
+        if self.input.is_empty() && self.out.is_empty() {
+            return None;
+        }
         if let Some(frame) = self.out.pop_front() {
             return Some(frame);
         }
@@ -282,8 +346,9 @@ impl Parser {
         self.retry
     }
 
-    /// Total input bytes processed so far (bytes fed but not yet pulled through
-    /// [`Parser::next_frame`] are not counted).
+    /// Total input bytes processed so far. A queued chunk counts once [`Parser::next_frame`]
+    /// has worked through it (a small chunk that only continues the current line is processed
+    /// by [`Parser::feed`] itself); after draining `next_frame`, it equals the bytes fed.
     #[must_use]
     pub fn bytes_consumed(&self) -> u64 {
         self.consumed
@@ -309,7 +374,7 @@ impl Parser {
             }
             let start = self.pos;
             let rest = &chunk[start..];
-            let Some(i) = memchr::memchr2(b'\n', b'\r', rest) else {
+            let Some(i) = find_eol(rest) else {
                 // The line continues in a later chunk.
                 let n = rest.len();
                 self.pos = len;

@@ -351,3 +351,17 @@ fn long_line_in_small_chunks_is_linear_and_correct() {
     assert_eq!(evs[0].data().len(), 8 << 20);
     assert!(!end.truncated);
 }
+
+#[test]
+fn contains_eol_matches_naive_scan() {
+    for len in 0..40 {
+        for pos in 0..len {
+            for b in [b'\n', b'\r', b'a', 0x8a, 0x0b, 0x09, 0xff] {
+                let mut v = vec![b'x'; len];
+                v[pos] = b;
+                let naive = v.iter().any(|&c| c == b'\n' || c == b'\r');
+                assert_eq!(super::parser::contains_eol(&v), naive, "{v:?}");
+            }
+        }
+    }
+}
