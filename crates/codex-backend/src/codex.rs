@@ -378,7 +378,9 @@ impl CodexClientBuilder {
                 (None, None) => {
                     let home = match self.codex_home {
                         Some(h) => h,
-                        None => codex_auth::codex_home()?,
+                        None => codex_auth::codex_home().map_err(|e| {
+                            Error::new(ErrorKind::Config, e.to_string()).with_source(e)
+                        })?,
                     };
                     let store = AuthStore::file(home.join(codex_auth::AUTH_FILE_NAME));
                     let mut cfg = OAuthConfig::builder();
@@ -452,7 +454,9 @@ impl CodexClient {
     ///   — unless [`CodexClientBuilder::interactive_login`] is `false`, in which case this is
     ///   an [`ErrorKind::LoginRequired`] error.
     ///
-    /// With a custom [`TokenProvider`] it only checks that the provider returns credentials.
+    /// An unreadable or corrupt `auth.json` is an [`ErrorKind::Storage`] error (the file is
+    /// not overwritten by a login). With a custom [`TokenProvider`] it only checks that the
+    /// provider returns credentials.
     /// Calling it again when already authenticated checks the stored login again (without
     /// a network call when it is fresh). No other method ever starts a login.
     pub async fn authenticate(&self) -> Result<Authenticated> {

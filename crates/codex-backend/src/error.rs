@@ -17,8 +17,10 @@ pub enum ErrorKind {
     LoginRequired,
     /// The interactive login failed (cancelled, timed out, state mismatch, issuer error).
     Login,
-    /// The credentials could not be read, stored or refreshed for another reason (storage,
-    /// network to the issuer).
+    /// The stored credentials (`auth.json`) are unreadable, corrupt or cannot be written.
+    Storage,
+    /// The credentials could not be obtained for another reason (e.g. the issuer could not
+    /// be reached to refresh them; see [`Error::is_retryable`]).
     Auth,
     /// A failure of the transport or the backend; the inner kind says which
     /// (`codex_client::ErrorKind::RateLimited`, `UsageLimitReached`, `StreamClosed`, …).
@@ -42,13 +44,14 @@ pub enum ErrorKind {
 impl ErrorKind {
     /// A stable snake_case name. API kinds use [`codex_client::ErrorKind::as_str`]
     /// (`rate_limited`, `usage_limit_reached`, …); the others are `not_authenticated`,
-    /// `login_required`, `login`, `auth`, `config`, `invalid_input`, `model_not_found`,
+    /// `login_required`, `login`, `storage`, `auth`, `config`, `invalid_input`, `model_not_found`,
     /// `tool`, `tool_loop_limit`, `invalid_output`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NotAuthenticated => "not_authenticated",
             Self::LoginRequired => "login_required",
             Self::Login => "login",
+            Self::Storage => "storage",
             Self::Auth => "auth",
             Self::Api(k) => k.as_str(),
             Self::Config => "config",
@@ -214,6 +217,7 @@ impl From<codex_auth::Error> for Error {
             codex_auth::ErrorKind::LoginRequired => ErrorKind::LoginRequired,
             codex_auth::ErrorKind::Login => ErrorKind::Login,
             codex_auth::ErrorKind::Config => ErrorKind::Config,
+            codex_auth::ErrorKind::Storage => ErrorKind::Storage,
             _ => ErrorKind::Auth,
         };
         Self(Box::new(Inner {
@@ -268,3 +272,55 @@ impl std::error::Error for Error {
 
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn kind_names_are_stable_snake_case() {
+        let kinds = [
+            ErrorKind::NotAuthenticated,
+            ErrorKind::LoginRequired,
+            ErrorKind::Login,
+            ErrorKind::Storage,
+            ErrorKind::Auth,
+            ErrorKind::Config,
+            ErrorKind::InvalidInput,
+            ErrorKind::ModelNotFound,
+            ErrorKind::Tool,
+            ErrorKind::ToolLoopLimit,
+            ErrorKind::InvalidOutput,
+        ];
+        let mut names: Vec<_> = kinds.iter().map(|k| k.as_str()).collect();
+        for n in &names {
+            assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{n}");
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), kinds.len());
+        assert_eq!(
+            ErrorKind::Api(codex_client::ErrorKind::RateLimited).as_str(),
+            "rate_limited"
+        );
+    }
+
+    #[test]
+    fn conversions_keep_kind_and_message() {
+        let e = Error::from(codex_auth::Error::new(
+            codex_auth::ErrorKind::LoginRequired,
+            "log in again",
+        ));
+        assert_eq!(e.kind(), ErrorKind::LoginRequired);
+        assert_eq!(e.to_string(), "log in again");
+        assert!(e.auth_error().is_some());
+        let e = Error::from(codex_types::RequestError::EmptyModel);
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(std::error::Error::source(&e).is_some());
+        let e = Error::not_authenticated();
+        assert_eq!(e.kind_str(), "not_authenticated");
+        assert!(!e.is_retryable());
+        assert!(format!("{e:?}").contains("NotAuthenticated"));
+    }
+}

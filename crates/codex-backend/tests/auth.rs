@@ -277,3 +277,31 @@ async fn tls_backend_and_issuer_with_the_test_ca() {
         codex_mock::DEFAULT_TEXT
     );
 }
+
+#[tokio::test]
+async fn corrupt_auth_json_is_a_storage_error() {
+    let mock = MockServer::start().await.unwrap();
+    let home = TempDir::new();
+    std::fs::write(home.auth_json(), b"{not json").unwrap();
+    let client = builder(&mock, &home)
+        .interactive_login(true)
+        .build()
+        .unwrap();
+    let err = client.authenticate().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage, "{err:?}");
+    assert_eq!(err.kind_str(), "storage");
+    assert!(mock.requests().is_empty(), "no login started");
+}
+
+#[tokio::test]
+async fn missing_codex_home_folder_means_nothing_stored() {
+    let mock = MockServer::start().await.unwrap();
+    let home = TempDir::new();
+    let client = builder(&mock, &home)
+        .codex_home(home.path().join("does-not-exist-yet"))
+        .build()
+        .unwrap();
+    // A missing folder simply means "nothing stored".
+    let err = client.authenticate().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LoginRequired);
+}
