@@ -98,7 +98,7 @@ fn scenario(name: &str) -> Result<(Route, Reply), String> {
 }
 
 async fn run() -> Result<(), String> {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
     let mut builder = MockServer::builder();
     let mut scenarios = Vec::new();
     let mut home = None;
@@ -113,8 +113,12 @@ async fn run() -> Result<(), String> {
             "--no-auth" => no_auth = true,
             "--codex-home" => home = Some(args.next().ok_or("--codex-home needs a value")?),
             "--scenario" => {
+                // One or more names: `--scenario a b` and `--scenario a --scenario b` both work.
                 let v = args.next().ok_or("--scenario needs a value")?;
                 scenarios.push(scenario(&v)?);
+                while let Some(next) = args.next_if(|a| !a.starts_with('-')) {
+                    scenarios.push(scenario(&next)?);
+                }
             }
             "-h" | "--help" => {
                 println!("{USAGE}");

@@ -21,7 +21,13 @@ async fn binary_serves_scenarios_in_order_then_default() {
     let home = std::env::temp_dir().join(format!("codex-mock-cli-{}", std::process::id()));
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_codex-mock"))
-            .args(["--scenario", "failed:slow_down", "--scenario", "status:503"])
+            .args([
+                "--scenario",
+                "failed:slow_down",
+                "status:503",
+                "--scenario",
+                "text:third",
+            ])
             .arg("--codex-home")
             .arg(&home)
             .stdout(Stdio::piped())
@@ -53,6 +59,12 @@ async fn binary_serves_scenarios_in_order_then_default() {
         "slow_down"
     );
     assert_eq!(common::post_responses(&url, &token).await.status, 503);
+    assert!(
+        common::post_responses(&url, &token)
+            .await
+            .text()
+            .contains("third")
+    );
     let r = common::post_responses(&url, &token).await;
     assert_eq!(r.event_types().last().unwrap(), "response.completed");
     assert_eq!(common::post_responses(&url, "wrong").await.status, 401);
