@@ -529,3 +529,30 @@ async fn unknown_model_does_not_refetch_the_catalog_every_turn() {
     }
     assert_eq!(mock.requests_to("/backend-api/codex/models").len(), 1);
 }
+
+#[test]
+fn clients_conversations_and_their_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<codex_backend::CodexClient>();
+    send_sync::<codex_backend::Conversation>();
+    send_sync::<codex_backend::Error>();
+    send_sync::<codex_backend::CallOptions>();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let client = codex_backend::CodexClient::builder()
+        .codex_home(std::env::temp_dir())
+        .build()
+        .unwrap();
+    let mut conv = client.conversation();
+    send(&client.respond("x", CallOptions::new()));
+    send(&client.stream("x", CallOptions::new()));
+    send(&conv.run("x"));
+    send(&conv.run_with_events("x", |_| {}));
+    send(&conv.respond("x"));
+    send(&conv.send("x"));
+    send(&conv.compact());
+    send(&client.authenticate());
+}
