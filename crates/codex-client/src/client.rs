@@ -406,6 +406,18 @@ pub(crate) struct Prepared {
     pub(crate) path: &'static str,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// How many idle timeouts to wait for the response head: 1, or 4 for endpoints that
+    /// answer only once the server-side work is done (compaction, memories; codex-rs gives
+    /// compaction 4 × the stream idle timeout).
+    pub(crate) head_wait_factor: u32,
+}
+
+impl Prepared {
+    /// Waits up to `factor` idle timeouts for the response head.
+    pub(crate) fn with_head_wait_factor(mut self, factor: u32) -> Self {
+        self.head_wait_factor = factor.max(1);
+        self
+    }
 }
 
 impl Prepared {
@@ -460,6 +472,7 @@ impl Prepared {
             path,
             headers,
             body,
+            head_wait_factor: 1,
         })
     }
 }
@@ -705,8 +718,8 @@ impl ClientInner {
                 );
             }
         }
-        let idle = self.cfg.idle_timeout;
-        let resp = tokio::time::timeout(idle, self.transport.send(req))
+        let head_wait = self.cfg.idle_timeout.saturating_mul(p.head_wait_factor);
+        let resp = tokio::time::timeout(head_wait, self.transport.send(req))
             .await
             .map_err(|_| {
                 Error::new(

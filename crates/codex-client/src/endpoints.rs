@@ -278,6 +278,7 @@ impl Compact<'_> {
             json_body("compact", request)?,
             &[JSON],
         )?;
+        let p = p.with_head_wait_factor(4);
         let (parts, body) = inner.unary(p, opts).await?;
         decode_json("compact", &parts, &body)
     }
@@ -380,6 +381,7 @@ impl Memories<'_> {
             json_body("trace summarize", request)?,
             &[JSON],
         )?;
+        let p = p.with_head_wait_factor(4);
         let (parts, body) = inner.unary(p, &opts).await?;
         decode_json("trace summarize", &parts, &body)
     }

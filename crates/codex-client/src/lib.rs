@@ -118,3 +118,18 @@ pub use stream::ResponseStream;
 pub use stream::TextResponse;
 pub use url::DEFAULT_API_BASE_URL;
 pub use url::DEFAULT_BASE_URL;
+
+#[cfg(test)]
+mod tests {
+    fn assert_send_sync<T: Send + Sync>() {}
+    fn assert_send<T: Send>() {}
+
+    #[test]
+    fn public_types_are_thread_safe() {
+        assert_send_sync::<crate::Client>();
+        assert_send_sync::<crate::AbortHandle>();
+        assert_send_sync::<crate::Error>();
+        assert_send_sync::<crate::RequestOptions>();
+        assert_send::<crate::ResponseStream>();
+    }
+}
