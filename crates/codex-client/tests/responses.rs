@@ -852,3 +852,102 @@ async fn dropping_a_stream_releases_it() {
     drop(s);
     assert_eq!(env.client.active_requests(), 0);
 }
+
+#[tokio::test]
+async fn sse_without_content_type_is_accepted() {
+    let env = env().await;
+    env.mock
+        .push_response(Reply::text("no content type").without_content_type());
+    let out = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap()
+        .collect_text()
+        .await
+        .unwrap();
+    assert_eq!(out.text, "no content type");
+}
+
+#[tokio::test]
+async fn chunked_one_byte_at_a_time_gives_the_same_events() {
+    let env = env().await;
+    env.mock
+        .push_response(Reply::text("split into tiny pieces ✓ ünïcödé").chunked(1));
+    let out = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap()
+        .collect_text()
+        .await
+        .unwrap();
+    assert_eq!(out.text, "split into tiny pieces ✓ ünïcödé");
+}
+
+/// A server that sends `response.completed` and then keeps the connection open (never ends
+/// the body) must not make the caller wait.
+#[tokio::test]
+async fn completed_ends_the_stream_even_if_the_server_keeps_the_connection_open() {
+    use tokio::io::AsyncReadExt;
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut got = Vec::new();
+        // Read the request head and its content-length body.
+        loop {
+            let n = sock.read(&mut buf).await.unwrap();
+            got.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&got).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len: usize = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                if got.len() >= end + 4 + len {
+                    break;
+                }
+            }
+        }
+        let events = to_sse_bytes(&codex_mock::text_events("r1", "m1", "done early"));
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+        sock.write_all(head.as_bytes()).await.unwrap();
+        sock.write_all(format!("{:x}\r\n", events.len()).as_bytes())
+            .await
+            .unwrap();
+        sock.write_all(&events).await.unwrap();
+        sock.write_all(b"\r\n").await.unwrap();
+        // Keep the connection open without ending the body.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let client = codex_client::Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}/backend-api/codex"))
+        .proxy(None)
+        .idle_timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let out = tokio::time::timeout(
+        Duration::from_secs(5),
+        client
+            .responses()
+            .stream(&request("q"), &conv())
+            .await
+            .unwrap()
+            .collect_text(),
+    )
+    .await
+    .expect("the stream ended right after response.completed")
+    .unwrap();
+    assert_eq!(out.text, "done early");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
