@@ -385,6 +385,46 @@ impl Conversation {
         self
     }
 
+    /// Registers a `function` tool whose handler takes typed arguments: the model's JSON
+    /// arguments are decoded into `A` first; arguments that do not decode are answered with
+    /// `error: invalid arguments: …` without calling the handler.
+    ///
+    /// ```no_run
+    /// # fn demo(mut chat: codex_backend::Conversation) {
+    /// #[derive(serde::Deserialize)]
+    /// struct Add { a: i64, b: i64 }
+    /// let schema = serde_json::json!({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]});
+    /// chat.register_typed("add", "Adds two integers", schema, |args: Add| async move {
+    ///     Ok::<_, codex_backend::ToolError>((args.a + args.b).to_string())
+    /// });
+    /// # }
+    /// ```
+    pub fn register_typed<A, F, Fut, O, E>(
+        &mut self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        parameters: Value,
+        handler: F,
+    ) -> &mut Self
+    where
+        A: serde::de::DeserializeOwned + Send + 'static,
+        F: Fn(A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<O, E>> + Send + 'static,
+        O: Into<ToolOutput> + Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        self.register_function(name, description, parameters, move |args: Value| {
+            let call = serde_json::from_value::<A>(args).map(|a| handler(a));
+            async move {
+                match call {
+                    Ok(fut) => fut.await.map_err(|e| ToolError::new(e)),
+                    Err(e) => Err(ToolError::new(format!("invalid arguments: {e}"))),
+                }
+            }
+        })
+    }
+
     /// Registers a `custom` (freeform) tool with its async handler (gets the input as a
     /// JSON string).
     pub fn register_custom<F, Fut, O, E>(

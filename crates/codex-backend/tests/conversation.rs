@@ -556,3 +556,34 @@ fn clients_conversations_and_their_futures_are_send() {
     send(&conv.compact());
     send(&client.authenticate());
 }
+
+#[tokio::test]
+async fn typed_tool_handlers_decode_their_arguments() {
+    #[derive(serde::Deserialize)]
+    struct Add {
+        a: i64,
+        b: i64,
+    }
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    conv.register_typed(
+        "add",
+        "adds",
+        json!({"type":"object"}),
+        |x: Add| async move { Ok::<_, ToolError>((x.a + x.b).to_string()) },
+    );
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::new("add", "t1", r#"{"a":2,"b":40}"#),
+        FunctionCallSpec::new("add", "t2", r#"{"a":"two"}"#),
+    ]));
+    mock.push_response(Reply::text("42"));
+    conv.run("add").await.unwrap();
+    let input = responses_bodies(&mock)[1]["input"].clone();
+    assert_eq!(input[3]["output"], "42");
+    assert!(
+        input[4]["output"]
+            .as_str()
+            .unwrap()
+            .starts_with("error: invalid arguments:")
+    );
+}
