@@ -82,6 +82,7 @@ pub struct Reply {
     pub(crate) chunk_size: Option<usize>,
     pub(crate) delay: Duration,
     pub(crate) omit_content_type: bool,
+    pub(crate) head_delay: Duration,
 }
 
 fn ev_steps(events: &[SseEvent]) -> Vec<Step> {
@@ -110,6 +111,7 @@ impl Reply {
             chunk_size: None,
             delay: Duration::ZERO,
             omit_content_type: false,
+            head_delay: Duration::ZERO,
         }
     }
 
@@ -127,6 +129,7 @@ impl Reply {
             chunk_size: None,
             delay: Duration::ZERO,
             omit_content_type: false,
+            head_delay: Duration::ZERO,
         }
     }
 
@@ -331,6 +334,7 @@ impl Reply {
             chunk_size: None,
             delay: Duration::ZERO,
             omit_content_type: false,
+            head_delay: Duration::ZERO,
         }
     }
 
@@ -351,6 +355,7 @@ impl Reply {
             chunk_size: None,
             delay: Duration::ZERO,
             omit_content_type: false,
+            head_delay: Duration::ZERO,
         }
     }
 
@@ -386,6 +391,13 @@ impl Reply {
     /// Wait `delay` before every write after the first.
     pub fn delay(mut self, delay: Duration) -> Reply {
         self.delay = delay;
+        self
+    }
+
+    /// Wait `delay` before sending the status line and headers (a slow or hanging server
+    /// for connect/first-byte timeouts; works on every route).
+    pub fn respond_after(mut self, delay: Duration) -> Reply {
+        self.head_delay = delay;
         self
     }
 

@@ -252,7 +252,7 @@ async fn route(shared: &Arc<Shared>, req: &RecordedRequest) -> Response<MockBody
     let mut resp = if backend {
         backend_route(shared, route, req, n).await
     } else {
-        issuer_route(shared, route, req)
+        issuer_route(shared, route, req).await
     };
     let h = resp.headers_mut();
     if backend {
@@ -264,11 +264,16 @@ async fn route(shared: &Arc<Shared>, req: &RecordedRequest) -> Response<MockBody
     resp
 }
 
-fn issuer_route(shared: &Arc<Shared>, route: Route, req: &RecordedRequest) -> Response<MockBody> {
-    if let Some(reply) = shared.pop(route)
-        && !matches!(reply.body, Body::RouteDefault)
-    {
-        return fixed_reply(reply);
+async fn issuer_route(
+    shared: &Arc<Shared>,
+    route: Route,
+    req: &RecordedRequest,
+) -> Response<MockBody> {
+    if let Some(reply) = shared.pop(route) {
+        head_delay(&reply).await;
+        if !matches!(reply.body, Body::RouteDefault) {
+            return fixed_reply(reply);
+        }
     }
     let issuer = &shared.issuer;
     let answer = match route {
@@ -433,6 +438,7 @@ async fn backend_route(
             let client_version = req.header("version").and_then(catalog::parse_version);
             let custom = |name: &str| reply.headers.iter().any(|(k, _)| k == name);
             let (custom_ts, custom_etag) = (custom("x-codex-turn-state"), custom("x-models-etag"));
+            head_delay(&reply).await;
             let mut resp = sse_response(reply, &model, n).await;
             let h = resp.headers_mut();
             // Same turn: echo the sticky-routing token the client sent (protocol §5.2).
@@ -577,6 +583,12 @@ async fn realtime(shared: &Arc<Shared>, req: &RecordedRequest, n: u64) -> Respon
     .await
 }
 
+async fn head_delay(reply: &Reply) {
+    if !reply.head_delay.is_zero() {
+        tokio::time::sleep(reply.head_delay).await;
+    }
+}
+
 async fn reply_or(
     shared: &Arc<Shared>,
     route: Route,
@@ -585,6 +597,7 @@ async fn reply_or(
 ) -> Response<MockBody> {
     match shared.pop(route) {
         Some(reply) if !matches!(reply.body, Body::RouteDefault) => {
+            head_delay(&reply).await;
             if matches!(reply.body, Body::Sse(_)) {
                 sse_response(reply, DEFAULT_MODEL, n).await
             } else {
@@ -592,6 +605,7 @@ async fn reply_or(
             }
         }
         Some(reply) => {
+            head_delay(&reply).await;
             let mut r = default();
             apply_headers(r.headers_mut(), &reply);
             r

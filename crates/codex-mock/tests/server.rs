@@ -598,3 +598,30 @@ async fn synthetic_sidecar_requests_are_valid_and_replay_their_fixture() {
         assert_eq!(r.body, std::fs::read(&sse).unwrap(), "{stem}");
     }
 }
+
+#[tokio::test]
+async fn respond_after_delays_the_headers_on_any_route() {
+    let (s, t) = server().await;
+    let auth = format!("Bearer {t}");
+    let d = Duration::from_millis(300);
+    s.push(Route::Usage, Reply::route_default().respond_after(d));
+    s.push(Route::Token, Reply::json(json!({"x": 1})).respond_after(d));
+    s.push_response(Reply::text("late").respond_after(d));
+    let started = std::time::Instant::now();
+    let r = send(
+        &s.url(),
+        "GET",
+        "/backend-api/wham/usage",
+        &[("Authorization", auth.as_str())],
+        b"",
+    )
+    .await;
+    assert!(r.reads[0].0 >= d && started.elapsed() >= d);
+    assert_eq!(r.json()["plan_type"], "plus");
+    let r = send(&s.url(), "POST", "/oauth/token", &[], b"").await;
+    assert!(r.reads[0].0 >= d);
+    assert_eq!(r.json()["x"], 1);
+    let r = post_responses(&s.url(), &t).await;
+    assert!(r.reads[0].0 >= d);
+    assert!(r.text().contains("late"));
+}
