@@ -64,7 +64,7 @@
 //!
 //! # Zero-copy
 //!
-//! An event's data, type and id are slices of the input [`Bytes`] whenever the field sat on one
+//! An event's data, type and id are slices of the input [`Bytes`](bytes::Bytes) whenever the field sat on one
 //! line inside one chunk. Data is copied only when the event has several `data` lines; a line
 //! that straddles chunks is copied once into a carry buffer, which is then handed out without
 //! another copy. In steady state, single-line events inside one chunk cost no heap allocation

@@ -209,14 +209,6 @@ pub(crate) fn contains_eol(s: &[u8]) -> bool {
     words.remainder().iter().any(|&b| b == b'\n' || b == b'\r')
 }
 
-fn strip_space(value: Bytes) -> Bytes {
-    if value.first() == Some(&b' ') {
-        value.slice(1..)
-    } else {
-        value
-    }
-}
-
 impl Parser {
     /// A parser with the default [`Config`].
     #[must_use]
@@ -409,14 +401,20 @@ impl Parser {
                 self.enter_skip();
                 return Some(Err(Error::EventTooLarge { limit }));
             }
-            let line = if self.carry.is_empty() {
-                chunk.slice(start..start + i)
+            let frame = if self.carry.is_empty() {
+                // Lend the chunk to `process_line` by moving it out of the queue and back
+                // (no reference-count traffic); fields are sliced from it only when stored.
+                let chunk = self.input.pop_front()?;
+                let frame = self.process_line(&chunk, start, start + i, offset);
+                self.input.push_front(chunk);
+                frame
             } else {
                 self.carry.extend_from_slice(&rest[..i]);
-                self.carry.split().freeze()
+                let line = self.carry.split().freeze();
+                self.process_line(&line, 0, line.len(), offset)
             };
-            if let Some(frame) = self.process_line(line, offset) {
-                return Some(frame);
+            if frame.is_some() {
+                return frame;
             }
         }
     }
@@ -434,17 +432,34 @@ impl Parser {
         self.event_offset = None;
     }
 
-    fn process_line(&mut self, mut line: Bytes, mut offset: u64) -> Option<Result<Frame, Error>> {
-        if std::mem::replace(&mut self.first_line, false) && line.starts_with(BOM) {
-            line = line.slice(BOM.len()..);
+    /// Interprets the line `src[start..end]` (terminator excluded). Values are stored as slices
+    /// of `src`.
+    fn process_line(
+        &mut self,
+        src: &Bytes,
+        mut start: usize,
+        end: usize,
+        mut offset: u64,
+    ) -> Option<Result<Frame, Error>> {
+        if std::mem::replace(&mut self.first_line, false) && src[start..end].starts_with(BOM) {
+            start += BOM.len();
             offset += BOM.len() as u64;
         }
+        let line = &src[start..end];
         let Some(&first) = line.first() else {
             return self.dispatch().map(|e| Ok(Frame::Event(e)));
         };
+        // Skips exactly one space at `at`, if present.
+        let value_start = |at: usize| {
+            if src.get(at) == Some(&b' ') && at < end {
+                at + 1
+            } else {
+                at
+            }
+        };
         if first == b':' {
             if self.config.emit_comments {
-                let text = Text::lossy(strip_space(line.slice(1..)));
+                let text = Text::lossy(src.slice(value_start(start + 1)..end));
                 return Some(Ok(Frame::Comment(Comment { text, offset })));
             }
             return None;
@@ -452,31 +467,32 @@ impl Parser {
         self.event_size += line.len();
         self.event_pending = true;
         self.event_offset.get_or_insert(offset);
-        let (name, value) = match memchr::memchr(b':', &line) {
-            Some(c) => (&line[..c], strip_space(line.slice(c + 1..))),
-            None => (&line[..], Bytes::new()),
+        let (name, vs) = match memchr::memchr(b':', line) {
+            Some(c) => (&line[..c], value_start(start + c + 1)),
+            None => (line, end),
         };
+        let value = &src[vs..end];
         match name {
             b"data" => {
                 let data = &mut self.data;
                 match std::mem::replace(&mut data.state, Data::Buf) {
-                    Data::None => data.state = Data::One(value),
+                    Data::None => data.state = Data::One(src.slice(vs..end)),
                     Data::One(prev) => {
                         data.buf.clear();
                         data.buf.reserve(prev.len() + 1 + value.len());
                         data.buf.extend_from_slice(&prev);
                         data.buf.extend_from_slice(b"\n");
-                        data.buf.extend_from_slice(&value);
+                        data.buf.extend_from_slice(value);
                     }
                     Data::Buf => {
                         data.buf.extend_from_slice(b"\n");
-                        data.buf.extend_from_slice(&value);
+                        data.buf.extend_from_slice(value);
                     }
                 }
             }
-            b"event" => self.event_type = Some(value),
-            b"id" if memchr::memchr(0, &value).is_none() => {
-                self.id_buffer = (!value.is_empty()).then(|| Text::lossy(value));
+            b"event" => self.event_type = Some(src.slice(vs..end)),
+            b"id" if memchr::memchr(0, value).is_none() => {
+                self.id_buffer = (!value.is_empty()).then(|| Text::lossy(src.slice(vs..end)));
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 let ms = value.iter().fold(0u64, |acc, d| {
