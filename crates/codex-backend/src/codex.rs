@@ -484,10 +484,14 @@ impl CodexClient {
             let stale = status.needs_refresh;
             match m.credentials().await {
                 Ok(_) => {
-                    // Re-read: a refresh may have replaced the id token.
-                    let account = m.status().await.ok().and_then(|s| s.account);
+                    // Re-read: a refresh may have replaced the id token. A stale token that
+                    // is still valid is used as is when the issuer is briefly unreachable
+                    // (the refresh is retried on a later request): not "refreshed" then.
+                    let after = m.status().await.ok();
+                    let refreshed = stale && after.as_ref().is_some_and(|s| !s.needs_refresh);
+                    let account = after.and_then(|s| s.account);
                     return Ok(Authenticated {
-                        method: if stale {
+                        method: if refreshed {
                             AuthMethod::Refreshed
                         } else {
                             AuthMethod::Stored

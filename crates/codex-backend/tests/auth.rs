@@ -305,3 +305,24 @@ async fn missing_codex_home_folder_means_nothing_stored() {
     let err = client.authenticate().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LoginRequired);
 }
+
+#[tokio::test]
+async fn nearly_expired_token_is_used_when_the_issuer_is_briefly_down() {
+    let mock = MockServer::start().await.unwrap();
+    let home = TempDir::new();
+    mock.issuer()
+        .issue_tokens_expiring(SystemTime::now() + Duration::from_secs(120))
+        .write_auth_json(home.path())
+        .unwrap();
+    for _ in 0..3 {
+        mock.issuer()
+            .fail_next_refresh(codex_mock::RefreshFailure::Status(503));
+    }
+    let client = builder(&mock, &home).build().unwrap();
+    let auth = client.authenticate().await.unwrap();
+    assert_eq!(auth.method, AuthMethod::Stored);
+    assert_eq!(mock.issuer().refresh_count(), 0);
+    // Still usable; the next request refreshes once the issuer is back.
+    client.respond_text("hi").await.unwrap();
+    assert_eq!(mock.issuer().refresh_count(), 1);
+}
