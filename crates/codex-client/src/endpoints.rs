@@ -46,7 +46,7 @@ fn decode_json<T: DeserializeOwned>(
     body: &[u8],
 ) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
-        let offset = e.column() as u64;
+        let offset = byte_offset(body, e.line(), e.column());
         Error::new(
             ErrorKind::Decode,
             format!("could not decode the {what} response"),
@@ -59,6 +59,16 @@ fn decode_json<T: DeserializeOwned>(
             d.status = Some(parts.status);
         })
     })
+}
+
+/// The byte offset of serde_json's 1-based line and column.
+fn byte_offset(body: &[u8], line: usize, column: usize) -> u64 {
+    let line_start: usize = body
+        .split(|b| *b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    (line_start + column.saturating_sub(1)) as u64
 }
 
 const JSON: (HeaderName, HeaderValue) = (
@@ -384,5 +394,16 @@ impl Memories<'_> {
         let p = p.with_head_wait_factor(4);
         let (parts, body) = inner.unary(p, &opts).await?;
         decode_json("trace summarize", &parts, &body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn byte_offsets_of_json_errors() {
+        let body = b"{\n  \"a\": 1,\n  oops\n}";
+        let e = serde_json::from_slice::<serde_json::Value>(body).unwrap_err();
+        let off = super::byte_offset(body, e.line(), e.column()) as usize;
+        assert_eq!(&body[off..off + 1], b"o");
     }
 }

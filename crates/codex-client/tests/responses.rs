@@ -951,3 +951,64 @@ async fn completed_ends_the_stream_even_if_the_server_keeps_the_connection_open(
     assert_eq!(out.text, "done early");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// A server that accepts connections and never answers.
+async fn silent_server() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/backend-api/codex",
+        listener.local_addr().unwrap()
+    );
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn abort_while_waiting_for_the_response_head() {
+    let (url, _server) = silent_server().await;
+    let client = codex_client::Client::builder()
+        .base_url(url)
+        .proxy(None)
+        .build()
+        .unwrap();
+    let handle = AbortHandle::new();
+    let opts = RequestOptions::builder()
+        .abort_handle(handle.clone())
+        .build();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        h.abort();
+    });
+    let started = Instant::now();
+    let err = client
+        .responses()
+        .stream(&request("q"), &opts)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Aborted);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(client.active_requests(), 0);
+}
+
+#[tokio::test]
+async fn idle_timeout_bounds_the_wait_for_the_response_head() {
+    let (url, _server) = silent_server().await;
+    let client = codex_client::Client::builder()
+        .base_url(url)
+        .proxy(None)
+        .idle_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::IdleTimeout);
+}
