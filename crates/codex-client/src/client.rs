@@ -63,6 +63,7 @@ pub(crate) struct ClientInner {
     pub(crate) transport: Transport,
     pub(crate) provider: Option<Arc<dyn TokenProvider>>,
     pub(crate) all: AbortHandle,
+    pub(crate) cookies: Option<crate::cookies::Jar>,
 }
 
 #[derive(Debug)]
@@ -97,6 +98,7 @@ pub struct ClientBuilder {
     proxy: ProxySettings,
     provider: Option<Arc<dyn TokenProvider>>,
     invalid: Option<String>,
+    cookie_store: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -147,6 +149,7 @@ impl ClientBuilder {
             proxy: ProxySettings::from_env(),
             provider: None,
             invalid: None,
+            cookie_store: true,
         }
     }
 
@@ -259,6 +262,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Keep cookies the servers set (per exact host, in memory) and send them back, as codex-rs
+    /// does for the ChatGPT hosts (default on).
+    pub fn cookie_store(mut self, yes: bool) -> Self {
+        self.cookie_store = yes;
+        self
+    }
+
     /// Where credentials come from. Without a provider, requests carry no `Authorization`.
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
         self.provider = Some(provider);
@@ -333,6 +343,7 @@ impl ClientBuilder {
                 transport,
                 provider: self.provider,
                 all: AbortHandle::new(),
+                cookies: self.cookie_store.then(crate::cookies::Jar::default),
             }),
         })
     }
@@ -697,6 +708,11 @@ impl ClientInner {
             .body(Full::new(p.body.clone()))
             .map_err(|e| Error::config("invalid request").with_source(e))?;
         *req.headers_mut() = p.headers.clone();
+        if let Some(jar) = &self.cookies
+            && let Some(cookie) = jar.header_for(&p.uri)
+        {
+            req.headers_mut().insert(header::COOKIE, cookie);
+        }
         if let Some(c) = creds {
             let mut auth = HeaderValue::from_str(&format!("Bearer {}", c.access_token.expose()))
                 .map_err(|_| {
@@ -728,6 +744,9 @@ impl ClientInner {
                 )
                 .with(|d| d.retryable = true)
             })??;
+        if let Some(jar) = &self.cookies {
+            jar.store(&p.uri, resp.headers());
+        }
         Ok(resp)
     }
 

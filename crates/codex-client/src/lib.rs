@@ -82,6 +82,7 @@
 
 mod abort;
 mod client;
+mod cookies;
 mod endpoints;
 mod error;
 mod events;

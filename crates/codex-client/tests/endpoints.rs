@@ -279,3 +279,27 @@ async fn config_rejects_clear_text_to_remote_hosts() {
     assert_eq!(c.usage_url(), "https://chatgpt.com/backend-api/wham/usage");
     assert_eq!(c.api_base_url(), "https://api.openai.com/v1");
 }
+
+#[tokio::test]
+async fn cookies_set_by_the_server_are_sent_back_to_that_host() {
+    let env = env().await;
+    env.mock.push(
+        Route::Usage,
+        Reply::json(json!({"plan_type": "plus"}))
+            .header("set-cookie", "__cf_bm=abc123; Path=/; HttpOnly; Secure"),
+    );
+    env.client.usage().get().await.unwrap();
+    env.client.models().list().await.unwrap();
+    let reqs = env.mock.requests();
+    assert_eq!(reqs[0].header("cookie"), None);
+    assert_eq!(reqs[1].header("cookie"), Some("__cf_bm=abc123"));
+
+    let off = env_with(false, |b| b.cookie_store(false)).await;
+    off.mock.push(
+        Route::Usage,
+        Reply::json(json!({"plan_type": "plus"})).header("set-cookie", "__cf_bm=abc123"),
+    );
+    off.client.usage().get().await.unwrap();
+    off.client.usage().get().await.unwrap();
+    assert_eq!(off.mock.requests()[1].header("cookie"), None);
+}
