@@ -109,6 +109,8 @@ pub(crate) struct Inner {
     interactive_login: bool,
     login_options: BrowserLoginOptions,
     models: Mutex<Option<Vec<ModelInfo>>>,
+    /// Bumped by every `abort()`, so tool loops between requests notice it.
+    pub(crate) aborts: tokio::sync::watch::Sender<u64>,
 }
 
 /// The Codex backend client: session defaults, authentication and every capability
@@ -405,6 +407,7 @@ impl CodexClientBuilder {
                 interactive_login: self.interactive_login,
                 login_options: self.login_options,
                 models: Mutex::new(None),
+                aborts: tokio::sync::watch::Sender::new(0),
             }),
         })
     }
@@ -771,9 +774,12 @@ impl CodexClient {
     }
 
     /// Stops every request and stream currently running on this client (and its clones
-    /// and conversations): each ends with an `aborted` error. A no-op when none runs.
+    /// and conversations): each ends with an `aborted` error. A [`Conversation::run`] in
+    /// progress stops too, also while its tools run (their tasks are cancelled). A no-op
+    /// when nothing runs: later calls are not affected.
     pub fn abort(&self) {
         self.inner.transport.abort_all();
+        self.inner.aborts.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// The number of requests and streams currently running on this client.

@@ -585,10 +585,14 @@ impl Conversation {
         input: impl Into<Input>,
         mut on_event: impl FnMut(&ResponseEvent) + Send,
     ) -> Result<TextResponse> {
+        let mut aborts = self.client.inner.aborts.subscribe();
         self.maybe_auto_compact().await?;
         let mut turn: Vec<ResponseItem> = input.into().into_items();
         let mut opts = self.call_options();
         for i in 0..self.max_iterations {
+            if aborts.has_changed().unwrap_or(false) {
+                return Err(aborted());
+            }
             let resp = match self.request(&turn, &opts, &mut on_event).await {
                 Err(e) if i == 0 && self.should_compact_after(&e) => {
                     tracing::info!("context window exceeded; compacting and retrying once");
@@ -608,7 +612,10 @@ impl Conversation {
             if let Some(ts) = &resp.turn_state {
                 opts.turn_state = Some(ts.clone());
             }
-            let outputs = self.run_tools(&calls).await;
+            let outputs = tokio::select! {
+                outputs = self.run_tools(&calls) => outputs,
+                _ = aborts.changed() => return Err(aborted()),
+            };
             turn.extend(outputs);
         }
         Err(Error::new(
@@ -883,6 +890,13 @@ impl Stream for Turn<'_> {
             Poll::Pending => Poll::Pending,
         }
     }
+}
+
+fn aborted() -> Error {
+    Error::new(
+        ErrorKind::Api(codex_client::ErrorKind::Aborted),
+        "request aborted",
+    )
 }
 
 /// Reads a stream to its end like `ResponseStream::collect_text`, calling `on_event` with

@@ -587,3 +587,52 @@ async fn typed_tool_handlers_decode_their_arguments() {
             .starts_with("error: invalid arguments:")
     );
 }
+
+#[tokio::test]
+async fn abort_stops_a_run_while_its_tools_run() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    let finished = Arc::new(AtomicUsize::new(0));
+    let f = finished.clone();
+    conv.register_function("slow", "sleeps", json!({"type":"object"}), move |_| {
+        let f = f.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            f.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ToolError>("late")
+        }
+    });
+    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
+        "slow", "s1", "{}",
+    )]));
+    let c = client.clone();
+    let stopper = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        c.abort();
+    });
+    let err = tokio::time::timeout(Duration::from_secs(3), conv.run("go"))
+        .await
+        .expect("abort did not stop the tool phase")
+        .unwrap_err();
+    stopper.await.unwrap();
+    assert_eq!(err.kind_str(), "aborted");
+    assert!(conv.history().is_empty());
+    assert_eq!(
+        responses_bodies(&mock).len(),
+        1,
+        "no further request after the abort"
+    );
+    // Well past the tool's 500 ms: it would have finished had it not been cancelled.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        0,
+        "the tool task was cancelled"
+    );
+    // An abort with nothing running does not affect the next run.
+    client.abort();
+    assert_eq!(
+        conv.run("again").await.unwrap().text,
+        codex_mock::DEFAULT_TEXT
+    );
+}
