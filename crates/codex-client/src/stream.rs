@@ -111,7 +111,15 @@ pub struct ResponseStream {
     track_text: bool,
     yielded: u64,
     completed: bool,
+    /// SSE events parsed from the current body.
+    frames: u64,
+    /// The first bytes of a body that has produced no event yet (kept so that a 200 answer
+    /// that is not an event stream is reported with its content).
+    prefix: Vec<u8>,
 }
+
+/// How much of a non-SSE body is kept for the error.
+const MAX_PREFIX: usize = 64 * 1024;
 
 impl std::fmt::Debug for ResponseStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -160,6 +168,8 @@ impl ResponseStream {
             track_text,
             yielded: 0,
             completed: false,
+            frames: 0,
+            prefix: Vec::new(),
         }
     }
 
@@ -407,6 +417,10 @@ impl Stream for ResponseStream {
                 while let Some(frame) = this.parser.next_frame() {
                     match frame {
                         Ok(Frame::Event(ev)) => {
+                            this.frames += 1;
+                            if !this.prefix.is_empty() {
+                                this.prefix = Vec::new();
+                            }
                             if let Some(item) = this.on_event(&ev) {
                                 return Poll::Ready(Some(item));
                             }
@@ -431,6 +445,10 @@ impl Stream for ResponseStream {
                     Poll::Ready(Some(Ok(frame))) => {
                         if let Ok(data) = frame.into_data() {
                             this.last_activity = Instant::now();
+                            if this.frames == 0 && this.prefix.len() < MAX_PREFIX {
+                                let room = MAX_PREFIX - this.prefix.len();
+                                this.prefix.extend_from_slice(&data[..data.len().min(room)]);
+                            }
                             this.parser.feed(data);
                         }
                     }
@@ -457,7 +475,20 @@ impl Stream for ResponseStream {
                     } else {
                         "stream closed before response.completed"
                     };
-                    let err = Error::new(ErrorKind::StreamClosed, msg).with(|d| d.retryable = true);
+                    let mut err =
+                        Error::new(ErrorKind::StreamClosed, msg).with(|d| d.retryable = true);
+                    if this.frames == 0 && !this.prefix.is_empty() {
+                        let body = String::from_utf8_lossy(&this.prefix).into_owned();
+                        err = Error::new(
+                            ErrorKind::StreamClosed,
+                            "the response body was not an event stream",
+                        )
+                        .with(|d| {
+                            d.body = Some(body);
+                            d.status = Some(http::StatusCode::OK);
+                            d.retryable = true;
+                        });
+                    }
                     return Poll::Ready(Some(Err(this.end_with(err))));
                 }
                 State::Reconnect(fut) => match fut.as_mut().poll(cx) {
@@ -466,6 +497,8 @@ impl Stream for ResponseStream {
                         let (parts, body) = resp.into_parts();
                         this.head = Head::from_headers(parts.headers);
                         this.parser = new_parser();
+                        this.frames = 0;
+                        this.prefix = Vec::new();
                         this.last_activity = Instant::now();
                         this.state = State::Body(body);
                     }

@@ -79,6 +79,7 @@ async fn text_reply_sends_exact_request_and_yields_events() {
     assert_eq!(reqs.len(), 1);
     let r = &reqs[0];
     assert_eq!(r.method, "POST");
+    assert_eq!(r.version, "HTTP/1.1");
     assert_eq!(
         r.header("authorization").unwrap(),
         format!("Bearer {}", env.tokens.access_token)
@@ -782,6 +783,8 @@ async fn tls_with_the_test_ca() {
         .unwrap();
     assert_eq!(out.text, "secure hello");
     let r = &env.mock.requests()[0];
+    // ALPN picked HTTP/2 with the mock (which offers h2 and http/1.1).
+    assert_eq!(r.version, "HTTP/2.0");
     assert_eq!(
         r.header("authorization").unwrap(),
         format!("Bearer {}", env.tokens.access_token)
@@ -1011,4 +1014,23 @@ async fn idle_timeout_bounds_the_wait_for_the_response_head() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::IdleTimeout);
+}
+
+#[tokio::test]
+async fn a_200_that_is_not_an_event_stream_keeps_its_body() {
+    let env = env().await;
+    env.mock.push_response(Reply::raw(
+        200,
+        "application/json",
+        r#"{"detail":"something unexpected"}"#,
+    ));
+    let s = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
+    let err = s.collect_text().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StreamClosed);
+    assert_eq!(err.body(), Some(r#"{"detail":"something unexpected"}"#));
 }
