@@ -12,22 +12,27 @@
 use codex_backend::CodexClient;
 use codex_backend::Error;
 use codex_backend::ToolError;
-use serde_json::Value;
 use serde_json::json;
 
+/// The tool's arguments, decoded from the model's JSON.
+#[derive(Debug, serde::Deserialize)]
+pub struct Temperature {
+    /// Degrees Celsius.
+    pub celsius: f64,
+}
+
 /// Celsius to Fahrenheit, the tool the model may call.
-pub fn celsius_to_fahrenheit(args: &Value) -> Result<String, ToolError> {
-    let c = args
-        .get("celsius")
-        .and_then(Value::as_f64)
-        .ok_or("celsius must be a number")?;
-    Ok(format!("{}", c * 9.0 / 5.0 + 32.0))
+pub fn celsius_to_fahrenheit(t: &Temperature) -> Result<String, ToolError> {
+    if !t.celsius.is_finite() || t.celsius < -273.15 {
+        return Err("below absolute zero".into());
+    }
+    Ok(format!("{}", t.celsius * 9.0 / 5.0 + 32.0))
 }
 
 /// Asks a question the model answers with the tool; returns the final answer.
 pub async fn run(client: &CodexClient) -> Result<String, Error> {
     let mut conversation = client.conversation();
-    conversation.register_function(
+    conversation.register_typed(
         "celsius_to_fahrenheit",
         "Converts a temperature from degrees Celsius to degrees Fahrenheit.",
         json!({
@@ -36,7 +41,7 @@ pub async fn run(client: &CodexClient) -> Result<String, Error> {
             "required": ["celsius"],
             "additionalProperties": false
         }),
-        |args: Value| async move { celsius_to_fahrenheit(&args) },
+        |t: Temperature| async move { celsius_to_fahrenheit(&t) },
     );
     let reply = conversation
         .run("What is 21.5 degrees Celsius in Fahrenheit? Use the tool.")
