@@ -138,9 +138,41 @@ fn sse_only(buf: &Bytes, n: usize) -> usize {
     len
 }
 
+/// CPU time (user + system) of this process in seconds, from `/proc/self/stat` (Linux).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Throughput per CPU-second over `runs` runs: on a shared machine this is steadier than
+/// wall-clock time, which also counts the time slices other processes take.
+fn cpu_throughput(name: &str, buf: &Bytes, runs: usize, f: impl Fn(&Bytes, usize) -> usize) {
+    let Some(start) = cpu_seconds() else { return };
+    let wall = std::time::Instant::now();
+    for _ in 0..runs {
+        black_box(f(buf, 65536));
+    }
+    let cpu = cpu_seconds().unwrap_or(start) - start;
+    let mb = (buf.len() * runs) as f64 / 1e6;
+    println!(
+        "cpu-time {name:<28} {:>7.0} MB per CPU-second ({:>7.0} MB/s wall) over {runs} runs",
+        mb / cpu.max(0.01),
+        mb / wall.elapsed().as_secs_f64()
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let buf = responses_stream();
     assert_eq!(typed(&buf, 65536), value_baseline(&buf, 65536));
+    println!("stream: {} bytes, {} text deltas", buf.len(), DELTAS);
+    for _ in 0..2 {
+        cpu_throughput("codex_sse_only", &buf, 10, sse_only);
+        cpu_throughput("codex_sse+codex_types", &buf, 10, typed);
+        cpu_throughput("codex_sse+serde_json_value", &buf, 5, value_baseline);
+    }
     let mut g = c.benchmark_group("decode_responses_stream");
     g.throughput(Throughput::Bytes(buf.len() as u64));
     g.sample_size(10);

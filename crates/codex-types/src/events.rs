@@ -713,11 +713,15 @@ fn peek_type(s: &str) -> Option<&str> {
         return None;
     }
     let start = i + 1;
-    let end = start + memchr::memchr2(b'"', b'\\', b.get(start..)?)?;
-    if b[end] != b'"' {
+    // Type names are short: a plain loop beats a SIMD search set-up.
+    let len = b
+        .get(start..)?
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')?;
+    if b[start + len] != b'"' {
         return None;
     }
-    s.get(start..end)
+    s.get(start..start + len)
 }
 
 fn convert_response(
