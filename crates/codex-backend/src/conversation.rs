@@ -593,11 +593,20 @@ impl Conversation {
             if aborts.has_changed().unwrap_or(false) {
                 return Err(aborted());
             }
-            let resp = match self.request(&turn, &opts, &mut on_event).await {
+            // The transport stops its streams on abort; the select also covers an abort
+            // that lands between two requests.
+            let first = tokio::select! {
+                r = self.request(&turn, &opts, &mut on_event) => r,
+                _ = aborts.changed() => return Err(aborted()),
+            };
+            let resp = match first {
                 Err(e) if i == 0 && self.should_compact_after(&e) => {
                     tracing::info!("context window exceeded; compacting and retrying once");
                     self.compact().await?;
-                    self.request(&turn, &opts, &mut on_event).await?
+                    tokio::select! {
+                        r = self.request(&turn, &opts, &mut on_event) => r?,
+                        _ = aborts.changed() => return Err(aborted()),
+                    }
                 }
                 r => r?,
             };

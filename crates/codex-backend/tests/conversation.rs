@@ -125,7 +125,7 @@ async fn tool_loop_runs_parallel_calls_and_sends_outputs_in_order() {
             async move {
                 let now = r.fetch_add(1, Ordering::SeqCst) + 1;
                 p.fetch_max(now, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::time::sleep(Duration::from_millis(300)).await;
                 r.fetch_sub(1, Ordering::SeqCst);
                 let a = args["a"].as_i64().ok_or("a missing")?;
                 let b = args["b"].as_i64().ok_or("b missing")?;
