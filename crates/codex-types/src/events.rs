@@ -713,15 +713,11 @@ fn peek_type(s: &str) -> Option<&str> {
         return None;
     }
     let start = i + 1;
-    // Type names are short: a plain loop beats a SIMD search set-up.
-    let len = b
-        .get(start..)?
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\')?;
-    if b[start + len] != b'"' {
+    let end = start + crate::fast::special_offset(b.get(start..)?)?;
+    if b[end] != b'"' {
         return None;
     }
-    s.get(start..start + len)
+    s.get(start..end)
 }
 
 fn convert_response(

@@ -30,6 +30,24 @@ fn special_mask(v: u64) -> u64 {
         | (v.wrapping_sub(ONES * 0x20) & !v & HIGH)
 }
 
+/// Offset of the first `"`, `\\` or control byte in `b`, scanning eight bytes at a time.
+pub(crate) fn special_offset(b: &[u8]) -> Option<usize> {
+    let mut j = 0;
+    while let Some(chunk) = b.get(j..j + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let m = special_mask(u64::from_le_bytes(w));
+        if m != 0 {
+            return Some(j + (m.trailing_zeros() / 8) as usize);
+        }
+        j += 8;
+    }
+    b.get(j..)?
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| j + p)
+}
+
 struct Scanner<'a> {
     s: &'a str,
     b: &'a [u8],
