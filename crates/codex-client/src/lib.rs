@@ -64,7 +64,8 @@
 //! the webpki roots; [`ClientBuilder::platform_roots`] adds the platform's roots and
 //! [`ClientBuilder::add_root_certificate_pem`] extra CAs. `HTTPS_PROXY` (or `ALL_PROXY`) is
 //! honoured for `https` targets with a CONNECT tunnel through an `http://` proxy, except for
-//! hosts matched by `NO_PROXY`.
+//! hosts matched by `NO_PROXY`. Cookies the servers set are kept in memory per exact host
+//! and sent back to that host only ([`ClientBuilder::cookie_store`]).
 //!
 //! Credentials come from a [`codex_auth::TokenProvider`]. A 401 triggers one
 //! `refresh_after_unauthorized` and one retry; a second 401 is [`ErrorKind::LoginRequired`].
