@@ -428,9 +428,10 @@ async fn idle_timeout_fires_on_a_stall() {
 
 #[tokio::test]
 async fn keep_alives_reset_the_idle_timer() {
-    let env = env_with(false, |b| b.idle_timeout(Duration::from_millis(400))).await;
+    // 8 keep-alives 250 ms apart: 2 s of silence apart from comments, twice the idle timeout.
+    let env = env_with(false, |b| b.idle_timeout(Duration::from_secs(1))).await;
     env.mock
-        .push_response(Reply::keep_alive(8, Duration::from_millis(150)));
+        .push_response(Reply::keep_alive(8, Duration::from_millis(250)));
     let out = env
         .client
         .responses()
