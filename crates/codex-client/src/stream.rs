@@ -200,6 +200,28 @@ impl ResponseStream {
         codex_types::RateLimitSnapshot::from_headers(&self.head.headers)
     }
 
+    /// Every rate-limit family in the response headers (`codex` plus e.g. `codex_other`).
+    pub fn all_rate_limits(&self) -> codex_types::RateLimits {
+        codex_types::RateLimits::all_from_headers(&self.head.headers)
+    }
+
+    /// The model catalog version (`x-models-etag`); refetch `/models` when it changes.
+    pub fn models_etag(&self) -> Option<&str> {
+        self.head
+            .headers
+            .get("x-models-etag")
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// True when the server says past reasoning tokens are already accounted
+    /// (`x-reasoning-included` present and not `false`).
+    pub fn reasoning_included(&self) -> bool {
+        self.head
+            .headers
+            .get("x-reasoning-included")
+            .is_some_and(|v| v.as_bytes() != b"false")
+    }
+
     /// The output text received so far (`response.output_text.delta`), also after an error or
     /// abort. Empty when text tracking was turned off
     /// ([`crate::RequestOptionsBuilder::track_text`]).

@@ -60,6 +60,9 @@ async fn text_reply_sends_exact_request_and_yields_events() {
     assert!(stream.request_id().unwrap().starts_with("req_mock_"));
     assert_eq!(stream.served_model(), Some("gpt-5.4"));
     assert!(stream.turn_state().unwrap().starts_with("ts_mock_"));
+    assert!(stream.models_etag().unwrap().starts_with("\"models-"));
+    assert!(stream.reasoning_included());
+    assert!(stream.all_rate_limits().get("codex").is_some());
     let rl = stream.rate_limits().expect("rate limits from headers");
     assert_eq!(rl.primary.as_ref().unwrap().used_percent, 42.0);
     let (events, err) = drain(stream).await;
