@@ -245,3 +245,8 @@ pub use codex_types::Usage;
 pub use codex_types::UsagePayload;
 pub use codex_types::Verbosity;
 pub use codex_types::WebSearchTool;
+
+// The README's Rust sample is compiled as a doctest, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod readme_doctest {}
