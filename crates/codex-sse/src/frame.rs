@@ -1,39 +1,10 @@
 //! Frames produced by the parser: events and (optionally) comments.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
 
-/// Bytes known to be valid UTF-8 (checked once at construction, replaced lossily otherwise).
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Text(Bytes);
-
-impl Text {
-    /// Wraps `bytes`, replacing invalid UTF-8 with U+FFFD (allocates only when invalid).
-    pub(crate) fn lossy(bytes: Bytes) -> Self {
-        match std::str::from_utf8(&bytes) {
-            Ok(_) => Self(bytes),
-            Err(_) => Self(Bytes::from(String::from_utf8_lossy(&bytes).into_owned())),
-        }
-    }
-
-    pub(crate) fn from_str(s: &str) -> Self {
-        Self(Bytes::copy_from_slice(s.as_bytes()))
-    }
-
-    pub(crate) fn as_str(&self) -> &str {
-        // Invariant: the bytes were validated (or produced from a `String`) in `lossy`/`from_str`,
-        // so this never takes the fallback.
-        std::str::from_utf8(&self.0).unwrap_or("\u{FFFD}")
-    }
-}
-
-impl std::fmt::Debug for Text {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self.as_str(), f)
-    }
-}
+use crate::text::{Data, Text};
 
 /// One item pulled from the parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,12 +18,13 @@ pub enum Frame {
 
 /// A dispatched Server-Sent Event.
 ///
-/// Cheap to clone: every field is a reference-counted [`Bytes`], usually a slice of the input chunk.
+/// Cheap to clone: every field is a reference-counted [`Bytes`], usually a slice of the input
+/// chunk. Text is validated as UTF-8 once, when the event is built; the accessors do not
+/// re-validate.
 #[derive(Clone)]
 pub struct Event {
     pub(crate) event_type: Option<Text>,
-    pub(crate) data: Bytes,
-    pub(crate) lossy: OnceLock<Box<str>>,
+    pub(crate) data: Data,
     pub(crate) id: Option<Text>,
     pub(crate) retry: Option<Duration>,
     pub(crate) offset: u64,
@@ -64,8 +36,7 @@ impl Event {
     pub fn new(event_type: &str, data: impl Into<Bytes>) -> Self {
         Self {
             event_type: (!event_type.is_empty()).then(|| Text::from_str(event_type)),
-            data: data.into(),
-            lossy: OnceLock::new(),
+            data: Data::new(data.into()),
             id: None,
             retry: None,
             offset: 0,
@@ -96,31 +67,29 @@ impl Event {
     /// The event type: the last `event` field's value, or `"message"` when there was none
     /// (or it was empty).
     #[must_use]
+    #[inline]
     pub fn event_type(&self) -> &str {
         self.event_type.as_ref().map_or("message", Text::as_str)
     }
 
     /// The data as text: all `data` lines joined with `\n`.
     ///
-    /// Zero-copy when the bytes are valid UTF-8 (validated on each call, which is fast for
-    /// ASCII). Invalid sequences are replaced by U+FFFD; that replacement text is built once,
-    /// on first use, and cached.
+    /// Zero-copy when the bytes are valid UTF-8 (validated once, when the event was built).
+    /// Invalid sequences are replaced by U+FFFD; that replacement text is built once, when the
+    /// event is built, and only for invalid data.
     #[must_use]
+    #[inline]
     pub fn data(&self) -> &str {
-        match std::str::from_utf8(&self.data) {
-            Ok(s) => s,
-            Err(_) => self
-                .lossy
-                .get_or_init(|| String::from_utf8_lossy(&self.data).into()),
-        }
+        self.data.as_str()
     }
 
     /// The raw data bytes (exactly as received, even when not valid UTF-8).
     ///
     /// A zero-copy slice of the input when the event had one `data` line lying inside one chunk.
     #[must_use]
+    #[inline]
     pub fn data_bytes(&self) -> &Bytes {
-        &self.data
+        self.data.bytes()
     }
 
     /// The last event id in effect when this event was dispatched (`None` when empty).
@@ -146,14 +115,14 @@ impl Event {
     /// replacements; [`Event::data_bytes`] still has the raw bytes.
     #[must_use]
     pub fn is_utf8_lossy(&self) -> bool {
-        std::str::from_utf8(&self.data).is_err()
+        self.data.is_lossy()
     }
 }
 
 impl PartialEq for Event {
     fn eq(&self, other: &Self) -> bool {
         self.event_type() == other.event_type()
-            && self.data == other.data
+            && self.data.bytes() == other.data.bytes()
             && self.id == other.id
             && self.retry == other.retry
             && self.offset == other.offset

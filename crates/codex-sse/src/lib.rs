@@ -105,6 +105,7 @@
 mod frame;
 mod parser;
 mod stream;
+mod text;
 
 pub use frame::{Comment, Event, Frame};
 pub use parser::{Config, DEFAULT_MAX_EVENT_SIZE, EndOfStream, Error, Parser};

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::frame::{Comment, Event, Frame, Text};
+use crate::frame::{Comment, Event, Frame};
+use crate::text::{Data as EventData, Text};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -111,6 +112,16 @@ impl EndOfStream {
     }
 }
 
+/// Outcome of [`Parser::fast_line`].
+enum Fast {
+    /// The line was handled and produced a frame.
+    Frame(Result<Frame, Error>),
+    /// The line was handled.
+    Done,
+    /// Not a fast-path line; nothing was changed.
+    Slow,
+}
+
 enum Data {
     None,
     One(Bytes),
@@ -134,7 +145,11 @@ pub struct Parser {
     first_line: bool,
     consumed: u64,
     data: DataState,
-    event_type: Option<Bytes>,
+    /// The event type buffer (`None` when empty, i.e. `"message"`).
+    event_type: Option<Text>,
+    /// The last non-empty event type value seen, already validated: streams repeat a few
+    /// types, so an `event` line equal to it reuses it instead of validating again.
+    type_cache: Option<Text>,
     id_buffer: Option<Text>,
     last_event_id: Option<Text>,
     retry: Option<Duration>,
@@ -232,6 +247,7 @@ impl Parser {
                 buf: BytesMut::new(),
             },
             event_type: None,
+            type_cache: None,
             id_buffer: None,
             last_event_id: None,
             retry: None,
@@ -347,14 +363,38 @@ impl Parser {
     }
 
     fn step(&mut self) -> Option<Result<Frame, Error>> {
-        let limit = self.config.max_event_size;
         loop {
-            let chunk = self.input.front()?;
-            let len = chunk.len();
-            if self.pos >= len {
+            // Lend the front chunk to `step_chunk` by swapping in an empty `Bytes` (no
+            // reference-count traffic); fields are sliced from it only when stored.
+            let chunk = std::mem::take(self.input.front_mut()?);
+            let frame = self.step_chunk(&chunk);
+            if self.pos < chunk.len() {
+                if let Some(front) = self.input.front_mut() {
+                    *front = chunk;
+                }
+            } else {
                 self.input.pop_front();
                 self.pos = 0;
-                continue;
+            }
+            if frame.is_some() {
+                return frame;
+            }
+        }
+    }
+
+    /// Works through the lines of `chunk` from `self.pos` until one yields a frame or the
+    /// chunk is used up. Must not touch `self.input` (its front is lent out as `chunk`).
+    #[inline]
+    fn step_chunk(&mut self, chunk: &Bytes) -> Option<Result<Frame, Error>> {
+        let limit = self.config.max_event_size;
+        let len = chunk.len();
+        while self.pos < len {
+            if !(self.skip_lf || self.skipping || self.first_line) && self.carry.is_empty() {
+                match self.fast_line(chunk, limit) {
+                    Fast::Frame(frame) => return Some(frame),
+                    Fast::Done => continue,
+                    Fast::Slow => {}
+                }
             }
             if self.skip_lf {
                 self.skip_lf = false;
@@ -366,7 +406,11 @@ impl Parser {
             }
             let start = self.pos;
             let rest = &chunk[start..];
-            let Some(i) = find_eol(rest) else {
+            let eol = match rest.first() {
+                Some(b'\n') => Some(0),
+                _ => find_eol(rest),
+            };
+            let Some(i) = eol else {
                 // The line continues in a later chunk.
                 let n = rest.len();
                 self.pos = len;
@@ -402,12 +446,7 @@ impl Parser {
                 return Some(Err(Error::EventTooLarge { limit }));
             }
             let frame = if self.carry.is_empty() {
-                // Lend the chunk to `process_line` by moving it out of the queue and back
-                // (no reference-count traffic); fields are sliced from it only when stored.
-                let chunk = self.input.pop_front()?;
-                let frame = self.process_line(&chunk, start, start + i, offset);
-                self.input.push_front(chunk);
-                frame
+                self.process_line(chunk, start, start + i, offset)
             } else {
                 self.carry.extend_from_slice(&rest[..i]);
                 let line = self.carry.split().freeze();
@@ -416,6 +455,80 @@ impl Parser {
             if frame.is_some() {
                 return frame;
             }
+        }
+        None
+    }
+
+    /// The common lines of a well-formed stream, handled without the general machinery: a
+    /// blank line, `event: <the cached type>` and `data: <value>`, each lying whole inside
+    /// `chunk`. Same effect as the general path in `step_chunk` and `process_line` (which
+    /// the caller falls back to on [`Fast::Slow`], having changed nothing). Requires: no
+    /// carried partial line, no pending CR, not skipping, not the first line (BOM).
+    #[inline]
+    fn fast_line(&mut self, chunk: &Bytes, limit: usize) -> Fast {
+        let start = self.pos;
+        let rest = &chunk[start..];
+        match rest.first() {
+            Some(b'\n') => {
+                self.pos += 1;
+                self.consumed += 1;
+                match self.dispatch() {
+                    Some(event) => Fast::Frame(Ok(Frame::Event(event))),
+                    None => Fast::Done,
+                }
+            }
+            Some(b'e') => {
+                // The cached type holds no CR or LF, so when the input repeats it after
+                // `event: ` and an LF follows, that LF is the line end.
+                let Some(ty) = &self.type_cache else {
+                    return Fast::Slow;
+                };
+                let ty_len = ty.as_bytes().len();
+                let n = 7 + ty_len;
+                if rest.get(n) != Some(&b'\n')
+                    || !rest.starts_with(b"event: ")
+                    || rest[7..n] != *ty.as_bytes()
+                    || self.event_size + n > limit
+                {
+                    return Fast::Slow;
+                }
+                self.event_type = Some(ty.clone());
+                self.pos = start + n + 1;
+                self.event_offset.get_or_insert(self.consumed);
+                self.consumed += (n + 1) as u64;
+                self.event_size += n;
+                self.event_pending = true;
+                Fast::Done
+            }
+            Some(b'd') => {
+                if !rest.starts_with(b"data: ") {
+                    return Fast::Slow;
+                }
+                let Some(j) = find_eol(&rest[6..]) else {
+                    return Fast::Slow;
+                };
+                let n = 6 + j;
+                if self.event_size + n > limit {
+                    return Fast::Slow;
+                }
+                self.skip_lf = rest[n] == b'\r';
+                self.pos = start + n + 1;
+                let offset = self.consumed;
+                self.consumed += (n + 1) as u64;
+                if matches!(self.data.state, Data::None) {
+                    self.data.state = Data::One(chunk.slice(start + 6..start + n));
+                    self.event_size += n;
+                    self.event_pending = true;
+                    self.event_offset.get_or_insert(offset);
+                    Fast::Done
+                } else {
+                    match self.process_line(chunk, start, start + n, offset) {
+                        Some(frame) => Fast::Frame(frame),
+                        None => Fast::Done,
+                    }
+                }
+            }
+            _ => Fast::Slow,
         }
     }
 
@@ -467,9 +580,23 @@ impl Parser {
         self.event_size += line.len();
         self.event_pending = true;
         self.event_offset.get_or_insert(offset);
-        let (name, vs) = match memchr::memchr(b':', line) {
-            Some(c) => (&line[..c], value_start(start + c + 1)),
-            None => (line, end),
+        // The first colon ends the name. For the four known fields, test the byte right after
+        // the name first: if it is a colon and the name matches below, no earlier colon exists.
+        // Any other line gets a full search; a wrong guess only mislabels an unknown field,
+        // which is ignored either way.
+        let guess = match first {
+            b'd' => 4,
+            b'e' | b'r' => 5,
+            b'i' => 2,
+            _ => usize::MAX,
+        };
+        let (name, vs) = if line.get(guess) == Some(&b':') {
+            (&line[..guess], value_start(start + guess + 1))
+        } else {
+            match memchr::memchr(b':', line) {
+                Some(c) => (&line[..c], value_start(start + c + 1)),
+                None => (line, end),
+            }
         };
         let value = &src[vs..end];
         match name {
@@ -490,7 +617,19 @@ impl Parser {
                     }
                 }
             }
-            b"event" => self.event_type = Some(src.slice(vs..end)),
+            b"event" => {
+                self.event_type = if value.is_empty() {
+                    None
+                } else if let Some(cached) = &self.type_cache
+                    && cached.as_bytes() == value
+                {
+                    Some(cached.clone())
+                } else {
+                    let text = Text::lossy(src.slice(vs..end));
+                    self.type_cache = Some(text.clone());
+                    Some(text)
+                };
+            }
             b"id" if memchr::memchr(0, value).is_none() => {
                 self.id_buffer = (!value.is_empty()).then(|| Text::lossy(src.slice(vs..end)));
             }
@@ -518,9 +657,8 @@ impl Parser {
             Data::Buf => self.data.buf.split().freeze(),
         };
         Some(Event {
-            event_type: event_type.filter(|t| !t.is_empty()).map(Text::lossy),
-            data,
-            lossy: std::sync::OnceLock::new(),
+            event_type,
+            data: EventData::new(data),
             id: self.last_event_id.clone(),
             retry: self.retry,
             offset,

@@ -365,3 +365,64 @@ fn contains_eol_matches_naive_scan() {
         }
     }
 }
+
+#[test]
+fn event_stays_small_enough_to_move_without_memcpy() {
+    // Frames move through several return values; keeping `Event` at 128 bytes or less lets the
+    // compiler move it with a few vector stores (see docs/sse.md, "Performance").
+    assert!(std::mem::size_of::<Event>() <= 128);
+    assert!(std::mem::size_of::<Option<Result<Frame, crate::Error>>>() <= 128);
+}
+
+#[test]
+fn cached_event_type_is_reused_only_for_an_exact_repeat() {
+    let input = b"event: ab\ndata: 1\n\nevent: ab\ndata: 2\n\nevent: abc\ndata: 3\n\n\
+event: ab\r\ndata: 4\n\nevent: a\ndata: 5\n\nevent: ab\ndata: 6\n\nevent: ab \ndata: 7\n\n\
+event:ab\ndata: 8\n\nevent: ab\nevent:\ndata: 9\n\n";
+    for size in [1, 2, 3, 5, 7, 11, input.len()] {
+        let chunks: Vec<&[u8]> = input.chunks(size).collect();
+        let (evs, _) = events_cfg(&chunks, Config::default());
+        let got: Vec<(&str, &str)> = evs.iter().map(|e| (e.event_type(), e.data())).collect();
+        assert_eq!(
+            got,
+            [
+                ("ab", "1"),
+                ("ab", "2"),
+                ("abc", "3"),
+                ("ab", "4"),
+                ("a", "5"),
+                ("ab", "6"),
+                ("ab ", "7"),
+                ("ab", "8"),
+                ("message", "9"),
+            ],
+            "chunk size {size}"
+        );
+    }
+}
+
+#[test]
+fn cached_lossy_event_type_matches_raw_bytes_only() {
+    // An invalid type is cached as its U+FFFD replacement; a later line holding that
+    // replacement literally gives the same text, and the raw invalid bytes again are re-read.
+    let input = "event: a\u{FFFD}\ndata: 1\n\n".as_bytes();
+    let mut all = b"event: a\xFF\ndata: 0\n\n".to_vec();
+    all.extend_from_slice(input);
+    all.extend_from_slice(b"event: a\xFF\ndata: 2\n\n");
+    let evs = events(&all);
+    let got: Vec<(&str, &str)> = evs.iter().map(|e| (e.event_type(), e.data())).collect();
+    assert_eq!(
+        got,
+        [("a\u{FFFD}", "0"), ("a\u{FFFD}", "1"), ("a\u{FFFD}", "2")]
+    );
+}
+
+#[test]
+fn data_fast_path_handles_cr_and_multi_line_data() {
+    let evs = events(b"data: a\r\ndata: b\rdata: c\n\ndata: d\r\r\ndata: e\n\n");
+    let got: Vec<&str> = evs.iter().map(Event::data).collect();
+    assert_eq!(got, ["a\nb\nc", "d", "e"]);
+    let evs = events(b"data: d\r\rdata: e\n\n");
+    assert_eq!(evs.len(), 2);
+    assert_eq!(evs[1].data(), "e");
+}

@@ -19,6 +19,11 @@ fn sse_input() -> impl Strategy<Value = Vec<u8>> {
         Just(b"data:".to_vec()),
         Just(b"data: ".to_vec()),
         Just(b"event: ".to_vec()),
+        // Repeated whole lines exercise the parser's fast paths (cached event type).
+        Just(b"event: t\n".to_vec()),
+        Just(b"event: t".to_vec()),
+        Just(b"event: t\xFF\n".to_vec()),
+        Just(b"data: x\n".to_vec()),
         Just(b"id: ".to_vec()),
         Just(b"id".to_vec()),
         Just(b"retry: ".to_vec()),
