@@ -27,6 +27,11 @@ const DELTAS: usize = 200_000;
 const TARGET: usize = 50_000_000;
 
 fn responses_stream() -> Bytes {
+    responses_stream_sized(DELTAS, TARGET)
+}
+
+/// `deltas` text deltas, then a `response.completed` padded until the stream is `target` bytes.
+fn responses_stream_sized(deltas: usize, target: usize) -> Bytes {
     let words = [
         "The",
         " quick",
@@ -54,7 +59,7 @@ fn responses_stream() -> Bytes {
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut full = String::new();
     out.push_str("event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\"}}\n\n");
-    for i in 0..DELTAS {
+    for i in 0..deltas {
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
@@ -73,10 +78,10 @@ fn responses_stream() -> Bytes {
     out.push_str(
         "event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":",
     );
-    out.push_str(&(DELTAS + 1).to_string());
+    out.push_str(&(deltas + 1).to_string());
     out.push_str(",\"response\":{\"id\":\"resp_1\",\"status\":\"completed\",\"output\":[");
     let mut k = 0;
-    while out.len() < TARGET {
+    while k == 0 || out.len() < target {
         if k > 0 {
             out.push(',');
         }
@@ -165,6 +170,24 @@ fn cpu_throughput(name: &str, buf: &Bytes, runs: usize, f: impl Fn(&Bytes, usize
 }
 
 fn bench(c: &mut Criterion) {
+    // Instruction-count mode for `valgrind --tool=callgrind`: `DECODE_PROFILE=typed|sse|value|none`
+    // decodes a small stream (`DECODE_PROFILE_DELTAS` deltas, 20,000 by default) once and
+    // exits; subtracting the `sse` count from the `typed` count gives the cost of codex-types.
+    if let Ok(mode) = std::env::var("DECODE_PROFILE") {
+        let deltas = std::env::var("DECODE_PROFILE_DELTAS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000);
+        let buf = responses_stream_sized(deltas, 0);
+        let n = match mode.as_str() {
+            "typed" => typed(&buf, 65536),
+            "value" => value_baseline(&buf, 65536),
+            "sse" => sse_only(&buf, 65536),
+            _ => 0,
+        };
+        println!("{mode}: {} bytes, {deltas} deltas, result {n}", buf.len());
+        return;
+    }
     let buf = responses_stream();
     assert_eq!(typed(&buf, 65536), value_baseline(&buf, 65536));
     println!("stream: {} bytes, {} text deltas", buf.len(), DELTAS);

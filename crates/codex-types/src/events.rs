@@ -187,24 +187,106 @@ impl std::error::Error for DecodeError {}
 
 /// A text delta (`output_text`, reasoning summary/text, function arguments, custom tool
 /// input). Fields that the event type does not carry are `None`.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// The ids ([`TextDelta::item_id`], [`TextDelta::call_id`]) are read through accessors: they
+/// are kept as ranges of the event's raw JSON rather than as separate shared strings, so a
+/// delta holds two buffer references (its text and the raw JSON), not four.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct TextDelta {
     /// The text fragment (a zero-copy slice of the data when it had no escapes).
     pub delta: SharedStr,
-    /// Item id.
-    pub item_id: Option<SharedStr>,
+    item_id: IdText,
     /// Index of the item in the output.
     pub output_index: Option<u32>,
     /// Index of the content part.
     pub content_index: Option<u32>,
     /// Index of the reasoning summary section.
     pub summary_index: Option<u32>,
-    /// Call id (custom tool input deltas).
-    pub call_id: Option<SharedStr>,
+    call_id: IdText,
     /// Sequence number.
     pub sequence_number: Option<u64>,
     raw: SharedStr,
+}
+
+/// An id string of a [`TextDelta`]: absent, a byte range of the raw JSON (it needed no
+/// unescaping), or its own text (it did).
+#[derive(Clone)]
+enum IdText {
+    None,
+    Raw { start: u32, len: u32 },
+    Owned(Box<str>),
+}
+
+impl IdText {
+    /// `s` (borrowed from `text`, or owned after unescaping), as a range when it lies
+    /// inside `text`.
+    fn new(text: &str, s: Option<BStr<'_>>) -> IdText {
+        let Some(BStr(s)) = s else {
+            return IdText::None;
+        };
+        if let Cow::Borrowed(b) = &s {
+            let offset = (b.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            if offset <= text.len() && b.len() <= text.len() - offset {
+                if let (Ok(start), Ok(len)) = (u32::try_from(offset), u32::try_from(b.len())) {
+                    return IdText::Raw { start, len };
+                }
+            }
+        }
+        IdText::Owned(s.into_owned().into_boxed_str())
+    }
+
+    fn get<'a>(&'a self, raw: &'a str) -> Option<&'a str> {
+        match self {
+            IdText::None => None,
+            IdText::Raw { start, len } => {
+                let start = *start as usize;
+                // Always in range and on character boundaries (a range of `raw` itself).
+                raw.get(start..start + *len as usize)
+            }
+            IdText::Owned(s) => Some(s),
+        }
+    }
+}
+
+impl TextDelta {
+    /// Item id.
+    pub fn item_id(&self) -> Option<&str> {
+        self.item_id.get(&self.raw)
+    }
+
+    /// Call id (custom tool input deltas).
+    pub fn call_id(&self) -> Option<&str> {
+        self.call_id.get(&self.raw)
+    }
+}
+
+impl PartialEq for TextDelta {
+    fn eq(&self, other: &Self) -> bool {
+        self.delta == other.delta
+            && self.item_id() == other.item_id()
+            && self.output_index == other.output_index
+            && self.content_index == other.content_index
+            && self.summary_index == other.summary_index
+            && self.call_id() == other.call_id()
+            && self.sequence_number == other.sequence_number
+            && self.raw == other.raw
+    }
+}
+
+impl fmt::Debug for TextDelta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TextDelta")
+            .field("delta", &self.delta)
+            .field("item_id", &self.item_id())
+            .field("output_index", &self.output_index)
+            .field("content_index", &self.content_index)
+            .field("summary_index", &self.summary_index)
+            .field("call_id", &self.call_id())
+            .field("sequence_number", &self.sequence_number)
+            .field("raw", &self.raw)
+            .finish()
+    }
 }
 
 /// The final text of a streamed part (`text`, `arguments` or `input` on the wire).
@@ -686,8 +768,9 @@ struct TypeProbe<'a> {
     kind: Option<BStr<'a>>,
 }
 
-/// Reads the `type` value when it is the first key and has no escapes (the common case).
-fn peek_type(s: &str) -> Option<&str> {
+/// Reads the `type` value when it is the first key and has no escapes (the common case);
+/// also returns the offset just past its closing quote.
+fn peek_type(s: &str) -> Option<(&str, usize)> {
     let b = s.as_bytes();
     let mut i = 0;
     let ws = |b: &[u8], mut i: usize| {
@@ -717,7 +800,7 @@ fn peek_type(s: &str) -> Option<&str> {
     if b[end] != b'"' {
         return None;
     }
-    s.get(start..end)
+    Some((s.get(start..end)?, end + 1))
 }
 
 fn convert_response(
@@ -766,10 +849,14 @@ impl ResponseEvent {
                 "invalid utf-8",
             ));
         };
-        // Validated just above: wrap without validating again.
-        let raw = SharedStr::from_validated(data.clone());
+        // `text` is `data` itself: the slice shares the buffer, no copy and no re-validation.
+        let raw = SharedStr::slice_of(data, text);
+        let mut type_end = None;
         let kind: Cow<'_, str> = match peek_type(text) {
-            Some(k) => Cow::Borrowed(k),
+            Some((k, end)) => {
+                type_end = Some(end);
+                Cow::Borrowed(k)
+            }
             None => match serde_json::from_str::<TypeProbe<'_>>(text) {
                 Ok(TypeProbe { kind: Some(k) }) => k.0,
                 Ok(TypeProbe { kind: None }) => {
@@ -798,7 +885,7 @@ impl ResponseEvent {
                 }
             },
         };
-        decode_kind(data, text, &raw, &kind)
+        decode_kind(data, text, &raw, &kind, type_end)
     }
 
     /// Decodes the data of a parsed SSE event (ignores its `event:` name).
@@ -919,6 +1006,7 @@ fn decode_kind(
     text: &str,
     raw: &SharedStr,
     kind: &str,
+    type_end: Option<usize>,
 ) -> Result<ResponseEvent, DecodeError> {
     // The `raw` text and `data` are the same bytes; borrowed strings are sliced from `data`.
     let err = |e: serde_json::Error| {
@@ -929,7 +1017,11 @@ fn decode_kind(
         }
     };
     let delta = |require: Option<&str>| -> Result<TextDelta, DecodeError> {
-        let w: DeltaWire<'_> = match crate::fast::delta(text) {
+        let fast = match type_end {
+            Some(at) => crate::fast::delta_after_type(text, at),
+            None => crate::fast::delta(text),
+        };
+        let w: DeltaWire<'_> = match fast {
             Some(f) => DeltaWire {
                 delta: BStr(f.delta),
                 item_id: f.item_id.map(BStr),
@@ -956,11 +1048,11 @@ fn decode_kind(
         }
         Ok(TextDelta {
             delta: share(data, w.delta),
-            item_id: share_opt(data, w.item_id),
+            item_id: IdText::new(text, w.item_id),
             output_index: w.output_index,
             content_index: w.content_index,
             summary_index: w.summary_index,
-            call_id: share_opt(data, w.call_id),
+            call_id: IdText::new(text, w.call_id),
             sequence_number: w.sequence_number,
             raw: raw.clone(),
         })

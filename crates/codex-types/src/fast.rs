@@ -73,6 +73,11 @@ impl<'a> Scanner<'a> {
     }
 
     fn peek(&mut self) -> Option<u8> {
+        let c = *self.b.get(self.i)?;
+        if c > b' ' {
+            // Compact JSON: no whitespace to skip.
+            return Some(c);
+        }
         self.ws();
         self.b.get(self.i).copied()
     }
@@ -98,20 +103,29 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.eat(b'"')?;
         let start = self.i;
+        let b = self.b;
         let mut j = start;
-        // Eight bytes at a time: stop at the first quote, backslash or control byte.
-        while let Some(chunk) = self.b.get(j..j + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(chunk);
-            let m = special_mask(u64::from_le_bytes(w));
+        // Sixteen bytes at a time (two words), stopping at the first quote, backslash or
+        // control byte; the tail byte by byte below.
+        while let Some(chunk) = b.get(j..j + 16) {
+            let mut lo = [0u8; 8];
+            let mut hi = [0u8; 8];
+            lo.copy_from_slice(&chunk[..8]);
+            hi.copy_from_slice(&chunk[8..]);
+            let m = special_mask(u64::from_le_bytes(lo));
             if m != 0 {
                 j += (m.trailing_zeros() / 8) as usize;
                 break;
             }
-            j += 8;
+            let m = special_mask(u64::from_le_bytes(hi));
+            if m != 0 {
+                j += 8 + (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 16;
         }
         loop {
-            match *self.b.get(j)? {
+            match *b.get(j)? {
                 b'"' => {
                     self.i = j + 1;
                     return Some(Cow::Borrowed(self.s.get(start..j)?));
@@ -178,6 +192,30 @@ impl<'a> Scanner<'a> {
 
     /// A JSON number; returns its value when it is a plain non-negative integer.
     fn number(&mut self) -> Option<Val<'a>> {
+        // Fast path: a plain unsigned integer, accumulated while scanning.
+        let start = self.i;
+        let mut j = start;
+        let mut n: u64 = 0;
+        while let Some(&c) = self.b.get(j) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            // Too large for u64: give up and let serde_json decide.
+            n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            j += 1;
+        }
+        if j > start && !matches!(self.b.get(j), Some(b'.' | b'e' | b'E')) {
+            if j - start > 1 && self.b[start] == b'0' {
+                return None;
+            }
+            self.i = j;
+            return Some(Val::Int(n));
+        }
+        self.number_general()
+    }
+
+    /// Any JSON number (signed, fraction, exponent).
+    fn number_general(&mut self) -> Option<Val<'a>> {
         let start = self.i;
         if self.b.get(self.i) == Some(&b'-') {
             self.i += 1;
@@ -267,6 +305,88 @@ fn opt_u32(v: &Val<'_>) -> Option<Option<u32>> {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Key {
+    Delta,
+    ItemId,
+    OutputIndex,
+    ContentIndex,
+    SummaryIndex,
+    CallId,
+    SequenceNumber,
+    Other,
+}
+
+impl Key {
+    fn of(name: &str) -> Key {
+        match name {
+            "delta" => Key::Delta,
+            "item_id" => Key::ItemId,
+            "output_index" => Key::OutputIndex,
+            "content_index" => Key::ContentIndex,
+            "summary_index" => Key::SummaryIndex,
+            "call_id" => Key::CallId,
+            "sequence_number" => Key::SequenceNumber,
+            _ => Key::Other,
+        }
+    }
+
+    /// Duplicate detection bit (0 for keys this decoder ignores).
+    fn bit(self) -> u16 {
+        match self {
+            Key::Delta => 1,
+            Key::ItemId => 2,
+            Key::OutputIndex => 4,
+            Key::ContentIndex => 8,
+            Key::SummaryIndex => 16,
+            Key::CallId => 32,
+            Key::SequenceNumber => 64,
+            Key::Other => 0,
+        }
+    }
+}
+
+impl Scanner<'_> {
+    /// A key the server sends, recognised by its literal bytes (closing quote included, so
+    /// the key has no escapes and is exactly that name); advances past the closing quote.
+    /// `None` when the bytes at the cursor are not one of them.
+    fn known_key(&mut self) -> Option<Key> {
+        /// `rest` starts with `lit` (constant length: compiled to a few word compares).
+        fn is<const N: usize>(rest: &[u8], lit: &[u8; N]) -> bool {
+            rest.get(..N).is_some_and(|r| r == lit)
+        }
+        let rest = self.b.get(self.i..)?;
+        let (len, key) = match rest.first()? {
+            b'd' if is(rest, b"delta\"") => (6, Key::Delta),
+            b'i' if is(rest, b"item_id\"") => (8, Key::ItemId),
+            b'o' if is(rest, b"output_index\"") => (13, Key::OutputIndex),
+            b'o' if is(rest, b"obfuscation\"") => (12, Key::Other),
+            b'c' if is(rest, b"content_index\"") => (14, Key::ContentIndex),
+            b'c' if is(rest, b"call_id\"") => (8, Key::CallId),
+            b's' if is(rest, b"sequence_number\"") => (16, Key::SequenceNumber),
+            b's' if is(rest, b"summary_index\"") => (14, Key::SummaryIndex),
+            b'l' if is(rest, b"logprobs\"") => (9, Key::Other),
+            b't' if is(rest, b"type\"") => (5, Key::Other),
+            _ => return None,
+        };
+        self.i += len;
+        Some(key)
+    }
+
+    fn key(&mut self) -> Option<Key> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.i += 1;
+        if let Some(k) = self.known_key() {
+            return Some(k);
+        }
+        self.i -= 1;
+        let name = self.string()?;
+        Some(Key::of(&name))
+    }
+}
+
 /// Decodes a flat delta payload, or `None` when the payload is not in the plain shape.
 pub(crate) fn delta(s: &str) -> Option<FastDelta<'_>> {
     let mut sc = Scanner {
@@ -275,6 +395,26 @@ pub(crate) fn delta(s: &str) -> Option<FastDelta<'_>> {
         i: 0,
     };
     sc.eat(b'{')?;
+    if sc.peek()? == b'}' {
+        return None;
+    }
+    members(sc, false)
+}
+
+/// Like [`delta`], for a payload whose opening `{` and first member (`"type"` with a
+/// string value free of escapes, as `events::peek_type` checked) end just before byte `at`.
+pub(crate) fn delta_after_type(s: &str, at: usize) -> Option<FastDelta<'_>> {
+    let sc = Scanner {
+        s,
+        b: s.as_bytes(),
+        i: at,
+    };
+    members(sc, true)
+}
+
+/// The members of the object from the cursor (`after_value`: a member was just read, so a
+/// `,` or `}` comes first) to the end of the input.
+fn members(mut sc: Scanner<'_>, mut after_value: bool) -> Option<FastDelta<'_>> {
     let mut d = FastDelta {
         delta: Cow::Borrowed(""),
         item_id: None,
@@ -285,59 +425,39 @@ pub(crate) fn delta(s: &str) -> Option<FastDelta<'_>> {
         sequence_number: None,
     };
     let mut seen = 0u16;
-    if sc.peek()? == b'}' {
-        return None;
-    }
     loop {
-        let key = sc.string()?;
+        if after_value {
+            match sc.peek()? {
+                b',' => sc.i += 1,
+                b'}' => {
+                    sc.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        after_value = true;
+        let key = sc.key()?;
         sc.eat(b':')?;
         let v = sc.value()?;
-        let bit = match key.as_ref() {
-            "delta" => {
-                match v {
-                    Val::Str(x) => d.delta = x,
-                    _ => return None,
-                }
-                1
-            }
-            "item_id" => {
-                d.item_id = opt_str(v)?;
-                2
-            }
-            "output_index" => {
-                d.output_index = opt_u32(&v)?;
-                4
-            }
-            "content_index" => {
-                d.content_index = opt_u32(&v)?;
-                8
-            }
-            "summary_index" => {
-                d.summary_index = opt_u32(&v)?;
-                16
-            }
-            "call_id" => {
-                d.call_id = opt_str(v)?;
-                32
-            }
-            "sequence_number" => {
-                d.sequence_number = opt_u64(&v)?;
-                64
-            }
-            _ => 0,
-        };
+        match key {
+            Key::Delta => match v {
+                Val::Str(x) => d.delta = x,
+                _ => return None,
+            },
+            Key::ItemId => d.item_id = opt_str(v)?,
+            Key::OutputIndex => d.output_index = opt_u32(&v)?,
+            Key::ContentIndex => d.content_index = opt_u32(&v)?,
+            Key::SummaryIndex => d.summary_index = opt_u32(&v)?,
+            Key::CallId => d.call_id = opt_str(v)?,
+            Key::SequenceNumber => d.sequence_number = opt_u64(&v)?,
+            Key::Other => {}
+        }
+        let bit = key.bit();
         if seen & bit != 0 {
             return None;
         }
         seen |= bit;
-        match sc.peek()? {
-            b',' => sc.i += 1,
-            b'}' => {
-                sc.i += 1;
-                break;
-            }
-            _ => return None,
-        }
     }
     sc.ws();
     if sc.i != sc.b.len() || seen & 1 == 0 {
@@ -358,6 +478,23 @@ mod tests {
         assert_eq!(d.content_index, Some(1));
         let d = delta(r#"{"delta":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"}"#).unwrap();
         assert_eq!(d.delta, "\"\\/\u{8}\u{c}\n\r\t\u{e9}\u{1F600}");
+    }
+
+    #[test]
+    fn keys_by_literal_or_by_scan() {
+        // An escaped key is still that key; near-misses of known keys are other keys.
+        let d =
+            delta(r#"{"d\u0065lta":"x","deltas":"y","item_idx":"z","o":1,"sequence_number":9}"#)
+                .unwrap();
+        assert_eq!(d.delta, "x");
+        assert_eq!(d.item_id, None);
+        assert_eq!(d.sequence_number, Some(9));
+        assert!(delta(r#"{"delta":"x","d\u0065lta":"y"}"#).is_none());
+        let s = r#"{"type":"t","delta":"x","call_id":"c"}"#;
+        let d = delta_after_type(s, 11).unwrap();
+        assert_eq!((d.delta.as_ref(), d.call_id.as_deref()), ("x", Some("c")));
+        assert!(delta_after_type(r#"{"type":"t"}"#, 11).is_none());
+        assert!(delta_after_type(r#"{"type":"t""delta":"x"}"#, 11).is_none());
     }
 
     #[test]

@@ -1,4 +1,8 @@
 //! [`SharedStr`]: an immutable UTF-8 string backed by [`bytes::Bytes`].
+//!
+//! The one module of the crate with `unsafe`: [`SharedStr::as_str`] skips re-validating
+//! UTF-8, which every constructor here guarantees (the field is private to this module).
+#![allow(unsafe_code)]
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -41,11 +45,6 @@ impl SharedStr {
         }
     }
 
-    /// Wraps bytes the caller has just validated as UTF-8.
-    pub(crate) fn from_validated(bytes: Bytes) -> Self {
-        SharedStr(bytes)
-    }
-
     /// A zero-copy slice of `buf`: `sub` must point inside `buf` (checked: if it does not,
     /// the text is copied instead).
     pub fn slice_of(buf: &Bytes, sub: &str) -> Self {
@@ -60,9 +59,13 @@ impl SharedStr {
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        // The constructors only ever store valid UTF-8, so this never falls back. Validation
-        // keeps the crate free of `unsafe`; it is linear and fast on the short strings here.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        debug_assert!(std::str::from_utf8(&self.0).is_ok());
+        // SAFETY: the bytes are valid UTF-8. The field is private to this module and every
+        // constructor stores valid UTF-8 only: `new`/`Default` (empty), `from_static`,
+        // `From<&str>`, `From<String>` and `Deserialize` (from a `str`/`String`), `from_utf8`
+        // (validated), and `slice_of` (the same bytes as the given `&str`, either shared or
+        // copied). `Bytes` is immutable, so the contents never change afterwards.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
     }
 
     /// The underlying bytes (always valid UTF-8).

@@ -99,11 +99,11 @@ fn summarize(ev: &Result<ResponseEvent, codex_types::DecodeError>) -> Value {
         | ResponseEvent::FunctionCallArgumentsDelta(d)
         | ResponseEvent::CustomToolCallInputDelta(d) => json!({
             "delta": d.delta.as_str(),
-            "item_id": opt(d.item_id.as_deref()),
+            "item_id": opt(d.item_id()),
             "output_index": d.output_index,
             "content_index": d.content_index,
             "summary_index": d.summary_index,
-            "call_id": opt(d.call_id.as_deref()),
+            "call_id": opt(d.call_id()),
         }),
         ResponseEvent::OutputTextDone(d)
         | ResponseEvent::ReasoningSummaryTextDone(d)

@@ -452,7 +452,7 @@ proptest! {
             | Ok(ResponseEvent::CustomToolCallInputDelta(d)) => {
                 prop_assert!(valid, "accepted an invalid payload: {}", text);
                 prop_assert_eq!(d.delta.as_str(), delta.as_str());
-                prop_assert_eq!(d.item_id.as_deref(), item_id.as_deref());
+                prop_assert_eq!(d.item_id(), item_id.as_deref());
                 prop_assert_eq!(d.sequence_number, sequence_number);
                 let want = output_index.and_then(|(v, _)| v.as_u64()).map(|n| n as u32);
                 prop_assert_eq!(d.output_index, want);
