@@ -227,10 +227,11 @@ impl IdText {
         };
         if let Cow::Borrowed(b) = &s {
             let offset = (b.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-            if offset <= text.len() && b.len() <= text.len() - offset {
-                if let (Ok(start), Ok(len)) = (u32::try_from(offset), u32::try_from(b.len())) {
-                    return IdText::Raw { start, len };
-                }
+            if offset <= text.len()
+                && b.len() <= text.len() - offset
+                && let (Ok(start), Ok(len)) = (u32::try_from(offset), u32::try_from(b.len()))
+            {
+                return IdText::Raw { start, len };
             }
         }
         IdText::Owned(s.into_owned().into_boxed_str())
