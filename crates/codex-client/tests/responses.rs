@@ -604,9 +604,10 @@ async fn rate_limited_429_with_retry_after_is_retried() {
     let env = env().await;
     env.mock.push_response(
         Reply::status(429, json!({"error": {"type": "rate_limit_exceeded"}}))
-            .retry_after_ms(Duration::from_millis(30)),
+            .retry_after_ms(Duration::from_millis(250)),
     );
     env.mock.push_response(Reply::text("ok"));
+    let started = Instant::now();
     let out = env
         .client
         .responses()
@@ -617,6 +618,10 @@ async fn rate_limited_429_with_retry_after_is_retried() {
         .await
         .unwrap();
     assert_eq!(out.text, "ok");
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "the server's delay was honoured"
+    );
     assert_eq!(env.mock.requests().len(), 2);
 }
 
