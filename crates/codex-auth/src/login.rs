@@ -54,6 +54,8 @@ const BIND_RETRY: Duration = Duration::from_millis(200);
 const CANCEL_TIMEOUT: Duration = Duration::from_secs(2);
 /// After a successful exchange, how long to wait for the browser to load `/success`.
 const SUCCESS_GRACE: Duration = Duration::from_secs(3);
+/// The default floor of the device-code poll interval.
+const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// Per-connection limits of the callback server.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(120);
@@ -165,6 +167,7 @@ pub struct DeviceCode {
 pub struct DeviceLoginOptions {
     timeout: Duration,
     api_key_exchange: bool,
+    min_poll_interval: Duration,
     on_code: Option<CodeCallback>,
 }
 
@@ -173,6 +176,7 @@ impl std::fmt::Debug for DeviceLoginOptions {
         f.debug_struct("DeviceLoginOptions")
             .field("timeout", &self.timeout)
             .field("api_key_exchange", &self.api_key_exchange)
+            .field("min_poll_interval", &self.min_poll_interval)
             .field("on_code", &self.on_code.is_some())
             .finish()
     }
@@ -190,6 +194,7 @@ impl DeviceLoginOptions {
         Self {
             timeout: DEVICE_CODE_LIFETIME,
             api_key_exchange: false,
+            min_poll_interval: MIN_POLL_INTERVAL,
             on_code: None,
         }
     }
@@ -204,6 +209,15 @@ impl DeviceLoginOptions {
     /// official CLI's device flow).
     pub fn api_key_exchange(mut self, exchange: bool) -> Self {
         self.api_key_exchange = exchange;
+        self
+    }
+
+    /// The shortest wait between two polls of the issuer (default 1 s). An issuer
+    /// `interval` below it (for example `0`) is raised to it, so a misconfigured issuer is
+    /// not polled hundreds of times a minute. Lowering it is meant for tests against a
+    /// local mock issuer; real programs should keep the default.
+    pub fn min_poll_interval(mut self, min: Duration) -> Self {
+        self.min_poll_interval = min;
         self
     }
 
@@ -301,7 +315,7 @@ impl AuthManager {
             .and_then(Value::as_str)
             .ok_or_else(|| Error::login("the device code response has no user_code"))?
             .to_owned();
-        let interval = parse_interval(v.get("interval"));
+        let interval = parse_interval(v.get("interval")).max(options.min_poll_interval);
         let code = DeviceCode {
             verification_url: cfg.device_verification_url(),
             user_code: user_code.clone(),
@@ -467,7 +481,8 @@ impl AuthManager {
     }
 }
 
-/// `interval` as a string or a number of seconds; default 5; at least 100 ms.
+/// `interval` as a string or a number of seconds; default 5. The caller applies the floor
+/// ([`DeviceLoginOptions::min_poll_interval`], 1 s by default).
 fn parse_interval(v: Option<&Value>) -> Duration {
     let secs = match v {
         Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
@@ -476,7 +491,7 @@ fn parse_interval(v: Option<&Value>) -> Duration {
     }
     .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 3600.0)
     .unwrap_or(5.0);
-    Duration::from_secs_f64(secs).max(Duration::from_millis(100))
+    Duration::from_secs_f64(secs)
 }
 
 /// A login error from an issuer error response (issuer descriptions carry no tokens).
@@ -636,6 +651,12 @@ async fn run_server(
                 FlowEvent::Finished(Err(e)) => {
                     // Let the error page reach the browser before the server goes away.
                     drain(&mut conns).await;
+                    // The tokens are already saved: a `/cancel` or a stray callback during
+                    // the grace period does not turn a finished login into a failure.
+                    if let Some(s) = done.take() {
+                        tracing::debug!(error = %e, "ignoring a late error after a finished login");
+                        return Ok(s);
+                    }
                     return Err(e);
                 }
                 FlowEvent::SuccessServed => {
@@ -920,10 +941,7 @@ mod tests {
             Duration::from_secs(5)
         );
         assert_eq!(parse_interval(None), Duration::from_secs(5));
-        assert_eq!(
-            parse_interval(Some(&Value::from(0))),
-            Duration::from_millis(100)
-        );
+        assert_eq!(parse_interval(Some(&Value::from(0))), Duration::ZERO);
         assert_eq!(
             parse_interval(Some(&Value::from(-1))),
             Duration::from_secs(5)

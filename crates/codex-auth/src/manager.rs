@@ -275,8 +275,9 @@ impl AuthManager {
         }
     }
 
-    /// Saves a fresh login (under the refresh lock), keeping unknown keys of an existing
-    /// readable file.
+    /// Saves a fresh login (under the refresh lock), keeping unknown keys and an existing
+    /// `OPENAI_API_KEY` of the file. A corrupt or unreadable file is an error and is not
+    /// overwritten.
     pub(crate) async fn persist_login(
         &self,
         tokens: TokenData,
@@ -285,12 +286,15 @@ impl AuthManager {
         let mut st = self.inner.state.lock().await;
         let _lock = self.inner.store.lock(LOCK_WAIT).await?;
         let now = SystemTime::now();
-        let mut auth = match self.inner.store.load().await {
-            Ok(Some(existing)) => existing,
-            _ => AuthFile::default(),
-        };
+        // A missing file starts fresh; a corrupt or unreadable one is an error (naming the
+        // path) and is left untouched.
+        let mut auth = self.inner.store.load().await?.unwrap_or_default();
         auth.auth_mode = Some(AuthMode::ChatGpt);
-        auth.openai_api_key = api_key;
+        // Never drop an `OPENAI_API_KEY` already in the file: only a newly obtained key
+        // replaces it.
+        if let Some(key) = api_key {
+            auth.openai_api_key = Some(key);
+        }
         auth.tokens = Some(match auth.tokens.take() {
             Some(mut old) => {
                 old.id_token = tokens.id_token;

@@ -446,3 +446,85 @@ async fn a_repeated_state_parameter_is_a_mismatch() {
     );
     assert_eq!(mock.requests_to("/oauth/token").len(), 0);
 }
+
+/// Issue: "A corrupt or unreadable file gives an error naming the path and is left
+/// untouched" — a login must not replace it with a fresh file.
+#[tokio::test]
+async fn login_over_a_corrupt_file_is_an_error_and_leaves_it_untouched() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let bad = &b"{\"tokens\": {\"id_token\": \"half"[..];
+    std::fs::write(dir.auth_json(), bad).unwrap();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let cb = browser_callback(&url).await;
+    assert_ne!(cb.status, 302, "{cb:?}");
+    let e = finish(h).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Storage, "{e}");
+    assert!(
+        e.to_string()
+            .contains(&dir.auth_json().display().to_string()),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(dir.auth_json()).unwrap(), bad);
+}
+
+/// Protocol §10: a login never drops an `OPENAI_API_KEY` already in the file.
+#[tokio::test]
+async fn login_keeps_an_existing_api_key_and_unknown_keys() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    std::fs::write(
+        dir.auth_json(),
+        br#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-existing-key","extra":{"keep":1}}"#,
+    )
+    .unwrap();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let cb = browser_callback(&url).await;
+    assert_eq!(cb.status, 302, "{cb:?}");
+    let ok = finish(h).await.unwrap();
+    assert!(!ok.api_key_stored);
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.auth_json()).unwrap()).unwrap();
+    assert_eq!(v["OPENAI_API_KEY"], "sk-existing-key", "{v}");
+    assert_eq!(v["extra"]["keep"], 1, "{v}");
+    assert!(v["tokens"]["access_token"].is_string());
+}
+
+/// A `/cancel` (or any failing request) in the grace period after the tokens were saved
+/// does not turn the finished login into an error.
+#[tokio::test]
+async fn cancel_after_a_finished_login_still_reports_success() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let port = callback_port(&url);
+    let cb = browser_callback(&url).await;
+    assert_eq!(cb.status, 302, "{cb:?}");
+    assert!(dir.auth_json().exists());
+    // The browser never loads /success; another login asks this server to cancel.
+    let r = get(&format!("http://localhost:{port}/cancel")).await;
+    assert_eq!(r.status, 200);
+    let ok = finish(h).await.unwrap();
+    assert_eq!(ok.account.email.as_deref(), Some("mock-user@example.com"));
+    assert!(m.status().await.unwrap().logged_in);
+}
+
+#[tokio::test]
+async fn a_bad_state_after_a_finished_login_still_reports_success() {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let port = callback_port(&url);
+    let cb = browser_callback(&url).await;
+    assert_eq!(cb.status, 302, "{cb:?}");
+    let r = get(&format!(
+        "http://localhost:{port}/auth/callback?state=wrong&code=abc"
+    ))
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(finish(h).await.is_ok());
+}

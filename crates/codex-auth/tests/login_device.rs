@@ -78,12 +78,38 @@ async fn numeric_interval_is_accepted() {
     let dir = TempDir::new();
     let m = file_manager(&mock, &dir);
     let (seen, opts) = capture();
-    m.login_device(opts).await.unwrap();
+    m.login_device(opts.min_poll_interval(Duration::from_millis(100)))
+        .await
+        .unwrap();
     assert_eq!(
         seen.lock().unwrap().as_ref().unwrap().interval,
         Duration::from_millis(100)
     );
     assert_eq!(mock.requests_to("/api/accounts/deviceauth/token").len(), 4);
+}
+
+/// An issuer `interval` of 0 is floored at 1 s by default: within 1.5 s the issuer sees
+/// at most two polls (t = 0 and t = 1 s), not one every few milliseconds.
+#[tokio::test]
+async fn zero_interval_is_floored_at_one_second_by_default() {
+    let mock = MockServer::start().await.unwrap();
+    mock.issuer()
+        .set_device_interval(Duration::from_secs(0), IntervalEncoding::Number);
+    mock.issuer().set_device_pending_polls(u32::MAX);
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (seen, opts) = capture();
+    let e = m
+        .login_device(opts.timeout(Duration::from_millis(1500)))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("expired"), "{e}");
+    assert_eq!(
+        seen.lock().unwrap().as_ref().unwrap().interval,
+        Duration::from_secs(1)
+    );
+    let polls = mock.requests_to("/api/accounts/deviceauth/token").len();
+    assert!((1..=2).contains(&polls), "{polls} polls in 1.5 s");
 }
 
 #[tokio::test]
