@@ -107,6 +107,7 @@ pub(crate) struct Details {
     pub(crate) event_type: Option<String>,
     pub(crate) byte_offset: Option<u64>,
     pub(crate) partial_text: Option<String>,
+    pub(crate) event_json: Option<String>,
     pub(crate) retryable: bool,
     pub(crate) connect: bool,
 }
@@ -225,6 +226,12 @@ impl Error {
     /// What the server sent is never lost.
     pub fn partial_text(&self) -> Option<&str> {
         self.0.details.partial_text.as_deref()
+    }
+
+    /// For an error raised by a terminal event (`response.failed`, `response.incomplete`, an
+    /// `error` event): that event's exact wire JSON, as the server sent it.
+    pub fn event_json(&self) -> Option<&str> {
+        self.0.details.event_json.as_deref()
     }
 
     /// Takes the partial text out of the error.

@@ -30,6 +30,17 @@ pub(crate) enum Class<'a> {
 }
 
 pub(crate) fn classify(event: &ResponseEvent) -> Class<'_> {
+    match classify_kind(event) {
+        // Keep the exact wire JSON of the event that ended the stream: callers that mirror the
+        // wire (the CLI's `--json` mode) must not lose what the server sent.
+        Class::Failure(e) => {
+            Class::Failure(e.with(|d| d.event_json = Some(event.raw_json().to_owned())))
+        }
+        other => other,
+    }
+}
+
+fn classify_kind(event: &ResponseEvent) -> Class<'_> {
     match event {
         ResponseEvent::OutputTextDelta(d) => Class::TextDelta(d.delta.as_str()),
         ResponseEvent::Completed(_) => Class::Completed,

@@ -282,6 +282,10 @@ async fn failed_codes_map_to_kinds() {
         assert_eq!(err.code(), Some(code));
         assert!(matches!(events[0], ResponseEvent::Created(_)));
         assert!(err.request_id().is_some());
+        // The terminal event's exact wire JSON stays with the error.
+        let raw: serde_json::Value = serde_json::from_str(err.event_json().unwrap()).unwrap();
+        assert_eq!(raw["type"], "response.failed", "{code}");
+        assert_eq!(raw["response"]["error"]["code"], code);
     }
     // Not retried: one request per case.
     assert_eq!(env.mock.requests().len(), cases.len());
