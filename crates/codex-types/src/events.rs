@@ -850,48 +850,18 @@ impl ResponseEvent {
                 "invalid utf-8",
             ));
         };
-        // `text` is `data` itself: the slice shares the buffer, no copy and no re-validation.
-        let raw = SharedStr::slice_of(data, text);
-        let mut type_end = None;
-        let kind: Cow<'_, str> = match peek_type(text) {
-            Some((k, end)) => {
-                type_end = Some(end);
-                Cow::Borrowed(k)
-            }
-            None => match serde_json::from_str::<TypeProbe<'_>>(text) {
-                Ok(TypeProbe { kind: Some(k) }) => k.0,
-                Ok(TypeProbe { kind: None }) => {
-                    return Err(DecodeError::new(
-                        DecodeErrorKind::MissingType,
-                        None,
-                        raw.clone(),
-                        "missing type",
-                    ));
-                }
-                Err(e) if e.classify() == serde_json::error::Category::Data => {
-                    return Err(DecodeError::new(
-                        DecodeErrorKind::MissingType,
-                        None,
-                        raw.clone(),
-                        e,
-                    ));
-                }
-                Err(e) => {
-                    return Err(DecodeError::new(
-                        DecodeErrorKind::InvalidJson,
-                        None,
-                        raw.clone(),
-                        e,
-                    ));
-                }
-            },
-        };
-        decode_kind(data, text, &raw, &kind, type_end)
+        decode_text(data, text)
     }
 
-    /// Decodes the data of a parsed SSE event (ignores its `event:` name).
+    /// Decodes the data of a parsed SSE event (ignores its `event:` name). The SSE layer has
+    /// already validated the data as UTF-8, so it is not validated again.
     pub fn from_sse(event: &codex_sse::Event) -> Result<ResponseEvent, DecodeError> {
-        ResponseEvent::decode(event.data_bytes())
+        if event.is_utf8_lossy() {
+            // Reports the invalid UTF-8 with a lossy copy of the data.
+            ResponseEvent::decode(event.data_bytes())
+        } else {
+            decode_text(event.data_bytes(), event.data())
+        }
     }
 
     /// The exact data text this event was decoded from.
@@ -998,6 +968,48 @@ impl ResponseEvent {
                 | ResponseEvent::Error(_)
         )
     }
+}
+
+/// Decodes `text`, the UTF-8 view of `data` (the same bytes; if it is not, text is copied
+/// instead of shared, never misread).
+fn decode_text(data: &Bytes, text: &str) -> Result<ResponseEvent, DecodeError> {
+    // `text` is `data` itself: the slice shares the buffer, no copy and no re-validation.
+    let raw = SharedStr::slice_of(data, text);
+    let mut type_end = None;
+    let kind: Cow<'_, str> = match peek_type(text) {
+        Some((k, end)) => {
+            type_end = Some(end);
+            Cow::Borrowed(k)
+        }
+        None => match serde_json::from_str::<TypeProbe<'_>>(text) {
+            Ok(TypeProbe { kind: Some(k) }) => k.0,
+            Ok(TypeProbe { kind: None }) => {
+                return Err(DecodeError::new(
+                    DecodeErrorKind::MissingType,
+                    None,
+                    raw.clone(),
+                    "missing type",
+                ));
+            }
+            Err(e) if e.classify() == serde_json::error::Category::Data => {
+                return Err(DecodeError::new(
+                    DecodeErrorKind::MissingType,
+                    None,
+                    raw.clone(),
+                    e,
+                ));
+            }
+            Err(e) => {
+                return Err(DecodeError::new(
+                    DecodeErrorKind::InvalidJson,
+                    None,
+                    raw.clone(),
+                    e,
+                ));
+            }
+        },
+    };
+    decode_kind(data, text, &raw, &kind, type_end)
 }
 
 type Lifecycle = (Option<ResponseObject>, Option<ErrorObjWire>, Option<u64>);
@@ -1304,6 +1316,25 @@ mod tests {
         let e = dec(r#"{"type":"response.output_item.done"}"#).unwrap_err();
         assert_eq!(e.event_type(), Some("response.output_item.done"));
         let e = ResponseEvent::decode(&Bytes::from_static(b"{\"type\":\"\xff\"}")).unwrap_err();
+        assert_eq!(e.kind(), DecodeErrorKind::InvalidUtf8);
+    }
+
+    #[test]
+    fn from_sse_matches_decode_and_ids_are_ranges_or_owned() {
+        let data = Bytes::from_static(
+            br#"{"type":"response.custom_tool_call_input.delta","item_id":"ct_1","call_id":"c\u00e9","delta":"x"}"#,
+        );
+        let ev = ResponseEvent::from_sse(&codex_sse::Event::new("", data.clone())).unwrap();
+        assert_eq!(ev, ResponseEvent::decode(&data).unwrap());
+        let ResponseEvent::CustomToolCallInputDelta(d) = &ev else {
+            panic!("{ev:?}")
+        };
+        assert_eq!((d.item_id(), d.call_id()), (Some("ct_1"), Some("c\u{e9}")));
+        assert!(matches!(d.item_id, IdText::Raw { .. }));
+        assert!(matches!(d.call_id, IdText::Owned(_)));
+        assert!(format!("{d:?}").contains("item_id: Some(\"ct_1\")"));
+        let bad = codex_sse::Event::new("", Bytes::from_static(b"{\"type\":\"\xff\"}"));
+        let e = ResponseEvent::from_sse(&bad).unwrap_err();
         assert_eq!(e.kind(), DecodeErrorKind::InvalidUtf8);
     }
 
