@@ -281,6 +281,13 @@ pub async fn run(
             Err(e) => {
                 spinner.stop();
                 human.finish();
+                // A terminal event (response.failed / response.incomplete / error) is printed as
+                // its wire JSON like every other event, before the final error object.
+                if out.json
+                    && let Some(raw) = e.event_json()
+                {
+                    out.raw_json_line(raw);
+                }
                 if e.kind() == ErrorKind::Aborted && interrupted {
                     return TurnEnd::Interrupted;
                 }

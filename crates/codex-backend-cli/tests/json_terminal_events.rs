@@ -1,0 +1,69 @@
+//! `--json` streams print every event the server sent, including the terminal
+//! `response.failed` / `response.incomplete` / `error` event, before the final error object.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use codex_mock::MockServer;
+use codex_mock::Reply;
+use common::TempDir;
+use common::run_with;
+
+async fn ask_json(server: &MockServer, home: &TempDir) -> common::Run {
+    let args: Vec<String> = vec![
+        "--json".into(),
+        "--base-url".into(),
+        server.backend_base_url(),
+        "--codex-home".into(),
+        home.str().into(),
+        "ask".into(),
+        "hi".into(),
+    ];
+    let issuer = server.issuer_url();
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_with(&refs, &[("CODEX_AUTH_ISSUER", &issuer)], "")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminal_events_are_printed_before_the_error_object() {
+    let server = MockServer::start().await.unwrap();
+    let home = TempDir::new();
+    server
+        .issuer()
+        .issue_tokens()
+        .write_auth_json(home.path())
+        .unwrap();
+    let cases = [
+        (
+            Reply::failed("context_length_exceeded", "too long"),
+            "response.failed",
+            "context_window_exceeded",
+        ),
+        (
+            Reply::incomplete("max_output_tokens"),
+            "response.incomplete",
+            "incomplete",
+        ),
+        (
+            Reply::error_event("server_error", "boom"),
+            "error",
+            "api_error",
+        ),
+    ];
+    for (reply, event_type, kind) in cases {
+        server.push_response(reply);
+        let r = ask_json(&server, &home).await;
+        r.expect_code(1);
+        let lines = r.json_lines();
+        assert!(lines.len() >= 2, "{r:?}");
+        let terminal = &lines[lines.len() - 2];
+        assert_eq!(terminal["type"], event_type, "{r:?}");
+        let last = &lines[lines.len() - 1];
+        assert_eq!(last["error"]["kind"], kind, "{r:?}");
+        assert_eq!(r.json_error()["kind"], kind);
+    }
+}
