@@ -106,23 +106,36 @@ impl<'a> Scanner<'a> {
         let b = self.b;
         let mut j = start;
         // Sixteen bytes at a time (two words), stopping at the first quote, backslash or
-        // control byte; the tail byte by byte below.
-        while let Some(chunk) = b.get(j..j + 16) {
-            let mut lo = [0u8; 8];
-            let mut hi = [0u8; 8];
-            lo.copy_from_slice(&chunk[..8]);
-            hi.copy_from_slice(&chunk[8..]);
-            let m = special_mask(u64::from_le_bytes(lo));
-            if m != 0 {
-                j += (m.trailing_zeros() / 8) as usize;
-                break;
+        // control byte; then one more word when eight bytes remain (the last string of a
+        // payload); the tail byte by byte below.
+        'scan: {
+            while let Some(chunk) = b.get(j..j + 16) {
+                let mut lo = [0u8; 8];
+                let mut hi = [0u8; 8];
+                lo.copy_from_slice(&chunk[..8]);
+                hi.copy_from_slice(&chunk[8..]);
+                let m = special_mask(u64::from_le_bytes(lo));
+                if m != 0 {
+                    j += (m.trailing_zeros() / 8) as usize;
+                    break 'scan;
+                }
+                let m = special_mask(u64::from_le_bytes(hi));
+                if m != 0 {
+                    j += 8 + (m.trailing_zeros() / 8) as usize;
+                    break 'scan;
+                }
+                j += 16;
             }
-            let m = special_mask(u64::from_le_bytes(hi));
-            if m != 0 {
-                j += 8 + (m.trailing_zeros() / 8) as usize;
-                break;
+            if let Some(chunk) = b.get(j..j + 8) {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(chunk);
+                let m = special_mask(u64::from_le_bytes(w));
+                j += if m != 0 {
+                    (m.trailing_zeros() / 8) as usize
+                } else {
+                    8
+                };
             }
-            j += 16;
         }
         loop {
             match *b.get(j)? {
