@@ -45,12 +45,31 @@ fn spawn_reader() -> tokio::sync::mpsc::Receiver<Option<String>> {
     rx
 }
 
+/// Whether `item` may be sent back in a later turn: a reasoning item without
+/// `encrypted_content` cannot be resolved by the backend with `store: false` and would get
+/// the next request rejected, so it is left out of the history.
+fn replayable(item: &ResponseItem) -> bool {
+    match item {
+        ResponseItem::Reasoning(r) => r
+            .encrypted_content
+            .as_deref()
+            .is_some_and(|c| !c.is_empty()),
+        _ => true,
+    }
+}
+
 /// Runs the REPL; returns the exit code (errors already printed) or an error to print.
 pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError> {
     let mut settings = request::settings(&a.request, None)?;
+    // The history is replayed with `store: false`: reasoning items are only usable later
+    // with their `encrypted_content`, so always ask for it (protocol §4.2, §11.9).
+    settings.include_reasoning = true;
     sess.authenticate().await?;
     let initial: Vec<ResponseItem> = match &a.request.history {
-        Some(p) => request::read_history("--history", p)?,
+        Some(p) => request::read_history("--history", p)?
+            .into_iter()
+            .filter(replayable)
+            .collect(),
         None => Vec::new(),
     };
     let mut history = initial;
@@ -163,7 +182,7 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
                 if a.request.show_usage {
                     turn::print_usage(out, &r);
                 }
-                history.extend(std::mem::take(&mut r.items));
+                history.extend(std::mem::take(&mut r.items).into_iter().filter(replayable));
                 last_failed = false;
             }
             TurnEnd::Interrupted => {

@@ -84,8 +84,7 @@ fn clap_error(e: &clap::Error) -> u8 {
             EXIT_OK
         }
         K::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let json = std::env::args().any(|a| a == "--json");
-            if json {
+            if wants_json(std::env::args_os()) {
                 Out::detect(true).error(&CliError::usage(
                     "a command is required (see `codex-backend --help`)",
                 ));
@@ -112,12 +111,57 @@ fn clap_error(e: &clap::Error) -> u8 {
             };
             let msg = first.strip_prefix("error: ").unwrap_or(&first);
             let msg = format!("{msg} (see `codex-backend --help`)");
-            let json = std::env::args().any(|a| a == "--json");
             let err = CliError::usage(msg);
-            Out::detect(json).error(&err);
+            Out::detect(wants_json(std::env::args_os())).error(&err);
             EXIT_USAGE
         }
     }
+}
+
+/// Whether the raw command line (program name first) asks for `--json`, for reporting a
+/// usage error that clap could not parse. Arguments are read as `OsString`s (never panics on
+/// non-UTF-8), the scan stops at `--`, and the value of an option that takes one (`--model
+/// X`, `--instructions X`, ...) is skipped, so a prompt or value that is literally `--json`
+/// does not switch the error to JSON.
+fn wants_json(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let mut takes_value: Vec<String> = Vec::new();
+    let mut collect = |c: &clap::Command| {
+        for a in c.get_arguments() {
+            if a.is_positional() || !a.get_action().takes_values() {
+                continue;
+            }
+            if let Some(l) = a.get_long() {
+                takes_value.push(format!("--{l}"));
+            }
+            for l in a.get_all_aliases().into_iter().flatten() {
+                takes_value.push(format!("--{l}"));
+            }
+            if let Some(s) = a.get_short() {
+                takes_value.push(format!("-{s}"));
+            }
+        }
+    };
+    collect(&cmd);
+    for sub in cmd.get_subcommands() {
+        collect(sub);
+    }
+    let mut it = args.into_iter().skip(1);
+    while let Some(a) = it.next() {
+        if a == "--" {
+            return false;
+        }
+        if a == "--json" {
+            return true;
+        }
+        if a.to_str()
+            .is_some_and(|s| takes_value.iter().any(|t| t == s))
+        {
+            let _ = it.next();
+        }
+    }
+    false
 }
 
 async fn run(cli: Cli, out: &Out) -> u8 {

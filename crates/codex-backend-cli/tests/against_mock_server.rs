@@ -742,3 +742,85 @@ async fn environment_variables_replace_the_options() {
     r.expect_code(0);
     assert_eq!(env.server.requests_to("/backend-api/wham/usage").len(), 1);
 }
+
+/// `data:` payloads of `reply` with every `encrypted_content` of reasoning items removed.
+fn without_encrypted_reasoning(reply: &Reply) -> Reply {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(o) => {
+                if o.get("type").and_then(Value::as_str) == Some("reasoning") {
+                    o.remove("encrypted_content");
+                }
+                o.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let bytes = reply.sse_body_bytes().unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        match line.strip_prefix("data: ") {
+            Some(d) => {
+                let mut v: Value = serde_json::from_str(d.trim_end()).unwrap();
+                strip(&mut v);
+                out.push_str("data: ");
+                out.push_str(&v.to_string());
+                out.push('\n');
+            }
+            None => out.push_str(line),
+        }
+    }
+    assert!(!out.contains("encrypted_content"));
+    Reply::sse_bytes(out.into_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_replays_reasoning_with_its_encrypted_content() {
+    let env = Env::new(true).await;
+    env.server
+        .push_response(Reply::reasoning("Think first.", "42"));
+    env.server.push_response(Reply::text("more"));
+    let r = env.run(&["--json", "chat"], "why?\nand?\n").await;
+    r.expect_code(0);
+    let bodies = env.response_bodies();
+    assert_eq!(bodies.len(), 2);
+    for b in &bodies {
+        let inc = b["include"].as_array().unwrap();
+        assert!(inc.contains(&json!("reasoning.encrypted_content")), "{b}");
+    }
+    let second = bodies[1]["input"].as_array().unwrap();
+    let kinds: Vec<&str> = second.iter().map(|i| i["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["message", "reasoning", "message", "message"],
+        "{second:?}"
+    );
+    let sent = r
+        .json_lines()
+        .into_iter()
+        .find(|l| l["type"] == "response.output_item.done" && l["item"]["type"] == "reasoning")
+        .unwrap();
+    let enc = sent["item"]["encrypted_content"].as_str().unwrap();
+    assert!(!enc.is_empty());
+    assert_eq!(second[1]["encrypted_content"], enc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_does_not_replay_reasoning_without_encrypted_content() {
+    let env = Env::new(true).await;
+    env.server
+        .push_response(without_encrypted_reasoning(&Reply::reasoning(
+            "Think.", "42",
+        )));
+    env.server.push_response(Reply::text("more"));
+    let r = env.run(&["--json", "chat"], "why?\nand?\n").await;
+    r.expect_code(0);
+    let bodies = env.response_bodies();
+    assert_eq!(bodies.len(), 2);
+    let second = bodies[1]["input"].as_array().unwrap();
+    let kinds: Vec<&str> = second.iter().map(|i| i["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["message", "message", "message"], "{second:?}");
+    assert_eq!(second[1]["role"], "assistant");
+}

@@ -287,6 +287,12 @@ impl CodexClientBuilder {
     }
 
     /// The folder holding `auth.json` (default `CODEX_HOME`, else `~/.codex`).
+    ///
+    /// Like `CODEX_HOME` (protocol §10), a folder given here must already exist and be a
+    /// directory; [`build`](Self::build) checks this and canonicalizes the path, so a typo
+    /// is an [`ErrorKind::Config`] error naming the path rather than "not logged in" (and a
+    /// login never creates a mistyped folder). An empty path means "not set". Only the
+    /// default `~/.codex` may be created, by a login.
     pub fn codex_home(mut self, path: impl Into<PathBuf>) -> Self {
         self.codex_home = Some(path.into());
         self
@@ -370,16 +376,17 @@ impl CodexClientBuilder {
         self
     }
 
-    /// Validates the configuration and builds the client. Reads nothing from disk and
-    /// makes no network call.
+    /// Validates the configuration and builds the client. Makes no network call and reads
+    /// nothing from disk except checking that an explicitly given
+    /// [`codex_home`](Self::codex_home) (or `CODEX_HOME`) is an existing directory.
     pub fn build(self) -> Result<CodexClient> {
         let (auth, provider): (AuthSource, Arc<dyn TokenProvider>) =
             match (self.provider, self.auth_manager) {
                 (Some(p), _) => (AuthSource::Provider(p.clone()), p),
                 (None, Some(m)) => (AuthSource::Manager(m.clone()), Arc::new(m)),
                 (None, None) => {
-                    let home = match self.codex_home {
-                        Some(h) => h,
+                    let home = match self.codex_home.filter(|h| !h.as_os_str().is_empty()) {
+                        Some(h) => validate_codex_home(&h)?,
                         None => codex_auth::codex_home().map_err(|e| {
                             Error::new(ErrorKind::Config, e.to_string()).with_source(e)
                         })?,
@@ -411,6 +418,33 @@ impl CodexClientBuilder {
             }),
         })
     }
+}
+
+/// An explicitly given codex home must exist and be a directory (protocol §10); returns
+/// the canonical path.
+fn validate_codex_home(path: &std::path::Path) -> Result<PathBuf> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        let what = if e.kind() == std::io::ErrorKind::NotFound {
+            "does not exist"
+        } else {
+            "cannot be read"
+        };
+        Error::new(ErrorKind::Config, format!("the codex home {shown} {what}")).with_source(e)
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!("the codex home {shown} is not a directory"),
+        ));
+    }
+    std::fs::canonicalize(path).map_err(|e| {
+        Error::new(
+            ErrorKind::Config,
+            format!("cannot resolve the codex home {shown}"),
+        )
+        .with_source(e)
+    })
 }
 
 impl CodexClient {

@@ -85,7 +85,9 @@ struct RegisteredTool {
 /// `response.output_item.done` — assistant messages, reasoning items (verbatim, with
 /// `encrypted_content`), function and custom tool calls, web search calls — then the
 /// outputs of the tools run for them (each after its call, same `call_id`). Items are kept
-/// losslessly and replayed exactly as the server sent them.
+/// losslessly and replayed exactly as the server sent them — except reasoning items without
+/// `encrypted_content` (received when `include_reasoning` was turned off): with
+/// `store: false` the backend rejects them on replay, so they are not kept.
 ///
 /// **A turn is committed only on success**: the input and output items enter the history
 /// when `response.completed` arrives (for [`run`](Self::run): when the model answered with
@@ -97,7 +99,8 @@ struct RegisteredTool {
 ///
 /// Auto-compaction (on by default): before each turn, when the last reported
 /// `total_tokens` (plus an estimate of the items added since; or an estimate of the whole
-/// history, about 4 bytes of JSON per token) reaches the model's auto-compact limit
+/// history, about 4 bytes of JSON per token, each image counted as a flat 1,000 tokens
+/// whatever its size) reaches the model's auto-compact limit
 /// (`auto_compact_token_limit` from the catalog, else 90 % of its context window), the
 /// history is compacted first (`POST /responses/compact`).
 pub struct Conversation {
@@ -149,9 +152,61 @@ fn new_uuid() -> String {
     )
 }
 
+/// What one image in the history is assumed to cost in the auto-compaction estimate
+/// (a base64 image would otherwise count its bytes as tokens and trigger a compaction on
+/// every turn).
+const IMAGE_TOKEN_ESTIMATE: u64 = 1_000;
+
+/// About 4 bytes of JSON per token; each image (an `input_image` part, a `data:image/…`
+/// URL, the `result` of an `image_generation_call`) counts [`IMAGE_TOKEN_ESTIMATE`]
+/// instead of its bytes.
 fn estimate_tokens(items: &[ResponseItem]) -> u64 {
-    let bytes = serde_json::to_vec(items).map(|v| v.len()).unwrap_or(0) as u64;
-    bytes.div_ceil(4)
+    let mut v = serde_json::to_value(items).unwrap_or(Value::Null);
+    let mut images = 0u64;
+    strip_images(&mut v, &mut images);
+    let bytes = serde_json::to_vec(&v).map(|v| v.len()).unwrap_or(0) as u64;
+    bytes
+        .div_ceil(4)
+        .saturating_add(images.saturating_mul(IMAGE_TOKEN_ESTIMATE))
+}
+
+/// Removes image payloads from `v`, counting them in `images`.
+fn strip_images(v: &mut Value, images: &mut u64) {
+    match v {
+        Value::String(s) if s.starts_with("data:image/") => {
+            *images += 1;
+            s.clear();
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| strip_images(x, images)),
+        Value::Object(o) => {
+            let kind = o.get("type").and_then(Value::as_str).map(str::to_owned);
+            if kind.as_deref() == Some("input_image") {
+                *images += 1;
+                o.clear();
+                return;
+            }
+            if kind.as_deref() == Some("image_generation_call")
+                && o.remove("result").is_some_and(|r| !r.is_null())
+            {
+                *images += 1;
+            }
+            o.values_mut().for_each(|x| strip_images(x, images));
+        }
+        _ => {}
+    }
+}
+
+/// Whether an item can be sent back in a later request. With `store: false` the backend
+/// cannot resolve a reasoning item by id alone: one without `encrypted_content` is
+/// rejected, so it is dropped from the replayed history (protocol §4.2, §11.9).
+fn replayable(item: &ResponseItem) -> bool {
+    match item {
+        ResponseItem::Reasoning(r) => r
+            .encrypted_content
+            .as_deref()
+            .is_some_and(|c| !c.is_empty()),
+        _ => true,
+    }
 }
 
 fn is_call(item: &ResponseItem) -> bool {
@@ -514,8 +569,10 @@ impl Conversation {
         Ok(())
     }
 
+    /// Adds a finished turn to the history, without the reasoning items that could not be
+    /// replayed (no `encrypted_content`; see [`replayable`]).
     fn commit(&mut self, items: Vec<ResponseItem>, usage: Option<Usage>) {
-        self.history.extend(items);
+        self.history.extend(items.into_iter().filter(replayable));
         if let Some(u) = &usage {
             self.last_total = Some((u.total_tokens, self.history.len()));
         }
@@ -612,7 +669,7 @@ impl Conversation {
             };
             let calls: Vec<ResponseItem> =
                 resp.items.iter().filter(|i| is_call(i)).cloned().collect();
-            turn.extend(resp.items.iter().cloned());
+            turn.extend(resp.items.iter().filter(|i| replayable(i)).cloned());
             if calls.is_empty() {
                 self.commit(turn, resp.usage.clone());
                 return Ok(resp);

@@ -294,16 +294,36 @@ async fn corrupt_auth_json_is_a_storage_error() {
 }
 
 #[tokio::test]
-async fn missing_codex_home_folder_means_nothing_stored() {
+async fn an_explicit_codex_home_must_be_an_existing_folder() {
     let mock = MockServer::start().await.unwrap();
     let home = TempDir::new();
-    let client = builder(&mock, &home)
-        .codex_home(home.path().join("does-not-exist-yet"))
+    // Protocol §10: a given CODEX_HOME must exist (a typo is not "not logged in").
+    let missing = home.path().join("does-not-exist-yet");
+    let err = builder(&mock, &home)
+        .codex_home(&missing)
         .build()
-        .unwrap();
-    // A missing folder simply means "nothing stored".
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
+    assert!(
+        err.to_string().contains(&missing.display().to_string()),
+        "{err}"
+    );
+    assert!(!missing.exists(), "nothing was created");
+    // ... and be a directory.
+    let file = home.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let err = builder(&mock, &home).codex_home(&file).build().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
+    assert!(err.to_string().contains("not a directory"), "{err}");
+    // An existing folder (here through a `..` detour) is accepted.
+    let detour = home
+        .path()
+        .join("..")
+        .join(home.path().file_name().unwrap());
+    let client = builder(&mock, &home).codex_home(&detour).build().unwrap();
     let err = client.authenticate().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LoginRequired);
+    assert!(mock.requests().is_empty());
 }
 
 #[tokio::test]

@@ -636,3 +636,108 @@ async fn abort_stops_a_run_while_its_tools_run() {
         codex_mock::DEFAULT_TEXT
     );
 }
+
+/// `reply` with every `encrypted_content` of reasoning items removed from its events.
+fn without_encrypted_reasoning(reply: &Reply) -> Reply {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(o) => {
+                if o.get("type").and_then(Value::as_str) == Some("reasoning") {
+                    o.remove("encrypted_content");
+                }
+                o.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let text = String::from_utf8(reply.sse_body_bytes().unwrap()).unwrap();
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        match line.strip_prefix("data: ") {
+            Some(d) => {
+                let mut v: Value = serde_json::from_str(d.trim_end()).unwrap();
+                strip(&mut v);
+                out.push_str("data: ");
+                out.push_str(&v.to_string());
+                out.push('\n');
+            }
+            None => out.push_str(line),
+        }
+    }
+    assert!(!out.contains("encrypted_content"));
+    Reply::sse_bytes(out.into_bytes())
+}
+
+/// With `store: false` the backend cannot resolve a reasoning item without
+/// `encrypted_content`: such an item is not committed to the history (protocol §11.9).
+#[tokio::test]
+async fn reasoning_items_without_encrypted_content_are_not_replayed() {
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation();
+    mock.push_response(without_encrypted_reasoning(&Reply::reasoning(
+        "Think.", "42",
+    )));
+    let r = conv.respond("Meaning of life?").await.unwrap();
+    // The caller still sees every item the server sent.
+    assert!(
+        r.items
+            .iter()
+            .any(|i| matches!(i, ResponseItem::Reasoning(_)))
+    );
+    assert!(
+        !conv
+            .history()
+            .iter()
+            .any(|i| matches!(i, ResponseItem::Reasoning(_)))
+    );
+    conv.respond("And?").await.unwrap();
+    let bodies = responses_bodies(&mock);
+    assert_eq!(
+        types(&bodies[1]["input"]),
+        ["message:user", "message:assistant", "message:user"]
+    );
+    // The same through the tool loop of `run`.
+    let mut conv = client.conversation();
+    mock.push_response(without_encrypted_reasoning(&Reply::reasoning("T.", "a")));
+    conv.run("q").await.unwrap();
+    assert_eq!(
+        conv.history()
+            .iter()
+            .filter(|i| matches!(i, ResponseItem::Reasoning(_)))
+            .count(),
+        0
+    );
+}
+
+/// Images count a fixed cost in the auto-compaction estimate, not their base64 bytes.
+#[tokio::test]
+async fn images_do_not_count_their_bytes_in_the_compaction_estimate() {
+    use codex_backend::types::ContentPart;
+    let (mock, _home, client) = setup().await;
+    let mut conv = client.conversation().auto_compact_limit(5_000);
+    let image = format!("data:image/png;base64,{}", "A".repeat(400_000));
+    conv.push(ResponseItem::user_parts(vec![
+        ContentPart::input_text("What is in this picture?"),
+        ContentPart::image_url(image),
+    ]));
+    let est = conv.estimated_tokens();
+    assert!((1_000..2_000).contains(&est), "{est}");
+    conv.respond("Describe it.").await.unwrap();
+    conv.respond("More detail.").await.unwrap();
+    assert!(
+        mock.requests_to("/backend-api/codex/responses/compact")
+            .is_empty(),
+        "an image alone must not trigger a compaction"
+    );
+    // Text still counts by size: a big text history does compact.
+    let mut conv = client.conversation().auto_compact_limit(5_000);
+    conv.push(ResponseItem::user_text("word ".repeat(8_000)));
+    assert!(conv.estimated_tokens() >= 5_000);
+    conv.respond("Summarize.").await.unwrap();
+    assert_eq!(
+        mock.requests_to("/backend-api/codex/responses/compact")
+            .len(),
+        1
+    );
+}
