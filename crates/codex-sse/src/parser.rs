@@ -362,6 +362,7 @@ impl Parser {
         self.consumed
     }
 
+    #[inline]
     fn step(&mut self) -> Option<Result<Frame, Error>> {
         loop {
             // Lend the front chunk to `step_chunk` by swapping in an empty `Bytes` (no
@@ -645,6 +646,7 @@ impl Parser {
     }
 
     /// WHATWG "dispatch the event" at a blank line.
+    #[inline]
     fn dispatch(&mut self) -> Option<Event> {
         self.last_event_id.clone_from(&self.id_buffer);
         self.event_size = 0;
