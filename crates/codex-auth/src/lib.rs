@@ -138,3 +138,5 @@ pub use store::AuthStore;
 pub use store::ENV_CODEX_HOME;
 pub use store::TokenData;
 pub use store::codex_home;
+pub use time::format_rfc3339;
+pub use time::parse_rfc3339;
