@@ -78,7 +78,7 @@ struct ErrorObj {
     param: Option<String>,
     #[serde(default, deserialize_with = "crate::lossless::lenient")]
     plan_type: Option<PlanType>,
-    #[serde(default, deserialize_with = "crate::lossless::lenient")]
+    #[serde(default, deserialize_with = "crate::lossless::lenient_epoch")]
     resets_at: Option<i64>,
     #[serde(default, deserialize_with = "crate::lossless::lenient")]
     resets_in_seconds: Option<f64>,

@@ -690,18 +690,24 @@ struct IncompleteDetailsWire<'a> {
 }
 
 #[derive(Deserialize)]
+// Failure payloads are read leniently: one optional field of an unexpected type must not
+// turn a terminal failure into an undecodable event (the raw JSON is kept on the event).
 struct ErrorObjWire {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
     code: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
     message: Option<String>,
-    #[serde(rename = "type", default)]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "crate::lossless::lenient_text"
+    )]
     error_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
     param: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient")]
     plan_type: Option<PlanType>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient_epoch")]
     resets_at: Option<i64>,
 }
 
@@ -719,7 +725,7 @@ struct ResponseObjWire<'a> {
     end_turn: Option<bool>,
     #[serde(borrow, default)]
     incomplete_details: Option<IncompleteDetailsWire<'a>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient")]
     error: Option<ErrorObjWire>,
     #[serde(borrow, default)]
     output: Option<&'a RawValue>,
@@ -735,17 +741,21 @@ struct LifecycleWire<'a> {
 
 #[derive(Deserialize)]
 struct ErrorEventWire {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient")]
     error: Option<ErrorObjWire>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
     code: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
     message: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
     param: Option<String>,
-    #[serde(default, alias = "status_code")]
+    #[serde(
+        default,
+        alias = "status_code",
+        deserialize_with = "crate::lossless::lenient_status"
+    )]
     status: Option<u16>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient")]
     headers: Option<Map<String, Value>>,
     #[serde(default)]
     sequence_number: Option<u64>,
@@ -1358,6 +1368,49 @@ mod tests {
             panic!()
         };
         assert!(f.failure.is_retryable());
+    }
+
+    #[test]
+    fn failure_payloads_with_wrongly_typed_optional_fields_still_decode() {
+        let raw = r#"{"type":"response.failed","response":{"id":"r","error":{"code":"usage_limit_reached","message":"limit","param":5,"plan_type":7,"resets_at":1738888888.5}}}"#;
+        let ResponseEvent::Failed(f) = dec(raw).unwrap() else {
+            panic!()
+        };
+        assert_eq!(f.failure.raw_code.as_deref(), Some("usage_limit_reached"));
+        assert_eq!(f.failure.message.as_deref(), Some("limit"));
+        assert_eq!(f.failure.resets_at, Some(1_738_888_888));
+        assert_eq!(f.raw_json(), raw);
+        for resets in ["\"1738888888\"", "1e300", "-1e300", "\"soon\"", "{}", "[1]"] {
+            let raw = format!(
+                r#"{{"type":"response.failed","response":{{"error":{{"code":"context_length_exceeded","resets_at":{resets}}}}}}}"#
+            );
+            let ResponseEvent::Failed(f) = dec(&raw).unwrap() else {
+                panic!("{raw}")
+            };
+            assert_eq!(
+                f.failure.code,
+                crate::FailureCode::ContextLengthExceeded,
+                "{raw}"
+            );
+        }
+        // The error object itself of the wrong type: the failure is kept (code missing).
+        let ResponseEvent::Failed(f) =
+            dec(r#"{"type":"response.failed","response":{"error":"boom"}}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(f.failure.code, crate::FailureCode::Missing);
+        let raw = r#"{"type":"error","code":"rate_limit_exceeded","message":"slow","param":{"a":1},"status":"abc","headers":[1],"error":{"type":"x","resets_at":"later"}}"#;
+        let ResponseEvent::Error(e) = dec(raw).unwrap() else {
+            panic!()
+        };
+        assert_eq!(e.code.as_deref(), Some("rate_limit_exceeded"));
+        assert_eq!(e.message.as_deref(), Some("slow"));
+        assert_eq!(
+            (e.param.as_deref(), e.status, e.resets_at),
+            (None, None, None)
+        );
+        assert_eq!(e.raw_json(), raw);
     }
 }
 

@@ -240,3 +240,91 @@ where
     let v = <Value as serde::Deserialize>::deserialize(d)?;
     Ok(T::deserialize(v).unwrap_or_default())
 }
+
+/// A lenient optional text field: a string as is, a number or boolean as its JSON text,
+/// anything else (object, array, null) as `None`. Never fails on a well-formed value.
+pub(crate) fn lenient_text<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let v = <Value as serde::Deserialize>::deserialize(d)?;
+    Ok(match v {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+/// A lenient epoch-seconds field (`resets_at`): an integer, a float (truncated) or a string
+/// holding either; a value outside the `i64` range, non-finite, or of another type is `None`.
+pub(crate) fn lenient_epoch<'de, D>(d: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let v = <Value as serde::Deserialize>::deserialize(d)?;
+    Ok(epoch_of(&v))
+}
+
+/// See [`lenient_epoch`].
+pub(crate) fn epoch_of(v: &Value) -> Option<i64> {
+    let from_f64 = |f: f64| {
+        // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
+        (f.is_finite() && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0)
+            .then(|| f.trunc() as i64)
+    };
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            if n.is_u64() {
+                None
+            } else {
+                n.as_f64().and_then(from_f64)
+            }
+        }),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(from_f64))
+        }
+        _ => None,
+    }
+}
+
+/// A lenient HTTP status field: an integer (or numeric string) in `100..=999`, else `None`.
+pub(crate) fn lenient_status<'de, D>(d: D) -> Result<Option<u16>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let v = <Value as serde::Deserialize>::deserialize(d)?;
+    let n = match &v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    Ok(n.filter(|n| (100..=999).contains(n))
+        .and_then(|n| u16::try_from(n).ok()))
+}
+
+#[cfg(test)]
+mod lenient_tests {
+    use super::*;
+
+    #[test]
+    fn epoch_accepts_numbers_and_strings_and_rejects_the_rest() {
+        let e = |s: &str| epoch_of(&serde_json::from_str::<Value>(s).unwrap());
+        assert_eq!(e("1738888888"), Some(1_738_888_888));
+        assert_eq!(e("1738888888.9"), Some(1_738_888_888));
+        assert_eq!(e("\"1738888888\""), Some(1_738_888_888));
+        assert_eq!(e("\"1738888888.5\""), Some(1_738_888_888));
+        assert_eq!(e("-5"), Some(-5));
+        assert_eq!(e("1e300"), None);
+        assert_eq!(e("-1e300"), None);
+        assert_eq!(e("18446744073709551615"), None);
+        assert_eq!(e("\"soon\""), None);
+        assert_eq!(e("\"NaN\""), None);
+        assert_eq!(e("\"inf\""), None);
+        assert_eq!(e("{}"), None);
+        assert_eq!(e("null"), None);
+    }
+}
