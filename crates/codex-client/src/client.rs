@@ -46,8 +46,11 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest non-streaming response body read (the model catalog can be several MiB).
 const MAX_UNARY_BODY: usize = 64 * 1024 * 1024;
-/// Largest error body read.
+/// Largest error body read (longer bodies are truncated, never discarded).
 const MAX_ERROR_BODY_READ: usize = 1024 * 1024;
+/// Longest time spent reading an error body (also bounded by the idle timeout): a server that
+/// stalls mid-body cannot hold up a retry for a whole idle timeout.
+const MAX_ERROR_BODY_WAIT: Duration = Duration::from_secs(10);
 
 /// The transport: one pooled HTTP/1.1 + HTTP/2 client over rustls, shared by every endpoint.
 /// Cheap to clone (an `Arc` inside); clones share the pool, the configuration and
@@ -558,7 +561,8 @@ impl ClientInner {
             creds: None,
             refreshed: false,
             retries: 0,
-            deadline: timeout.map(|t| Instant::now() + t),
+            // A timeout too long to represent is no deadline at all.
+            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
         }
     }
 
@@ -636,13 +640,12 @@ impl ClientInner {
                     Ok(resp) if resp.status().is_success() => return Ok(resp),
                     Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED => {
                         let (parts, body) = resp.into_parts();
-                        let bytes = crate::transport::read_body(
+                        let bytes = crate::transport::read_error_body(
                             body,
                             MAX_ERROR_BODY_READ,
-                            self.cfg.idle_timeout,
+                            self.cfg.idle_timeout.min(MAX_ERROR_BODY_WAIT),
                         )
-                        .await
-                        .unwrap_or_default();
+                        .await;
                         match (&self.provider, &state.creds, state.refreshed) {
                             (Some(provider), Some(rejected), false) => {
                                 state.refreshed = true;
@@ -665,13 +668,12 @@ impl ClientInner {
                     }
                     Ok(resp) => {
                         let (parts, body) = resp.into_parts();
-                        let bytes = crate::transport::read_body(
+                        let bytes = crate::transport::read_error_body(
                             body,
                             MAX_ERROR_BODY_READ,
-                            self.cfg.idle_timeout,
+                            self.cfg.idle_timeout.min(MAX_ERROR_BODY_WAIT),
                         )
-                        .await
-                        .unwrap_or_default();
+                        .await;
                         status::http_error(parts.status, &parts.headers, &bytes)
                     }
                     Err(e) => e,
@@ -683,7 +685,7 @@ impl ClientInner {
                             kind = err.kind().as_str(),
                             status = err.status().map(|s| s.as_u16()),
                             retry,
-                            delay_ms = delay.as_millis() as u64,
+                            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                             "retrying"
                         );
                         state.retries = retry;

@@ -192,7 +192,7 @@ impl Models<'_> {
         let inner = &self.client.inner;
         let uri = inner.cfg.base_url.join(&format!(
             "models?client_version={}",
-            inner.cfg.client_version
+            crate::url::encode_query_value(&inner.cfg.client_version)
         ))?;
         let opts = RequestOptions::default();
         let p = Prepared::new(

@@ -79,9 +79,84 @@ fn classify_kind(event: &ResponseEvent) -> Class<'_> {
 }
 
 fn epoch(secs: i64) -> Option<SystemTime> {
-    u64::try_from(secs)
-        .ok()
-        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+    UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(secs).ok()?))
+}
+
+/// Epoch seconds read leniently: an integer, a float or a string holding either; `None`
+/// when out of the `i64` range or of another type.
+fn epoch_seconds_of(v: &serde_json::Value) -> Option<i64> {
+    let f = match v {
+        serde_json::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                return Some(i);
+            }
+            n.as_f64()?
+        }
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    (f.is_finite() && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0)
+        .then(|| f.trunc() as i64)
+}
+
+/// The error for a terminal event (`response.failed`, `response.incomplete`, `error`) whose
+/// typed decode failed: code, message and reason are read leniently from the raw JSON (`None`
+/// when the data is not JSON at all), so the failure is reported instead of being lost.
+pub(crate) fn terminal_from_raw(kind: &str, raw: Option<&serde_json::Value>) -> Option<Error> {
+    use serde_json::Value;
+    let text = |v: Option<&Value>| -> Option<String> {
+        match v? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let get = |path: &[&str]| -> Option<&Value> {
+        let mut cur = raw?;
+        for p in path {
+            cur = cur.get(p)?;
+        }
+        Some(cur)
+    };
+    let lenient_failure = |err: Option<&Value>, top: Option<&Value>| {
+        let field = |name: &str| {
+            text(err.and_then(|e| e.get(name))).or_else(|| text(top.and_then(|t| t.get(name))))
+        };
+        let mut f = ResponseFailure::new(field("code"), field("message"));
+        f.error_type = text(err.and_then(|e| e.get("type")));
+        f.resets_at = err
+            .and_then(|e| e.get("resets_at"))
+            .and_then(epoch_seconds_of);
+        f
+    };
+    match kind {
+        "response.failed" => {
+            let mut f = lenient_failure(get(&["response", "error"]), None);
+            f.response_id = text(get(&["response", "id"]));
+            Some(failure_error(&f, "response.failed", None))
+        }
+        "error" => {
+            let f = lenient_failure(get(&["error"]), raw);
+            let status = get(&["status"])
+                .or_else(|| get(&["status_code"]))
+                .and_then(Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok())
+                .and_then(|s| http::StatusCode::from_u16(s).ok());
+            Some(failure_error(&f, "error event", status))
+        }
+        "response.incomplete" => {
+            let reason = text(get(&["response", "incomplete_details", "reason"]))
+                .unwrap_or_else(|| "unknown".to_owned());
+            Some(
+                Error::new(
+                    ErrorKind::Incomplete,
+                    format!("incomplete response returned, reason: {reason}"),
+                )
+                .with(|d| d.reason = Some(reason)),
+            )
+        }
+        _ => None,
+    }
 }
 
 /// Maps a failure (`response.failed`, or an `error` event) to an error.
@@ -135,20 +210,6 @@ pub(crate) fn failure_error(
         d.resets_at = f.resets_at.and_then(epoch);
         d.status = status;
     })
-}
-
-/// The event type of an SSE event that failed to decode: the JSON `type` when it can be
-/// read, else the SSE event name.
-pub(crate) fn event_type_of(ev: &codex_sse::Event) -> String {
-    #[derive(serde::Deserialize)]
-    struct Probe {
-        #[serde(rename = "type")]
-        kind: Option<String>,
-    }
-    serde_json::from_slice::<Probe>(ev.data_bytes())
-        .ok()
-        .and_then(|p| p.kind)
-        .unwrap_or_else(|| ev.event_type().to_owned())
 }
 
 /// Folds one event into a [`TextResponse`] being collected.

@@ -8,7 +8,8 @@ use crate::error::ErrorKind;
 /// When and how the client retries a request. Retries happen in one place (before the caller
 /// has seen any event) and only for failures where sending the request again is safe:
 ///
-/// - connect failures (DNS, TCP, TLS handshake, proxy);
+/// - connect failures (DNS, TCP, proxy); never TLS failures (certificate verification,
+///   handshake alerts), which sending again cannot fix;
 /// - HTTP 5xx;
 /// - HTTP 429 that carries `Retry-After` or `retry-after-ms` (never `usage_limit_reached` or
 ///   `usage_not_included`, which are terminal);
@@ -78,7 +79,8 @@ impl RetryPolicy {
         }
         let server = error.retry_after();
         let eligible = match error.kind() {
-            ErrorKind::Transport | ErrorKind::Tls => error.is_connect(),
+            // A TLS failure (untrusted certificate, handshake alert) will not fix itself.
+            ErrorKind::Transport => error.is_connect(),
             ErrorKind::Http | ErrorKind::ServerOverloaded => {
                 error.status().is_some_and(|s| s.is_server_error())
             }

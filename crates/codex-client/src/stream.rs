@@ -133,6 +133,13 @@ impl std::fmt::Debug for ResponseStream {
     }
 }
 
+/// `t + d`, saturating far in the future instead of overflowing on a huge configured timeout.
+fn after(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .or_else(|| t.checked_add(Duration::from_secs(30 * 365 * 86_400)))
+        .unwrap_or(t)
+}
+
 fn new_parser() -> Parser {
     Parser::with_config(codex_sse::Config::new().emit_comments(false))
 }
@@ -160,7 +167,7 @@ impl ResponseStream {
             state: State::Body(body),
             parser: new_parser(),
             idle_timeout,
-            idle: Box::pin(tokio::time::sleep_until(now + idle_timeout)),
+            idle: Box::pin(tokio::time::sleep_until(after(now, idle_timeout))),
             last_activity: now,
             deadline,
             head: Head::from_headers(parts.headers),
@@ -257,9 +264,26 @@ impl ResponseStream {
         let event = match ResponseEvent::from_sse(ev) {
             Ok(e) => e,
             Err(e) => {
-                self.yielded += 1;
                 let offset = ev.offset();
-                let kind = events::event_type_of(ev);
+                let raw: Option<serde_json::Value> = serde_json::from_slice(ev.data_bytes()).ok();
+                let kind = raw
+                    .as_ref()
+                    .and_then(|v| v.get("type"))
+                    .and_then(serde_json::Value::as_str)
+                    .map_or_else(|| ev.event_type().to_owned(), str::to_owned);
+                let event_json = String::from_utf8_lossy(ev.data_bytes()).into_owned();
+                // A terminal event that fails to decode still ends the stream: waiting on
+                // would turn the server's verdict into a retryable `stream_closed` (or an idle
+                // timeout when the connection stays open).
+                if let Some(err) = events::terminal_from_raw(&kind, raw.as_ref()) {
+                    let err = err.with_source(e).with(|d| {
+                        d.event_type = Some(kind.clone());
+                        d.byte_offset = Some(offset);
+                        d.event_json = Some(event_json);
+                    });
+                    return self.on_failure(err);
+                }
+                let terminal = kind == "response.completed";
                 let err = Error::new(
                     ErrorKind::Decode,
                     format!("could not decode event {kind} at byte {offset}"),
@@ -269,7 +293,16 @@ impl ResponseStream {
                     d.event_type = Some(kind);
                     d.byte_offset = Some(offset);
                     d.request_id = self.head.request_id.clone();
+                    if terminal {
+                        d.event_json = Some(event_json);
+                    }
                 });
+                if terminal {
+                    // The server said the response is complete: end here, with the event's
+                    // exact text on the error.
+                    return Some(Err(self.end_with(err)));
+                }
+                self.yielded += 1;
                 return Some(Err(err));
             }
         };
@@ -283,31 +316,7 @@ impl ResponseStream {
                 self.completed = true;
                 self.state = State::Done;
             }
-            Class::Failure(err) => {
-                let retry = self.attempts.as_ref().map_or(0, |a| a.retries) + 1;
-                if self.yielded == 0
-                    && err.kind() == ErrorKind::RateLimited
-                    && let Some(delay) = self.client.cfg.retry.delay_for(retry, &err)
-                    && let Some(mut attempts) = self.attempts.take()
-                {
-                    tracing::info!(
-                        retry,
-                        delay_ms = delay.as_millis() as u64,
-                        "rate limited before output; retrying"
-                    );
-                    attempts.retries = retry;
-                    let client = self.client.clone();
-                    let prepared = self.prepared.clone();
-                    let slot = self.slot.clone();
-                    self.state = State::Reconnect(Box::pin(async move {
-                        tokio::time::sleep(delay).await;
-                        let r = client.execute(&prepared, &mut attempts, &slot).await;
-                        (attempts, r)
-                    }));
-                    return None;
-                }
-                return Some(Err(self.end_with(err)));
-            }
+            Class::Failure(err) => return self.on_failure(err),
             Class::Metadata {
                 served_model,
                 turn_state,
@@ -325,9 +334,37 @@ impl ResponseStream {
         Some(Ok(event))
     }
 
+    /// A terminal failure: retried when it is a rate limit before any yielded event and the
+    /// policy allows it, else the stream ends with it.
+    fn on_failure(&mut self, err: Error) -> Option<Result<ResponseEvent>> {
+        let retry = self.attempts.as_ref().map_or(0, |a| a.retries) + 1;
+        if self.yielded == 0
+            && err.kind() == ErrorKind::RateLimited
+            && let Some(delay) = self.client.cfg.retry.delay_for(retry, &err)
+            && let Some(mut attempts) = self.attempts.take()
+        {
+            tracing::info!(
+                retry,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "rate limited before output; retrying"
+            );
+            attempts.retries = retry;
+            let client = self.client.clone();
+            let prepared = self.prepared.clone();
+            let slot = self.slot.clone();
+            self.state = State::Reconnect(Box::pin(async move {
+                tokio::time::sleep(delay).await;
+                let r = client.execute(&prepared, &mut attempts, &slot).await;
+                (attempts, r)
+            }));
+            return None;
+        }
+        Some(Err(self.end_with(err)))
+    }
+
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ResponseEvent>>> {
         loop {
-            let due = self.last_activity + self.idle_timeout;
+            let due = after(self.last_activity, self.idle_timeout);
             if Instant::now() >= due {
                 let err = Error::new(
                     ErrorKind::IdleTimeout,

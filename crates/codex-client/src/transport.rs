@@ -264,6 +264,33 @@ pub(crate) async fn read_body(mut body: Incoming, limit: usize, idle: Duration) 
     }
 }
 
+/// Reads an error body for at most `within` in total and at most `limit` bytes, keeping
+/// whatever arrived: a body cut short, stalled or too long is truncated, never discarded.
+pub(crate) async fn read_error_body(mut body: Incoming, limit: usize, within: Duration) -> Bytes {
+    let mut buf = BytesMut::new();
+    let deadline = tokio::time::Instant::now().checked_add(within);
+    while buf.len() < limit {
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx));
+        let next = match deadline {
+            Some(d) => match tokio::time::timeout_at(d, frame).await {
+                Ok(next) => next,
+                Err(_) => break,
+            },
+            None => frame.await,
+        };
+        match next {
+            None | Some(Err(_)) => break,
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    let room = limit - buf.len();
+                    buf.extend_from_slice(&data[..data.len().min(room)]);
+                }
+            }
+        }
+    }
+    buf.freeze()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
