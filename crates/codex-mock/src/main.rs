@@ -1,8 +1,11 @@
-//! `codex-mock [--port N] [--tls] [--no-auth] [--codex-home DIR] [--scenario NAME ...]`
+//! `codex-mock [--port N] [--tls] [--no-auth] [--codex-home DIR] [--route R] [--scenario SPEC ...]`
 //!
 //! Serves the mock backend and issuer on 127.0.0.1 until Ctrl-C. Prints the base URL on the
-//! first line of stdout. Scenarios are queued for `POST /responses` in order; after they are
-//! used up every request gets the default text reply.
+//! first line of stdout. Scenarios are queued per route in order (`/responses` unless a
+//! `--route` came before them); after they are used up every request gets the route's default.
+//!
+//! A scenario spec is `NAME[:ARG][,OPTION...]`, each option `key=value` (or the bare flag
+//! `no-content-type`); see `codex-mock --help` and `docs/mock.md`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,126 +15,491 @@ use codex_mock::MockServer;
 use codex_mock::Reply;
 use codex_mock::Route;
 
-const USAGE: &str =
-    "usage: codex-mock [--port N] [--tls] [--no-auth] [--codex-home DIR] [--scenario NAME ...]
+/// Every scenario: syntax, one-line description, an example that must parse.
+const SCENARIOS: &[(&str, &str, &str)] = &[
+    (
+        "text[:TEXT]",
+        "a text answer, one delta per word",
+        "text:hello world",
+    ),
+    (
+        "tools[:N]",
+        "N parallel function calls (default 2), then completed",
+        "tools:3",
+    ),
+    (
+        "custom-tool",
+        "one custom (freeform) apply_patch tool call",
+        "custom-tool",
+    ),
+    (
+        "reasoning",
+        "a reasoning summary item, then an answer",
+        "reasoning",
+    ),
+    (
+        "structured",
+        "structured output: the message text is JSON",
+        "structured",
+    ),
+    (
+        "web-search",
+        "a web_search_call item with progress events, then an answer",
+        "web-search",
+    ),
+    (
+        "rate-limits",
+        "codex.rate_limits and response.metadata events, then text",
+        "rate-limits",
+    ),
+    (
+        "failed[:CODE]",
+        "response.failed with error.code CODE (default server_error)",
+        "failed:rate_limit_exceeded",
+    ),
+    (
+        "incomplete[:REASON]",
+        "two deltas, then response.incomplete (default max_output_tokens)",
+        "incomplete:content_filter",
+    ),
+    (
+        "error",
+        "a top-level `error` event, then the stream ends",
+        "error",
+    ),
+    (
+        "truncated",
+        "deltas, then a clean end of body without response.completed",
+        "truncated",
+    ),
+    (
+        "drop",
+        "half an event, then the connection is dropped",
+        "drop",
+    ),
+    (
+        "stall[:SECS]",
+        "response.created, then silence for SECS (default 600; decimals ok)",
+        "stall:0.5",
+    ),
+    (
+        "keepalive[:N]",
+        "N `: keep-alive` comments (default 5), interval-ms apart (default 1000)",
+        "keepalive:3,interval-ms=10",
+    ),
+    (
+        "drip[:TEXT]",
+        "one delta per character, interval-ms apart (default 100)",
+        "drip:abc,interval-ms=5",
+    ),
+    (
+        "huge[:BYTES]",
+        "a single delta of BYTES bytes (default 8 MiB)",
+        "huge:1024",
+    ),
+    (
+        "many[:N]",
+        "N small deltas generated while streaming (default 100000)",
+        "many:10",
+    ),
+    (
+        "status[:CODE]",
+        "HTTP CODE (default 500) with a JSON {\"detail\"} body",
+        "status:429,retry-after=3",
+    ),
+    (
+        "usage-limit[:PLAN]",
+        "429 usage_limit_reached for PLAN (default plus); option resets-at=EPOCH",
+        "usage-limit:pro,resets-at=1767229200",
+    ),
+    (
+        "unauthorized-once",
+        "401 once; the next request gets the next scenario (401 once then OK)",
+        "unauthorized-once",
+    ),
+    (
+        "no-content-type",
+        "a text answer without a content-type header",
+        "no-content-type",
+    ),
+    (
+        "replay:FILE",
+        "the file's bytes exactly (a recorded .sse)",
+        "replay:Cargo.toml,chunk=7,delay-ms=20",
+    ),
+    (
+        "default",
+        "the route's built-in answer (to combine with options)",
+        "default,respond-after-ms=100",
+    ),
+];
 
-scenarios (queued for POST /responses, in order):
-  text, tools, custom-tool, reasoning, structured, web-search, rate-limits,
-  failed:<code>, incomplete, error, truncated, drop, stall[:<secs>], keepalive,
-  drip, huge[:<bytes>], many:<n>, status:<code>, usage-limit, unauthorized-once,
-  no-content-type, replay:<file>
+/// Options valid on every scenario: syntax, description.
+const OPTIONS: &[(&str, &str)] = &[
+    (
+        "chunk=N",
+        "split every write into pieces of at most N bytes (N >= 1)",
+    ),
+    (
+        "delay-ms=MS",
+        "pause MS milliseconds before every write after the first",
+    ),
+    (
+        "respond-after-ms=MS",
+        "wait MS milliseconds before the status line and headers",
+    ),
+    (
+        "retry-after=SECS",
+        "add `Retry-After: SECS` (decimals rounded up)",
+    ),
+    ("retry-after-ms=MS", "add `retry-after-ms: MS`"),
+    (
+        "header=NAME:VALUE",
+        "add or replace a response header (repeatable)",
+    ),
+    ("no-content-type", "send no content-type header"),
+];
 
+/// Route names for `--route`.
+const ROUTES: &[(&str, Route)] = &[
+    ("responses", Route::Responses),
+    ("compact", Route::Compact),
+    ("models", Route::Models),
+    ("usage", Route::Usage),
+    ("realtime-calls", Route::RealtimeCalls),
+    ("trace-summarize", Route::TraceSummarize),
+    ("token", Route::Token),
+    ("revoke", Route::Revoke),
+    ("authorize", Route::Authorize),
+    ("device-usercode", Route::DeviceUserCode),
+    ("device-token", Route::DeviceToken),
+];
+
+fn usage() -> String {
+    let mut s = String::from(
+        "usage: codex-mock [--port N] [--tls] [--no-auth] [--codex-home DIR] [--route ROUTE] [--scenario SPEC [SPEC ...]]...
+
+Serves 127.0.0.1 until Ctrl-C and prints the base URL on the first stdout line.
+Scenarios are queued in order for the current --route (default: responses) and used once
+each; afterwards the route's built-in answer is served. Bad arguments exit with code 2.
+
+SPEC is NAME[:ARG][,OPTION]... e.g. status:429,retry-after=3  replay:rec.sse,chunk=7,delay-ms=20
+
+scenarios:
+",
+    );
+    for (syntax, desc, _) in SCENARIOS {
+        s.push_str(&format!("  {syntax:<22}{desc}\n"));
+    }
+    s.push_str("\noptions (any scenario):\n");
+    for (syntax, desc) in OPTIONS {
+        s.push_str(&format!("  {syntax:<22}{desc}\n"));
+    }
+    s.push_str("\nroutes: ");
+    s.push_str(
+        &ROUTES
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    s.push_str(
+        "
+
+--port N        listen on port N (default: an ephemeral port)
+--tls           HTTPS with a fresh test CA (printed on stderr)
 --no-auth       accept any bearer token (default: only tokens this issuer minted)
---codex-home D  write D/auth.json with tokens the issuer accepts (a fake login)";
+--codex-home D  write D/auth.json with tokens the issuer accepts (a fake login)
+--route R       queue the following scenarios for route R",
+    );
+    s
+}
 
-/// Map a scenario name to a reply (also used by tests of the CLI).
-fn scenario(name: &str) -> Result<(Route, Reply), String> {
-    let (head, arg) = match name.split_once(':') {
+/// Split `NAME[:ARG][,OPTION]...` into `NAME[:ARG]` and its options. Options are peeled from
+/// the right while they look like `key=value` (key of `a-z0-9-`) or `no-content-type`, so an
+/// ARG may itself contain commas (`text:a, b`).
+fn split_options(spec: &str) -> (&str, Vec<&str>) {
+    let mut base = spec;
+    let mut opts = Vec::new();
+    while let Some(i) = base.rfind(',') {
+        let tail = &base[i + 1..];
+        let looks_like_option = tail == "no-content-type"
+            || tail.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty()
+                    && k.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+        if !looks_like_option {
+            break;
+        }
+        opts.push(tail);
+        base = &base[..i];
+    }
+    opts.reverse();
+    (base, opts)
+}
+
+fn parse_u64(what: &str, v: &str) -> Result<u64, String> {
+    v.parse()
+        .map_err(|_| format!("{what} {v:?} is not a non-negative integer"))
+}
+
+fn parse_secs(what: &str, v: &str) -> Result<Duration, String> {
+    v.parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{what} {v:?} is not a non-negative number of seconds"))
+}
+
+fn parse_ms(what: &str, v: &str) -> Result<Duration, String> {
+    parse_u64(what, v).map(Duration::from_millis)
+}
+
+const CITIES: &[&str] = &[
+    "Paris", "Tokyo", "Lima", "Oslo", "Cairo", "Sydney", "Quito", "Hanoi",
+];
+
+/// Map a scenario spec to a reply.
+fn scenario(spec: &str) -> Result<Reply, String> {
+    scenario_inner(spec).map_err(|e| format!("scenario {spec:?}: {e}"))
+}
+
+fn scenario_inner(spec: &str) -> Result<Reply, String> {
+    let (base, opts) = split_options(spec);
+    let (head, arg) = match base.split_once(':') {
         Some((h, a)) => (h, Some(a)),
-        None => (name, None),
+        None => (base, None),
     };
-    let num = |default: u64| -> Result<u64, String> {
+    // Scenario-specific options are taken out first; the rest must be generic.
+    let mut interval: Option<Duration> = None;
+    let mut resets_at: Option<i64> = None;
+    let mut generic = Vec::new();
+    for o in &opts {
+        match o.split_once('=') {
+            Some(("interval-ms", v)) if matches!(head, "keepalive" | "drip") => {
+                interval = Some(parse_ms("interval-ms", v)?);
+            }
+            Some(("resets-at", v)) if head == "usage-limit" => {
+                resets_at = Some(
+                    v.parse()
+                        .map_err(|_| format!("resets-at {v:?} is not a unix timestamp"))?,
+                );
+            }
+            _ => generic.push(*o),
+        }
+    }
+    let num = |what: &str, default: u64| -> Result<u64, String> {
+        arg.map_or(Ok(default), |a| parse_u64(what, a))
+    };
+    let no_arg = |r: Reply| -> Result<Reply, String> {
         match arg {
-            Some(a) => a
-                .parse()
-                .map_err(|_| format!("scenario {name}: {a} is not a number")),
-            None => Ok(default),
+            Some(a) => Err(format!("{head} takes no argument (got {a:?})")),
+            None => Ok(r),
         }
     };
     let reply = match head {
         "text" => Reply::text(arg.unwrap_or(codex_mock::DEFAULT_TEXT)),
-        "tools" => Reply::tool_calls(vec![
-            FunctionCallSpec::new("get_weather", "call_mock_0", r#"{"city":"Paris"}"#),
-            FunctionCallSpec::new("get_weather", "call_mock_1", r#"{"city":"Tokyo"}"#),
-        ]),
-        "custom-tool" => Reply::custom_tool_call(
+        "tools" => {
+            let n = num("tool call count", 2)?;
+            if !(1..=64).contains(&n) {
+                return Err(format!("tool call count must be 1..=64, got {n}"));
+            }
+            let calls = (0..n as usize)
+                .map(|i| {
+                    let city = CITIES[i % CITIES.len()];
+                    FunctionCallSpec::new(
+                        "get_weather",
+                        &format!("call_mock_{i}"),
+                        &serde_json::json!({ "city": city }).to_string(),
+                    )
+                })
+                .collect();
+            Reply::tool_calls(calls)
+        }
+        "custom-tool" => no_arg(Reply::custom_tool_call(
             "apply_patch",
             "call_mock_0",
             "*** Begin Patch\n*** Add File: hello.txt\n+Hello world\n*** End Patch",
-        ),
-        "reasoning" => Reply::reasoning(
+        ))?,
+        "reasoning" => no_arg(Reply::reasoning(
             "**Thinking**\n\nThe answer follows from the question.",
             "Here is the answer.",
-        ),
-        "structured" => Reply::structured(serde_json::json!({"answer": "42"})),
-        "web-search" => Reply::web_search("rust", "Found it."),
-        "rate-limits" => Reply::rate_limits(),
+        ))?,
+        "structured" => no_arg(Reply::structured(serde_json::json!({"answer": "42"})))?,
+        "web-search" => no_arg(Reply::web_search("rust", "Found it."))?,
+        "rate-limits" => no_arg(Reply::rate_limits())?,
         "failed" => {
             let code = arg.unwrap_or("server_error");
-            let msg = if code == "rate_limit_exceeded" {
-                codex_mock::RATE_LIMIT_MESSAGE.to_owned()
-            } else {
-                format!("codex-mock failure: {code}")
-            };
-            Reply::failed(code, &msg)
+            if code.is_empty() {
+                return Err("failed needs a code: failed:<code>".into());
+            }
+            // The synthetic fixtures carry the live backend's message for known codes.
+            let stem = format!("failed_{code}");
+            codex_mock::synthetic_cases()
+                .into_iter()
+                .find(|(s, _, _)| *s == stem)
+                .map(|(_, r, _)| r)
+                .unwrap_or_else(|| Reply::failed(code, &format!("codex-mock failure: {code}")))
         }
         "incomplete" => Reply::incomplete(arg.unwrap_or("max_output_tokens")),
-        "error" => Reply::error_event("server_error", "codex-mock error event"),
-        "truncated" => Reply::truncated(),
-        "drop" => Reply::drop_mid_event(),
-        "stall" => Reply::stall(Duration::from_secs(num(600)?)),
-        "keepalive" => Reply::keep_alive(5, Duration::from_secs(1)),
-        "drip" => Reply::drip(
-            "Dripping slowly, one character at a time.",
-            Duration::from_millis(100),
+        "error" => no_arg(Reply::error_event("server_error", "codex-mock error event"))?,
+        "truncated" => no_arg(Reply::truncated())?,
+        "drop" => no_arg(Reply::drop_mid_event())?,
+        "stall" => Reply::stall(match arg {
+            Some(a) => parse_secs("stall", a)?,
+            None => Duration::from_secs(600),
+        }),
+        "keepalive" => Reply::keep_alive(
+            usize::try_from(num("keep-alive count", 5)?).map_err(|e| e.to_string())?,
+            interval.unwrap_or(Duration::from_secs(1)),
         ),
-        "huge" => Reply::huge_event(num(8 * 1024 * 1024)? as usize),
-        "many" => Reply::many_deltas(num(100_000)?),
+        "drip" => Reply::drip(
+            arg.unwrap_or("Dripping slowly, one character at a time."),
+            interval.unwrap_or(Duration::from_millis(100)),
+        ),
+        "huge" => Reply::huge_event(
+            usize::try_from(num("byte count", 8 * 1024 * 1024)?).map_err(|e| e.to_string())?,
+        ),
+        "many" => Reply::many_deltas(num("delta count", 100_000)?),
         "status" => {
-            let code = num(500)?;
-            let code = u16::try_from(code).map_err(|_| format!("bad status {code}"))?;
+            let code = num("status code", 500)?;
+            let code = u16::try_from(code)
+                .ok()
+                .filter(|c| (100..=599).contains(c))
+                .ok_or_else(|| format!("status code {code} is not in 100..=599"))?;
             Reply::status(
                 code,
                 serde_json::json!({"detail": format!("codex-mock status {code}")}),
             )
         }
-        "usage-limit" => Reply::usage_limit("plus", 1_767_229_200),
-        "unauthorized-once" => Reply::unauthorized_once(),
-        "no-content-type" => Reply::text(codex_mock::DEFAULT_TEXT).without_content_type(),
+        "usage-limit" => {
+            Reply::usage_limit(arg.unwrap_or("plus"), resets_at.unwrap_or(1_767_229_200))
+        }
+        "unauthorized-once" => no_arg(Reply::unauthorized_once())?,
+        "no-content-type" => no_arg(Reply::text(codex_mock::DEFAULT_TEXT).without_content_type())?,
         "replay" => match arg {
-            Some(path) => Reply::sse_file(path),
-            None => return Err("replay needs a file: replay:<file>".into()),
+            Some(path) if !path.is_empty() => {
+                if let Err(e) = std::fs::File::open(path) {
+                    return Err(format!("cannot read {path}: {e}"));
+                }
+                Reply::sse_file(path)
+            }
+            _ => return Err("replay needs a file: replay:<file>".into()),
         },
-        _ => return Err(format!("unknown scenario {name}")),
+        "default" => no_arg(Reply::route_default())?,
+        _ => return Err(format!("unknown scenario {head:?}")),
     };
-    Ok((Route::Responses, reply))
+    apply_options(reply, &generic)
 }
 
-async fn run() -> Result<(), String> {
+fn apply_options(mut reply: Reply, opts: &[&str]) -> Result<Reply, String> {
+    for o in opts {
+        if *o == "no-content-type" {
+            reply = reply.without_content_type();
+            continue;
+        }
+        let (k, v) = o.split_once('=').unwrap_or((o, ""));
+        reply = match k {
+            "chunk" => {
+                let n = parse_u64("chunk", v)?;
+                let n = usize::try_from(n)
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| format!("chunk must be at least 1, got {v}"))?;
+                reply.chunked(n)
+            }
+            "delay-ms" => reply.delay(parse_ms("delay-ms", v)?),
+            "respond-after-ms" => reply.respond_after(parse_ms("respond-after-ms", v)?),
+            "retry-after" => reply.retry_after(parse_secs("retry-after", v)?),
+            "retry-after-ms" => reply.retry_after_ms(parse_ms("retry-after-ms", v)?),
+            "header" => {
+                let (name, value) = v
+                    .split_once(':')
+                    .filter(|(n, _)| http::HeaderName::from_bytes(n.trim().as_bytes()).is_ok())
+                    .ok_or_else(|| format!("header {v:?} is not NAME:VALUE"))?;
+                if http::HeaderValue::from_str(value.trim()).is_err() {
+                    return Err(format!("header value {value:?} is not valid"));
+                }
+                reply.header(name.trim(), value.trim())
+            }
+            _ => {
+                return Err(format!(
+                    "unknown option {k:?} (options: chunk, delay-ms, respond-after-ms, retry-after, retry-after-ms, header, no-content-type; interval-ms for keepalive/drip, resets-at for usage-limit)"
+                ));
+            }
+        };
+    }
+    Ok(reply)
+}
+
+fn route(name: &str) -> Result<Route, String> {
+    ROUTES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, r)| *r)
+        .ok_or_else(|| {
+            let names: Vec<&str> = ROUTES.iter().map(|(n, _)| *n).collect();
+            format!("unknown route {name:?} (routes: {})", names.join(", "))
+        })
+}
+
+/// Why `run` stopped.
+enum Fail {
+    /// Bad command line: exit 2.
+    Usage(String),
+    /// The server could not run: exit 1.
+    Runtime(String),
+}
+
+impl From<String> for Fail {
+    fn from(s: String) -> Fail {
+        Fail::Usage(s)
+    }
+}
+
+impl From<&str> for Fail {
+    fn from(s: &str) -> Fail {
+        Fail::Usage(s.to_owned())
+    }
+}
+
+async fn run() -> Result<(), Fail> {
     let mut args = std::env::args().skip(1).peekable();
     let mut builder = MockServer::builder();
     let mut scenarios = Vec::new();
     let mut home = None;
     let mut no_auth = false;
+    let mut current = Route::Responses;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--port" => {
                 let v = args.next().ok_or("--port needs a value")?;
-                builder = builder.port(v.parse().map_err(|_| format!("bad port {v}"))?);
+                builder = builder.port(v.parse().map_err(|_| format!("bad port {v:?}"))?);
             }
             "--tls" => builder = builder.tls(true),
             "--no-auth" => no_auth = true,
             "--codex-home" => home = Some(args.next().ok_or("--codex-home needs a value")?),
+            "--route" => current = route(&args.next().ok_or("--route needs a value")?)?,
             "--scenario" => {
-                // One or more names: `--scenario a b` and `--scenario a --scenario b` both work.
+                // One or more specs: `--scenario a b` and `--scenario a --scenario b` both work.
                 let v = args.next().ok_or("--scenario needs a value")?;
-                scenarios.push(scenario(&v)?);
+                scenarios.push((current, scenario(&v)?));
                 while let Some(next) = args.next_if(|a| !a.starts_with('-')) {
-                    scenarios.push(scenario(&next)?);
+                    scenarios.push((current, scenario(&next)?));
                 }
             }
             "-h" | "--help" => {
-                println!("{USAGE}");
+                println!("{}", usage());
                 return Ok(());
             }
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+            other => return Err(format!("unknown argument {other:?} (see --help)").into()),
         }
     }
     let server = builder
         .require_auth(!no_auth)
         .start()
         .await
-        .map_err(|e| format!("cannot start: {e}"))?;
+        .map_err(|e| Fail::Runtime(format!("cannot start: {e}")))?;
     for (route, reply) in scenarios {
         server.push(route, reply);
     }
@@ -139,7 +507,7 @@ async fn run() -> Result<(), String> {
         let tokens = server.issuer().issue_tokens();
         tokens
             .write_auth_json(std::path::Path::new(&home))
-            .map_err(|e| format!("cannot write auth.json: {e}"))?;
+            .map_err(|e| Fail::Runtime(format!("cannot write auth.json: {e}")))?;
         eprintln!(
             "wrote {home}/auth.json (fake login for {})",
             tokens.account_id
@@ -152,7 +520,7 @@ async fn run() -> Result<(), String> {
     eprintln!("backend: {}", server.backend_base_url());
     tokio::signal::ctrl_c()
         .await
-        .map_err(|e| format!("signal: {e}"))?;
+        .map_err(|e| Fail::Runtime(format!("signal: {e}")))?;
     Ok(())
 }
 
@@ -170,9 +538,13 @@ fn main() -> ExitCode {
     };
     match rt.block_on(run()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Fail::Usage(e)) => {
             eprintln!("codex-mock: {e}");
             ExitCode::from(2)
+        }
+        Err(Fail::Runtime(e)) => {
+            eprintln!("codex-mock: {e}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -182,10 +554,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_documented_scenario_parses() {
+    fn every_listed_example_and_old_name_parses() {
+        for (_, _, example) in SCENARIOS {
+            // replay's example names a file relative to the crate dir (cargo test's cwd).
+            assert!(
+                scenario(example).is_ok(),
+                "{example}: {:?}",
+                scenario(example).err()
+            );
+        }
         for name in [
             "text",
             "text:hi there",
+            "text:a, b",
             "tools",
             "custom-tool",
             "reasoning",
@@ -193,9 +574,9 @@ mod tests {
             "web-search",
             "rate-limits",
             "failed:context_length_exceeded",
-            "failed:rate_limit_exceeded",
+            "failed:whatever",
+            "failed",
             "incomplete",
-            "incomplete:content_filter",
             "error",
             "truncated",
             "drop",
@@ -203,20 +584,71 @@ mod tests {
             "stall:3",
             "keepalive",
             "drip",
-            "huge:1024",
+            "huge",
             "many:10",
+            "status",
             "status:503",
             "usage-limit",
             "unauthorized-once",
             "no-content-type",
-            "replay:/tmp/x.sse",
+            "default",
+            "text:x,no-content-type",
+            "status:200,header=x-a:b",
         ] {
-            assert!(scenario(name).is_ok(), "{name}");
+            assert!(scenario(name).is_ok(), "{name}: {:?}", scenario(name).err());
         }
-        for bad in ["nope", "status:abc", "status:70000", "replay", "huge:x"] {
+    }
+
+    #[test]
+    fn bad_specs_are_rejected() {
+        for bad in [
+            "nope",
+            "status:abc",
+            "status:70000",
+            "status:99",
+            "replay",
+            "replay:/nonexistent/x.sse",
+            "huge:x",
+            "tools:0",
+            "tools:65",
+            "text,chunk=0",
+            "text,chunk=x",
+            "text,bogus=1",
+            "status:429,retry-after=soon",
+            "status:429,retry-after=-1",
+            "stall:-1",
+            "text,interval-ms=5",
+            "reasoning:x",
+            "status:500,header=nocolon",
+            "usage-limit,resets-at=x",
+        ] {
             assert!(scenario(bad).is_err(), "{bad}");
         }
-        let (_, r) = scenario("status:429").unwrap();
-        assert_eq!(r.status_code(), 429);
+    }
+
+    #[test]
+    fn options_split_from_the_right() {
+        assert_eq!(split_options("text:a, b"), ("text:a, b", vec![]));
+        assert_eq!(
+            split_options("replay:x.sse,chunk=7,delay-ms=20"),
+            ("replay:x.sse", vec!["chunk=7", "delay-ms=20"])
+        );
+        assert_eq!(
+            split_options("text:x,no-content-type"),
+            ("text:x", vec!["no-content-type"])
+        );
+        assert_eq!(scenario("status:429").map(|r| r.status_code()), Ok(429));
+        assert_eq!(scenario("usage-limit").map(|r| r.status_code()), Ok(429));
+    }
+
+    #[test]
+    fn help_lists_every_scenario_and_route() {
+        let u = usage();
+        for (syntax, _, _) in SCENARIOS {
+            assert!(u.contains(syntax), "{syntax}");
+        }
+        for (name, _) in ROUTES {
+            assert!(u.contains(name), "{name}");
+        }
     }
 }

@@ -80,3 +80,337 @@ fn bad_arguments_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown scenario"));
 }
+
+// ---- the scenario grammar, exercised over real HTTP against the built binary ----
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/synthetic/failed_slow_down.synthetic.sse"
+);
+
+/// Start the binary with `args` (auth off) and return it with the URL it printed.
+fn spawn(args: &[&str]) -> (Child, String) {
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_codex-mock"))
+            .arg("--no-auth")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+    (child, url)
+}
+
+async fn post(url: &str) -> common::RawResponse {
+    common::post_responses(url, "any").await
+}
+
+/// POST /responses and return the raw HTTP/1.1 bytes (read to EOF) and the elapsed time.
+async fn post_raw(url: &str) -> (Vec<u8>, std::time::Duration) {
+    use tokio::io::AsyncReadExt;
+    use tokio::io::AsyncWriteExt;
+    let body = common::responses_body();
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", common::port(url)))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /backend-api/codex/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer any\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let start = std::time::Instant::now();
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(20), s.read_to_end(&mut raw))
+        .await
+        .unwrap()
+        .unwrap();
+    (raw, start.elapsed())
+}
+
+/// The sizes of the HTTP/1.1 chunks of a chunked response (without the final 0) and the
+/// de-chunked body.
+fn chunks(raw: &[u8]) -> (Vec<usize>, Vec<u8>) {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    assert!(head.contains("transfer-encoding: chunked"), "{head}");
+    let mut b = &raw[end + 4..];
+    let (mut sizes, mut body) = (Vec::new(), Vec::new());
+    loop {
+        let le = b.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&b[..le]).unwrap(), 16).unwrap();
+        b = &b[le + 2..];
+        if size == 0 {
+            return (sizes, body);
+        }
+        sizes.push(size);
+        body.extend_from_slice(&b[..size]);
+        b = &b[size + 2..];
+    }
+}
+
+fn items_done(r: &common::RawResponse) -> Vec<serde_json::Value> {
+    r.events()
+        .into_iter()
+        .filter(|e| e["type"] == "response.output_item.done")
+        .map(|e| e["item"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn scenario_grammar_over_http() {
+    let (_child, url) = spawn(&[
+        "--scenario",
+        "status:429,retry-after=3",
+        "status:429,retry-after-ms=250",
+        "usage-limit:pro,resets-at=1800000000",
+        "tools:2",
+        "tools:3",
+        "custom-tool",
+        &format!("replay:{FIXTURE},chunk=7,delay-ms=1"),
+        "text:hello big world,chunk=64,delay-ms=5",
+        "failed:rate_limit_exceeded",
+        "stall:0.3",
+        "keepalive:2,interval-ms=10",
+        "drip:abc,interval-ms=1",
+        "huge:100000",
+        "no-content-type",
+        "status:503",
+        "unauthorized-once",
+        "truncated",
+        "drop",
+        "error",
+        "incomplete:content_filter",
+        "text:a, b,header=x-mock-test:yes",
+        "--route",
+        "models",
+        "--scenario",
+        "status:500,retry-after=1",
+    ]);
+
+    let r = post(&url).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), Some("3"));
+    assert_eq!(r.header("retry-after-ms"), None);
+
+    let r = post(&url).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after-ms"), Some("250"));
+    assert_eq!(r.header("retry-after"), None);
+
+    let r = post(&url).await;
+    assert_eq!(r.status, 429);
+    let v = r.json();
+    assert_eq!(v["error"]["type"], "usage_limit_reached");
+    assert_eq!(v["error"]["plan_type"], "pro");
+    assert_eq!(v["error"]["resets_at"], 1_800_000_000);
+    assert_eq!(r.header("x-codex-primary-used-percent"), Some("100.0"));
+
+    for n in [2, 3] {
+        let r = post(&url).await;
+        let calls: Vec<_> = items_done(&r)
+            .into_iter()
+            .filter(|i| i["type"] == "function_call")
+            .collect();
+        assert_eq!(calls.len(), n, "{:?}", r.event_types());
+        let mut ids: Vec<_> = calls.iter().map(|c| c["call_id"].clone()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+        for c in &calls {
+            let args: serde_json::Value =
+                serde_json::from_str(c["arguments"].as_str().unwrap()).unwrap();
+            assert!(args["city"].is_string());
+        }
+        assert_eq!(r.event_types().last().unwrap(), "response.completed");
+    }
+
+    let r = post(&url).await;
+    assert_eq!(items_done(&r)[0]["type"], "custom_tool_call");
+
+    // replay with chunk=7: the body is the file byte for byte, sent in 7-byte HTTP chunks.
+    let file = std::fs::read(FIXTURE).unwrap();
+    let (raw, _) = post_raw(&url).await;
+    let (sizes, body) = chunks(&raw);
+    assert_eq!(body, file);
+    assert!(sizes.iter().all(|&s| s <= 7), "{sizes:?}");
+    assert_eq!(sizes.len(), file.len().div_ceil(7));
+
+    // text with chunk=64 and delay-ms=5: pieces of at most 64 bytes, at least 5 ms apart
+    // (a lower bound only, so a slow machine cannot make it fail).
+    let (raw, elapsed) = post_raw(&url).await;
+    let (sizes, body) = chunks(&raw);
+    assert!(sizes.iter().all(|&s| s <= 64), "{sizes:?}");
+    assert!(sizes.len() >= body.len() / 64);
+    assert!(elapsed >= std::time::Duration::from_millis(5 * (sizes.len() as u64 - 1)));
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("\"text\":\"hello big world\""), "{text}");
+
+    let r = post(&url).await;
+    let last = r.events().last().unwrap().clone();
+    assert_eq!(last["type"], "response.failed");
+    assert_eq!(last["response"]["error"]["code"], "rate_limit_exceeded");
+    assert_eq!(
+        last["response"]["error"]["message"],
+        codex_mock::RATE_LIMIT_MESSAGE
+    );
+
+    // stall:0.3: created arrives, then nothing for 0.3 s, then the rest.
+    let r = post(&url).await;
+    assert_eq!(r.event_types().last().unwrap(), "response.completed");
+    let (first, last) = (r.reads.first().unwrap().0, r.reads.last().unwrap().0);
+    assert!(
+        last - first >= std::time::Duration::from_millis(300),
+        "{:?}",
+        r.reads
+    );
+
+    let r = post(&url).await;
+    assert_eq!(r.text().matches(": keep-alive\n\n").count(), 2);
+    assert_eq!(r.event_types().last().unwrap(), "response.completed");
+
+    let r = post(&url).await;
+    let deltas: Vec<_> = r
+        .events()
+        .into_iter()
+        .filter(|e| e["type"] == "response.output_text.delta")
+        .map(|e| e["delta"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(deltas, ["a", "b", "c"]);
+
+    let r = post(&url).await;
+    let delta = r
+        .events()
+        .into_iter()
+        .find(|e| e["type"] == "response.output_text.delta")
+        .unwrap();
+    assert_eq!(delta["delta"].as_str().unwrap().len(), 100_000);
+
+    let r = post(&url).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), None);
+    assert_eq!(r.event_types().last().unwrap(), "response.completed");
+
+    assert_eq!(post(&url).await.status, 503);
+
+    // 401 once, then OK.
+    assert_eq!(post(&url).await.status, 401);
+
+    let r = post(&url).await;
+    assert!(r.complete);
+    assert!(!r.event_types().contains(&"response.completed".to_owned()));
+
+    let r = post(&url).await;
+    assert!(!r.complete, "drop must not end the body cleanly");
+
+    assert_eq!(post(&url).await.event_types().last().unwrap(), "error");
+
+    let r = post(&url).await;
+    let last = r.events().last().unwrap().clone();
+    assert_eq!(last["type"], "response.incomplete");
+    assert_eq!(
+        last["response"]["incomplete_details"]["reason"],
+        "content_filter"
+    );
+
+    // An ARG may contain commas; options come after it.
+    let r = post(&url).await;
+    assert_eq!(r.header("x-mock-test"), Some("yes"));
+    assert!(r.text().contains("\"text\":\"a, b\""), "{}", r.text());
+
+    // Queue used up: the default text reply.
+    let r = post(&url).await;
+    assert!(r.text().contains(codex_mock::DEFAULT_TEXT));
+
+    // --route models queued a 500 with Retry-After for /models, then the catalog.
+    let path = "/backend-api/codex/models?client_version=1.0.0";
+    let auth = [("Authorization", "Bearer any")];
+    let r = common::send(&url, "GET", path, &auth, b"").await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.header("retry-after"), Some("1"));
+    let r = common::send(&url, "GET", path, &auth, b"").await;
+    assert_eq!(r.status, 200);
+    assert!(r.json()["models"].is_array());
+}
+
+#[test]
+fn help_lists_every_scenario() {
+    let out = Command::new(env!("CARGO_BIN_EXE_codex-mock"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "text",
+        "tools",
+        "custom-tool",
+        "reasoning",
+        "structured",
+        "web-search",
+        "rate-limits",
+        "failed",
+        "incomplete",
+        "error",
+        "truncated",
+        "drop",
+        "stall",
+        "keepalive",
+        "drip",
+        "huge",
+        "many",
+        "status",
+        "usage-limit",
+        "unauthorized-once",
+        "no-content-type",
+        "replay",
+        "default",
+    ] {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(name)),
+            "{name} missing from --help:\n{help}"
+        );
+    }
+    for opt in [
+        "chunk=",
+        "delay-ms=",
+        "retry-after=",
+        "retry-after-ms=",
+        "header=",
+    ] {
+        assert!(help.contains(opt), "{opt}");
+    }
+}
+
+#[test]
+fn bad_values_exit_2_with_one_line() {
+    for (args, needle) in [
+        (&["--scenario", "nope"][..], "unknown scenario"),
+        (&["--scenario", "status:abc"], "abc"),
+        (&["--scenario", "status:429,retry-after=soon"], "soon"),
+        (&["--scenario", "text,chunk=0"], "chunk"),
+        (&["--scenario", "text,bogus=1"], "unknown option"),
+        (&["--scenario", "tools:0"], "tool call count"),
+        (&["--scenario", "replay:/nonexistent/x.sse"], "cannot read"),
+        (&["--scenario", "replay"], "replay needs a file"),
+        (&["--route", "nowhere"], "unknown route"),
+        (&["--bogus"], "unknown argument"),
+        (&["--scenario"], "needs a value"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_codex-mock"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
