@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde::Serialize;
 use serde::Serializer;
+use serde_json::Map;
 use serde_json::Value;
 
 use crate::items::ResponseItem;
@@ -250,6 +251,22 @@ pub enum RequestError {
         /// The orphan call id.
         call_id: String,
     },
+    /// A tool call in `input` has no output after it (protocol §4.2: every call in `input`
+    /// must have its output). Run the tool and append its `function_call_output` /
+    /// `custom_tool_call_output` before sending, or drop the call from the history.
+    #[error(
+        "{kind} with call id {call_id:?} has no {output} in input (every call sent back must \
+         be followed by its output: append the tool result or drop the call)"
+    )]
+    MissingToolOutput {
+        /// `function_call`, `local_shell_call` or `custom_tool_call`.
+        kind: &'static str,
+        /// The output type the call needs (`function_call_output` or
+        /// `custom_tool_call_output`).
+        output: &'static str,
+        /// The call id without an output.
+        call_id: String,
+    },
     /// The JSON schema format name is not `[A-Za-z0-9_-]{1,64}`.
     #[error("invalid json schema format name {0:?} (expected 1 to 64 of A-Z a-z 0-9 _ -)")]
     InvalidSchemaName(String),
@@ -301,6 +318,10 @@ pub struct ResponsesRequest {
     service_tier: Option<ServiceTier>,
     #[serde(default)]
     client_metadata: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    stream_options: Option<Map<String, Value>>,
+    #[serde(default)]
+    access_programs: Option<Map<String, Value>>,
 }
 
 #[derive(Serialize)]
@@ -324,6 +345,10 @@ struct Wire<'a> {
     service_tier: Option<&'a ServiceTier>,
     #[serde(skip_serializing_if = "Option::is_none")]
     client_metadata: Option<&'a BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_options: Option<&'a Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_programs: Option<&'a Map<String, Value>>,
 }
 
 impl Serialize for ResponsesRequest {
@@ -351,6 +376,8 @@ impl Serialize for ResponsesRequest {
                 .as_ref()
                 .filter(|t| **t != ServiceTier::Default),
             client_metadata: self.client_metadata.as_ref().filter(|m| !m.is_empty()),
+            stream_options: self.stream_options.as_ref(),
+            access_programs: self.access_programs.as_ref(),
         }
         .serialize(s)
     }
@@ -373,6 +400,8 @@ impl ResponsesRequest {
                 text: None,
                 service_tier: None,
                 client_metadata: None,
+                stream_options: None,
+                access_programs: None,
             },
             include_encrypted_reasoning: None,
         }
@@ -404,8 +433,24 @@ impl ResponsesRequest {
         &mut self,
         items: impl IntoIterator<Item = ResponseItem>,
     ) -> Result<(), RequestError> {
+        // Validate the result before keeping it: on error the request is left as it was.
+        let before = self.input.len();
         self.input.extend(items);
-        validate(self)
+        let checked = validate(self);
+        if checked.is_err() {
+            self.input.truncate(before);
+        }
+        checked
+    }
+
+    /// `stream_options` (e.g. `{"reasoning_summary_delivery":"sequential_cutoff"}`), if set.
+    pub fn stream_options(&self) -> Option<&Map<String, Value>> {
+        self.stream_options.as_ref()
+    }
+
+    /// `access_programs` (e.g. `{"cyber":"standard"}`), if set.
+    pub fn access_programs(&self) -> Option<&Map<String, Value>> {
+        self.access_programs.as_ref()
     }
 
     /// The tools.
@@ -496,9 +541,15 @@ fn validate(req: &ResponsesRequest) -> Result<(), RequestError> {
     {
         return Err(RequestError::InvalidSchemaName(f.name.clone()));
     }
+    check_pairs(&req.input, true)
+}
+
+/// Every tool output follows its call; with `require_outputs`, every call also has its
+/// output (protocol §4.2).
+fn check_pairs(input: &[ResponseItem], require_outputs: bool) -> Result<(), RequestError> {
     let mut fn_calls: HashSet<&str> = HashSet::new();
     let mut custom_calls: HashSet<&str> = HashSet::new();
-    for item in &req.input {
+    for item in input {
         match item {
             ResponseItem::FunctionCall(c) => {
                 fn_calls.insert(&c.call_id);
@@ -524,6 +575,50 @@ fn validate(req: &ResponsesRequest) -> Result<(), RequestError> {
                 });
             }
             _ => {}
+        }
+    }
+    if !require_outputs {
+        return Ok(());
+    }
+    let mut fn_outputs: HashSet<&str> = HashSet::new();
+    let mut custom_outputs: HashSet<&str> = HashSet::new();
+    for item in input {
+        match item {
+            ResponseItem::FunctionCallOutput(o) => {
+                fn_outputs.insert(&o.call_id);
+            }
+            ResponseItem::CustomToolCallOutput(o) => {
+                custom_outputs.insert(&o.call_id);
+            }
+            _ => {}
+        }
+    }
+    for item in input {
+        let missing = match item {
+            ResponseItem::FunctionCall(c) if !fn_outputs.contains(c.call_id.as_str()) => {
+                Some(("function_call", "function_call_output", c.call_id.as_str()))
+            }
+            ResponseItem::LocalShellCall(c) => c
+                .call_id
+                .as_deref()
+                .or(c.id.as_deref())
+                .filter(|id| !fn_outputs.contains(id))
+                .map(|id| ("local_shell_call", "function_call_output", id)),
+            ResponseItem::CustomToolCall(c) if !custom_outputs.contains(c.call_id.as_str()) => {
+                Some((
+                    "custom_tool_call",
+                    "custom_tool_call_output",
+                    c.call_id.as_str(),
+                ))
+            }
+            _ => None,
+        };
+        if let Some((kind, output, call_id)) = missing {
+            return Err(RequestError::MissingToolOutput {
+                kind,
+                output,
+                call_id: call_id.to_owned(),
+            });
         }
     }
     Ok(())
@@ -553,6 +648,20 @@ impl ResponsesRequestBuilder {
     /// Appends one input item.
     pub fn push_input(mut self, item: impl Into<ResponseItem>) -> Self {
         self.req.input.push(item.into());
+        self
+    }
+
+    /// `stream_options` (protocol §4.1, newest backends), e.g.
+    /// `{"reasoning_summary_delivery":"sequential_cutoff"}`. Not sent by default.
+    pub fn stream_options(mut self, options: Map<String, Value>) -> Self {
+        self.req.stream_options = Some(options);
+        self
+    }
+
+    /// `access_programs` (protocol §4.1, newest backends), e.g. `{"cyber":"standard"}`. Not
+    /// sent by default.
+    pub fn access_programs(mut self, programs: Map<String, Value>) -> Self {
+        self.req.access_programs = Some(programs);
         self
     }
 
@@ -690,6 +799,9 @@ pub struct CompactRequest {
     /// Text controls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<TextControls>,
+    /// `access_programs` (e.g. `{"cyber":"standard"}`), not sent when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_programs: Option<Map<String, Value>>,
 }
 
 fn skip_tier(t: &Option<ServiceTier>) -> bool {
@@ -709,7 +821,18 @@ impl CompactRequest {
             service_tier: None,
             prompt_cache_key: None,
             text: None,
+            access_programs: None,
         }
+    }
+
+    /// Checks what the backend is known to reject: an empty model, or a tool output without
+    /// its call earlier in `input`. (A call without its output is allowed here: compacting a
+    /// history that ends in unanswered calls is legitimate.)
+    pub fn validate(&self) -> Result<(), RequestError> {
+        if self.model.trim().is_empty() {
+            return Err(RequestError::EmptyModel);
+        }
+        check_pairs(&self.input, false)
     }
 
     /// The compact request matching a turn request (same model, history, instructions,
@@ -725,6 +848,7 @@ impl CompactRequest {
             service_tier: req.service_tier.clone(),
             prompt_cache_key: req.prompt_cache_key.clone(),
             text: req.text.clone(),
+            access_programs: req.access_programs.clone(),
         }
     }
 }
@@ -793,6 +917,108 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(matches!(err, RequestError::InvalidSchemaName(_)));
+    }
+
+    #[test]
+    fn every_call_needs_its_output() {
+        let call = FunctionCall::new("c1", "f", "{}");
+        let err = ResponsesRequest::new("m", vec![call.clone().into()]).unwrap_err();
+        assert_eq!(
+            err,
+            RequestError::MissingToolOutput {
+                kind: "function_call",
+                output: "function_call_output",
+                call_id: "c1".into()
+            }
+        );
+        assert!(err.to_string().contains("append the tool result"), "{err}");
+        let custom = crate::items::CustomToolCall::new("k1", "apply_patch", "*** x");
+        let err = ResponsesRequest::new("m", vec![custom.clone().into()]).unwrap_err();
+        assert!(matches!(
+            err,
+            RequestError::MissingToolOutput { kind: "custom_tool_call", ref call_id, .. } if call_id == "k1"
+        ));
+        // A custom output does not answer a function call of the same id.
+        let err =
+            ResponsesRequest::new("m", vec![call.clone().into(), custom.output("x")]).unwrap_err();
+        assert!(matches!(err, RequestError::OrphanToolOutput { .. }));
+        assert!(
+            ResponsesRequest::new(
+                "m",
+                vec![
+                    call.clone().into(),
+                    custom.clone().into(),
+                    custom.output("ok"),
+                    call.output("ok"),
+                ]
+            )
+            .is_ok()
+        );
+        // A compact request may end in unanswered calls, but not hold orphan outputs.
+        let c = CompactRequest::new("m", vec![call.clone().into()]);
+        assert!(c.validate().is_ok());
+        let c = CompactRequest::new("m", vec![call.output("x")]);
+        assert!(c.validate().is_err());
+        assert_eq!(
+            CompactRequest::new("", vec![]).validate(),
+            Err(RequestError::EmptyModel)
+        );
+    }
+
+    #[test]
+    fn extend_input_leaves_the_request_unchanged_on_error() {
+        let call = FunctionCall::new("c1", "f", "{}");
+        let mut req = ResponsesRequest::new("m", vec![ResponseItem::user_text("hi")]).unwrap();
+        let err = req.extend_input(vec![call.clone().into()]).unwrap_err();
+        assert!(matches!(err, RequestError::MissingToolOutput { .. }));
+        assert_eq!(req.input().len(), 1);
+        assert!(req.validate().is_ok());
+        req.extend_input(vec![call.clone().into(), call.output("r")])
+            .unwrap();
+        assert_eq!(req.input().len(), 3);
+    }
+
+    #[test]
+    fn stream_options_access_programs_and_reasoning_context_roundtrip() {
+        let obj = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let mut reasoning = Reasoning::effort(ReasoningEffort::Low);
+        reasoning.context = Some("current_turn".into());
+        let req = ResponsesRequest::builder("m")
+            .stream_options(obj(
+                json!({"reasoning_summary_delivery": "sequential_cutoff"}),
+            ))
+            .access_programs(obj(json!({"cyber": "standard"})))
+            .reasoning(reasoning)
+            .build()
+            .unwrap();
+        assert_eq!(
+            req.stream_options().unwrap()["reasoning_summary_delivery"],
+            "sequential_cutoff"
+        );
+        assert_eq!(req.access_programs().unwrap()["cyber"], "standard");
+        let v = serde_json::to_value(&req).unwrap();
+        assert_eq!(
+            v["stream_options"],
+            json!({"reasoning_summary_delivery": "sequential_cutoff"})
+        );
+        assert_eq!(v["access_programs"], json!({"cyber": "standard"}));
+        assert_eq!(v["reasoning"]["context"], "current_turn");
+        let back: ResponsesRequest = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(back.stream_options(), req.stream_options());
+        assert_eq!(back.access_programs(), req.access_programs());
+        assert_eq!(back.reasoning(), req.reasoning());
+        assert_eq!(serde_json::to_value(&back).unwrap(), v);
+        // Not sent when unset.
+        let plain = serde_json::to_value(ResponsesRequest::new("m", vec![]).unwrap()).unwrap();
+        assert!(plain.get("stream_options").is_none());
+        assert!(plain.get("access_programs").is_none());
+        assert!(plain["reasoning"].get("context").is_none());
+        // Compact carries access_programs from the turn request.
+        let c = CompactRequest::from_request(&req);
+        assert_eq!(
+            serde_json::to_value(&c).unwrap()["access_programs"],
+            json!({"cyber": "standard"})
+        );
     }
 
     #[test]
