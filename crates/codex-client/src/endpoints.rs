@@ -40,6 +40,16 @@ fn json_body<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<Bytes> {
         .map_err(|e| Error::config(format!("cannot serialize the {what} request")).with_source(e))
 }
 
+/// A request refused before any network: [`ErrorKind::InvalidRequest`], never retryable,
+/// with the [`codex_types::RequestError`] as its source.
+fn invalid_request(what: &str, e: codex_types::RequestError) -> Error {
+    Error::new(
+        ErrorKind::InvalidRequest,
+        format!("invalid {what} request (not sent): {e}"),
+    )
+    .with_source(e)
+}
+
 fn decode_json<T: DeserializeOwned>(
     what: &str,
     parts: &http::response::Parts,
@@ -122,11 +132,21 @@ impl Responses<'_> {
     /// When `opts` has a conversation id and the request has no `prompt_cache_key`, the id is
     /// used as the key. The body is sent with `stream: true` and `store: false` as the
     /// request type serializes them.
+    ///
+    /// The request is validated first ([`ResponsesRequest::validate`]: also for a request
+    /// that was deserialized rather than built); a request the backend is known to reject
+    /// (e.g. a tool call without its output) is an [`ErrorKind::InvalidRequest`] error and
+    /// nothing is sent.
     pub async fn stream(
         &self,
         request: &ResponsesRequest,
         opts: &RequestOptions,
     ) -> Result<ResponseStream> {
+        // A deserialized or hand-edited request skipped the builder's checks: check here,
+        // before any network.
+        request
+            .validate()
+            .map_err(|e| invalid_request("responses", e))?;
         let inner = &self.client.inner;
         let body = match (opts.conversation_id(), request.prompt_cache_key()) {
             (Some(id), None) => {
@@ -268,12 +288,17 @@ pub struct Compact<'a> {
 
 impl Compact<'_> {
     /// Compacts the history; the returned output replaces it. Sends `session-id` and
-    /// `thread-id` when `opts` has a conversation id.
+    /// `thread-id` when `opts` has a conversation id. An invalid request
+    /// ([`CompactRequest::validate`]) is an [`ErrorKind::InvalidRequest`] error and nothing
+    /// is sent.
     pub async fn run(
         &self,
         request: &CompactRequest,
         opts: &RequestOptions,
     ) -> Result<CompactResponse> {
+        request
+            .validate()
+            .map_err(|e| invalid_request("compact", e))?;
         let inner = &self.client.inner;
         let p = Prepared::new(
             inner,

@@ -349,3 +349,47 @@ async fn tls_certificate_failures_are_not_retried() {
     );
     assert!(mock.requests().is_empty());
 }
+
+#[tokio::test]
+async fn invalid_requests_are_refused_before_any_network() {
+    let env = env().await;
+    // A deserialized request skips the builder: a call without its output.
+    let req: codex_types::ResponsesRequest = serde_json::from_value(json!({
+        "model": "gpt-5.4",
+        "input": [
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]},
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"}
+        ]
+    }))
+    .unwrap();
+    let err = env
+        .client
+        .responses()
+        .stream(&req, &conv())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("c1"), "{err}");
+    let empty: codex_types::ResponsesRequest =
+        serde_json::from_value(json!({"model": " "})).unwrap();
+    let err = env
+        .client
+        .responses()
+        .stream(&empty, &conv())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    let orphan = codex_types::CompactRequest::new(
+        "gpt-5.4",
+        vec![codex_types::FunctionCall::new("c9", "f", "{}").output("x")],
+    );
+    let err = env
+        .client
+        .compact()
+        .run(&orphan, &conv())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(env.mock.requests().is_empty(), "nothing was sent");
+}
