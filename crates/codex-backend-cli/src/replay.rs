@@ -162,19 +162,19 @@ pub fn terminal_error(ev: &ResponseEvent) -> Option<CliError> {
     }
 }
 
-/// The `--json` line for an event that failed to decode: the event's data when it is a JSON
+/// The `--json` line for an event that failed to decode: the event's data exactly as the
+/// server sent it (byte for byte: key order and number spelling kept) when it is a JSON
 /// object, else a `codex_backend.decode_error` object holding the raw data as a string.
-pub fn decode_error_json(
+pub fn decode_error_line(
     event_type: Option<&str>,
     offset: Option<u64>,
     message: &str,
     raw: Option<&str>,
-) -> Value {
+) -> String {
     if let Some(r) = raw
-        && let Ok(v) = serde_json::from_str::<Value>(r)
-        && v.is_object()
+        && serde_json::from_str::<Value>(r).is_ok_and(|v| v.is_object())
     {
-        return v;
+        return r.to_owned();
     }
     serde_json::json!({
         "type": "codex_backend.decode_error",
@@ -183,12 +183,13 @@ pub fn decode_error_json(
         "message": message,
         "raw": raw,
     })
+    .to_string()
 }
 
 enum Entry {
     Event(Box<ResponseEvent>),
     Bad {
-        json: Value,
+        json: String,
         message: String,
         offset: Option<u64>,
     },
@@ -197,7 +198,7 @@ enum Entry {
 fn bad(e: &DecodeError, offset: Option<u64>) -> Entry {
     let raw = e.raw().to_string();
     Entry::Bad {
-        json: decode_error_json(e.event_type(), offset, &e.to_string(), Some(&raw)),
+        json: decode_error_line(e.event_type(), offset, &e.to_string(), Some(&raw)),
         message: e.to_string(),
         offset,
     }
@@ -246,7 +247,7 @@ pub fn run(out: &Out, path: &std::path::Path) -> Result<(), CliError> {
                     Err(e) => {
                         let message = e.to_string();
                         entries.push(Entry::Bad {
-                            json: decode_error_json(None, None, &message, None),
+                            json: decode_error_line(None, None, &message, None),
                             message,
                             offset: None,
                         });
@@ -282,7 +283,7 @@ pub fn run(out: &Out, path: &std::path::Path) -> Result<(), CliError> {
                 offset,
             } => {
                 if out.json {
-                    out.json_line(json);
+                    out.raw_json_line(json);
                 } else {
                     out.line(&format!(
                         "decode error{}: {message}",

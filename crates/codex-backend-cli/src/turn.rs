@@ -164,13 +164,13 @@ fn dim_err(out: &Out, s: &str) -> String {
     }
 }
 
-/// A decode failure in `--json` mode (see [`crate::replay::decode_error_json`]).
-fn decode_error_json(e: &codex_backend::client::Error) -> serde_json::Value {
+/// A decode failure in `--json` mode (see [`crate::replay::decode_error_line`]).
+fn decode_error_line(e: &codex_backend::client::Error) -> String {
     let decode = std::error::Error::source(e)
         .and_then(|s| s.downcast_ref::<codex_backend::types::DecodeError>());
     let raw = decode.map(|d| d.raw().to_string());
     let message = decode.map_or_else(|| e.to_string(), |d| d.to_string());
-    crate::replay::decode_error_json(e.event_type(), e.byte_offset(), &message, raw.as_deref())
+    crate::replay::decode_error_line(e.event_type(), e.byte_offset(), &message, raw.as_deref())
 }
 
 /// Sends `input` with `settings` and streams the answer. With `interruptible`, Ctrl-C
@@ -272,10 +272,17 @@ pub async fn run(
             }
             Err(e) if e.kind() == ErrorKind::Decode => {
                 if out.json {
-                    out.json_line(&decode_error_json(&e));
+                    out.raw_json_line(&decode_error_line(&e));
                 } else {
                     human.finish();
                     out.note(&format!("warning: {e}"));
+                }
+                // A terminal event (`response.completed`) that failed to decode ended the
+                // stream: report that error rather than a generic "stream closed".
+                if e.event_json().is_some() {
+                    spinner.stop();
+                    human.finish();
+                    return TurnEnd::Failed(e.into());
                 }
             }
             Err(e) => {

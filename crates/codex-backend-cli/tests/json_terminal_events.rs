@@ -67,3 +67,30 @@ async fn terminal_events_are_printed_before_the_error_object() {
         assert_eq!(r.json_error()["kind"], kind);
     }
 }
+
+/// An event that fails to decode but is a JSON object is printed exactly as sent (key order
+/// and number spelling kept), also when it is the terminal `response.completed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecodable_events_are_printed_byte_for_byte() {
+    let server = MockServer::start().await.unwrap();
+    let home = TempDir::new();
+    server
+        .issuer()
+        .issue_tokens()
+        .write_auth_json(home.path())
+        .unwrap();
+    let created = r#"{"type":"response.created","response":{"id":"r1"}}"#;
+    let bad_delta =
+        r#"{"zeta":1e300,"type":"response.output_text.delta","delta":17,"alpha":[1.50,2E3]}"#;
+    let bad_completed = r#"{"z":1e300,"type":"response.completed","response":{"id":5},"a":0.10}"#;
+    let body = format!("data: {created}\n\ndata: {bad_delta}\n\ndata: {bad_completed}\n\n");
+    server.push_response(Reply::sse_bytes(body.into_bytes()));
+    let r = ask_json(&server, &home).await;
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{r:?}");
+    assert_eq!(lines[1], bad_delta, "{r:?}");
+    assert_eq!(lines[2], bad_completed, "{r:?}");
+    // The undecodable terminal event ends the turn with a decode error.
+    r.expect_code(1);
+    assert_eq!(r.json_error()["kind"], "decode", "{r:?}");
+}

@@ -210,3 +210,22 @@ fn replay_needs_no_login_and_no_network() {
     let r = run(&["replay", "/definitely/missing.sse"]);
     r.expect_code(2);
 }
+
+#[test]
+fn replay_prints_undecodable_objects_byte_for_byte() {
+    let dir = TempDir::new();
+    let bad = r#"{"zeta":1e300,"type":"response.output_text.delta","delta":17,"alpha":0.10}"#;
+    let f = dir.write(
+        "bad.sse",
+        &format!(
+            "data: {{\"type\":\"response.created\",\"response\":{{\"id\":\"r1\"}}}}\n\n\
+             data: {bad}\n\n\
+             data: {{\"type\":\"response.completed\",\"response\":{{\"id\":\"r1\"}}}}\n\n"
+        ),
+    );
+    let r = run(&["--json", "replay", &f]);
+    r.expect_code(0);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{r:?}");
+    assert_eq!(lines[1], bad);
+}
