@@ -217,7 +217,7 @@ fn replay_prints_undecodable_objects_byte_for_byte() {
     let bad = r#"{"zeta":1e300,"type":"response.output_text.delta","delta":17,"alpha":0.10}"#;
     let f = dir.write(
         "bad.sse",
-        &format!(
+        format!(
             "data: {{\"type\":\"response.created\",\"response\":{{\"id\":\"r1\"}}}}\n\n\
              data: {bad}\n\n\
              data: {{\"type\":\"response.completed\",\"response\":{{\"id\":\"r1\"}}}}\n\n"

@@ -95,7 +95,8 @@ fn epoch_seconds_of(v: &serde_json::Value) -> Option<i64> {
         serde_json::Value::String(s) => s.trim().parse::<f64>().ok()?,
         _ => return None,
     };
-    (f.is_finite() && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0)
+    (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0)
+        .contains(&f)
         .then(|| f.trunc() as i64)
 }
 

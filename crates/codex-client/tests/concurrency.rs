@@ -25,6 +25,8 @@ const FD_OVERHEAD: u64 = 256;
 /// The open-file limit after trying to raise it to what `want` needs: `None` when it cannot
 /// be read (then enough is assumed).
 #[cfg(unix)]
+// `rlim_t` is `u64` on Linux but not on every unix.
+#[allow(clippy::useless_conversion)]
 fn raise_nofile(want: u64) -> Option<u64> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,

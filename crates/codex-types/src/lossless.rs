@@ -270,7 +270,8 @@ where
 pub(crate) fn epoch_of(v: &Value) -> Option<i64> {
     let from_f64 = |f: f64| {
         // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
-        (f.is_finite() && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0)
+        (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0)
+            .contains(&f)
             .then(|| f.trunc() as i64)
     };
     match v {
