@@ -191,7 +191,10 @@ fn parse_delay_at(s: &str) -> Option<Duration> {
     } else {
         return None;
     };
-    Duration::try_from_secs_f64(secs).ok()
+    // A delay too long for a `Duration` (only digits were read, so it is non-negative)
+    // saturates: longer than any retry policy waits, so it is reported rather than retried
+    // with a short backoff.
+    Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
 }
 
 #[cfg(test)]
@@ -241,5 +244,18 @@ mod tests {
             FailureCode::InsufficientQuota
         );
         assert!(FailureCode::from_code(Some("new_code")).is_retryable());
+    }
+
+    #[test]
+    fn absurd_delays_saturate() {
+        assert_eq!(
+            parse_retry_after("Please try again in 99999999999999999999999s."),
+            Some(Duration::MAX)
+        );
+        let digits = "9".repeat(400);
+        assert_eq!(
+            parse_retry_after(&format!("try again in {digits}ms")),
+            Some(Duration::MAX)
+        );
     }
 }
