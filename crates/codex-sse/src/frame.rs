@@ -1,5 +1,6 @@
 //! Frames produced by the parser: events and (optionally) comments.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,9 +26,18 @@ pub enum Frame {
 pub struct Event {
     pub(crate) event_type: Option<Text>,
     pub(crate) data: Data,
+    /// The last event id and reconnection time, shared between the events of a stream and
+    /// replaced only when they change (`None` when neither is set, as in Codex streams), so
+    /// that `Event` stays small and cheap to move.
+    pub(crate) meta: Option<Arc<Meta>>,
+    pub(crate) offset: u64,
+}
+
+/// The `id` / `retry` state carried by events (see [`Event::id`] and [`Event::retry`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Meta {
     pub(crate) id: Option<Text>,
     pub(crate) retry: Option<Duration>,
-    pub(crate) offset: u64,
 }
 
 impl Event {
@@ -37,8 +47,7 @@ impl Event {
         Self {
             event_type: (!event_type.is_empty()).then(|| Text::from_str(event_type)),
             data: Data::new(data.into()),
-            id: None,
-            retry: None,
+            meta: None,
             offset: 0,
         }
     }
@@ -46,14 +55,15 @@ impl Event {
     /// Sets the last event id carried by this event (`""` means none).
     #[must_use]
     pub fn with_id(mut self, id: &str) -> Self {
-        self.id = (!id.is_empty()).then(|| Text::from_str(id));
+        Arc::make_mut(self.meta.get_or_insert_with(Default::default)).id =
+            (!id.is_empty()).then(|| Text::from_str(id));
         self
     }
 
     /// Sets the reconnection time carried by this event.
     #[must_use]
     pub fn with_retry(mut self, retry: Option<Duration>) -> Self {
-        self.retry = retry;
+        Arc::make_mut(self.meta.get_or_insert_with(Default::default)).retry = retry;
         self
     }
 
@@ -95,13 +105,13 @@ impl Event {
     /// The last event id in effect when this event was dispatched (`None` when empty).
     #[must_use]
     pub fn id(&self) -> Option<&str> {
-        self.id.as_ref().map(Text::as_str)
+        self.meta.as_ref()?.id.as_ref().map(Text::as_str)
     }
 
     /// The reconnection time in effect when this event was dispatched (set by `retry` fields).
     #[must_use]
     pub fn retry(&self) -> Option<Duration> {
-        self.retry
+        self.meta.as_ref()?.retry
     }
 
     /// Stream byte offset (counting from 0, BOM included) where this event's first field line
@@ -123,8 +133,8 @@ impl PartialEq for Event {
     fn eq(&self, other: &Self) -> bool {
         self.event_type() == other.event_type()
             && self.data.bytes() == other.data.bytes()
-            && self.id == other.id
-            && self.retry == other.retry
+            && self.id() == other.id()
+            && self.retry() == other.retry()
             && self.offset == other.offset
     }
 }
@@ -137,7 +147,7 @@ impl std::fmt::Debug for Event {
             .field("event_type", &self.event_type())
             .field("data", &self.data())
             .field("id", &self.id())
-            .field("retry", &self.retry)
+            .field("retry", &self.retry())
             .field("offset", &self.offset)
             .finish()
     }

@@ -1,11 +1,12 @@
 //! The sans-IO parser: feed [`Bytes`] chunks in, pull [`Frame`]s out.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::frame::{Comment, Event, Frame};
+use crate::frame::{Comment, Event, Frame, Meta};
 use crate::text::{Data as EventData, Text};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -153,6 +154,10 @@ pub struct Parser {
     id_buffer: Option<Text>,
     last_event_id: Option<Text>,
     retry: Option<Duration>,
+    /// `last_event_id` and `retry` as handed to events; rebuilt only after they change.
+    meta: Option<Arc<Meta>>,
+    /// An `id` or `retry` field was seen since `meta` was last rebuilt.
+    meta_dirty: bool,
     event_pending: bool,
     event_offset: Option<u64>,
     event_size: usize,
@@ -251,6 +256,8 @@ impl Parser {
             id_buffer: None,
             last_event_id: None,
             retry: None,
+            meta: None,
+            meta_dirty: false,
             event_pending: false,
             event_offset: None,
             event_size: 0,
@@ -633,12 +640,14 @@ impl Parser {
             }
             b"id" if memchr::memchr(0, value).is_none() => {
                 self.id_buffer = (!value.is_empty()).then(|| Text::lossy(src.slice(vs..end)));
+                self.meta_dirty = true;
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 let ms = value.iter().fold(0u64, |acc, d| {
                     acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
                 });
                 self.retry = Some(Duration::from_millis(ms));
+                self.meta_dirty = true;
             }
             _ => {}
         }
@@ -658,12 +667,34 @@ impl Parser {
             Data::One(bytes) => bytes,
             Data::Buf => self.data.buf.split().freeze(),
         };
+        if self.meta_dirty {
+            self.refresh_meta();
+        }
         Some(Event {
             event_type,
             data: EventData::new(data),
-            id: self.last_event_id.clone(),
-            retry: self.retry,
+            meta: self.meta.clone(),
             offset,
         })
+    }
+
+    /// Rebuilds `meta` from `last_event_id` and `retry`, in place when no event still holds
+    /// the previous one (so a stream with a new id per event does not allocate per event).
+    #[cold]
+    fn refresh_meta(&mut self) {
+        self.meta_dirty = false;
+        if self.last_event_id.is_none() && self.retry.is_none() {
+            self.meta = None;
+            return;
+        }
+        if let Some(meta) = self.meta.as_mut().and_then(Arc::get_mut) {
+            meta.id.clone_from(&self.last_event_id);
+            meta.retry = self.retry;
+        } else {
+            self.meta = Some(Arc::new(Meta {
+                id: self.last_event_id.clone(),
+                retry: self.retry,
+            }));
+        }
     }
 }
