@@ -426,3 +426,21 @@ fn data_fast_path_handles_cr_and_multi_line_data() {
     assert_eq!(evs.len(), 2);
     assert_eq!(evs[1].data(), "e");
 }
+
+#[test]
+fn utf8_check_sees_non_ascii_anywhere_including_the_overlapping_tail() {
+    for len in [0usize, 1, 63, 64, 65, 100, 127, 128, 129, 220] {
+        let ascii = vec![b'a'; len];
+        assert!(crate::text::is_utf8(&ascii), "len {len}");
+        for at in 0..len {
+            let mut bad = ascii.clone();
+            bad[at] = 0xFF;
+            assert!(!crate::text::is_utf8(&bad), "len {len} at {at}");
+            if at + 2 <= len {
+                let mut good = ascii.clone();
+                good[at..at + 2].copy_from_slice("é".as_bytes());
+                assert!(crate::text::is_utf8(&good), "len {len} at {at}");
+            }
+        }
+    }
+}
