@@ -19,8 +19,9 @@ pub enum Frame {
 
 /// A dispatched Server-Sent Event.
 ///
-/// Cheap to clone: every field is a reference-counted [`Bytes`], usually a slice of the input
-/// chunk. Text is validated as UTF-8 once, when the event is built; the accessors do not
+/// Cheap to clone: the data and event type are reference-counted [`Bytes`], usually slices of
+/// the input chunk, and the id / retry state is one shared reference (none at all when the
+/// stream sets neither). Text is validated as UTF-8 once, when the event is built; the accessors do not
 /// re-validate.
 #[derive(Clone)]
 pub struct Event {
