@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::frame::{Comment, Event, Frame, Meta};
-use crate::text::{Data as EventData, Text};
+use crate::text::{Ascii, Data as EventData, Text};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -126,6 +126,8 @@ enum Fast {
 enum Data {
     None,
     One(Bytes),
+    /// One data line, proven ASCII by the line-end scan of the fast path.
+    OneAscii(Ascii),
     Buf,
 }
 
@@ -172,11 +174,40 @@ struct DataState {
     buf: BytesMut,
 }
 
+impl DataState {
+    /// A data line after the first: `buf` becomes the value so far, LF, `value` (or just
+    /// `value` if there was none; callers store a first line as `Data::One` instead).
+    fn append_line(&mut self, value: &[u8]) {
+        match std::mem::replace(&mut self.state, Data::Buf) {
+            Data::None => {
+                self.buf.clear();
+                self.buf.extend_from_slice(value);
+            }
+            Data::OneAscii(prev) => self.start_buf(prev.bytes(), value),
+            Data::One(prev) => self.start_buf(&prev, value),
+            Data::Buf => {
+                self.buf.extend_from_slice(b"\n");
+                self.buf.extend_from_slice(value);
+            }
+        }
+    }
+
+    /// `prev`, LF, `value` into `buf`.
+    fn start_buf(&mut self, prev: &[u8], value: &[u8]) {
+        self.buf.clear();
+        self.buf.reserve(prev.len() + 1 + value.len());
+        self.buf.extend_from_slice(prev);
+        self.buf.extend_from_slice(b"\n");
+        self.buf.extend_from_slice(value);
+    }
+}
+
 impl std::fmt::Debug for DataState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let len = match &self.state {
             Data::None => None,
             Data::One(b) => Some(b.len()),
+            Data::OneAscii(b) => Some(b.bytes().len()),
             Data::Buf => Some(self.buf.len()),
         };
         f.debug_struct("DataState").field("len", &len).finish()
@@ -512,7 +543,8 @@ impl Parser {
                 if !rest.starts_with(b"data: ") {
                     return Fast::Slow;
                 }
-                let Some(j) = find_eol(&rest[6..]) else {
+                // One pass finds the line end and learns whether the value is ASCII.
+                let Some((j, value)) = crate::text::scan_value(chunk, start + 6) else {
                     return Fast::Slow;
                 };
                 let n = 6 + j;
@@ -524,7 +556,10 @@ impl Parser {
                 let offset = self.consumed;
                 self.consumed += (n + 1) as u64;
                 if matches!(self.data.state, Data::None) {
-                    self.data.state = Data::One(chunk.slice(start + 6..start + n));
+                    self.data.state = match value {
+                        Ok(ascii) => Data::OneAscii(ascii),
+                        Err(bytes) => Data::One(bytes),
+                    };
                     self.event_size += n;
                     self.event_pending = true;
                     self.event_offset.get_or_insert(offset);
@@ -610,19 +645,10 @@ impl Parser {
         match name {
             b"data" => {
                 let data = &mut self.data;
-                match std::mem::replace(&mut data.state, Data::Buf) {
-                    Data::None => data.state = Data::One(src.slice(vs..end)),
-                    Data::One(prev) => {
-                        data.buf.clear();
-                        data.buf.reserve(prev.len() + 1 + value.len());
-                        data.buf.extend_from_slice(&prev);
-                        data.buf.extend_from_slice(b"\n");
-                        data.buf.extend_from_slice(value);
-                    }
-                    Data::Buf => {
-                        data.buf.extend_from_slice(b"\n");
-                        data.buf.extend_from_slice(value);
-                    }
+                if matches!(data.state, Data::None) {
+                    data.state = Data::One(src.slice(vs..end));
+                } else {
+                    data.append_line(value);
                 }
             }
             b"event" => {
@@ -664,15 +690,16 @@ impl Parser {
         let event_type = self.event_type.take();
         let data = match std::mem::replace(&mut self.data.state, Data::None) {
             Data::None => return None,
-            Data::One(bytes) => bytes,
-            Data::Buf => self.data.buf.split().freeze(),
+            Data::OneAscii(ascii) => Ok(ascii),
+            Data::One(bytes) => Err(bytes),
+            Data::Buf => Err(self.data.buf.split().freeze()),
         };
         if self.meta_dirty {
             self.refresh_meta();
         }
         Some(Event {
             event_type,
-            data: EventData::new(data),
+            data: data.map_or_else(EventData::new, EventData::from_ascii),
             meta: self.meta.clone(),
             offset,
         })

@@ -1,11 +1,13 @@
 //! UTF-8 checked once: byte containers whose text views need no re-validation.
 //!
 //! This is the crate's only module with `unsafe` code: two `std::str::from_utf8_unchecked`
-//! calls. Both types keep their fields private to this module, and every constructor checks
-//! (or produces) valid UTF-8, so the invariant documented on each type holds for every value.
+//! calls and the SSE2 loads of the line-end scanner ([`scan_line`]). The types keep their
+//! fields private to this module, and every constructor checks (or produces) valid UTF-8, so
+//! the invariant documented on each type holds for every value.
 #![allow(
     unsafe_code,
-    reason = "from_utf8_unchecked on bytes validated at construction (see the SAFETY comments)"
+    reason = "from_utf8_unchecked on bytes validated at construction, in-bounds SSE2 loads \
+              (see the SAFETY comments)"
 )]
 
 use bytes::Bytes;
@@ -32,6 +34,166 @@ fn is_ascii(bytes: &[u8]) -> bool {
         Some(last) => last.iter().fold(0u8, |acc, &b| acc | b) < 0x80,
         None => blocks.remainder().is_ascii(),
     }
+}
+
+/// Position of the first CR or LF in `s`, and whether every byte before it is ASCII. `None`
+/// when `s` holds no line end.
+///
+/// On x86-64 this is one pass with SSE2 (baseline on that target, so no runtime detection):
+/// a prefilter over 64 bytes per step, exact line-end and high-bit masks only for a block the
+/// prefilter flags (see `scan_line_sse2`); inputs under 16 bytes take a byte loop. Elsewhere
+/// it is `memchr2` followed by an ASCII check of the prefix.
+#[inline]
+pub(crate) fn scan_line(s: &[u8]) -> Option<(usize, bool)> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        if s.len() < 16 {
+            let at = s.iter().position(|&b| b == b'\n' || b == b'\r')?;
+            return Some((at, s.get(..at).is_some_and(<[u8]>::is_ascii)));
+        }
+        // SAFETY: `scan_line_sse2` only requires SSE2, which this build enables
+        // (`target_feature = "sse2"`, part of the x86-64 baseline).
+        unsafe { scan_line_sse2(s) }
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    scan_line_scalar(s)
+}
+
+/// The portable version of [`scan_line`]: `memchr2`, then an ASCII check of the prefix (the
+/// fallback off x86-64, and the reference the tests compare the SSE2 scan with).
+#[inline]
+pub(crate) fn scan_line_scalar(s: &[u8]) -> Option<(usize, bool)> {
+    let at = if s.len() < 16 {
+        s.iter().position(|&b| b == b'\n' || b == b'\r')
+    } else {
+        memchr::memchr2(b'\n', b'\r', s)
+    }?;
+    Some((at, s.get(..at).is_some_and(<[u8]>::is_ascii)))
+}
+
+/// What one 16-byte block at `o` (its first `skip` bytes already scanned) tells the scanner.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+enum Block {
+    /// No line end and no high bit: keep scanning.
+    Clean,
+    /// The scan is decided.
+    Done(Option<(usize, bool)>),
+}
+
+/// Exact look at a block the prefilter flagged (a byte below 14 or with the high bit set).
+/// Every byte before `o + skip` is known ASCII with no line end.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+#[target_feature(enable = "sse2")]
+fn flagged_block(s: &[u8], o: usize, skip: u32, v: std::arch::x86_64::__m128i) -> Block {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8};
+    let lf = _mm_set1_epi8(b'\n' as i8);
+    let cr = _mm_set1_epi8(b'\r' as i8);
+    let keep = u32::MAX << skip;
+    // The masks hold 16 bits; reinterpreting them as u32 keeps those bits.
+    let eol = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)))
+        .cast_unsigned()
+        & keep;
+    let high = _mm_movemask_epi8(v).cast_unsigned() & keep;
+    if eol != 0 {
+        let k = eol.trailing_zeros();
+        return Block::Done(Some((o + k as usize, high & ((1u32 << k) - 1) == 0)));
+    }
+    if high != 0 {
+        // Not ASCII before the line end (if any); find it the portable way.
+        let rest = o + 16;
+        let at = s
+            .get(rest..)
+            .and_then(|tail| memchr::memchr2(b'\n', b'\r', tail));
+        return Block::Done(at.map(|j| (rest + j, false)));
+    }
+    // Only other control bytes (e.g. a tab).
+    Block::Clean
+}
+
+/// [`scan_line`] for inputs of 16 bytes or more, SSE2. One signed comparison per block finds
+/// every byte that is below 14 (CR and LF among them) or has the high bit set (negative as
+/// `i8`); only a block with such a byte gets the exact look.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+#[target_feature(enable = "sse2")]
+fn scan_line_sse2(s: &[u8]) -> Option<(usize, bool)> {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpgt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let n = s.len();
+    if n < 16 {
+        return scan_line_scalar(s);
+    }
+    let ptr = s.as_ptr();
+    let load = |o: usize| {
+        debug_assert!(o + 16 <= n);
+        // SAFETY: every caller passes `o` with `o + 16 <= n` (the 64-byte loop loads at `i`,
+        // `i + 16`, `i + 32`, `i + 48` with `i + 64 <= n`; the 16-byte loop at `i` with
+        // `i + 16 <= n`; the last block at `n - 16` with `n >= 16`, checked above), so the
+        // 16 bytes read lie inside `s`. `_mm_loadu_si128` has no alignment requirement, and
+        // SSE2 is part of the x86-64 baseline.
+        unsafe { _mm_loadu_si128(ptr.add(o).cast::<__m128i>()) }
+    };
+    let lim = _mm_set1_epi8(14);
+    let flag = |v: __m128i| _mm_cmpgt_epi8(lim, v);
+    let mut i = 0;
+    while i + 64 <= n {
+        let (a, b, c, d) = (load(i), load(i + 16), load(i + 32), load(i + 48));
+        let any = _mm_or_si128(
+            _mm_or_si128(flag(a), flag(b)),
+            _mm_or_si128(flag(c), flag(d)),
+        );
+        if _mm_movemask_epi8(any) != 0 {
+            break;
+        }
+        i += 64;
+    }
+    while i + 16 <= n {
+        let v = load(i);
+        if _mm_movemask_epi8(flag(v)) != 0
+            && let Block::Done(found) = flagged_block(s, i, 0, v)
+        {
+            return found;
+        }
+        i += 16;
+    }
+    if i < n {
+        // One overlapping last block; its first `skip` (< 16) bytes were scanned already.
+        let at = n - 16;
+        let skip = (i - at) as u32;
+        let v = load(at);
+        if (_mm_movemask_epi8(flag(v)).cast_unsigned() >> skip) != 0
+            && let Block::Done(found) = flagged_block(s, at, skip, v)
+        {
+            return found;
+        }
+    }
+    None
+}
+
+/// Bytes proven ASCII (hence valid UTF-8) by [`scan_value`].
+///
+/// Invariant: `self.0` is ASCII. Upheld by the only constructor, [`scan_value`], which builds
+/// it only from bytes its own scan found ASCII; the field is private to this module.
+#[derive(Clone)]
+pub(crate) struct Ascii(Bytes);
+
+impl Ascii {
+    #[inline]
+    pub(crate) fn bytes(&self) -> &Bytes {
+        &self.0
+    }
+}
+
+/// Scans `chunk[from..]` for its line end with [`scan_line`]. Returns the value length (line
+/// end position relative to `from`) and the value `chunk[from..from + len]`: `Ok` (proven
+/// ASCII) when the scan saw no high bit before the line end, else `Err` (unchecked).
+#[inline]
+pub(crate) fn scan_value(chunk: &Bytes, from: usize) -> Option<(usize, Result<Ascii, Bytes>)> {
+    let (len, ascii) = scan_line(chunk.get(from..)?)?;
+    let bytes = chunk.slice(from..from + len);
+    Some((len, if ascii { Ok(Ascii(bytes)) } else { Err(bytes) }))
 }
 
 /// Bytes known to be valid UTF-8 (checked once at construction, replaced lossily otherwise).
@@ -78,7 +240,8 @@ impl std::fmt::Debug for Text {
 /// An event's raw data bytes plus, when they are not valid UTF-8, their lossy replacement.
 ///
 /// Invariant: when `lossy` is `None`, `bytes` is valid UTF-8. Upheld by the only constructor,
-/// [`Data::new`], which validates once; both fields are private to this module and never
+/// [`Data::new`], which validates once, and [`Data::from_ascii`], whose input is ASCII by
+/// the [`Ascii`] invariant; both fields are private to this module and never
 /// mutated.
 #[derive(Clone)]
 pub(crate) struct Data {
@@ -100,6 +263,15 @@ impl Data {
         Self { bytes, lossy }
     }
 
+    /// Wraps bytes already proven ASCII (no second check).
+    #[inline]
+    pub(crate) fn from_ascii(ascii: Ascii) -> Self {
+        Self {
+            bytes: ascii.0,
+            lossy: None,
+        }
+    }
+
     #[inline]
     pub(crate) fn bytes(&self) -> &Bytes {
         &self.bytes
@@ -117,6 +289,138 @@ impl Data {
             // SAFETY: `lossy` is `None` only when `bytes` passed validation in `Data::new`
             // (type invariant; the fields are private and immutable).
             None => unsafe { std::str::from_utf8_unchecked(&self.bytes) },
+        }
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::{scan_line, scan_line_scalar, scan_value};
+    use bytes::Bytes;
+    use proptest::prelude::*;
+
+    /// The obvious definition, byte by byte.
+    fn naive(s: &[u8]) -> Option<(usize, bool)> {
+        let at = s.iter().position(|&b| b == b'\n' || b == b'\r')?;
+        Some((at, s[..at].iter().all(|&b| b < 0x80)))
+    }
+
+    fn check(s: &[u8]) {
+        let want = naive(s);
+        assert_eq!(scan_line(s), want, "scan_line on {s:?}");
+        assert_eq!(scan_line_scalar(s), want, "scan_line_scalar on {s:?}");
+    }
+
+    #[test]
+    fn line_end_and_high_bit_at_every_position() {
+        for len in 0..=100usize {
+            // No line end at all, ASCII and with one high byte anywhere.
+            let plain = vec![b'a'; len];
+            check(&plain);
+            for h in 0..len {
+                let mut s = plain.clone();
+                s[h] = 0xC3;
+                check(&s);
+            }
+            for eol in [b'\n', b'\r'] {
+                for at in 0..len {
+                    let mut s = plain.clone();
+                    s[at] = eol;
+                    check(&s);
+                    assert_eq!(scan_line(&s), Some((at, true)));
+                    // A high byte before, at... and after the line end.
+                    for h in 0..len {
+                        if h == at {
+                            continue;
+                        }
+                        let mut t = s.clone();
+                        t[h] = 0x80 | (h as u8);
+                        check(&t);
+                        assert_eq!(scan_line(&t), Some((at, h > at)));
+                    }
+                    // Other control bytes (the prefilter flags them) change nothing.
+                    let mut t = s.clone();
+                    for (i, b) in t.iter_mut().enumerate() {
+                        if i != at && i % 3 == 0 {
+                            *b = b'\t';
+                        }
+                    }
+                    check(&t);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cr_lf_crlf_mixes() {
+        for s in [
+            &b"data: abc\r\n"[..],
+            b"\r\n",
+            b"\n\r",
+            b"0123456789abcdef0123456789\r\n\n",
+            b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\rx\n",
+            b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n",
+            b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456\n\r",
+            "caf\u{e9} 0123456789abcdef0123456789abcdef\r\n".as_bytes(),
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\u{1F600}\n".as_bytes(),
+        ] {
+            check(s);
+        }
+        assert_eq!(scan_line(b"ab\r\ncd"), Some((2, true)));
+        assert_eq!(scan_line(b"ab\n\rcd"), Some((2, true)));
+    }
+
+    #[test]
+    fn scan_value_slices_the_scanned_bytes() {
+        let chunk = Bytes::from_static(b"data: 0123456789abcdef0123456789 tail\r\nnext\n");
+        let (len, value) = scan_value(&chunk, 6).unwrap();
+        assert_eq!(len, 31);
+        assert_eq!(value.unwrap().bytes(), &chunk[6..37]);
+        let chunk = Bytes::from("data: caf\u{e9} 0123456789abcdef0123456789\n".to_owned());
+        let (len, value) = scan_value(&chunk, 6).unwrap();
+        assert_eq!(&chunk[6 + len..], b"\n");
+        assert_eq!(value.err().unwrap(), chunk.slice(6..6 + len));
+        assert!(scan_value(&chunk, chunk.len() + 1).is_none());
+        assert!(scan_value(&Bytes::from_static(b"data: no end"), 6).is_none());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Random bytes, biased towards line ends, high bytes and other control bytes.
+        #[test]
+        fn agrees_with_scalar_and_naive(
+            s in proptest::collection::vec(
+                prop_oneof![
+                    8 => 0x20u8..0x7F,
+                    1 => Just(b'\n'),
+                    1 => Just(b'\r'),
+                    1 => 0x80u8..=0xFF,
+                    1 => 0u8..0x20,
+                ],
+                0..300,
+            ),
+            skip_ends in any::<bool>(),
+        ) {
+            let mut s = s;
+            if skip_ends {
+                // Long runs with a late (or no) line end exercise the 64-byte loop.
+                let n = s.len() / 2;
+                for b in &mut s[..n] {
+                    if *b == b'\n' || *b == b'\r' {
+                        *b = b'x';
+                    }
+                }
+            }
+            let want = naive(&s);
+            prop_assert_eq!(scan_line(&s), want);
+            prop_assert_eq!(scan_line_scalar(&s), want);
+            // Every suffix too (all alignments of blocks and tails).
+            for from in 0..s.len().min(70) {
+                prop_assert_eq!(scan_line(&s[from..]), naive(&s[from..]));
+            }
         }
     }
 }
