@@ -20,17 +20,12 @@ use codex_mock::events::to_sse_bytes;
 use codex_types::ResponseEvent;
 use codex_types::ResponseItem;
 use common::CONVERSATION;
+use common::conv;
 use common::env;
 use common::env_with;
 use common::request;
 use futures_util::StreamExt;
 use serde_json::json;
-
-fn conv() -> RequestOptions {
-    RequestOptions::builder()
-        .conversation_id(CONVERSATION)
-        .build()
-}
 
 async fn drain(mut s: ResponseStream) -> (Vec<ResponseEvent>, Option<codex_client::Error>) {
     let mut events = Vec::new();

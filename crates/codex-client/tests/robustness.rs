@@ -11,24 +11,17 @@ use std::time::Duration;
 use std::time::Instant;
 
 use codex_client::ErrorKind;
-use codex_client::RequestOptions;
 use codex_client::ResponseStream;
 use codex_client::RetryPolicy;
 use codex_mock::Reply;
 use codex_mock::Route;
 use codex_types::ResponseEvent;
-use common::CONVERSATION;
+use common::conv;
 use common::env;
 use common::env_with;
 use common::request;
 use futures_util::StreamExt;
 use serde_json::json;
-
-fn conv() -> RequestOptions {
-    RequestOptions::builder()
-        .conversation_id(CONVERSATION)
-        .build()
-}
 
 async fn drain(mut s: ResponseStream) -> (Vec<ResponseEvent>, Option<codex_client::Error>) {
     let mut events = Vec::new();

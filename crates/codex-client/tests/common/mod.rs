@@ -95,3 +95,10 @@ pub fn request(text: &str) -> ResponsesRequest {
 }
 
 pub const CONVERSATION: &str = "5f0c6a3e-9a6e-4c55-9a39-0a7c1f0d2b11";
+
+/// Request options carrying the test conversation id.
+pub fn conv() -> codex_client::RequestOptions {
+    codex_client::RequestOptions::builder()
+        .conversation_id(CONVERSATION)
+        .build()
+}
