@@ -137,8 +137,17 @@ enum Data {
 /// `None`, repeat; when the input ends call [`Parser::finish`] and drain `next_frame` once more.
 #[derive(Debug)]
 pub struct Parser {
-    config: Config,
     input: VecDeque<Bytes>,
+    out: VecDeque<Result<Frame, Error>>,
+    st: State,
+}
+
+/// Everything but the input queue, so that the parsing methods can borrow the front chunk
+/// of `Parser::input` while they update the state.
+#[derive(Debug)]
+struct State {
+    config: Config,
+    /// Position in the front chunk of `Parser::input`.
     pos: usize,
     /// The unterminated line carried over from earlier chunks.
     carry: BytesMut,
@@ -165,7 +174,6 @@ pub struct Parser {
     event_size: usize,
     skipping: bool,
     skip_partial: bool,
-    out: VecDeque<Result<Frame, Error>>,
     end: Option<EndOfStream>,
 }
 
@@ -271,63 +279,66 @@ impl Parser {
     #[must_use]
     pub fn with_config(config: Config) -> Self {
         Self {
-            config,
             input: VecDeque::with_capacity(4),
-            pos: 0,
-            carry: BytesMut::with_capacity(CARRY_CAPACITY),
-            skip_lf: false,
-            first_line: true,
-            consumed: 0,
-            data: DataState {
-                state: Data::None,
-                buf: BytesMut::new(),
-            },
-            event_type: None,
-            type_cache: None,
-            id_buffer: None,
-            last_event_id: None,
-            retry: None,
-            meta: None,
-            meta_dirty: false,
-            event_pending: false,
-            event_offset: None,
-            event_size: 0,
-            skipping: false,
-            skip_partial: false,
             out: VecDeque::new(),
-            end: None,
+            st: State {
+                config,
+                pos: 0,
+                carry: BytesMut::with_capacity(CARRY_CAPACITY),
+                skip_lf: false,
+                first_line: true,
+                consumed: 0,
+                data: DataState {
+                    state: Data::None,
+                    buf: BytesMut::new(),
+                },
+                event_type: None,
+                type_cache: None,
+                id_buffer: None,
+                last_event_id: None,
+                retry: None,
+                meta: None,
+                meta_dirty: false,
+                event_pending: false,
+                event_offset: None,
+                event_size: 0,
+                skipping: false,
+                skip_partial: false,
+                end: None,
+            },
         }
     }
 
     /// The configuration in use.
     #[must_use]
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.st.config
     }
 
     /// Queues a chunk of input. Nothing is parsed until [`Parser::next_frame`] is called.
     /// Empty chunks and chunks fed after [`Parser::finish`] are ignored.
     #[inline]
     pub fn feed(&mut self, chunk: Bytes) {
-        if self.end.is_some() || chunk.is_empty() {
+        if self.st.end.is_some() || chunk.is_empty() {
             return;
         }
         // Fast path for small chunks that only continue the current line (e.g. 1-byte chunks):
         // append to the carry buffer now instead of queueing. Same result as `step` would give.
         if chunk.len() <= SMALL_CHUNK
             && self.input.is_empty()
-            && !self.skipping
+            && !self.st.skipping
             && !contains_eol(&chunk)
-            && self.event_size + self.carry.len() + chunk.len() <= self.config.max_event_size
+            && self.st.event_size + self.st.carry.len() + chunk.len()
+                <= self.st.config.max_event_size
         {
             // The chunk holds no LF, so a pending "skip one LF after CR" cannot apply to it.
-            self.skip_lf = false;
+            self.st.skip_lf = false;
             if let [byte] = chunk[..] {
-                self.carry.put_u8(byte);
+                self.st.carry.put_u8(byte);
             } else {
-                self.carry.extend_from_slice(&chunk);
+                self.st.carry.extend_from_slice(&chunk);
             }
-            self.consumed += chunk.len() as u64;
+            self.st.consumed += chunk.len() as u64;
             return;
         }
         self.input.push_back(chunk);
@@ -343,7 +354,7 @@ impl Parser {
         if let Some(frame) = self.out.pop_front() {
             return Some(frame);
         }
-        if self.end.is_some() {
+        if self.st.end.is_some() {
             return None;
         }
         self.step()
@@ -353,43 +364,48 @@ impl Parser {
     /// parsed now; its frames stay available through [`Parser::next_frame`]. The incomplete
     /// event (if any) is discarded, as WHATWG requires. Calling it again returns the same value.
     pub fn finish(&mut self) -> EndOfStream {
-        if let Some(end) = &self.end {
+        if let Some(end) = &self.st.end {
             return end.clone();
         }
         while let Some(frame) = self.step() {
             self.out.push_back(frame);
         }
-        let only_bom = self.first_line && self.carry[..] == *BOM;
-        let partial = (!self.carry.is_empty() && !only_bom) || (self.skipping && self.skip_partial);
+        let only_bom = self.st.first_line && self.st.carry[..] == *BOM;
+        let partial =
+            (!self.st.carry.is_empty() && !only_bom) || (self.st.skipping && self.st.skip_partial);
         let end = EndOfStream {
-            truncated: self.event_pending || partial,
-            last_event_id: self.last_event_id.as_ref().map(|t| t.as_str().to_owned()),
-            bytes_consumed: self.consumed,
+            truncated: self.st.event_pending || partial,
+            last_event_id: self
+                .st
+                .last_event_id
+                .as_ref()
+                .map(|t| t.as_str().to_owned()),
+            bytes_consumed: self.st.consumed,
         };
-        self.carry = BytesMut::new();
-        self.data.state = Data::None;
-        self.data.buf = BytesMut::new();
-        self.end = Some(end.clone());
+        self.st.carry = BytesMut::new();
+        self.st.data.state = Data::None;
+        self.st.data.buf = BytesMut::new();
+        self.st.end = Some(end.clone());
         end
     }
 
     /// The end-of-stream report, once [`Parser::finish`] was called.
     #[must_use]
     pub fn end_of_stream(&self) -> Option<&EndOfStream> {
-        self.end.as_ref()
+        self.st.end.as_ref()
     }
 
     /// The last event id string, as of the last blank line (`""` when none). Send it as
     /// `Last-Event-ID` when reconnecting.
     #[must_use]
     pub fn last_event_id(&self) -> &str {
-        self.last_event_id.as_ref().map_or("", Text::as_str)
+        self.st.last_event_id.as_ref().map_or("", Text::as_str)
     }
 
     /// The reconnection time set by the last valid `retry` field, if any.
     #[must_use]
     pub fn reconnection_time(&self) -> Option<Duration> {
-        self.retry
+        self.st.retry
     }
 
     /// Total input bytes processed so far. A queued chunk counts once [`Parser::next_frame`]
@@ -397,38 +413,40 @@ impl Parser {
     /// by [`Parser::feed`] itself); after draining `next_frame`, it equals the bytes fed.
     #[must_use]
     pub fn bytes_consumed(&self) -> u64 {
-        self.consumed
+        self.st.consumed
     }
 
     #[inline]
     fn step(&mut self) -> Option<Result<Frame, Error>> {
         loop {
-            // Lend the front chunk to `step_chunk` by swapping in an empty `Bytes` (no
-            // reference-count traffic); fields are sliced from it only when stored.
-            let chunk = std::mem::take(self.input.front_mut()?);
-            let frame = self.step_chunk(&chunk);
-            if self.pos < chunk.len() {
-                if let Some(front) = self.input.front_mut() {
-                    *front = chunk;
-                }
-            } else {
+            let chunk = self.input.front()?;
+            let len = chunk.len();
+            let frame = self.st.step_chunk(chunk);
+            if self.st.pos >= len {
                 self.input.pop_front();
-                self.pos = 0;
+                self.st.pos = 0;
             }
             if frame.is_some() {
                 return frame;
             }
         }
     }
+}
 
+impl State {
     /// Works through the lines of `chunk` from `self.pos` until one yields a frame or the
-    /// chunk is used up. Must not touch `self.input` (its front is lent out as `chunk`).
+    /// chunk is used up.
     #[inline]
     fn step_chunk(&mut self, chunk: &Bytes) -> Option<Result<Frame, Error>> {
         let limit = self.config.max_event_size;
         let len = chunk.len();
         while self.pos < len {
             if !(self.skip_lf || self.skipping || self.first_line) && self.carry.is_empty() {
+                if !self.event_pending
+                    && let Some(event) = self.fast_event(chunk, limit)
+                {
+                    return Some(Ok(Frame::Event(event)));
+                }
                 match self.fast_line(chunk, limit) {
                     Fast::Frame(frame) => return Some(frame),
                     Fast::Done => continue,
@@ -575,6 +593,58 @@ impl Parser {
         }
     }
 
+    /// A whole common event lying inside `chunk`: an optional `event: <the cached type>`
+    /// line, one `data: <value>` line and the blank line, all ended by LF. Same effect as
+    /// `fast_line` line by line followed by `dispatch`; `None` (nothing changed) for anything
+    /// else. Requires what `fast_line` requires, and no event in progress (`event_pending`
+    /// false, so the data and type buffers are empty and the id buffer equals the last id).
+    #[inline]
+    fn fast_event(&mut self, chunk: &Bytes, limit: usize) -> Option<Event> {
+        let start = self.pos;
+        let rest = &chunk[start..];
+        let head = match rest.first()? {
+            b'e' => {
+                let ty = self.type_cache.as_ref()?.as_bytes();
+                let n = 7 + ty.len();
+                if rest.get(n) != Some(&b'\n') || !rest.starts_with(b"event: ") || rest[7..n] != *ty
+                {
+                    return None;
+                }
+                n + 1
+            }
+            b'd' => 0,
+            _ => return None,
+        };
+        if !rest.get(head..)?.starts_with(b"data: ") {
+            return None;
+        }
+        let from = start + head + 6;
+        let (j, value) = crate::text::scan_value_if(chunk, from, |j| {
+            chunk.get(from + j..from + j + 2) == Some(b"\n\n")
+        })?;
+        // Field line lengths without terminators: the event line (if any) and the data line.
+        if head.saturating_sub(1) + 6 + j > limit {
+            return None;
+        }
+        let end = from + j + 2;
+        let offset = self.consumed;
+        self.consumed += (end - start) as u64;
+        self.pos = end;
+        if self.meta_dirty {
+            self.refresh_meta();
+        }
+        Some(Event {
+            event_type: if head == 0 {
+                None
+            } else {
+                self.type_cache.clone()
+            },
+            data: EventData::from_scan(value),
+            meta: self.meta.clone(),
+            offset,
+        })
+    }
+
     fn enter_skip(&mut self) {
         self.skipping = true;
         self.skip_partial = false;
@@ -699,7 +769,7 @@ impl Parser {
         }
         Some(Event {
             event_type,
-            data: data.map_or_else(EventData::new, EventData::from_ascii),
+            data: EventData::from_scan(data),
             meta: self.meta.clone(),
             offset,
         })

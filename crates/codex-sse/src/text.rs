@@ -196,6 +196,22 @@ pub(crate) fn scan_value(chunk: &Bytes, from: usize) -> Option<(usize, Result<As
     Some((len, if ascii { Ok(Ascii(bytes)) } else { Err(bytes) }))
 }
 
+/// [`scan_value`] that first lets `accept` look at the value length (the line end position
+/// relative to `from`) and slices nothing when it says no.
+#[inline]
+pub(crate) fn scan_value_if(
+    chunk: &Bytes,
+    from: usize,
+    accept: impl FnOnce(usize) -> bool,
+) -> Option<(usize, Result<Ascii, Bytes>)> {
+    let (len, ascii) = scan_line(chunk.get(from..)?)?;
+    if !accept(len) {
+        return None;
+    }
+    let bytes = chunk.slice(from..from + len);
+    Some((len, if ascii { Ok(Ascii(bytes)) } else { Err(bytes) }))
+}
+
 /// Bytes known to be valid UTF-8 (checked once at construction, replaced lossily otherwise).
 ///
 /// Invariant: `self.0` is valid UTF-8. Upheld by the only constructors, [`Text::lossy`]
@@ -237,6 +253,13 @@ impl std::fmt::Debug for Text {
     }
 }
 
+/// The U+FFFD replacement text of invalid UTF-8 (rare, kept out of line).
+#[cold]
+#[inline(never)]
+fn replacement(bytes: &[u8]) -> Box<Box<str>> {
+    Box::new(String::from_utf8_lossy(bytes).into())
+}
+
 /// An event's raw data bytes plus, when they are not valid UTF-8, their lossy replacement.
 ///
 /// Invariant: when `lossy` is `None`, `bytes` is valid UTF-8. Upheld by the only constructor,
@@ -258,9 +281,18 @@ impl Data {
         let lossy = if is_utf8(&bytes) {
             None
         } else {
-            Some(Box::new(String::from_utf8_lossy(&bytes).into()))
+            Some(replacement(&bytes))
         };
         Self { bytes, lossy }
+    }
+
+    /// [`Data::from_ascii`] for `Ok`, [`Data::new`] for `Err` (a scan's verdict).
+    #[inline]
+    pub(crate) fn from_scan(value: Result<Ascii, Bytes>) -> Self {
+        match value {
+            Ok(ascii) => Self::from_ascii(ascii),
+            Err(bytes) => Self::new(bytes),
+        }
     }
 
     /// Wraps bytes already proven ASCII (no second check).
