@@ -103,6 +103,7 @@
 //! `cargo run -p codex-sse --example sse_dump -- --chunk 1 < capture.sse`.
 
 mod frame;
+mod intern;
 mod parser;
 mod stream;
 mod text;

@@ -729,7 +729,7 @@ impl State {
                 {
                     Some(cached.clone())
                 } else {
-                    let text = Text::lossy(src.slice(vs..end));
+                    let text = Text::name(src, vs, end);
                     self.type_cache = Some(text.clone());
                     Some(text)
                 };

@@ -215,8 +215,9 @@ pub(crate) fn scan_value_if(
 /// Bytes known to be valid UTF-8 (checked once at construction, replaced lossily otherwise).
 ///
 /// Invariant: `self.0` is valid UTF-8. Upheld by the only constructors, [`Text::lossy`]
-/// (validates, or replaces with `String::from_utf8_lossy` output) and [`Text::from_str`]
-/// (copies a `&str`); the field is private to this module and never mutated.
+/// (validates, or replaces with `String::from_utf8_lossy` output), [`Text::name`] (a `&str`
+/// or `Text::lossy`) and [`Text::from_str`] (copies a `&str`); the field is private to this
+/// module and never mutated.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Text(Bytes);
 
@@ -228,6 +229,19 @@ impl Text {
             Self(bytes)
         } else {
             Self(Bytes::from(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+    }
+
+    /// An event type name: the interned copy when it is valid UTF-8 and the process-wide
+    /// table takes it (see `crate::intern`), else [`Text::lossy`] of `src[from..to]`.
+    #[inline]
+    pub(crate) fn name(src: &Bytes, from: usize, to: usize) -> Self {
+        let interned = std::str::from_utf8(&src[from..to])
+            .ok()
+            .and_then(crate::intern::intern);
+        match interned {
+            Some(name) => Self(Bytes::from_static(name.as_bytes())),
+            None => Self::lossy(src.slice(from..to)),
         }
     }
 
