@@ -19,8 +19,8 @@ pub enum Frame {
 
 /// A dispatched Server-Sent Event.
 ///
-/// Cheap to clone: the data and event type are reference-counted [`Bytes`], usually slices of
-/// the input chunk, and the id / retry state is one shared reference (none at all when the
+/// Cheap to clone: the data is a reference-counted [`Bytes`], usually a slice of the input
+/// chunk, the event type is usually an interned `'static` name, and the id / retry state is one shared reference (none at all when the
 /// stream sets neither). Text is validated as UTF-8 once, when the event is built; the accessors do not
 /// re-validate.
 #[derive(Clone)]

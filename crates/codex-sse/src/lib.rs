@@ -64,8 +64,10 @@
 //!
 //! # Zero-copy
 //!
-//! An event's data, type and id are slices of the input [`Bytes`](bytes::Bytes) whenever the field sat on one
-//! line inside one chunk. Data is copied only when the event has several `data` lines; a line
+//! An event's data and id are slices of the input [`Bytes`](bytes::Bytes) whenever the field sat on one
+//! line inside one chunk. Event type names are interned process-wide (at most 256 names of up
+//! to 64 bytes, kept for the life of the process), so an event carries its type without a
+//! reference count; a name the table does not take is a slice of the input like the others. Data is copied only when the event has several `data` lines; a line
 //! that straddles chunks is copied once into a carry buffer, which is then handed out without
 //! another copy. In steady state, single-line events inside one chunk cost no heap allocation
 //! (checked by a test with a counting allocator).

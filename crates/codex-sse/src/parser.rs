@@ -322,6 +322,7 @@ impl Parser {
         if self.st.end.is_some() || chunk.is_empty() {
             return;
         }
+        self.settle();
         // Fast path for small chunks that only continue the current line (e.g. 1-byte chunks):
         // append to the carry buffer now instead of queueing. Same result as `step` would give.
         if chunk.len() <= SMALL_CHUNK
@@ -420,15 +421,25 @@ impl Parser {
     fn step(&mut self) -> Option<Result<Frame, Error>> {
         loop {
             let chunk = self.input.front()?;
-            let len = chunk.len();
-            let frame = self.st.step_chunk(chunk);
-            if self.st.pos >= len {
+            if self.st.pos >= chunk.len() {
                 self.input.pop_front();
                 self.st.pos = 0;
+                continue;
             }
-            if frame.is_some() {
-                return frame;
+            // A used-up chunk is dropped on the next call rather than here, so that the frame
+            // goes straight to the caller instead of being held across the drop.
+            if let Some(frame) = self.st.step_chunk(chunk) {
+                return Some(frame);
             }
+        }
+    }
+
+    /// Drops the front chunk if it is used up (see `step`).
+    #[inline]
+    fn settle(&mut self) {
+        if self.st.pos > 0 && self.input.front().is_some_and(|c| self.st.pos >= c.len()) {
+            self.input.pop_front();
+            self.st.pos = 0;
         }
     }
 }

@@ -280,8 +280,29 @@ fn zero_copy_slices_of_input() {
     };
     let range = input.as_ptr_range();
     assert!(range.contains(&e.data_bytes().as_ptr()));
-    assert!(range.contains(&e.event_type().as_ptr()));
     assert!(range.contains(&e.id().unwrap().as_ptr()));
+    // The type is interned (no per-event reference count): the same storage for every
+    // stream, and not a slice of this input.
+    assert!(!range.contains(&e.event_type().as_ptr()));
+    assert!(std::ptr::eq(
+        e.event_type(),
+        crate::intern::intern("t").unwrap()
+    ));
+    // A name too long to intern is a slice of the input instead.
+    let long = format!(
+        "event: {}
+data: x
+
+",
+        "n".repeat(crate::intern::MAX_LEN + 1)
+    );
+    let input = Bytes::from(long);
+    let mut p = Parser::new();
+    p.feed(input.clone());
+    let Some(Ok(Frame::Event(e))) = p.next_frame() else {
+        panic!()
+    };
+    assert!(input.as_ptr_range().contains(&e.event_type().as_ptr()));
 }
 
 #[test]
@@ -443,4 +464,106 @@ fn utf8_check_sees_non_ascii_anywhere_including_the_overlapping_tail() {
             }
         }
     }
+}
+
+#[test]
+fn whole_event_fast_path_matches_line_by_line_rules() {
+    // Each case starts with a cached type and a clean state, so the whole-event path is tried
+    // first; the expected values follow from the WHATWG rules alone.
+    let long = "x".repeat(300);
+    let cases: Vec<(String, Vec<(&str, String, Option<&str>)>)> = vec![
+        // Plain repeats of the cached type, with and without an event line.
+        (
+            "event: t\ndata: 1\n\nevent: t\ndata: 2\n\ndata: 3\n\n".into(),
+            vec![
+                ("t", "1".into(), None),
+                ("t", "2".into(), None),
+                ("message", "3".into(), None),
+            ],
+        ),
+        // A retry-only block (no dispatch) before a fast event: the event carries the retry.
+        (
+            "event: t\ndata: 1\n\nretry: 5\n\nevent: t\ndata: 2\n\n".into(),
+            vec![("t", "1".into(), None), ("t", "2".into(), None)],
+        ),
+        // An id set by an earlier event stays the last event id of later fast events.
+        (
+            "id: 9\nevent: t\ndata: 1\n\nevent: t\ndata: 2\n\n".into(),
+            vec![("t", "1".into(), Some("9")), ("t", "2".into(), Some("9"))],
+        ),
+        // Not whole: CRLF, a second data line, a missing blank line, a longer data line.
+        (
+            format!(
+                "event: t\ndata: a\r\n\r\nevent: t\ndata: b\ndata: c\n\nevent: t\ndata: {long}\n\n"
+            ),
+            vec![
+                ("t", "a".into(), None),
+                ("t", "b\nc".into(), None),
+                ("t", long.clone(), None),
+            ],
+        ),
+        // The blank line in the next chunk (the one-chunk case is covered by size 1..).
+        (
+            "event: t\ndata: 1\n\nevent: t\ndata: 2\n".into(),
+            vec![("t", "1".into(), None)],
+        ),
+    ];
+    for (input, want) in cases {
+        for size in [1, 2, 7, 16, 19, 64, input.len()] {
+            let chunks: Vec<&[u8]> = input.as_bytes().chunks(size).collect();
+            let (evs, _) = events_cfg(&chunks, Config::default());
+            let got: Vec<(&str, String, Option<&str>)> = evs
+                .iter()
+                .map(|e| (e.event_type(), e.data().to_owned(), e.id()))
+                .collect();
+            assert_eq!(got, want, "chunk size {size} of {input:?}");
+        }
+    }
+    // The retry from the block without data reaches the next (fast) event.
+    let evs = events(b"event: t\ndata: 1\n\nretry: 5\n\nevent: t\ndata: 2\n\n");
+    assert_eq!(evs[0].retry(), None);
+    assert_eq!(evs[1].retry(), Some(Duration::from_millis(5)));
+}
+
+#[test]
+fn whole_event_fast_path_respects_the_size_limit() {
+    // "event: t" is 8 bytes and "data: 12345" 11: 19 in all. At the limit it passes; one byte
+    // under, the event is refused with a typed error and the next one still arrives.
+    let input = b"event: t\ndata: 1\n\nevent: t\ndata: 12345\n\nevent: t\ndata: 2\n\n";
+    let (frames, _) = run_cfg(&[input], Config::default().max_event_size(19));
+    assert_eq!(frames.iter().filter(|f| f.is_ok()).count(), 3);
+    let (frames, end) = run_cfg(&[input], Config::default().max_event_size(18));
+    let datas: Vec<String> = frames
+        .iter()
+        .map(|f| match f {
+            Ok(Frame::Event(e)) => e.data().to_owned(),
+            Err(e) => e.to_string(),
+            Ok(_) => String::new(),
+        })
+        .collect();
+    assert_eq!(
+        datas,
+        [
+            "1",
+            "server-sent event exceeds the maximum size of 18 bytes",
+            "2"
+        ]
+    );
+    assert!(!end.truncated);
+}
+
+#[test]
+fn event_types_are_interned_or_kept_as_text() {
+    // Short valid names come from the process-wide table (the same storage every time);
+    // long or invalid ones are still exact.
+    let long = "n".repeat(crate::intern::MAX_LEN + 1);
+    let input = format!(
+        "event: codex.test.name\ndata: 1\n\nevent: codex.test.name\r\ndata: 2\n\nevent: {long}\ndata: 3\n\n"
+    );
+    let evs = events(input.as_bytes());
+    assert_eq!(evs[0].event_type(), "codex.test.name");
+    assert!(std::ptr::eq(evs[0].event_type(), evs[1].event_type()));
+    assert_eq!(evs[2].event_type(), long);
+    let other = events(b"event: codex.test.name\ndata: 4\n\n");
+    assert!(std::ptr::eq(other[0].event_type(), evs[0].event_type()));
 }
