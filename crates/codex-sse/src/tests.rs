@@ -471,7 +471,8 @@ fn whole_event_fast_path_matches_line_by_line_rules() {
     // Each case starts with a cached type and a clean state, so the whole-event path is tried
     // first; the expected values follow from the WHATWG rules alone.
     let long = "x".repeat(300);
-    let cases: Vec<(String, Vec<(&str, String, Option<&str>)>)> = vec![
+    type Want<'a> = Vec<(&'a str, String, Option<&'a str>)>;
+    let cases: Vec<(String, Want)> = vec![
         // Plain repeats of the cached type, with and without an event line.
         (
             "event: t\ndata: 1\n\nevent: t\ndata: 2\n\ndata: 3\n\n".into(),
