@@ -5,7 +5,10 @@
 //! 1, 16, 1500 and 65536 bytes. Every parser gets the same chunks, made the same way (`Bytes::slice`
 //! of one shared buffer, created lazily inside the measured loop), through the same
 //! `futures::stream::iter` source polled by `futures::executor::block_on`, and every consumer
-//! reads each event's data as `&str`.
+//! is the same `while let Some(item) = stream.next().await` loop reading each event's data as
+//! `&str`. A second group, `responses_50MB_presliced`, makes the chunks before the clock
+//! starts (16, 1500 and 65536 bytes; codex-sse and sse-stream), so that only the parser and
+//! the consumer loop are timed.
 //!
 //! Run: `cargo bench -p codex-sse --bench parse` (results in `docs/performance.md`).
 //! `SSE_BENCH_CHUNKS=1500,65536` limits the chunk sizes; `SSE_BENCH_SKIP=eventsource-stream/1`
@@ -17,7 +20,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use bytes::Bytes;
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
 use futures::executor::block_on;
 
@@ -110,14 +113,31 @@ fn source(
     )
 }
 
-fn run_codex(buf: &Bytes, n: usize) -> (usize, usize) {
-    let s = codex_sse::SseStream::new(source(buf, n));
-    block_on(s.fold((0, 0), |(c, b), item| async move {
-        match item.unwrap() {
-            codex_sse::Frame::Event(e) => (c + 1, b + black_box(e.data()).len()),
-            _ => (c, b),
+/// The chunks made up front (outside the measured time) for the pre-sliced group.
+fn presliced(buf: &Bytes, n: usize) -> Vec<Result<Bytes, std::io::Error>> {
+    let len = buf.len();
+    (0..len.div_ceil(n))
+        .map(|k| Ok(buf.slice(k * n..((k + 1) * n).min(len))))
+        .collect()
+}
+
+/// Every consumer is the same plain loop: `while let Some(item) = stream.next().await`,
+/// reading each event's data as `&str`.
+fn run_codex<S>(src: S) -> (usize, usize)
+where
+    S: futures::Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
+{
+    block_on(async {
+        let mut s = codex_sse::SseStream::new(src);
+        let (mut c, mut b) = (0, 0);
+        while let Some(item) = s.next().await {
+            if let codex_sse::Frame::Event(e) = item.unwrap() {
+                c += 1;
+                b += black_box(e.data()).len();
+            }
         }
-    }))
+        (c, b)
+    })
 }
 
 fn run_codex_sans_io(buf: &Bytes, n: usize) -> (usize, usize) {
@@ -140,38 +160,67 @@ fn run_codex_sans_io(buf: &Bytes, n: usize) -> (usize, usize) {
     (c, b)
 }
 
-fn run_sse_stream(buf: &Bytes, n: usize) -> (usize, usize) {
-    let s = sse_stream::SseByteStream::new(source(buf, n));
-    block_on(s.fold((0, 0), |(c, b), item| async move {
-        let e = item.unwrap();
-        match e.data {
-            Some(d) => (c + 1, b + black_box(d.as_str()).len()),
-            None => (c, b),
+fn run_sse_stream<S>(src: S) -> (usize, usize)
+where
+    S: futures::Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
+{
+    block_on(async {
+        let mut s = sse_stream::SseByteStream::new(src);
+        let (mut c, mut b) = (0, 0);
+        while let Some(item) = s.next().await {
+            if let Some(d) = item.unwrap().data {
+                c += 1;
+                b += black_box(d.as_str()).len();
+            }
         }
-    }))
+        (c, b)
+    })
 }
 
-fn run_eventsource(buf: &Bytes, n: usize) -> (usize, usize) {
+fn run_eventsource<S>(src: S) -> (usize, usize)
+where
+    S: futures::Stream<Item = Result<Bytes, std::io::Error>> + Unpin,
+{
     use eventsource_stream::Eventsource;
-    let s = source(buf, n).eventsource();
-    block_on(s.fold((0, 0), |(c, b), item| async move {
-        let e = item.unwrap();
-        (c + 1, b + black_box(e.data.as_str()).len())
-    }))
+    block_on(async {
+        let mut s = src.eventsource();
+        let (mut c, mut b) = (0, 0);
+        while let Some(item) = s.next().await {
+            let e = item.unwrap();
+            c += 1;
+            b += black_box(e.data.as_str()).len();
+        }
+        (c, b)
+    })
 }
 
 fn bench(c: &mut Criterion) {
     let (buf, events) = responses_stream();
     // All parsers must see the same events before their speed means anything.
-    let expect = run_codex(&buf, 65536);
+    let expect = run_codex(source(&buf, 65536));
     assert_eq!(expect.0, events);
     for n in [1500, 7] {
-        assert_eq!(run_codex(&buf, n), expect);
+        assert_eq!(run_codex(source(&buf, n)), expect);
         assert_eq!(run_codex_sans_io(&buf, n), expect);
-        assert_eq!(run_sse_stream(&buf, n), expect);
-        assert_eq!(run_eventsource(&buf, n), expect);
+        assert_eq!(run_sse_stream(source(&buf, n)), expect);
+        assert_eq!(run_eventsource(source(&buf, n)), expect);
+        assert_eq!(run_codex(futures::stream::iter(presliced(&buf, n))), expect);
+        assert_eq!(
+            run_sse_stream(futures::stream::iter(presliced(&buf, n))),
+            expect
+        );
     }
     eprintln!("input: {} bytes, {} events", buf.len(), events);
+
+    let only = std::env::var("SSE_BENCH_CHUNKS").ok();
+    let wanted = |n: usize| {
+        only.as_ref()
+            .is_none_or(|only| only.split(',').any(|s| s == n.to_string()))
+    };
+    // `SSE_BENCH_SKIP=eventsource-stream/1,eventsource-stream/16` leaves out single cases.
+    let skip_var = std::env::var("SSE_BENCH_SKIP").unwrap_or_default();
+    let skip: Vec<&str> = skip_var.split(',').filter(|s| !s.is_empty()).collect();
+    let skipped = |name: &str, n: usize| skip.iter().any(|s| *s == format!("{name}/{n}"));
 
     let mut g = c.benchmark_group("responses_50MB");
     g.throughput(Throughput::Bytes(buf.len() as u64));
@@ -179,27 +228,54 @@ fn bench(c: &mut Criterion) {
     g.warm_up_time(Duration::from_millis(500));
     g.measurement_time(Duration::from_secs(3));
     let parsers: [(&str, Runner); 4] = [
-        ("codex-sse", run_codex),
+        ("codex-sse", |buf, n| run_codex(source(buf, n))),
         ("codex-sse-sans-io", run_codex_sans_io),
-        ("sse-stream", run_sse_stream),
-        ("eventsource-stream", run_eventsource),
+        ("sse-stream", |buf, n| run_sse_stream(source(buf, n))),
+        ("eventsource-stream", |buf, n| {
+            run_eventsource(source(buf, n))
+        }),
     ];
-    let only = std::env::var("SSE_BENCH_CHUNKS").ok();
-    // `SSE_BENCH_SKIP=eventsource-stream/1,eventsource-stream/16` leaves out single cases.
-    let skip_var = std::env::var("SSE_BENCH_SKIP").unwrap_or_default();
-    let skip: Vec<&str> = skip_var.split(',').filter(|s| !s.is_empty()).collect();
     for n in [1usize, 16, 1500, 65536] {
-        if let Some(only) = &only
-            && !only.split(',').any(|s| s == n.to_string())
-        {
+        if !wanted(n) {
             continue;
         }
         for (name, f) in parsers {
-            if skip.iter().any(|s| *s == format!("{name}/{n}")) {
+            if skipped(name, n) {
                 continue;
             }
             g.bench_with_input(BenchmarkId::new(name, n), &n, |bch, &n| {
                 bch.iter(|| black_box(f(&buf, n)));
+            });
+        }
+    }
+    g.finish();
+
+    // The same with the chunks made before the clock starts: only the parser and the
+    // consumer loop are timed. (1-byte chunks are left out: 50 M chunk handles take 2 GB.)
+    let mut g = c.benchmark_group("responses_50MB_presliced");
+    g.throughput(Throughput::Bytes(buf.len() as u64));
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(3));
+    type Presliced = fn(Vec<Result<Bytes, std::io::Error>>) -> (usize, usize);
+    let parsers: [(&str, Presliced); 2] = [
+        ("codex-sse", |v| run_codex(futures::stream::iter(v))),
+        ("sse-stream", |v| run_sse_stream(futures::stream::iter(v))),
+    ];
+    for n in [16usize, 1500, 65536] {
+        if !wanted(n) {
+            continue;
+        }
+        for (name, f) in parsers {
+            if skipped(name, n) {
+                continue;
+            }
+            g.bench_with_input(BenchmarkId::new(name, n), &n, |bch, &n| {
+                bch.iter_batched(
+                    || presliced(&buf, n),
+                    |v| black_box(f(v)),
+                    BatchSize::PerIteration,
+                );
             });
         }
     }
