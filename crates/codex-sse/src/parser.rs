@@ -247,26 +247,7 @@ fn find_eol(s: &[u8]) -> Option<usize> {
     }
 }
 
-/// Whether `s` holds a CR or LF, eight bytes at a time (for the short chunks of the feed fast
-/// path, where calling memchr costs more than the scan).
-#[inline]
-pub(crate) fn contains_eol(s: &[u8]) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut words = s.chunks_exact(8);
-    for w in words.by_ref() {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(w);
-        let x = u64::from_le_bytes(bytes);
-        let lf = x ^ (LO * u64::from(b'\n'));
-        let cr = x ^ (LO * u64::from(b'\r'));
-        // Classic "has a zero byte" test on both XORed words.
-        if ((lf.wrapping_sub(LO) & !lf) | (cr.wrapping_sub(LO) & !cr)) & HI != 0 {
-            return true;
-        }
-    }
-    words.remainder().iter().any(|&b| b == b'\n' || b == b'\r')
-}
+pub(crate) use crate::text::contains_eol;
 
 impl Parser {
     /// A parser with the default [`Config`].
@@ -319,8 +300,16 @@ impl Parser {
     /// Empty chunks and chunks fed after [`Parser::finish`] are ignored.
     #[inline]
     pub fn feed(&mut self, chunk: Bytes) {
+        self.absorb(chunk);
+    }
+
+    /// [`Parser::feed`], telling whether the chunk was queued (`true`: there may be frames
+    /// to pull) or taken in whole as the continuation of the current line (`false`: nothing
+    /// to pull that was not there before). Ignored chunks count as taken in.
+    #[inline]
+    pub(crate) fn absorb(&mut self, chunk: Bytes) -> bool {
         if self.st.end.is_some() || chunk.is_empty() {
-            return;
+            return false;
         }
         self.settle();
         // Fast path for small chunks that only continue the current line (e.g. 1-byte chunks):
@@ -340,9 +329,10 @@ impl Parser {
                 self.st.carry.extend_from_slice(&chunk);
             }
             self.st.consumed += chunk.len() as u64;
-            return;
+            return false;
         }
         self.input.push_back(chunk);
+        true
     }
 
     /// Pulls the next frame. `None` means all input fed so far is consumed (feed more, or

@@ -100,13 +100,25 @@ where
                 }
                 return Poll::Ready(None);
             }
-            match this.inner.as_mut().poll_next(cx) {
-                Poll::Ready(Some(Ok(chunk))) => this.parser.feed(chunk),
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(StreamError::Source(e)))),
-                Poll::Ready(None) => {
-                    let _ = this.parser.finish();
+            // A chunk that only continues the current line leaves nothing to pull: go
+            // straight back to the inner stream. (Such chunks are bounded by the event size
+            // limit, past which chunks are queued.)
+            loop {
+                match this.inner.as_mut().poll_next(cx) {
+                    Poll::Ready(Some(Ok(chunk))) => {
+                        if this.parser.absorb(chunk) {
+                            break;
+                        }
+                    }
+                    Poll::Ready(Some(Err(e))) => {
+                        return Poll::Ready(Some(Err(StreamError::Source(e))));
+                    }
+                    Poll::Ready(None) => {
+                        let _ = this.parser.finish();
+                        break;
+                    }
+                    Poll::Pending => return Poll::Pending,
                 }
-                Poll::Pending => return Poll::Pending,
             }
         }
     }

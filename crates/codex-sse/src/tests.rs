@@ -382,6 +382,7 @@ fn contains_eol_matches_naive_scan() {
                 v[pos] = b;
                 let naive = v.iter().any(|&c| c == b'\n' || c == b'\r');
                 assert_eq!(super::parser::contains_eol(&v), naive, "{v:?}");
+                assert_eq!(crate::text::contains_eol_words(&v), naive, "{v:?}");
             }
         }
     }

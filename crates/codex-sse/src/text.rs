@@ -1,7 +1,7 @@
 //! UTF-8 checked once: byte containers whose text views need no re-validation.
 //!
 //! This is the crate's only module with `unsafe` code: two `std::str::from_utf8_unchecked`
-//! calls and the SSE2 loads of the line-end scanner ([`scan_line`]). The types keep their
+//! calls and the SSE2 loads of the line-end scanners ([`scan_line`], [`contains_eol`]). The types keep their
 //! fields private to this module, and every constructor checks (or produces) valid UTF-8, so
 //! the invariant documented on each type holds for every value.
 #![allow(
@@ -57,6 +57,69 @@ pub(crate) fn scan_line(s: &[u8]) -> Option<(usize, bool)> {
     }
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     scan_line_scalar(s)
+}
+
+/// Whether `s` holds a CR or LF. With SSE2, inputs of 16 bytes or more are checked one
+/// 16-byte block at a time (the last block overlapping); shorter ones, and every input off
+/// x86-64, eight bytes at a time ([`contains_eol_words`]).
+#[inline]
+pub(crate) fn contains_eol(s: &[u8]) -> bool {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if s.len() >= 16 {
+        // SAFETY: `contains_eol_sse2` only requires SSE2, which this build enables.
+        return unsafe { contains_eol_sse2(s) };
+    }
+    contains_eol_words(s)
+}
+
+/// [`contains_eol`] for inputs of 16 bytes or more, SSE2.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+#[target_feature(enable = "sse2")]
+fn contains_eol_sse2(s: &[u8]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let n = s.len();
+    debug_assert!(n >= 16);
+    let lf = _mm_set1_epi8(b'\n' as i8);
+    let cr = _mm_set1_epi8(b'\r' as i8);
+    let hit = |o: usize| {
+        debug_assert!(o + 16 <= n);
+        // SAFETY: callers pass `o + 16 <= n` (the loop runs while `i + 16 <= n`, the last
+        // block starts at `n - 16` and the caller guarantees `n >= 16`), so the 16 bytes
+        // read lie inside `s`; `_mm_loadu_si128` has no alignment requirement.
+        let v = unsafe { _mm_loadu_si128(s.as_ptr().add(o).cast::<__m128i>()) };
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))) != 0
+    };
+    let mut i = 0;
+    while i + 16 <= n {
+        if hit(i) {
+            return true;
+        }
+        i += 16;
+    }
+    i < n && hit(n - 16)
+}
+
+/// Whether `s` holds a CR or LF, eight bytes at a time.
+#[inline]
+pub(crate) fn contains_eol_words(s: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut words = s.chunks_exact(8);
+    for w in words.by_ref() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(w);
+        let x = u64::from_le_bytes(bytes);
+        let lf = x ^ (LO * u64::from(b'\n'));
+        let cr = x ^ (LO * u64::from(b'\r'));
+        // Classic "has a zero byte" test on both XORed words.
+        if ((lf.wrapping_sub(LO) & !lf) | (cr.wrapping_sub(LO) & !cr)) & HI != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b == b'\n' || b == b'\r')
 }
 
 /// The portable version of [`scan_line`]: `memchr2`, then an ASCII check of the prefix (the
