@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::text::{Data, Text};
+use crate::text::{Data, Name, Text};
 
 /// One item pulled from the parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +25,10 @@ pub enum Frame {
 /// re-validate.
 #[derive(Clone)]
 pub struct Event {
-    pub(crate) event_type: Option<Text>,
+    /// The event type when it is interned (`"message"` when the event had none), with no
+    /// reference count to touch; `""` when the type is a name the process-wide table did not
+    /// take, which then sits in `meta`.
+    pub(crate) name: &'static str,
     pub(crate) data: Data,
     /// The last event id and reconnection time, shared between the events of a stream and
     /// replaced only when they change (`None` when neither is set, as in Codex streams), so
@@ -39,16 +42,43 @@ pub struct Event {
 pub(crate) struct Meta {
     pub(crate) id: Option<Text>,
     pub(crate) retry: Option<Duration>,
+    /// The event type when it is not interned (see [`Event::name`](Event)); then this `Meta`
+    /// belongs to that one event.
+    pub(crate) name: Option<Text>,
+}
+
+impl Event {
+    /// The `name` and `meta` fields for an event of type `ty` (`None`: `"message"`), given
+    /// the stream's shared `meta`.
+    #[inline]
+    pub(crate) fn name_and_meta(
+        ty: Option<Name>,
+        meta: Option<&Arc<Meta>>,
+    ) -> (&'static str, Option<Arc<Meta>>) {
+        match ty {
+            None => ("message", meta.cloned()),
+            Some(Name::Interned(name)) => (name, meta.cloned()),
+            Some(Name::Text(text)) => (
+                "",
+                Some(Arc::new(Meta {
+                    name: Some(text),
+                    ..meta.map(|m| Meta::clone(m)).unwrap_or_default()
+                })),
+            ),
+        }
+    }
 }
 
 impl Event {
     /// Builds an event by hand (for tests and adapters); `event_type` `""` means `"message"`.
     #[must_use]
     pub fn new(event_type: &str, data: impl Into<Bytes>) -> Self {
+        let ty = (!event_type.is_empty()).then(|| Name::from_str(event_type));
+        let (name, meta) = Self::name_and_meta(ty, None);
         Self {
-            event_type: (!event_type.is_empty()).then(|| Text::from_str(event_type)),
+            name,
             data: Data::new(data.into()),
-            meta: None,
+            meta,
             offset: 0,
         }
     }
@@ -80,7 +110,13 @@ impl Event {
     #[must_use]
     #[inline]
     pub fn event_type(&self) -> &str {
-        self.event_type.as_ref().map_or("message", Text::as_str)
+        if !self.name.is_empty() {
+            return self.name;
+        }
+        self.meta
+            .as_ref()
+            .and_then(|meta| meta.name.as_ref())
+            .map_or("message", Text::as_str)
     }
 
     /// The data as text: all `data` lines joined with `\n`.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::frame::{Comment, Event, Frame, Meta};
-use crate::text::{Ascii, Data as EventData, Text};
+use crate::text::{Ascii, Data as EventData, Name, Text};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -158,10 +158,10 @@ struct State {
     consumed: u64,
     data: DataState,
     /// The event type buffer (`None` when empty, i.e. `"message"`).
-    event_type: Option<Text>,
+    event_type: Option<Name>,
     /// The last non-empty event type value seen, already validated: streams repeat a few
     /// types, so an `event` line equal to it reuses it instead of validating again.
-    type_cache: Option<Text>,
+    type_cache: Option<Name>,
     id_buffer: Option<Text>,
     last_event_id: Option<Text>,
     retry: Option<Duration>,
@@ -605,7 +605,10 @@ impl State {
         let rest = &chunk[start..];
         let head = match rest.first()? {
             b'e' => {
-                let ty = self.type_cache.as_ref()?.as_bytes();
+                let Some(Name::Interned(ty)) = self.type_cache else {
+                    return None;
+                };
+                let ty = ty.as_bytes();
                 let n = 7 + ty.len();
                 if rest.get(n) != Some(&b'\n') || !rest.starts_with(b"event: ") || rest[7..n] != *ty
                 {
@@ -634,12 +637,12 @@ impl State {
         if self.meta_dirty {
             self.refresh_meta();
         }
+        let name = match self.type_cache {
+            Some(Name::Interned(name)) if head > 0 => name,
+            _ => "message",
+        };
         Some(Event {
-            event_type: if head == 0 {
-                None
-            } else {
-                self.type_cache.clone()
-            },
+            name,
             data: EventData::from_scan(value),
             meta: self.meta.clone(),
             offset,
@@ -730,7 +733,7 @@ impl State {
                 {
                     Some(cached.clone())
                 } else {
-                    let text = Text::name(src, vs, end);
+                    let text = Name::parse(src, vs, end);
                     self.type_cache = Some(text.clone());
                     Some(text)
                 };
@@ -768,10 +771,11 @@ impl State {
         if self.meta_dirty {
             self.refresh_meta();
         }
+        let (name, meta) = Event::name_and_meta(event_type, self.meta.as_ref());
         Some(Event {
-            event_type,
+            name,
             data: EventData::from_scan(data),
-            meta: self.meta.clone(),
+            meta,
             offset,
         })
     }
@@ -792,6 +796,7 @@ impl State {
             self.meta = Some(Arc::new(Meta {
                 id: self.last_event_id.clone(),
                 retry: self.retry,
+                name: None,
             }));
         }
     }

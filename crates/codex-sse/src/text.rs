@@ -278,9 +278,8 @@ pub(crate) fn scan_value_if(
 /// Bytes known to be valid UTF-8 (checked once at construction, replaced lossily otherwise).
 ///
 /// Invariant: `self.0` is valid UTF-8. Upheld by the only constructors, [`Text::lossy`]
-/// (validates, or replaces with `String::from_utf8_lossy` output), [`Text::name`] (a `&str`
-/// or `Text::lossy`) and [`Text::from_str`] (copies a `&str`); the field is private to this
-/// module and never mutated.
+/// (validates, or replaces with `String::from_utf8_lossy` output) and [`Text::from_str`]
+/// (copies a `&str`); the field is private to this module and never mutated.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Text(Bytes);
 
@@ -292,19 +291,6 @@ impl Text {
             Self(bytes)
         } else {
             Self(Bytes::from(String::from_utf8_lossy(&bytes).into_owned()))
-        }
-    }
-
-    /// An event type name: the interned copy when it is valid UTF-8 and the process-wide
-    /// table takes it (see `crate::intern`), else [`Text::lossy`] of `src[from..to]`.
-    #[inline]
-    pub(crate) fn name(src: &Bytes, from: usize, to: usize) -> Self {
-        let interned = std::str::from_utf8(&src[from..to])
-            .ok()
-            .and_then(crate::intern::intern);
-        match interned {
-            Some(name) => Self(Bytes::from_static(name.as_bytes())),
-            None => Self::lossy(src.slice(from..to)),
         }
     }
 
@@ -327,6 +313,46 @@ impl Text {
 impl std::fmt::Debug for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// An event type name: interned (the usual case, see `crate::intern`) or, when the
+/// process-wide table does not take it, text sliced from the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Name {
+    /// From the process-wide table.
+    Interned(&'static str),
+    /// Too long, not valid UTF-8 (then replaced lossily), or the table is full.
+    Text(Text),
+}
+
+impl Name {
+    /// The name `src[from..to]`.
+    #[inline]
+    pub(crate) fn parse(src: &Bytes, from: usize, to: usize) -> Self {
+        let interned = std::str::from_utf8(&src[from..to])
+            .ok()
+            .and_then(crate::intern::intern);
+        match interned {
+            Some(name) => Self::Interned(name),
+            None => Self::Text(Text::lossy(src.slice(from..to))),
+        }
+    }
+
+    /// A name given as text (e.g. by [`crate::Event::new`]).
+    pub(crate) fn from_str(name: &str) -> Self {
+        match crate::intern::intern(name) {
+            Some(name) => Self::Interned(name),
+            None => Self::Text(Text::from_str(name)),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Interned(name) => name.as_bytes(),
+            Self::Text(text) => text.as_bytes(),
+        }
     }
 }
 
