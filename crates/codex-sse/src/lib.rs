@@ -96,8 +96,8 @@
 //!
 //! # Features
 //!
-//! This crate has no optional features. It depends on `bytes`, `memchr`, `futures-core`,
-//! `pin-project-lite` and `thiserror`, and knows nothing about JSON.
+//! This crate has no optional features. It depends on `bytes`, `memchr`, `simdutf8`,
+//! `futures-core`, `pin-project-lite` and `thiserror`, and knows nothing about JSON.
 //!
 //! # Inspecting captured streams
 //!

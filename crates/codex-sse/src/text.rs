@@ -12,10 +12,12 @@
 
 use bytes::Bytes;
 
-/// Whether `bytes` is valid UTF-8 (an ASCII check first: SSE payloads are mostly ASCII).
+/// Whether `bytes` is valid UTF-8: an ASCII check first (SSE payloads are mostly ASCII),
+/// then `simdutf8` (SIMD validation chosen at run time, several times faster than
+/// `std::str::from_utf8` on the long non-ASCII texts a `response.completed` carries).
 #[inline]
 pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
-    is_ascii(bytes) || std::str::from_utf8(bytes).is_ok()
+    is_ascii(bytes) || simdutf8::basic::from_utf8(bytes).is_ok()
 }
 
 /// `<[u8]>::is_ascii`, 64 bytes per step: the byte-wise OR of each block compiles to a few
