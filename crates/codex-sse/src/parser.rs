@@ -337,7 +337,7 @@ impl Parser {
 
     /// Pulls the next frame. `None` means all input fed so far is consumed (feed more, or
     /// [`finish`](Parser::finish)). Errors are per event; pulling again continues.
-    #[inline]
+    #[inline(always)]
     pub fn next_frame(&mut self) -> Option<Result<Frame, Error>> {
         if self.input.is_empty() && self.out.is_empty() {
             return None;
@@ -349,6 +349,13 @@ impl Parser {
             return None;
         }
         self.step()
+    }
+
+    /// [`Parser::next_frame`] kept out of line, for `SseStream::poll_next`, whose own loop is
+    /// faster with a call here than with the whole parser inlined into it.
+    #[inline(never)]
+    pub(crate) fn next_frame_outlined(&mut self) -> Option<Result<Frame, Error>> {
+        self.next_frame()
     }
 
     /// Marks the end of input and reports whether it cut an event short. Input still queued is

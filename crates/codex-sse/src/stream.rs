@@ -88,7 +88,7 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
         loop {
-            if let Some(frame) = this.parser.next_frame() {
+            if let Some(frame) = this.parser.next_frame_outlined() {
                 return Poll::Ready(Some(frame.map_err(StreamError::Parse)));
             }
             if let Some(end) = this.parser.end_of_stream() {
