@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::frame::{Comment, Event, Frame, Meta};
-use crate::text::{Ascii, Data as EventData, Name, Text};
+use crate::text::{Ascii, Data as EventData, Name, Text, contains_eol};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -246,8 +246,6 @@ fn find_eol(s: &[u8]) -> Option<usize> {
         memchr::memchr2(b'\n', b'\r', s)
     }
 }
-
-pub(crate) use crate::text::contains_eol;
 
 impl Parser {
     /// A parser with the default [`Config`].

@@ -381,7 +381,7 @@ fn contains_eol_matches_naive_scan() {
                 let mut v = vec![b'x'; len];
                 v[pos] = b;
                 let naive = v.iter().any(|&c| c == b'\n' || c == b'\r');
-                assert_eq!(super::parser::contains_eol(&v), naive, "{v:?}");
+                assert_eq!(crate::text::contains_eol(&v), naive, "{v:?}");
                 assert_eq!(crate::text::contains_eol_words(&v), naive, "{v:?}");
             }
         }
