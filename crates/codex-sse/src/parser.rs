@@ -247,6 +247,21 @@ fn find_eol(s: &[u8]) -> Option<usize> {
     }
 }
 
+/// Whether `line` (terminator excluded) is exactly `event: ` followed by `ty`.
+#[inline]
+fn is_type_line(line: &[u8], ty: &[u8]) -> bool {
+    line.len() == 7 + ty.len() && line.starts_with(b"event: ") && line[7..] == *ty
+}
+
+/// The length of the line at the start of `rest` (terminator excluded) when it is
+/// `event: <ty>` ended by LF. `ty` holds no CR or LF (it is a cached type), so that LF is the
+/// line end.
+#[inline]
+fn type_line_len(rest: &[u8], ty: &[u8]) -> Option<usize> {
+    let n = 7 + ty.len();
+    (rest.get(n) == Some(&b'\n') && is_type_line(&rest[..n], ty)).then_some(n)
+}
+
 impl Parser {
     /// A parser with the default [`Config`].
     #[must_use]
@@ -544,18 +559,13 @@ impl State {
                 }
             }
             Some(b'e') => {
-                // The cached type holds no CR or LF, so when the input repeats it after
-                // `event: ` and an LF follows, that LF is the line end.
                 let Some(ty) = &self.type_cache else {
                     return Fast::Slow;
                 };
-                let ty_len = ty.as_bytes().len();
-                let n = 7 + ty_len;
-                if rest.get(n) != Some(&b'\n')
-                    || !rest.starts_with(b"event: ")
-                    || rest[7..n] != *ty.as_bytes()
-                    || self.event_size + n > limit
-                {
+                let Some(n) = type_line_len(rest, ty.as_bytes()) else {
+                    return Fast::Slow;
+                };
+                if self.event_size + n > limit {
                     return Fast::Slow;
                 }
                 self.event_type = Some(ty.clone());
@@ -616,13 +626,7 @@ impl State {
                 let Some(Name::Interned(ty)) = self.type_cache else {
                     return None;
                 };
-                let ty = ty.as_bytes();
-                let n = 7 + ty.len();
-                if rest.get(n) != Some(&b'\n') || !rest.starts_with(b"event: ") || rest[7..n] != *ty
-                {
-                    return None;
-                }
-                n + 1
+                type_line_len(rest, ty.as_bytes())? + 1
             }
             b'd' => 0,
             _ => return None,
@@ -674,9 +678,7 @@ impl State {
             value.advance(6);
             self.data.state = Data::One(value);
         } else if let Some(ty) = &self.type_cache
-            && n == 7 + ty.as_bytes().len()
-            && line.starts_with(b"event: ")
-            && line[7..] == *ty.as_bytes()
+            && is_type_line(line, ty.as_bytes())
         {
             self.event_type = Some(ty.clone());
             self.carry.clear();
