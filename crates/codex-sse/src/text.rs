@@ -256,9 +256,7 @@ impl Ascii {
 /// ASCII) when the scan saw no high bit before the line end, else `Err` (unchecked).
 #[inline]
 pub(crate) fn scan_value(chunk: &Bytes, from: usize) -> Option<(usize, Result<Ascii, Bytes>)> {
-    let (len, ascii) = scan_line(chunk.get(from..)?)?;
-    let bytes = chunk.slice(from..from + len);
-    Some((len, if ascii { Ok(Ascii(bytes)) } else { Err(bytes) }))
+    scan_value_if(chunk, from, |_| true)
 }
 
 /// [`scan_value`] that first lets `accept` look at the value length (the line end position
