@@ -27,6 +27,11 @@ use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
 
+/// HTTP/2 flow-control window per stream (see `Transport::new` for why it is fixed).
+const H2_STREAM_WINDOW: u32 = 2 * 1024 * 1024;
+/// HTTP/2 flow-control window per connection.
+const H2_CONNECTION_WINDOW: u32 = 8 * 1024 * 1024;
+
 type Direct = HttpsConnector<HttpConnector>;
 type Proxied = HttpsConnector<Tunnel<HttpConnector>>;
 
@@ -134,7 +139,13 @@ impl Transport {
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
-            .http2_adaptive_window(true);
+            // Fixed HTTP/2 windows rather than the adaptive one: h2 ends a connection
+            // (GOAWAY `too_many_data_frames`) when small DATA frames pile up unread beyond a
+            // budget of half the connection window, and the adaptive window starts at 64 KiB
+            // (a 32 KiB budget: a few hundred SSE-sized frames, across every stream of the
+            // connection). 2 MiB per stream and 8 MiB per connection give a 4 MiB budget.
+            .http2_initial_stream_window_size(H2_STREAM_WINDOW)
+            .http2_initial_connection_window_size(H2_CONNECTION_WINDOW);
         let direct_client = builder.build(direct);
         let proxied = match &proxy.https_proxy {
             None => None,

@@ -799,6 +799,29 @@ async fn tls_with_the_test_ca() {
     );
 }
 
+/// HTTP/2 refuses a connection that buffers too many small DATA frames (h2's guard against
+/// framing floods, with a budget that grows with the connection window). A server sends one
+/// frame per SSE event; a caller that reads a stream late must still get all of it, rather
+/// than a GOAWAY (`too_many_data_frames`) that would end every stream on the connection.
+#[tokio::test]
+async fn h2_slow_reader_of_many_small_frames_keeps_its_connection() {
+    let env = env_with(true, |b| b.idle_timeout(Duration::from_secs(30))).await;
+    let text = "word ".repeat(3000);
+    // About 600 KB of SSE in 100-byte writes, one DATA frame each.
+    env.mock.push_response(Reply::text(&text).chunked(100));
+    let stream = env
+        .client
+        .responses()
+        .stream(&request("q"), &conv())
+        .await
+        .unwrap();
+    // Let the server's frames pile up unread.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let out = stream.collect_text().await.unwrap();
+    assert_eq!(out.text, text);
+    assert_eq!(env.mock.requests()[0].version, "HTTP/2.0");
+}
+
 #[tokio::test]
 async fn tls_without_the_test_ca_fails_with_tls_error() {
     let mock = codex_mock::MockServer::start_tls().await.unwrap();
