@@ -3,8 +3,8 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
-use futures_core::Stream;
+use bytes::{BufMut, Bytes, BytesMut};
+use futures_core::{Stream, TryStream};
 
 use crate::{Config, EndOfStream, Error, Frame, Parser};
 
@@ -33,16 +33,50 @@ pin_project_lite::pin_project! {
     ///
     /// Pull-driven: it polls the inner stream only when asked for a frame and no frame is
     /// buffered; no task is spawned, and dropping it drops the inner stream (cancelling it).
-    #[derive(Debug)]
-    pub struct SseStream<S> {
+    ///
+    /// Tiny chunks: once a chunk of at most 64 bytes arrives that only continues the current
+    /// line, the following chunks of at most 64 bytes that the inner stream has ready are
+    /// gathered into one buffer (up to 4 KiB, within the same poll) and parsed together; their
+    /// fields are slices of that buffer (a 16 KiB allocation made the first time, reused in
+    /// place once the frames cut from it are dropped). Gathered bytes are always parsed before
+    /// this stream returns `Pending` or the end, and their frames come before an inner error
+    /// that follows them, so nothing waits on later input and the order is kept.
+    pub struct SseStream<S: TryStream> {
         #[pin]
         inner: S,
         parser: Parser,
+        // Tiny chunks gathered in this poll, not yet fed to the parser.
+        gather: BytesMut,
+        // Tiny chunks are being gathered (see the type's documentation).
+        gathering: bool,
+        // An inner error that arrived after gathered bytes; returned once their frames are.
+        stashed: Option<S::Error>,
         truncation_reported: bool,
     }
 }
 
-impl<S> SseStream<S> {
+impl<S: TryStream + std::fmt::Debug> std::fmt::Debug for SseStream<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SseStream")
+            .field("inner", &self.inner)
+            .field("parser", &self.parser)
+            .field("stashed_error", &self.stashed.is_some())
+            .field("truncation_reported", &self.truncation_reported)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Chunks up to this size may be gathered (see [`SseStream`]).
+const TINY_CHUNK: usize = 64;
+
+/// Gathered bytes are parsed once they reach this size.
+const GATHER_BATCH: usize = 4096;
+
+/// Capacity set aside for gathering, so that batches follow one another in one allocation
+/// (reclaimed in place once the frames made from it are dropped).
+const GATHER_CAPACITY: usize = 4 * GATHER_BATCH;
+
+impl<S: TryStream> SseStream<S> {
     /// Wraps `inner` with the default [`Config`].
     pub fn new(inner: S) -> Self {
         Self::with_config(inner, Config::default())
@@ -53,6 +87,9 @@ impl<S> SseStream<S> {
         Self {
             inner,
             parser: Parser::with_config(config),
+            gather: BytesMut::new(),
+            gathering: false,
+            stashed: None,
             truncation_reported: false,
         }
     }
@@ -73,23 +110,27 @@ impl<S> SseStream<S> {
         &self.inner
     }
 
-    /// Unwraps the inner stream (buffered input that was not parsed yet is lost).
+    /// Unwraps the inner stream (buffered input that was not parsed yet, and an inner error
+    /// held back until the frames before it were pulled, are lost).
     pub fn into_inner(self) -> S {
         self.inner
     }
 }
 
-impl<S, E> Stream for SseStream<S>
+impl<S> Stream for SseStream<S>
 where
-    S: Stream<Item = Result<Bytes, E>>,
+    S: TryStream<Ok = Bytes>,
 {
-    type Item = Result<Frame, StreamError<E>>;
+    type Item = Result<Frame, StreamError<S::Error>>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let mut this = self.project();
         loop {
             if let Some(frame) = this.parser.next_frame_outlined() {
                 return Poll::Ready(Some(frame.map_err(StreamError::Parse)));
+            }
+            if let Some(e) = this.stashed.take() {
+                return Poll::Ready(Some(Err(StreamError::Source(e))));
             }
             if let Some(end) = this.parser.end_of_stream() {
                 if end.truncated && !*this.truncation_reported {
@@ -102,24 +143,65 @@ where
             }
             // A chunk that only continues the current line leaves nothing to pull: go
             // straight back to the inner stream. (Such chunks are bounded by the event size
-            // limit, past which chunks are queued.)
+            // limit, past which chunks are queued.) Invariant: `gather` is empty whenever
+            // this function returns.
             loop {
-                match this.inner.as_mut().poll_next(cx) {
+                match this.inner.as_mut().try_poll_next(cx) {
                     Poll::Ready(Some(Ok(chunk))) => {
-                        if this.parser.absorb(chunk) {
+                        let tiny = chunk.len() <= TINY_CHUNK;
+                        if *this.gathering && tiny {
+                            if this.gather.is_empty() && this.gather.capacity() < GATHER_BATCH {
+                                this.gather.reserve(GATHER_CAPACITY);
+                            }
+                            if let [byte] = chunk[..] {
+                                this.gather.put_u8(byte);
+                            } else {
+                                this.gather.extend_from_slice(&chunk);
+                            }
+                            if this.gather.len() >= GATHER_BATCH && flush(this.gather, this.parser)
+                            {
+                                break;
+                            }
+                            continue;
+                        }
+                        *this.gathering = false;
+                        let flushed = flush(this.gather, this.parser);
+                        let empty = chunk.is_empty();
+                        if this.parser.absorb(chunk) || flushed {
                             break;
                         }
+                        *this.gathering = tiny && !empty;
                     }
                     Poll::Ready(Some(Err(e))) => {
+                        *this.gathering = false;
+                        if flush(this.gather, this.parser) {
+                            *this.stashed = Some(e);
+                            break;
+                        }
                         return Poll::Ready(Some(Err(StreamError::Source(e))));
                     }
                     Poll::Ready(None) => {
+                        *this.gathering = false;
+                        flush(this.gather, this.parser);
                         let _ = this.parser.finish();
                         break;
                     }
-                    Poll::Pending => return Poll::Pending,
+                    Poll::Pending => {
+                        *this.gathering = false;
+                        if flush(this.gather, this.parser) {
+                            break;
+                        }
+                        return Poll::Pending;
+                    }
                 }
             }
         }
     }
+}
+
+/// Feeds the gathered bytes (if any) to the parser; whether they were queued (there may be
+/// frames to pull).
+#[inline]
+fn flush(gather: &mut BytesMut, parser: &mut Parser) -> bool {
+    !gather.is_empty() && parser.absorb(gather.split().freeze())
 }

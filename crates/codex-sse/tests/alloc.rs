@@ -128,3 +128,51 @@ fn counter_sees_allocations() {
     assert_eq!(e.data(), "a\nb");
     assert!(allocs() > before);
 }
+
+#[test]
+fn tiny_chunks_through_the_stream_adapter_allocate_per_batch_not_per_event() {
+    use futures::StreamExt;
+    // 16-byte chunks: every line straddles chunks, so its bytes are copied once, into the
+    // buffer that gathers tiny chunks. That buffer is reused in place once the events made
+    // from it are dropped: no allocation per event or per chunk.
+    const N: usize = 4000;
+    let mut input = Vec::new();
+    for i in 0..N {
+        input.extend_from_slice(
+            format!(
+                "event: response.output_text.delta\ndata: {{\"type\":\"response.output_text.delta\",\"delta\":\"tok{i}\"}}\n\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let input = Bytes::from(input);
+    let len = input.len();
+    let source = futures::stream::iter(
+        (0..len.div_ceil(16))
+            .map(move |k| Ok::<_, std::io::Error>(input.slice(k * 16..((k + 1) * 16).min(len)))),
+    );
+    let mut s = codex_sse::SseStream::new(source);
+    futures::executor::block_on(async {
+        let mut seen = 0;
+        let mut before = 0;
+        while let Some(item) = s.next().await {
+            let Frame::Event(e) = item.unwrap() else {
+                panic!("unexpected frame")
+            };
+            assert!(e.data().ends_with("\"}"));
+            seen += 1;
+            if seen == N / 4 {
+                before = allocs();
+            }
+        }
+        assert_eq!(seen, N);
+        let steady = allocs() - before;
+        // Fewer than one per 100 events (4 when measured), where one per event or per chunk
+        // would be thousands.
+        assert!(
+            steady <= N as u64 / 100,
+            "{steady} allocations for {} events",
+            3 * N / 4
+        );
+    });
+}

@@ -74,6 +74,19 @@ proptest! {
     }
 
     #[test]
+    fn stream_adapter_matches_the_parser_with_pending_and_errors(
+        input in sse_input(),
+        sizes in proptest::collection::vec(prop_oneof![1usize..20, 1usize..200], 0..8),
+        marks in proptest::collection::vec(any::<u8>(), 0..8),
+        limit in prop_oneof![Just(codex_sse::DEFAULT_MAX_EVENT_SIZE), 1usize..40],
+        comments in any::<bool>(),
+    ) {
+        let cfg = || Config::default().max_event_size(limit).emit_comments(comments);
+        common::check_stream(common::script(&input, &sizes, &marks), cfg());
+        common::check_stream(common::script(&input, &[1], &marks), cfg());
+    }
+
+    #[test]
     fn fuzz_body_on_structured_input(head in proptest::collection::vec(any::<u8>(), 0..10), input in sse_input()) {
         let mut data = head;
         data.extend_from_slice(&input);

@@ -147,3 +147,99 @@ fn pull_driven_pending_and_drop_cancels() {
     drop(s);
     assert!(dropped.load(Ordering::SeqCst));
 }
+
+/// A source that yields its parts, then stays `Pending` for ever (never waking).
+struct ThenPending(Vec<Item>);
+
+impl futures::Stream for ThenPending {
+    type Item = Item;
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Item>> {
+        if self.0.is_empty() {
+            Poll::Pending
+        } else {
+            Poll::Ready(Some(self.0.remove(0)))
+        }
+    }
+}
+
+fn poll_once<S: futures::Stream + Unpin>(s: &mut S) -> Poll<Option<S::Item>> {
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    Pin::new(s).poll_next(&mut cx)
+}
+
+fn tiny(parts: &[&'static [u8]]) -> Vec<Item> {
+    parts.iter().map(|p| Ok(Bytes::from_static(p))).collect()
+}
+
+#[test]
+fn gathered_tiny_chunks_are_parsed_before_pending() {
+    // "data: a" only continues a line, so the chunks after it are gathered; the source then
+    // has nothing more. The event must come out now, not wait for input that may never come.
+    let mut s = SseStream::new(ThenPending(tiny(&[
+        b"data: a", b"b", b"c\n", b"\n", b"data: d", b"\n\n", b"data",
+    ])));
+    let Poll::Ready(Some(Ok(Frame::Event(e)))) = poll_once(&mut s) else {
+        panic!("the first event was held back")
+    };
+    assert_eq!(e.data(), "abc");
+    let Poll::Ready(Some(Ok(Frame::Event(e)))) = poll_once(&mut s) else {
+        panic!("the second event was held back")
+    };
+    assert_eq!(e.data(), "d");
+    assert!(poll_once(&mut s).is_pending());
+    // All bytes received so far were parsed.
+    assert_eq!(s.parser().bytes_consumed(), 24);
+}
+
+#[test]
+fn source_error_after_gathered_tiny_chunks_comes_after_their_events() {
+    let mut parts = tiny(&[b"data: a", b"b", b"\n\n", b"data: c", b"\n"]);
+    parts.push(Err(std::io::Error::other("boom")));
+    parts.extend(tiny(&[b"\n", b"data: e\n\n"]));
+    assert_eq!(
+        collect(SseStream::new(futures::stream::iter(parts))),
+        ["message=ab", "source boom", "message=c", "message=e"]
+    );
+}
+
+#[test]
+fn tiny_chunks_starting_at_line_boundaries_stay_zero_copy() {
+    // Whole events in tiny chunks: no chunk merely continues a line, so nothing is gathered
+    // and each event's data is a slice of its own chunk.
+    let parts: Vec<Bytes> = (0..20)
+        .map(|i| Bytes::from(format!("data: {i:02}\n\n")))
+        .collect();
+    let mut s = SseStream::new(futures::stream::iter(
+        parts.clone().into_iter().map(Ok::<_, std::io::Error>),
+    ));
+    for part in &parts {
+        let Some(Ok(Frame::Event(e))) = block_on(s.next()) else {
+            panic!("missing event")
+        };
+        let range = part.as_ptr_range();
+        assert!(range.contains(&e.data_bytes().as_ptr()), "data was copied");
+    }
+    assert!(block_on(s.next()).is_none());
+}
+
+#[test]
+fn one_byte_chunks_give_the_same_events_as_one_chunk() {
+    let input: &[u8] =
+        b"event: a\nid: 1\ndata: x\ndata: y\r\n\r\n: c\ndata: \xFFz\n\nretry: 9\ndata: w\r\rdata";
+    let whole = collect(SseStream::new(chunks(&[input])));
+    let ones: Vec<Item> = input
+        .iter()
+        .map(|b| Ok(Bytes::copy_from_slice(&[*b])))
+        .collect();
+    let one_by_one = collect(SseStream::new(futures::stream::iter(ones)));
+    assert_eq!(one_by_one, whole);
+    assert_eq!(
+        whole,
+        [
+            "a=x\ny",
+            "message=\u{FFFD}z",
+            "message=w",
+            "truncated Some(\"1\")"
+        ]
+    );
+}

@@ -15,8 +15,11 @@
     reason = "the reference mirrors the spec text step by step"
 )]
 
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
 use bytes::Bytes;
-use codex_sse::{Config, Error, Frame, Parser};
+use codex_sse::{Config, Error, Frame, Parser, SseStream, StreamError};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -33,6 +36,10 @@ pub enum Item {
     },
     Comment(String),
     TooLarge,
+    /// An error of the inner byte stream, passed through by `SseStream`.
+    SourceError,
+    /// `SseStream`'s final truncation report.
+    Truncated,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,11 +263,147 @@ pub fn parse_chunked(input: &[u8], sizes: &[usize], config: Config) -> Outcome {
     }
 }
 
+/// One step of a scripted byte source.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Chunk(Bytes),
+    /// The source returns `Pending` once (and wakes itself).
+    Pending,
+    /// The source yields an error item.
+    Fail,
+}
+
+/// A byte source that plays a script, one step per poll; `at` counts the steps played.
+pub struct Script {
+    pub steps: Vec<Step>,
+    pub at: usize,
+}
+
+#[derive(Debug)]
+pub struct SourceFailed;
+
+impl futures_core::Stream for Script {
+    type Item = Result<Bytes, SourceFailed>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let Some(step) = self.steps.get(self.at).cloned() else {
+            return Poll::Ready(None);
+        };
+        self.at += 1;
+        match step {
+            Step::Chunk(b) => Poll::Ready(Some(Ok(b))),
+            Step::Pending => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Step::Fail => Poll::Ready(Some(Err(SourceFailed))),
+        }
+    }
+}
+
+/// A script: `input` cut into chunks of the given sizes (cycled; empty = one chunk), with a
+/// `Pending` or an error after a chunk wherever `marks` (cycled) says so.
+pub fn script(input: &[u8], sizes: &[usize], marks: &[u8]) -> Vec<Step> {
+    let shared = Bytes::copy_from_slice(input);
+    let mut steps = Vec::new();
+    let (mut at, mut k) = (0, 0);
+    while at < shared.len() {
+        let n = if sizes.is_empty() {
+            shared.len()
+        } else {
+            sizes[k % sizes.len()].max(1)
+        };
+        let end = (at + n).min(shared.len());
+        steps.push(Step::Chunk(shared.slice(at..end)));
+        at = end;
+        if !marks.is_empty() {
+            match marks[k % marks.len()] % 8 {
+                0 => steps.push(Step::Pending),
+                1 => steps.push(Step::Fail),
+                _ => {}
+            }
+        }
+        k += 1;
+    }
+    steps
+}
+
+/// What `SseStream` must yield for `steps`, from the sans-IO parser fed step by step: the items,
+/// and how many of them the bytes of the first `i` steps complete (`ready[i]`).
+fn expected_stream(steps: &[Step], config: Config) -> (Vec<Item>, Vec<usize>) {
+    let mut parser = Parser::with_config(config);
+    let mut items = Vec::new();
+    let mut ready = vec![0];
+    for step in steps {
+        match step {
+            Step::Chunk(b) => {
+                parser.feed(b.clone());
+                while let Some(f) = parser.next_frame() {
+                    items.push(item(f));
+                }
+            }
+            Step::Pending => {}
+            Step::Fail => items.push(Item::SourceError),
+        }
+        ready.push(items.len());
+    }
+    let end = parser.finish();
+    while let Some(f) = parser.next_frame() {
+        items.push(item(f));
+    }
+    if end.truncated {
+        items.push(Item::Truncated);
+    }
+    (items, ready)
+}
+
+/// Drives `SseStream` over the script and asserts that it yields exactly what the sans-IO
+/// parser gives, in the same order, and that whenever it returns `Pending` it has already
+/// yielded every item the bytes received so far complete (nothing waits on later input).
+pub fn check_stream(steps: Vec<Step>, config: Config) {
+    let (expect, ready) = expected_stream(&steps, config.clone());
+    let mut stream = SseStream::with_config(Script { steps, at: 0 }, config);
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut got = Vec::new();
+    loop {
+        let polled = futures_core::Stream::poll_next(Pin::new(&mut stream), &mut cx);
+        match polled {
+            Poll::Ready(Some(Ok(frame))) => got.push(item(Ok(frame))),
+            Poll::Ready(Some(Err(StreamError::Parse(e)))) => got.push(item(Err(e))),
+            Poll::Ready(Some(Err(StreamError::Source(SourceFailed)))) => {
+                got.push(Item::SourceError);
+            }
+            Poll::Ready(Some(Err(StreamError::Truncated { .. }))) => got.push(Item::Truncated),
+            Poll::Ready(Some(Err(other))) => panic!("unexpected stream error {other:?}"),
+            Poll::Ready(None) => break,
+            Poll::Pending => {
+                let played = stream.get_ref().at;
+                assert_eq!(
+                    got.len(),
+                    ready[played],
+                    "Pending with frames of the input received so far not yet yielded"
+                );
+            }
+        }
+    }
+    assert_eq!(got, expect, "SseStream differs from the sans-IO parser");
+    let fed: usize = stream
+        .get_ref()
+        .steps
+        .iter()
+        .map(|st| match st {
+            Step::Chunk(b) => b.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(stream.parser().bytes_consumed(), fed as u64);
+}
+
 /// The fuzz body. Layout of `data`: byte 0 = number of chunk-size bytes (mod 8), byte 1 =
 /// small event-size limit, then the chunk sizes, then the SSE input. Asserts that any chunking
 /// gives the same result as one chunk and as 1-byte chunks, that the parser agrees with
-/// [`reference`] (with the default and with a small limit, comments on and off), and that no
-/// event exceeds the limit.
+/// [`reference`] (with the default and with a small limit, comments on and off), that no
+/// event exceeds the limit, and that `SseStream` agrees with the parser ([`check_stream`]).
 pub fn check(data: &[u8]) {
     let (head, rest) = data.split_at(data.len().min(2));
     let n_sizes = head.first().map_or(0, |b| usize::from(b % 8));
@@ -295,5 +438,9 @@ pub fn check(data: &[u8]) {
             whole,
             "1-byte chunks changed the result"
         );
+        // The async adapter, with the same chunks and `Pending`/errors after some of them
+        // (the chunk-size bytes double as marks), and with 1-byte chunks throughout.
+        check_stream(script(input, &sizes, size_bytes), config());
+        check_stream(script(input, &[1], size_bytes), config());
     }
 }
