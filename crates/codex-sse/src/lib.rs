@@ -64,13 +64,19 @@
 //!
 //! # Zero-copy
 //!
-//! An event's data and id are slices of the input [`Bytes`](bytes::Bytes) whenever the field sat on one
-//! line inside one chunk. Event type names are interned process-wide (at most 256 names of up
-//! to 64 bytes, kept for the life of the process), so an event carries its type without a
-//! reference count; a name the table does not take is a slice of the input like the others. Data is copied only when the event has several `data` lines; a line
-//! that straddles chunks is copied once into a carry buffer, which is then handed out without
-//! another copy. In steady state, single-line events inside one chunk cost no heap allocation
-//! (checked by a test with a counting allocator).
+//! An event's data and id are slices of the input [`Bytes`](bytes::Bytes) whenever the field
+//! sat on one line inside one chunk. Event type names are interned process-wide (at most 256
+//! names of up to 64 bytes, kept for the life of the process), so an event carries its type
+//! without a reference count; a name the table does not take is a slice of the input like the
+//! others. Data is copied only when the event has several `data` lines; a line that straddles
+//! chunks is copied once into a carry buffer, which is then handed out without another copy.
+//! In steady state, single-line events inside one chunk cost no heap allocation (checked by a
+//! test with a counting allocator).
+//!
+//! One exception, in [`SseStream`] only: after three chunks in a row of at most 64 bytes that
+//! merely continue a line, the tiny chunks that follow are gathered into one buffer and parsed
+//! together (see [`SseStream`]), so a line that sits whole inside such a chunk is a slice of
+//! that buffer; at most 63 bytes are copied for it.
 //!
 //! # Limits
 //!
@@ -85,7 +91,8 @@
 //! [`Parser`] does no I/O. [`SseStream`] spawns nothing and holds no background task: it polls
 //! its inner stream only inside `poll_next`, so dropping it (or the future awaiting it) cancels
 //! the inner stream at once. `StreamExt::next` on it is cancel-safe: a frame is either returned
-//! or still buffered in the parser.
+//! or still buffered in the parser (gathered tiny chunks are handed to the parser before
+//! `poll_next` returns).
 //!
 //! # Comments and truncation
 //!

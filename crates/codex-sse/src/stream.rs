@@ -34,10 +34,10 @@ pin_project_lite::pin_project! {
     /// Pull-driven: it polls the inner stream only when asked for a frame and no frame is
     /// buffered; no task is spawned, and dropping it drops the inner stream (cancelling it).
     ///
-    /// Tiny chunks: once a chunk of at most 64 bytes arrives that only continues the current
-    /// line, the following chunks of at most 64 bytes that the inner stream has ready are
-    /// gathered into one buffer (up to 4 KiB, within the same poll) and parsed together; their
-    /// fields are slices of that buffer (a 16 KiB allocation made the first time, reused in
+    /// Tiny chunks: once three chunks of at most 64 bytes in a row have each only continued the
+    /// current line, the following chunks of at most 64 bytes that the inner stream has ready
+    /// are gathered into one buffer (up to 4 KiB, within the same poll) and parsed together;
+    /// their fields are slices of that buffer (a 16 KiB allocation made the first time, reused in
     /// place once the frames cut from it are dropped). Gathered bytes are always parsed before
     /// this stream returns `Pending` or the end, and their frames come before an inner error
     /// that follows them, so nothing waits on later input and the order is kept.
@@ -47,8 +47,9 @@ pin_project_lite::pin_project! {
         parser: Parser,
         // Tiny chunks gathered in this poll, not yet fed to the parser.
         gather: BytesMut,
-        // Tiny chunks are being gathered (see the type's documentation).
-        gathering: bool,
+        // Tiny chunks in a row that each only continued the current line (saturating);
+        // gathering is on from `GATHER_AFTER`.
+        tiny_run: u8,
         // An inner error that arrived after gathered bytes; returned once their frames are.
         stashed: Option<S::Error>,
         truncation_reported: bool,
@@ -69,6 +70,10 @@ impl<S: TryStream + std::fmt::Debug> std::fmt::Debug for SseStream<S> {
 /// Chunks up to this size may be gathered (see [`SseStream`]).
 const TINY_CHUNK: usize = 64;
 
+/// Gathering starts after this many tiny chunks in a row that each only continued the current
+/// line: a burst of tiny chunks, not one line split once.
+const GATHER_AFTER: u8 = 3;
+
 /// Gathered bytes are parsed once they reach this size.
 const GATHER_BATCH: usize = 4096;
 
@@ -88,7 +93,7 @@ impl<S: TryStream> SseStream<S> {
             inner,
             parser: Parser::with_config(config),
             gather: BytesMut::new(),
-            gathering: false,
+            tiny_run: 0,
             stashed: None,
             truncation_reported: false,
         }
@@ -149,7 +154,7 @@ where
                 match this.inner.as_mut().try_poll_next(cx) {
                     Poll::Ready(Some(Ok(chunk))) => {
                         let tiny = chunk.len() <= TINY_CHUNK;
-                        if *this.gathering && tiny {
+                        if *this.tiny_run >= GATHER_AFTER && tiny {
                             if this.gather.is_empty() && this.gather.capacity() < GATHER_BATCH {
                                 this.gather.reserve(GATHER_CAPACITY);
                             }
@@ -164,16 +169,21 @@ where
                             }
                             continue;
                         }
-                        *this.gathering = false;
                         let flushed = flush(this.gather, this.parser);
                         let empty = chunk.is_empty();
                         if this.parser.absorb(chunk) || flushed {
+                            *this.tiny_run = 0;
                             break;
                         }
-                        *this.gathering = tiny && !empty;
+                        // Taken in whole as the continuation of the current line.
+                        *this.tiny_run = if tiny && !empty {
+                            this.tiny_run.saturating_add(1)
+                        } else {
+                            0
+                        };
                     }
                     Poll::Ready(Some(Err(e))) => {
-                        *this.gathering = false;
+                        *this.tiny_run = 0;
                         if flush(this.gather, this.parser) {
                             *this.stashed = Some(e);
                             break;
@@ -181,13 +191,13 @@ where
                         return Poll::Ready(Some(Err(StreamError::Source(e))));
                     }
                     Poll::Ready(None) => {
-                        *this.gathering = false;
+                        *this.tiny_run = 0;
                         flush(this.gather, this.parser);
                         let _ = this.parser.finish();
                         break;
                     }
                     Poll::Pending => {
-                        *this.gathering = false;
+                        *this.tiny_run = 0;
                         if flush(this.gather, this.parser) {
                             break;
                         }

@@ -173,32 +173,54 @@ fn tiny(parts: &[&'static [u8]]) -> Vec<Item> {
 
 #[test]
 fn gathered_tiny_chunks_are_parsed_before_pending() {
-    // "data: a" only continues a line, so the chunks after it are gathered; the source then
-    // has nothing more. The event must come out now, not wait for input that may never come.
+    // "data: ", "a" and "b" only continue a line, so the chunks after them are gathered; the
+    // source then has nothing more. The events must come out now, not wait for input that may
+    // never come.
     let mut s = SseStream::new(ThenPending(tiny(&[
-        b"data: a", b"b", b"c\n", b"\n", b"data: d", b"\n\n", b"data",
+        b"data: ", b"a", b"b", b"c", b"d\n", b"\n", b"data: e", b"\n\n", b"data",
     ])));
     let Poll::Ready(Some(Ok(Frame::Event(e)))) = poll_once(&mut s) else {
         panic!("the first event was held back")
     };
-    assert_eq!(e.data(), "abc");
+    assert_eq!(e.data(), "abcd");
     let Poll::Ready(Some(Ok(Frame::Event(e)))) = poll_once(&mut s) else {
         panic!("the second event was held back")
     };
-    assert_eq!(e.data(), "d");
+    assert_eq!(e.data(), "e");
     assert!(poll_once(&mut s).is_pending());
     // All bytes received so far were parsed.
-    assert_eq!(s.parser().bytes_consumed(), 24);
+    assert_eq!(s.parser().bytes_consumed(), 25);
 }
 
 #[test]
 fn source_error_after_gathered_tiny_chunks_comes_after_their_events() {
-    let mut parts = tiny(&[b"data: a", b"b", b"\n\n", b"data: c", b"\n"]);
+    let mut parts = tiny(&[b"data: ", b"a", b"b", b"c", b"\n\n", b"data: d", b"\n"]);
     parts.push(Err(std::io::Error::other("boom")));
     parts.extend(tiny(&[b"\n", b"data: e\n\n"]));
     assert_eq!(
         collect(SseStream::new(futures::stream::iter(parts))),
-        ["message=ab", "source boom", "message=c", "message=e"]
+        ["message=abc", "source boom", "message=d", "message=e"]
+    );
+}
+
+#[test]
+fn a_whole_line_after_a_straddling_one_stays_zero_copy() {
+    // The first line straddles two tiny chunks (copied); "world" sits whole in the second
+    // chunk and must be a slice of it.
+    let second = Bytes::from_static(b"lo\n\ndata: world\n\n");
+    let parts = vec![Ok(Bytes::from_static(b"data: hel")), Ok(second.clone())];
+    let mut s = SseStream::new(futures::stream::iter(parts));
+    let mut data = Vec::new();
+    while let Some(item) = block_on(s.next()) {
+        let Ok::<_, StreamError<std::io::Error>>(Frame::Event(e)) = item else {
+            panic!("unexpected item")
+        };
+        data.push(e.data_bytes().clone());
+    }
+    assert_eq!(data, ["hello", "world"]);
+    assert!(
+        second.as_ptr_range().contains(&data[1].as_ptr()),
+        "data was copied"
     );
 }
 
