@@ -73,10 +73,8 @@
 //! In steady state, single-line events inside one chunk cost no heap allocation (checked by a
 //! test with a counting allocator).
 //!
-//! One exception, in [`SseStream`] only: after three chunks in a row of at most 64 bytes that
-//! merely continue a line, the tiny chunks that follow are gathered into one buffer and parsed
-//! together (see [`SseStream`]), so a line that sits whole inside such a chunk is a slice of
-//! that buffer; at most 63 bytes are copied for it.
+//! [`SseStream`] gathers runs of tiny chunks (see its documentation); it copies only the bytes
+//! of lines that straddle chunks, never a line that sits whole in one chunk.
 //!
 //! # Limits
 //!

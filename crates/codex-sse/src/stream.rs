@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 use bytes::{BufMut, Bytes, BytesMut};
 use futures_core::{Stream, TryStream};
 
+use crate::text::append_unless_whole_line;
 use crate::{Config, EndOfStream, Error, Frame, Parser};
 
 /// Error item of an [`SseStream`].
@@ -34,22 +35,27 @@ pin_project_lite::pin_project! {
     /// Pull-driven: it polls the inner stream only when asked for a frame and no frame is
     /// buffered; no task is spawned, and dropping it drops the inner stream (cancelling it).
     ///
-    /// Tiny chunks: once three chunks of at most 64 bytes in a row have each only continued the
-    /// current line, the following chunks of at most 64 bytes that the inner stream has ready
-    /// are gathered into one buffer (up to 4 KiB, within the same poll) and parsed together;
-    /// their fields are slices of that buffer (a 16 KiB allocation made the first time, reused in
-    /// place once the frames cut from it are dropped). Gathered bytes are always parsed before
-    /// this stream returns `Pending` or the end, and their frames come before an inner error
-    /// that follows them, so nothing waits on later input and the order is kept.
+    /// Tiny chunks: once a chunk of at most 64 bytes arrives that only continues the current
+    /// line, the following chunks of at most 64 bytes that the inner stream has ready are
+    /// gathered into one buffer (up to 4 KiB, within the same poll) and parsed together: the
+    /// lines that straddle them are copied once into that buffer, as a line split across
+    /// chunks is copied anyway, instead of going through the parser chunk by chunk. A chunk
+    /// holding a whole non-empty line ends the gathering and is parsed on its own, so that
+    /// such a line stays a slice of its own chunk. The buffer (16 KiB, allocated the first
+    /// time) is reused in place once the frames cut from it are dropped. Gathered bytes are
+    /// always parsed before this stream returns `Pending` or the end, and their frames come
+    /// before an inner error that follows them, so nothing waits on later input and the order
+    /// is kept.
     pub struct SseStream<S: TryStream> {
         #[pin]
         inner: S,
         parser: Parser,
         // Tiny chunks gathered in this poll, not yet fed to the parser.
         gather: BytesMut,
-        // Tiny chunks in a row that each only continued the current line (saturating);
-        // gathering is on from `GATHER_AFTER`.
-        tiny_run: u8,
+        // Tiny chunks are being gathered (see the type's documentation).
+        gathering: bool,
+        // The last chunk taken in while gathering ended with CR or LF.
+        after_eol: bool,
         // An inner error that arrived after gathered bytes; returned once their frames are.
         stashed: Option<S::Error>,
         truncation_reported: bool,
@@ -70,10 +76,6 @@ impl<S: TryStream + std::fmt::Debug> std::fmt::Debug for SseStream<S> {
 /// Chunks up to this size may be gathered (see [`SseStream`]).
 const TINY_CHUNK: usize = 64;
 
-/// Gathering starts after this many tiny chunks in a row that each only continued the current
-/// line: a burst of tiny chunks, not one line split once.
-const GATHER_AFTER: u8 = 3;
-
 /// Gathered bytes are parsed once they reach this size.
 const GATHER_BATCH: usize = 4096;
 
@@ -93,7 +95,8 @@ impl<S: TryStream> SseStream<S> {
             inner,
             parser: Parser::with_config(config),
             gather: BytesMut::new(),
-            tiny_run: 0,
+            gathering: false,
+            after_eol: false,
             stashed: None,
             truncation_reported: false,
         }
@@ -154,15 +157,9 @@ where
                 match this.inner.as_mut().try_poll_next(cx) {
                     Poll::Ready(Some(Ok(chunk))) => {
                         let tiny = chunk.len() <= TINY_CHUNK;
-                        if *this.tiny_run >= GATHER_AFTER && tiny {
-                            if this.gather.is_empty() && this.gather.capacity() < GATHER_BATCH {
-                                this.gather.reserve(GATHER_CAPACITY);
-                            }
-                            if let [byte] = chunk[..] {
-                                this.gather.put_u8(byte);
-                            } else {
-                                this.gather.extend_from_slice(&chunk);
-                            }
+                        // A tiny chunk holding a whole line is not gathered, so that the line
+                        // stays a slice of its chunk (a single byte never holds one).
+                        if *this.gathering && tiny && gather(this.gather, this.after_eol, &chunk) {
                             if this.gather.len() >= GATHER_BATCH && flush(this.gather, this.parser)
                             {
                                 break;
@@ -172,18 +169,15 @@ where
                         let flushed = flush(this.gather, this.parser);
                         let empty = chunk.is_empty();
                         if this.parser.absorb(chunk) || flushed {
-                            *this.tiny_run = 0;
+                            *this.gathering = false;
                             break;
                         }
                         // Taken in whole as the continuation of the current line.
-                        *this.tiny_run = if tiny && !empty {
-                            this.tiny_run.saturating_add(1)
-                        } else {
-                            0
-                        };
+                        *this.gathering = tiny && !empty;
+                        *this.after_eol = false;
                     }
                     Poll::Ready(Some(Err(e))) => {
-                        *this.tiny_run = 0;
+                        *this.gathering = false;
                         if flush(this.gather, this.parser) {
                             *this.stashed = Some(e);
                             break;
@@ -191,13 +185,13 @@ where
                         return Poll::Ready(Some(Err(StreamError::Source(e))));
                     }
                     Poll::Ready(None) => {
-                        *this.tiny_run = 0;
+                        *this.gathering = false;
                         flush(this.gather, this.parser);
                         let _ = this.parser.finish();
                         break;
                     }
                     Poll::Pending => {
-                        *this.tiny_run = 0;
+                        *this.gathering = false;
                         if flush(this.gather, this.parser) {
                             break;
                         }
@@ -206,6 +200,27 @@ where
                 }
             }
         }
+    }
+}
+
+/// Appends a tiny chunk to the gathered bytes unless it holds a whole non-empty line
+/// (`text::holds_whole_line`); whether it was appended.
+#[inline]
+fn gather(gather: &mut BytesMut, after_eol: &mut bool, chunk: &[u8]) -> bool {
+    if gather.is_empty() && gather.capacity() < GATHER_BATCH {
+        gather.reserve(GATHER_CAPACITY);
+    }
+    if let [byte] = *chunk {
+        *after_eol = byte == b'\n' || byte == b'\r';
+        gather.put_u8(byte);
+        return true;
+    }
+    match append_unless_whole_line(gather, chunk, *after_eol) {
+        Some(ends_line) => {
+            *after_eol = ends_line;
+            true
+        }
+        None => false,
     }
 }
 

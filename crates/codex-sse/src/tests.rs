@@ -388,6 +388,80 @@ fn contains_eol_matches_naive_scan() {
     }
 }
 
+/// Whether `v`, after a chunk that did (`after_eol`) or did not end a line, holds a whole
+/// non-empty line: a line that starts in it (at 0 if `after_eol`, or after a CR/LF) and whose
+/// CR/LF follows in it after at least one other byte.
+fn naive_holds_whole_line(v: &[u8], after_eol: bool) -> bool {
+    let eol = |c: &u8| *c == b'\n' || *c == b'\r';
+    std::iter::once(0)
+        .filter(|_| after_eol)
+        .chain((0..v.len()).filter(|&i| eol(&v[i])).map(|i| i + 1))
+        .any(|st| v[st..].iter().position(eol).is_some_and(|len| len > 0))
+}
+
+#[test]
+fn append_unless_whole_line_matches_naive_scan() {
+    let alphabet = [b'\n', b'\r', b'a', 0x8a, 0x0d ^ 0x80, 0x0b];
+    for len in 0..=64 {
+        for seed in 0..60u64 {
+            // Line ends at pseudo-random places (deterministic LCG); seeds 0 and 1 give
+            // chunks with none and with only line ends.
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ len as u64;
+            let v: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    match seed {
+                        0 => b'a',
+                        1 => b'\n',
+                        _ => alphabet[(x >> 60) as usize % alphabet.len()],
+                    }
+                })
+                .collect();
+            let naive_mask = v.iter().enumerate().fold(0u64, |m, (i, &c)| {
+                m | (u64::from(c == b'\n' || c == b'\r') << i)
+            });
+            assert_eq!(crate::text::eol_mask(&v), naive_mask, "{v:?}");
+            for after_eol in [false, true] {
+                // A destination with some bytes already and little spare room, so that the
+                // append has to grow it now and then.
+                let mut dst = bytes::BytesMut::with_capacity(len % 7);
+                dst.extend_from_slice(&b"xyz"[..len % 4]);
+                let before = dst.clone();
+                let got = crate::text::append_unless_whole_line(&mut dst, &v, after_eol);
+                if naive_holds_whole_line(&v, after_eol) {
+                    assert_eq!(got, None, "{v:?} after_eol={after_eol}");
+                    assert_eq!(dst, before);
+                } else {
+                    let ends = v.last().is_some_and(|c| *c == b'\n' || *c == b'\r');
+                    assert_eq!(got, Some(ends), "{v:?} after_eol={after_eol}");
+                    assert_eq!(dst[..before.len()], before[..]);
+                    assert_eq!(dst[before.len()..], v[..]);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn holds_whole_line_matches_a_naive_line_split() {
+    use crate::text::{eol_mask, holds_whole_line};
+    // Every 8-byte string over {CR, LF, a}, after a chunk that did or did not end a line.
+    for code in 0..3u32.pow(8) {
+        let v: Vec<u8> = (0..8)
+            .map(|k| [b'\n', b'\r', b'a'][(code / 3u32.pow(k) % 3) as usize])
+            .collect();
+        for after_eol in [false, true] {
+            assert_eq!(
+                holds_whole_line(eol_mask(&v), after_eol),
+                naive_holds_whole_line(&v, after_eol),
+                "{v:?} after_eol={after_eol}"
+            );
+        }
+    }
+}
+
 #[test]
 fn event_stays_small_enough_to_move_without_memcpy() {
     // Frames move through several return values; keeping `Event` at 72 bytes or less lets the

@@ -10,7 +10,7 @@
               (see the SAFETY comments)"
 )]
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 /// Whether `bytes` is valid UTF-8: an ASCII check first (SSE payloads are mostly ASCII),
 /// then `simdutf8` (SIMD validation chosen at run time, several times faster than
@@ -102,6 +102,109 @@ fn contains_eol_sse2(s: &[u8]) -> bool {
         i += 16;
     }
     i < n && hit(n - 16)
+}
+
+/// The positions of CR and LF in `s` (at most 64 bytes) as a bit mask: bit `i` is set when
+/// `s[i]` is CR or LF. A byte loop, for chunks under 16 bytes (longer ones are scanned by
+/// [`append_unless_whole_line`] as it copies them).
+#[inline]
+pub(crate) fn eol_mask(s: &[u8]) -> u64 {
+    debug_assert!(s.len() <= 64);
+    s.iter().take(64).enumerate().fold(0, |m, (i, &b)| {
+        m | (u64::from(b == b'\n' || b == b'\r') << i)
+    })
+}
+
+/// Appends `chunk` (at most 64 bytes) to `dst` unless it holds a whole non-empty line
+/// ([`holds_whole_line`] with `after_eol`). Returns `None` (and leaves `dst` as it was) when
+/// it holds one, otherwise whether it ends with CR or LF. With SSE2, chunks of 16 to 64 bytes
+/// are copied and scanned in the same pass (each 16-byte block is loaded once, stored into
+/// `dst`'s spare capacity and compared), and `dst`'s length is set only when the chunk is kept.
+#[inline]
+pub(crate) fn append_unless_whole_line(
+    dst: &mut BytesMut,
+    chunk: &[u8],
+    after_eol: bool,
+) -> Option<bool> {
+    let n = chunk.len();
+    debug_assert!(n <= 64);
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if (16..=64).contains(&n) {
+        dst.reserve(n);
+        // SAFETY: `copy_with_eol_mask_sse2` only requires SSE2, which this build enables; it
+        // writes `n` bytes into the spare capacity, which `reserve(n)` made at least `n` long.
+        let mask = unsafe { copy_with_eol_mask_sse2(chunk, dst.spare_capacity_mut()) };
+        if mask != 0 && holds_whole_line(mask, after_eol) {
+            return None;
+        }
+        // SAFETY: the `n` bytes after the current length were initialised just above (the
+        // copy writes every byte of `chunk`), and they lie within the capacity.
+        unsafe { dst.set_len(dst.len() + n) };
+        return Some(mask >> (n - 1) & 1 == 1);
+    }
+    let mask = eol_mask(chunk);
+    if holds_whole_line(mask, after_eol) {
+        return None;
+    }
+    dst.extend_from_slice(chunk);
+    Some(n > 0 && mask >> (n - 1) & 1 == 1)
+}
+
+/// Copies `src` (16 to 64 bytes) to the start of `dst` in 16-byte blocks (the last one
+/// overlapping; a fixed sequence rather than a loop, which measured ~25 % faster for 16-byte
+/// chunks) and returns [`eol_mask`] of `src`. `dst` must be at least `src.len()` long.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+#[target_feature(enable = "sse2")]
+fn copy_with_eol_mask_sse2(src: &[u8], dst: &mut [std::mem::MaybeUninit<u8>]) -> u64 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_storeu_si128,
+    };
+    let n = src.len();
+    assert!((16..=64).contains(&n) && dst.len() >= n);
+    let lf = _mm_set1_epi8(b'\n' as i8);
+    let cr = _mm_set1_epi8(b'\r' as i8);
+    let block = |o: usize, dst: &mut [std::mem::MaybeUninit<u8>]| -> u64 {
+        debug_assert!(o + 16 <= n);
+        // SAFETY: callers pass `o + 16 <= n`, and both `src` and `dst` are at least `n` long
+        // (asserted above), so the 16 bytes read and the 16 written lie inside them; the
+        // unaligned load and store have no alignment requirement.
+        let v = unsafe {
+            let v = _mm_loadu_si128(src.as_ptr().add(o).cast::<__m128i>());
+            _mm_storeu_si128(dst.as_mut_ptr().add(o).cast::<__m128i>(), v);
+            v
+        };
+        let bits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        u64::from(bits as u16) << o
+    };
+    // Blocks at 0 and at n - 16 cover up to 32 bytes; 16 and 32 (or n - 16) add the rest.
+    let mut m = block(0, dst);
+    if n > 16 {
+        m |= block(n - 16, dst);
+    }
+    if n > 32 {
+        m |= block(16, dst);
+        if n > 48 {
+            m |= block(32, dst);
+        }
+    }
+    m
+}
+
+/// Whether a chunk whose CR/LF positions are `mask` ([`eol_mask`]) holds a whole non-empty
+/// line: one that starts in it (after a CR or LF in it, or at its first byte when the chunk
+/// before ended with CR or LF, `after_eol`) and whose line end is in it too.
+#[inline]
+pub(crate) fn holds_whole_line(mask: u64, after_eol: bool) -> bool {
+    if mask == 0 {
+        return false;
+    }
+    let lo = mask.trailing_zeros();
+    let hi = 63 - mask.leading_zeros();
+    // A line before the first line end that started at the chunk's start, or a gap between
+    // two line ends (adjacent ones, such as CR LF or a blank line, enclose no byte).
+    (after_eol && lo > 0) || mask.count_ones() != hi - lo + 1
 }
 
 /// Whether `s` holds a CR or LF, eight bytes at a time.

@@ -265,3 +265,51 @@ fn one_byte_chunks_give_the_same_events_as_one_chunk() {
         ]
     );
 }
+
+proptest::proptest! {
+    /// Whatever the chunking, an event whose `data` line (with its line end) lies inside one
+    /// chunk gets its data as a slice of that chunk, gathering or not.
+    #[test]
+    fn whole_lines_are_slices_of_their_chunk_under_any_chunking(
+        values in proptest::collection::vec(("[a-z]{1,40}", proptest::bool::ANY), 1..30),
+        sizes in proptest::collection::vec(1usize..24, 1..6),
+    ) {
+        let mut input = Vec::new();
+        let mut lines = Vec::new();
+        for (value, typed) in &values {
+            if *typed {
+                input.extend_from_slice(b"event: t\n");
+            }
+            let start = input.len();
+            input.extend_from_slice(format!("data: {value}\n").as_bytes());
+            lines.push(start..input.len());
+            input.extend_from_slice(b"\n");
+        }
+        let shared = Bytes::from(input);
+        let mut cuts = Vec::new();
+        let (mut at, mut k) = (0, 0);
+        while at < shared.len() {
+            let end = (at + sizes[k % sizes.len()]).min(shared.len());
+            cuts.push(at..end);
+            at = end;
+            k += 1;
+        }
+        let parts: Vec<Item> = cuts.iter().map(|r| Ok(shared.slice(r.clone()))).collect();
+        let mut s = SseStream::new(futures::stream::iter(parts));
+        let mut i = 0;
+        while let Some(item) = block_on(s.next()) {
+            let Ok(Frame::Event(e)) = item else { panic!("unexpected item") };
+            proptest::prop_assert_eq!(e.data(), values[i].0.as_str());
+            let line = &lines[i];
+            if let Some(cut) = cuts.iter().find(|c| c.start <= line.start && line.end <= c.end) {
+                let chunk = shared[cut.clone()].as_ptr_range();
+                proptest::prop_assert!(
+                    chunk.contains(&e.data_bytes().as_ptr()),
+                    "event {} was copied although its line lies in chunk {:?}", i, cut
+                );
+            }
+            i += 1;
+        }
+        proptest::prop_assert_eq!(i, values.len());
+    }
+}
