@@ -205,7 +205,7 @@ where
 
 /// Appends a tiny chunk to the gathered bytes unless it holds a whole non-empty line
 /// (`text::holds_whole_line`); whether it was appended.
-#[inline]
+#[inline(always)]
 fn gather(gather: &mut BytesMut, after_eol: &mut bool, chunk: &[u8]) -> bool {
     if gather.is_empty() && gather.capacity() < GATHER_BATCH {
         gather.reserve(GATHER_CAPACITY);
