@@ -43,17 +43,28 @@ fn allocs() -> u64 {
     ALLOCS.with(Cell::get)
 }
 
-fn stream(events: usize) -> Vec<u8> {
+/// `events` delta events, each with an `id` line when `ids` (a new id rebuilds the events'
+/// shared id/retry record, one allocation per event, so tests of the data path leave it out).
+fn stream_with(events: usize, ids: bool) -> Vec<u8> {
     let mut s = Vec::new();
     for i in 0..events {
+        let id = if ids {
+            format!("id: {i}\n")
+        } else {
+            String::new()
+        };
         s.extend_from_slice(
             format!(
-                "event: response.output_text.delta\nid: {i}\ndata: {{\"type\":\"response.output_text.delta\",\"delta\":\"tok{i}\"}}\n\n"
+                "event: response.output_text.delta\n{id}data: {{\"type\":\"response.output_text.delta\",\"delta\":\"tok{i}\"}}\n\n"
             )
             .as_bytes(),
         );
     }
     s
+}
+
+fn stream(events: usize) -> Vec<u8> {
+    stream_with(events, true)
 }
 
 #[test]
@@ -136,16 +147,7 @@ fn tiny_chunks_through_the_stream_adapter_allocate_per_batch_not_per_event() {
     // buffer that gathers tiny chunks. That buffer is reused in place once the events made
     // from it are dropped: no allocation per event or per chunk.
     const N: usize = 4000;
-    let mut input = Vec::new();
-    for i in 0..N {
-        input.extend_from_slice(
-            format!(
-                "event: response.output_text.delta\ndata: {{\"type\":\"response.output_text.delta\",\"delta\":\"tok{i}\"}}\n\n"
-            )
-            .as_bytes(),
-        );
-    }
-    let input = Bytes::from(input);
+    let input = Bytes::from(stream_with(N, false));
     let len = input.len();
     let source = futures::stream::iter(
         (0..len.div_ceil(16))
