@@ -74,25 +74,33 @@ pub(crate) fn contains_eol(s: &[u8]) -> bool {
     contains_eol_words(s)
 }
 
+/// The CR/LF positions of a 16-byte block: bit `i` set when byte `i` is CR or LF.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+#[target_feature(enable = "sse2")]
+fn eol_bits(v: std::arch::x86_64::__m128i) -> u16 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8};
+    let lf = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8));
+    let cr = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\r' as i8));
+    // `movemask` sets only the low 16 bits.
+    _mm_movemask_epi8(_mm_or_si128(lf, cr)) as u16
+}
+
 /// [`contains_eol`] for inputs of 16 bytes or more, SSE2.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
 #[target_feature(enable = "sse2")]
 fn contains_eol_sse2(s: &[u8]) -> bool {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128};
     let n = s.len();
     debug_assert!(n >= 16);
-    let lf = _mm_set1_epi8(b'\n' as i8);
-    let cr = _mm_set1_epi8(b'\r' as i8);
     let hit = |o: usize| {
         debug_assert!(o + 16 <= n);
         // SAFETY: callers pass `o + 16 <= n` (the loop runs while `i + 16 <= n`, the last
         // block starts at `n - 16` and the caller guarantees `n >= 16`), so the 16 bytes
         // read lie inside `s`; `_mm_loadu_si128` has no alignment requirement.
         let v = unsafe { _mm_loadu_si128(s.as_ptr().add(o).cast::<__m128i>()) };
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))) != 0
+        eol_bits(v) != 0
     };
     let mut i = 0;
     while i + 16 <= n {
@@ -134,7 +142,7 @@ pub(crate) fn append_unless_whole_line(
         // SAFETY: `copy_with_eol_mask_sse2` only requires SSE2, which this build enables; it
         // writes `n` bytes into the spare capacity, which `reserve(n)` made at least `n` long.
         let mask = unsafe { copy_with_eol_mask_sse2(chunk, dst.spare_capacity_mut()) };
-        if mask != 0 && holds_whole_line(mask, after_eol) {
+        if holds_whole_line(mask, after_eol) {
             return None;
         }
         // SAFETY: the `n` bytes after the current length were initialised just above (the
@@ -157,14 +165,9 @@ pub(crate) fn append_unless_whole_line(
 #[inline]
 #[target_feature(enable = "sse2")]
 fn copy_with_eol_mask_sse2(src: &[u8], dst: &mut [std::mem::MaybeUninit<u8>]) -> u64 {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-        _mm_storeu_si128,
-    };
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_storeu_si128};
     let n = src.len();
     assert!((16..=64).contains(&n) && dst.len() >= n);
-    let lf = _mm_set1_epi8(b'\n' as i8);
-    let cr = _mm_set1_epi8(b'\r' as i8);
     let block = |o: usize, dst: &mut [std::mem::MaybeUninit<u8>]| -> u64 {
         debug_assert!(o + 16 <= n);
         // SAFETY: callers pass `o + 16 <= n`, and both `src` and `dst` are at least `n` long
@@ -175,8 +178,7 @@ fn copy_with_eol_mask_sse2(src: &[u8], dst: &mut [std::mem::MaybeUninit<u8>]) ->
             _mm_storeu_si128(dst.as_mut_ptr().add(o).cast::<__m128i>(), v);
             v
         };
-        let bits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
-        u64::from(bits as u16) << o
+        u64::from(eol_bits(v)) << o
     };
     // Blocks at 0 and at n - 16 cover up to 32 bytes; 16 and 32 (or n - 16) add the rest.
     let mut m = block(0, dst);
