@@ -20,7 +20,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use bytes::Bytes;
-use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BatchSize, BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
+};
 use futures::StreamExt;
 use futures::executor::block_on;
 
@@ -213,20 +215,16 @@ fn bench(c: &mut Criterion) {
     eprintln!("input: {} bytes, {} events", buf.len(), events);
 
     let only = std::env::var("SSE_BENCH_CHUNKS").ok();
-    let wanted = |n: usize| {
-        only.as_ref()
-            .is_none_or(|only| only.split(',').any(|s| s == n.to_string()))
-    };
     // `SSE_BENCH_SKIP=eventsource-stream/1,eventsource-stream/16` leaves out single cases.
     let skip_var = std::env::var("SSE_BENCH_SKIP").unwrap_or_default();
     let skip: Vec<&str> = skip_var.split(',').filter(|s| !s.is_empty()).collect();
-    let skipped = |name: &str, n: usize| skip.iter().any(|s| *s == format!("{name}/{n}"));
+    let selected = |name: &str, n: usize| {
+        only.as_ref()
+            .is_none_or(|only| only.split(',').any(|s| s == n.to_string()))
+            && !skip.iter().any(|s| *s == format!("{name}/{n}"))
+    };
 
-    let mut g = c.benchmark_group("responses_50MB");
-    g.throughput(Throughput::Bytes(buf.len() as u64));
-    g.sample_size(10);
-    g.warm_up_time(Duration::from_millis(500));
-    g.measurement_time(Duration::from_secs(3));
+    let mut g = group(c, "responses_50MB", buf.len());
     let parsers: [(&str, Runner); 4] = [
         ("codex-sse", |buf, n| run_codex(source(buf, n))),
         ("codex-sse-sans-io", run_codex_sans_io),
@@ -235,28 +233,16 @@ fn bench(c: &mut Criterion) {
             run_eventsource(source(buf, n))
         }),
     ];
-    for n in [1usize, 16, 1500, 65536] {
-        if !wanted(n) {
-            continue;
-        }
-        for (name, f) in parsers {
-            if skipped(name, n) {
-                continue;
-            }
-            g.bench_with_input(BenchmarkId::new(name, n), &n, |bch, &n| {
-                bch.iter(|| black_box(f(&buf, n)));
-            });
-        }
+    for (name, n, f) in cases(&parsers, selected) {
+        g.bench_with_input(BenchmarkId::new(name, n), &n, |bch, &n| {
+            bch.iter(|| black_box(f(&buf, n)));
+        });
     }
     g.finish();
 
     // The same with the chunks made before the clock starts: only the parser and the
     // consumer loop are timed. (At 1-byte chunks the 53 M chunk handles take 1.7 GB.)
-    let mut g = c.benchmark_group("responses_50MB_presliced");
-    g.throughput(Throughput::Bytes(buf.len() as u64));
-    g.sample_size(10);
-    g.warm_up_time(Duration::from_millis(500));
-    g.measurement_time(Duration::from_secs(3));
+    let mut g = group(c, "responses_50MB_presliced", buf.len());
     // The chunks are drained out of a borrowed `Vec`, so that freeing its buffer (1.7 GB of
     // chunk handles at 1-byte chunks) happens after the clock stops, like making it.
     type Presliced = fn(&mut Vec<Result<Bytes, std::io::Error>>) -> (usize, usize);
@@ -268,24 +254,42 @@ fn bench(c: &mut Criterion) {
             run_sse_stream(futures::stream::iter(v.drain(..)))
         }),
     ];
-    for n in [1usize, 16, 1500, 65536] {
-        if !wanted(n) {
-            continue;
-        }
-        for (name, f) in parsers {
-            if skipped(name, n) {
-                continue;
-            }
-            g.bench_with_input(BenchmarkId::new(name, n), &n, |bch, &n| {
-                bch.iter_batched_ref(
-                    || presliced(&buf, n),
-                    |v| black_box(f(v)),
-                    BatchSize::PerIteration,
-                );
-            });
-        }
+    for (name, n, f) in cases(&parsers, selected) {
+        g.bench_with_input(BenchmarkId::new(name, n), &n, |bch, &n| {
+            bch.iter_batched_ref(
+                || presliced(&buf, n),
+                |v| black_box(f(v)),
+                BatchSize::PerIteration,
+            );
+        });
     }
     g.finish();
+}
+
+/// A benchmark group with the settings every group here uses.
+fn group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+    bytes: usize,
+) -> BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(500));
+    g.measurement_time(Duration::from_secs(3));
+    g
+}
+
+/// The (parser, chunk size) cases to run, chunk size first, as `selected` allows.
+fn cases<F: Copy>(
+    parsers: &[(&'static str, F)],
+    selected: impl Fn(&str, usize) -> bool,
+) -> Vec<(&'static str, usize, F)> {
+    [1usize, 16, 1500, 65536]
+        .into_iter()
+        .flat_map(|n| parsers.iter().map(move |&(name, f)| (name, n, f)))
+        .filter(|&(name, n, _)| selected(name, n))
+        .collect()
 }
 
 criterion_group!(benches, bench);
