@@ -1,7 +1,7 @@
 //! Project automation: `cargo xtask ci|bench|fuzz|record`.
 //!
-//! - `ci`: exactly what `.ci/run` does (fmt check, clippy `-D warnings` on all targets,
-//!   `cargo test --workspace`, rustdoc with `-D warnings`).
+//! - `ci`: exactly what `.ci/run` does (fmt check, `cargo deny check bans licenses sources`,
+//!   clippy `-D warnings` on all targets, `cargo test --workspace`, rustdoc with `-D warnings`).
 //! - `bench [-p PKG] [ARGS...]`: `cargo bench` for the workspace or one package.
 //! - `fuzz [--seconds N] [--target NAME]`: `cargo fuzz run` inside `fuzz/` (installs
 //!   cargo-fuzz if missing; nightly features through `RUSTC_BOOTSTRAP=1`).
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci                        fmt check, clippy -D warnings, tests, rustdoc -D warnings (= .ci/run)
+  ci                        fmt check, cargo deny, clippy -D warnings, tests, rustdoc -D warnings (= .ci/run)
   bench [-p PKG] [ARGS...]  cargo bench (workspace, or one package)
   fuzz [--seconds N] [--target NAME]
                             run a cargo-fuzz target in fuzz/ (default sse_parser, 60 s)
@@ -53,6 +53,15 @@ fn ci() -> Result<(), String> {
     eprintln!("== fmt");
     let mut c = cargo();
     c.args(["fmt", "--all", "--", "--check"]);
+    run(c)?;
+    eprintln!("== deny");
+    if Command::new("cargo-deny").arg("--version").output().is_err() {
+        let mut c = cargo();
+        c.args(["install", "--locked", "cargo-deny"]);
+        run(c)?;
+    }
+    let mut c = cargo();
+    c.args(["deny", "check", "bans", "licenses", "sources"]);
     run(c)?;
     eprintln!("== clippy");
     let mut c = cargo();
