@@ -97,6 +97,9 @@ mod secret;
 mod store;
 mod time;
 
+#[cfg(test)]
+mod fault_tests;
+
 pub use config::CLIENT_ID;
 pub use config::DEFAULT_ISSUER;
 pub use config::DEFAULT_ORIGINATOR;
