@@ -127,6 +127,7 @@ pub use manager::AuthStatus;
 pub use manager::FileTokenProvider;
 pub use manager::LoginSuccess;
 pub use manager::LogoutOutcome;
+pub use manager::REFRESH_BUDGET;
 pub use pkce::PkceCodes;
 pub use provider::BoxFuture;
 pub use provider::Credentials;
