@@ -60,7 +60,8 @@
 //! another program (the official CLI included) already rotated is adopted without a call.
 //! `refresh_token_expired`, `refresh_token_reused` and `refresh_token_invalidated` become an
 //! [`ErrorKind::LoginRequired`] error saying why; other failures are [`ErrorKind::Transient`]
-//! and retried three times with backoff.
+//! and retried (three attempts, all within [`REFRESH_BUDGET`], so the lock the official CLI
+//! also waits for is released within about three seconds).
 //!
 //! # Environment
 //!
@@ -79,9 +80,12 @@
 //!
 //! # Cancel safety
 //!
-//! Dropping a login future stops its callback server. Dropping a refresh in progress may leave
-//! the network call unfinished; the stored file is only replaced once a new token set has been
-//! received, by an atomic rename.
+//! Dropping a login future stops its callback server. A refresh runs on its own task:
+//! dropping the future that asked for it (a timeout, a `select!`, Ctrl-C) does not stop it, so
+//! a refresh token the issuer already rotated is always saved. Before the process exits, call
+//! [`AuthManager::shutdown`]: it stops new refresh requests and waits (bounded) for one in
+//! flight. The file is replaced atomically (or, for a bind-mounted file, rewritten in place
+//! without ever being torn); see `docs/auth.md`.
 
 mod config;
 mod encoding;
