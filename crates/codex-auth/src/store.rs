@@ -656,8 +656,9 @@ fn unescape_mountinfo(s: &str) -> String {
 enum SaveMode {
     /// A temporary file next to the target (already holding reserved bytes), renamed over it.
     Rename { tmp: PathBuf, file: std::fs::File },
-    /// The target is a mount point: rewritten in place (see [`write_in_place`]).
-    InPlace,
+    /// The target is a mount point: rewritten in place (see [`write_in_place`]). It was
+    /// `original` bytes long and has been grown with spaces to `reserved` bytes.
+    InPlace { original: u64, reserved: u64 },
 }
 
 /// A save checked before the issuer is called: the folder is writable, the space is
@@ -674,10 +675,38 @@ pub(crate) struct PreparedSave {
 
 impl Drop for PreparedSave {
     fn drop(&mut self) {
-        if let Some(SaveMode::Rename { tmp, .. }) = self.mode.take() {
-            let _ = std::fs::remove_file(tmp);
+        match self.mode.take() {
+            Some(SaveMode::Rename { tmp, .. }) => {
+                let _ = std::fs::remove_file(tmp);
+            }
+            // Not used (the refresh failed): give back the reserved trailing spaces, if the
+            // file is still exactly what the reservation left.
+            Some(SaveMode::InPlace { original, reserved }) => {
+                let _ = unreserve(&self.target, original, reserved);
+            }
+            None => {}
         }
     }
+}
+
+/// Cuts `p` back from `reserved` to `original` bytes when everything past `original` is
+/// still the spaces [`prepare_save`] appended (any cut of trailing spaces is valid JSON).
+fn unreserve(p: &Path, original: u64, reserved: u64) -> std::io::Result<()> {
+    use std::io::Read;
+    use std::io::Seek;
+    let file = std::fs::OpenOptions::new().read(true).write(true).open(p)?;
+    if file.metadata()?.len() != reserved {
+        return Ok(());
+    }
+    let mut tail = Vec::new();
+    let mut f = &file;
+    f.seek(std::io::SeekFrom::Start(original))?;
+    f.read_to_end(&mut tail)?;
+    if tail.iter().all(|&c| c == b' ') {
+        file.set_len(original)?;
+        file.sync_all()?;
+    }
+    Ok(())
 }
 
 fn storage_io(p: &Path, what: &str, e: std::io::Error) -> Error {
@@ -702,7 +731,10 @@ fn prepare_save(p: &Path) -> Result<PreparedSave> {
         return Ok(PreparedSave {
             path: p.to_path_buf(),
             target,
-            mode: Some(SaveMode::InPlace),
+            mode: Some(SaveMode::InPlace {
+                original: current,
+                reserved: reserve,
+            }),
         });
     }
     let (tmp, file) = create_temp(dir, &target)?;
@@ -817,7 +849,7 @@ impl PreparedSave {
                 }
                 Ok(())
             }
-            Some(SaveMode::InPlace) => write_in_place(&self.target, bytes),
+            Some(SaveMode::InPlace { .. }) => write_in_place(&self.target, bytes),
             None => Err(Error::storage(&self.path, "the save was already used for")),
         }
     }

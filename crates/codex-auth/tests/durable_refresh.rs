@@ -366,6 +366,31 @@ async fn a_bind_mounted_auth_json_is_written_in_place() {
     assert!(still_works(&mock, &host_file).await);
 }
 
+/// A refresh that fails at the issuer gives back the space reserved in a bind-mounted file:
+/// the file on the host is byte for byte what it was.
+#[tokio::test]
+async fn a_failed_refresh_leaves_a_bind_mounted_file_as_it_was() {
+    require_mount_namespace!();
+    let mock = MockServer::start().await.unwrap();
+    let host = TempDir::new();
+    let container = TempDir::new();
+    write_tokens(&host.auth_json(), &stale(&mock));
+    let before = std::fs::read(host.auth_json()).unwrap();
+    std::fs::write(container.auth_json(), b"{}").unwrap();
+    for _ in 0..3 {
+        mock.issuer()
+            .fail_next_refresh(codex_mock::RefreshFailure::Status(503));
+    }
+    let setup = format!(
+        "mount --bind '{}' '{}'",
+        host.auth_json().display(),
+        container.auth_json().display()
+    );
+    let r = in_mount_namespace(&mock, setup, &container.auth_json()).await;
+    assert!(r.starts_with("err Transient"), "{r}");
+    assert_eq!(std::fs::read(host.auth_json()).unwrap(), before);
+}
+
 /// A folder the user cannot write (EACCES on the temporary file) while `auth.json` itself is
 /// writable: found before the issuer is called, so the stored refresh token is not spent.
 /// As root (who may write anyway) the refresh runs as `nobody` through `setpriv`.
