@@ -339,6 +339,28 @@ macro_rules! require_mount_namespace {
     };
 }
 
+/// A stale login in `host/auth.json`, bind-mounted over `container/auth.json` in a private
+/// mount namespace where one refresh runs through the container path. Returns the host
+/// folder, the old tokens, and the child's result line.
+async fn refresh_through_a_bind_mount(
+    mock: &MockServer,
+    before_refresh: impl FnOnce(),
+) -> (TempDir, TokenSet, String) {
+    let host = TempDir::new();
+    let container = TempDir::new();
+    let old = stale(mock);
+    write_tokens(&host.auth_json(), &old);
+    std::fs::write(container.auth_json(), b"{}").unwrap();
+    before_refresh();
+    let setup = format!(
+        "mount --bind '{}' '{}'",
+        host.auth_json().display(),
+        container.auth_json().display()
+    );
+    let r = in_mount_namespace(mock, setup, &container.auth_json()).await;
+    (host, old, r)
+}
+
 /// Docker's usual setup: `-v ~/.codex/auth.json:/root/.codex/auth.json`. A rename over a
 /// mount point fails with EBUSY; the file is written in place instead, and the file on the
 /// host gets the rotated token.
@@ -346,18 +368,8 @@ macro_rules! require_mount_namespace {
 async fn a_bind_mounted_auth_json_is_written_in_place() {
     require_mount_namespace!();
     let mock = MockServer::start().await.unwrap();
-    let host = TempDir::new();
-    let container = TempDir::new();
+    let (host, old, r) = refresh_through_a_bind_mount(&mock, || {}).await;
     let host_file = host.auth_json();
-    let old = stale(&mock);
-    write_tokens(&host_file, &old);
-    std::fs::write(container.auth_json(), b"{}").unwrap();
-    let setup = format!(
-        "mount --bind '{}' '{}'",
-        host_file.display(),
-        container.auth_json().display()
-    );
-    let r = in_mount_namespace(&mock, setup, &container.auth_json()).await;
     assert_eq!(r, "ok");
     assert_eq!(mock.issuer().refresh_count(), 1);
     let text = std::fs::read_to_string(&host_file).unwrap();
@@ -372,23 +384,20 @@ async fn a_bind_mounted_auth_json_is_written_in_place() {
 async fn a_failed_refresh_leaves_a_bind_mounted_file_as_it_was() {
     require_mount_namespace!();
     let mock = MockServer::start().await.unwrap();
-    let host = TempDir::new();
-    let container = TempDir::new();
-    write_tokens(&host.auth_json(), &stale(&mock));
-    let before = std::fs::read(host.auth_json()).unwrap();
-    std::fs::write(container.auth_json(), b"{}").unwrap();
-    for _ in 0..3 {
-        mock.issuer()
-            .fail_next_refresh(codex_mock::RefreshFailure::Status(503));
-    }
-    let setup = format!(
-        "mount --bind '{}' '{}'",
-        host.auth_json().display(),
-        container.auth_json().display()
-    );
-    let r = in_mount_namespace(&mock, setup, &container.auth_json()).await;
+    let (host, old, r) = refresh_through_a_bind_mount(&mock, || {
+        for _ in 0..3 {
+            mock.issuer()
+                .fail_next_refresh(codex_mock::RefreshFailure::Status(503));
+        }
+    })
+    .await;
     assert!(r.starts_with("err Transient"), "{r}");
-    assert_eq!(std::fs::read(host.auth_json()).unwrap(), before);
+    let expected = serde_json::to_vec_pretty(&old.auth_json()).unwrap();
+    let now: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(host.auth_json()).unwrap()).unwrap();
+    let text = std::fs::read(host.auth_json()).unwrap();
+    assert_eq!(text.len(), expected.len(), "reserved bytes left: {now}");
+    assert_eq!(refresh_token_in(&host.auth_json()), old.refresh_token);
 }
 
 /// A folder the user cannot write (EACCES on the temporary file) while `auth.json` itself is
