@@ -16,6 +16,7 @@ use crate::AuthFile;
 use crate::AuthManager;
 use crate::AuthStore;
 use crate::OAuthConfig;
+use crate::TokenProvider;
 
 const ENV_AUTH: &str = "CODEX_AUTH_FAULT_TEST_AUTH";
 const ENV_ISSUER: &str = "CODEX_AUTH_FAULT_TEST_ISSUER";
@@ -36,14 +37,22 @@ async fn fault_child() {
     let (Ok(path), Ok(issuer)) = (std::env::var(ENV_AUTH), std::env::var(ENV_ISSUER)) else {
         return;
     };
-    match manager(Path::new(&path), &issuer).refresh().await {
+    let m = manager(Path::new(&path), &issuer);
+    match m.refresh().await {
         Ok(_) => println!("RESULT ok"),
-        Err(e) => println!("RESULT err {:?} {e}", e.kind()),
+        Err(e) => {
+            // After a failed save the process keeps the new tokens: no new refresh needed.
+            let kept = m.credentials().await.is_ok();
+            println!("KEPT {kept}");
+            println!("RESULT err {:?} {e}", e.kind());
+        }
     }
 }
 
 struct Outcome {
     killed: bool,
+    /// The child could still get credentials after a failed refresh.
+    kept: bool,
     result: String,
 }
 
@@ -68,6 +77,7 @@ fn run_child(path: &Path, issuer: &str, fault: &str) -> Outcome {
         .unwrap_or("")
         .to_owned();
     Outcome {
+        kept: stdout.contains("KEPT true"),
         killed: result.is_empty(),
         result: if result.is_empty() {
             format!("{stdout}{}", String::from_utf8_lossy(&out.stderr))
@@ -163,12 +173,15 @@ async fn every_step_of_a_refresh_leaves_a_working_login() {
             // new token (see docs/security.md); the file is still valid and unchanged.
             continue;
         }
-        // Failed after the issuer answered: the error names a copy holding a working token.
+        // Failed after the issuer answered: the process kept the new tokens (without another
+        // refresh), and the error names a copy holding a working token.
         assert!(
             out.result.starts_with("err Storage"),
             "{fault}: {}",
             out.result
         );
+        assert!(out.kept, "{fault}: the new tokens were dropped");
+        assert_eq!(mock.issuer().refresh_count(), count + 1, "{fault}");
         let copy = rescue_path(&out.result).unwrap_or_else(|| panic!("{fault}: {}", out.result));
         let rescued = std::fs::read(&copy).unwrap();
         assert_ne!(refresh_token(&rescued), old.refresh_token);
