@@ -1010,6 +1010,16 @@ mod tests {
         );
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn mountinfo_escapes() {
+        assert_eq!(unescape_mountinfo(r"/a\040b/c\134d"), "/a b/c\\d");
+        assert_eq!(unescape_mountinfo(r"/x\04"), r"/x\04");
+        assert_eq!(unescape_mountinfo("/plain"), "/plain");
+        // A regular file in /proc is not a mount point (bind mounts: durable_refresh tests).
+        assert!(!is_mount_point(Path::new("/proc/self/mountinfo")));
+    }
+
     #[test]
     fn errors_do_not_leak_contents() {
         let e = AuthFile::from_json(br#"{"tokens":"eyJsecret-token"}"#).unwrap_err();
