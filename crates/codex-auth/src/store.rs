@@ -555,7 +555,7 @@ fn create_dir(dir: &Path) -> Result<()> {
         .map_err(|e| Error::storage(dir, "cannot create the folder").with_source(e))
 }
 
-/// Extra room reserved for a save beyond twice the current file size (tokens may grow).
+/// Room reserved for a save beyond the current file size (new tokens may be longer).
 const RESERVE_EXTRA: u64 = 8 * 1024;
 /// Symbolic links followed when resolving `auth.json` (as the kernel does).
 const MAX_LINKS: usize = 40;
@@ -719,7 +719,7 @@ fn prepare_save(p: &Path) -> Result<PreparedSave> {
     let dir = target.parent().unwrap_or_else(|| Path::new("."));
     create_dir(dir)?;
     let current = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
-    let reserve = current.saturating_mul(2).saturating_add(RESERVE_EXTRA);
+    let reserve = current.saturating_add(RESERVE_EXTRA);
     if current > 0 && is_mount_point(&target) {
         // Reserve by growing the file with trailing spaces: its JSON stays valid.
         let grow = || -> std::io::Result<()> {
