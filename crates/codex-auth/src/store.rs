@@ -689,13 +689,15 @@ impl Drop for PreparedSave {
     }
 }
 
-/// Cuts `p` back from `reserved` to `original` bytes when everything past `original` is
-/// still the spaces [`prepare_save`] appended (any cut of trailing spaces is valid JSON).
+/// Cuts `p` back to `original` bytes when it is at most `reserved` bytes long and everything
+/// past `original` is still the spaces [`prepare_save`] appended (any cut of trailing spaces
+/// is valid JSON).
 fn unreserve(p: &Path, original: u64, reserved: u64) -> std::io::Result<()> {
     use std::io::Read;
     use std::io::Seek;
     let file = std::fs::OpenOptions::new().read(true).write(true).open(p)?;
-    if file.metadata()?.len() != reserved {
+    let len = file.metadata()?.len();
+    if len <= original || len > reserved {
         return Ok(());
     }
     let mut tail = Vec::new();
@@ -727,7 +729,14 @@ fn prepare_save(p: &Path) -> Result<PreparedSave> {
             pad_to(&mut &f, current, reserve)?;
             fault("reserved")
         };
-        grow().map_err(|e| storage_io(&target, "cannot write (checked before refreshing)", e))?;
+        if let Err(e) = grow() {
+            let _ = unreserve(&target, current, reserve);
+            return Err(storage_io(
+                &target,
+                "cannot write (checked before refreshing)",
+                e,
+            ));
+        }
         return Ok(PreparedSave {
             path: p.to_path_buf(),
             target,
