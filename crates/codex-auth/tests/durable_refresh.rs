@@ -425,9 +425,11 @@ async fn an_unwritable_folder_is_found_before_the_token_is_spent() {
             Err(e) => format!("err {:?} {e}", e.kind()),
         }
     } else if std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
-        .status()
-        .is_ok_and(|s| s.success())
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(std::env::current_exe().unwrap())
+        .arg("--list")
+        .output()
+        .is_ok_and(|o| o.status.success())
     {
         let launcher = [
             "setpriv",
@@ -437,7 +439,7 @@ async fn an_unwritable_folder_is_found_before_the_token_is_spent() {
         ];
         in_child(&launcher, &mock, "true".into(), &dir.auth_json()).await
     } else {
-        println!("skipped: running as root and cannot drop privileges with setpriv");
+        println!("skipped: running as root and cannot run this test binary as nobody with setpriv");
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
         return;
     };
