@@ -126,7 +126,8 @@ async fn every_step_of_a_refresh_leaves_a_working_login() {
     ];
     let mock = MockServer::start().await.unwrap();
     let issuer = mock.issuer_url();
-    let root = std::env::temp_dir().join(format!("codex-auth-fault-{}", std::process::id()));
+    let root = Root(std::env::temp_dir().join(format!("codex-auth-fault-{}", std::process::id())));
+    let root = &root.0;
     for (i, &(fault, called, saved)) in cases.iter().enumerate() {
         let dir = root.join(i.to_string());
         std::fs::create_dir_all(&dir).unwrap();
@@ -197,5 +198,13 @@ async fn every_step_of_a_refresh_leaves_a_working_login() {
         );
         let _ = std::fs::remove_file(&copy);
     }
-    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The test's folder, removed even when an assertion fails.
+struct Root(PathBuf);
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
