@@ -60,7 +60,8 @@
 //! another program (the official CLI included) already rotated is adopted without a call.
 //! `refresh_token_expired`, `refresh_token_reused` and `refresh_token_invalidated` become an
 //! [`ErrorKind::LoginRequired`] error saying why; other failures are [`ErrorKind::Transient`]
-//! and retried three times with backoff.
+//! and retried (three attempts, all within [`REFRESH_BUDGET`], so the lock the official CLI
+//! also waits for is released within about three seconds).
 //!
 //! # Environment
 //!
@@ -79,9 +80,12 @@
 //!
 //! # Cancel safety
 //!
-//! Dropping a login future stops its callback server. Dropping a refresh in progress may leave
-//! the network call unfinished; the stored file is only replaced once a new token set has been
-//! received, by an atomic rename.
+//! Dropping a login future stops its callback server. A refresh runs on its own task:
+//! dropping the future that asked for it (a timeout, a `select!`, Ctrl-C) does not stop it, so
+//! a refresh token the issuer already rotated is always saved. Before the process exits, call
+//! [`AuthManager::shutdown`]: it stops new refresh requests and waits (bounded) for one in
+//! flight. The file is replaced atomically (or, for a bind-mounted file, rewritten in place
+//! without ever being torn); see `docs/auth.md`.
 
 mod config;
 mod encoding;
@@ -96,6 +100,9 @@ mod refresh;
 mod secret;
 mod store;
 mod time;
+
+#[cfg(test)]
+mod fault_tests;
 
 pub use config::CLIENT_ID;
 pub use config::DEFAULT_ISSUER;
@@ -124,6 +131,7 @@ pub use manager::AuthStatus;
 pub use manager::FileTokenProvider;
 pub use manager::LoginSuccess;
 pub use manager::LogoutOutcome;
+pub use manager::REFRESH_BUDGET;
 pub use pkce::PkceCodes;
 pub use provider::BoxFuture;
 pub use provider::Credentials;

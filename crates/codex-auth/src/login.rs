@@ -708,7 +708,30 @@ async fn serve_connection(stream: TcpStream, flow: Arc<Flow>) {
     }
 }
 
+/// Whether a `Host` header names this server: `localhost:{port}` or `127.0.0.1:{port}`. Any
+/// other name (a DNS-rebinding page whose domain now resolves to 127.0.0.1), a missing port or
+/// a missing header is refused.
+fn is_own_host(host: Option<&http::HeaderValue>, port: u16) -> bool {
+    let Some(host) = host.and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let Some((name, p)) = host.rsplit_once(':') else {
+        return false;
+    };
+    p.parse::<u16>().ok() == Some(port)
+        && !p.starts_with('+')
+        && (name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1")
+}
+
 async fn handle(req: http::Request<Incoming>, flow: &Flow) -> Response<Full<Bytes>> {
+    if !is_own_host(req.headers().get(http::header::HOST), flow.port) {
+        tracing::debug!("callback request with a foreign Host header refused");
+        return page(
+            StatusCode::MISDIRECTED_REQUEST,
+            "Wrong host",
+            "This server only answers requests for localhost.",
+        );
+    }
     if req.method() != Method::GET {
         return page(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -31,6 +31,10 @@ use crate::refresh::needs_refresh;
 
 /// How long to wait for another process's refresh to release the lock.
 const LOCK_WAIT: Duration = Duration::from_secs(120);
+/// The longest the issuer call made under the refresh lock may take, retries included. The
+/// official CLI gives up waiting for `auth.json.lock` after about 5 s and then spends its own
+/// (already rotated) refresh token, so the lock must be released well before that.
+pub const REFRESH_BUDGET: Duration = Duration::from_secs(3);
 /// Network attempts for one refresh (transient failures only).
 const REFRESH_ATTEMPTS: u32 = 3;
 /// Timeout of the best-effort revocation on logout.
@@ -57,6 +61,11 @@ pub(crate) struct ManagerInner {
     pub(crate) config: OAuthConfig,
     pub(crate) http: IssuerClient,
     state: tokio::sync::Mutex<State>,
+    /// Held (shared) by every refresh from the moment its request may be sent until its
+    /// result is saved; [`AuthManager::shutdown`] takes it exclusively to wait for them.
+    in_flight: tokio::sync::RwLock<()>,
+    /// Set by [`AuthManager::shutdown`]: no new refresh request is sent.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -65,6 +74,9 @@ struct State {
     cached: Option<AuthFile>,
     /// A permanent refresh failure, for the refresh token it happened with.
     permanent: Option<(SecretString, Error)>,
+    /// The refresh token spent by a refresh whose result could not be saved: the store
+    /// still holds it, `cached` holds its successor.
+    unsaved: Option<SecretString>,
 }
 
 impl std::fmt::Debug for State {
@@ -72,6 +84,7 @@ impl std::fmt::Debug for State {
         f.debug_struct("State")
             .field("cached", &self.cached.is_some())
             .field("permanent_failure", &self.permanent.as_ref().map(|p| &p.1))
+            .field("unsaved", &self.unsaved.is_some())
             .finish()
     }
 }
@@ -140,6 +153,8 @@ impl AuthManager {
                 config,
                 http,
                 state: tokio::sync::Mutex::new(State::default()),
+                in_flight: tokio::sync::RwLock::new(()),
+                closed: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -213,12 +228,49 @@ impl AuthManager {
 
     /// Refreshes now, whatever the expiry (still one refresh at a time, adopting a token
     /// another process rotated).
+    ///
+    /// Cancel safety: the refresh runs on its own task. Dropping this future (a timeout, a
+    /// `select!`, Ctrl-C) does not stop a refresh whose request may have been sent: it still
+    /// completes and its result is saved. Call [`AuthManager::shutdown`] before the process
+    /// exits to wait for it.
     pub async fn refresh(&self) -> Result<Credentials> {
-        let mut st = self.inner.state.lock().await;
-        let current = self.load_cached(&mut st).await?;
-        let tokens = require_tokens(&current)?;
-        let auth = self.refresh_locked(&mut st, &tokens.refresh_token).await?;
-        credentials_of(&auth)
+        self.detached(|m| async move {
+            let mut st = m.inner.state.lock().await;
+            let current = m.load_cached(&mut st).await?;
+            let tokens = require_tokens(&current)?;
+            let auth = m.refresh_locked(&mut st, &tokens.refresh_token).await?;
+            credentials_of(&auth)
+        })
+        .await
+    }
+
+    /// Prepares for the end of the process (Ctrl-C, SIGTERM, the end of `main`): from now on
+    /// no refresh request is sent (a refresh that would need one fails), and a refresh whose
+    /// request was already sent is waited for, up to `wait`, until its rotated tokens are saved
+    /// (or its failure is recorded). Returns `true` when nothing is left in flight, `false`
+    /// when `wait` ran out first.
+    ///
+    /// A refresh holds the issuer call to [`REFRESH_BUDGET`], so a `wait` a little longer than
+    /// that (the CLI uses 5 s) covers it. Affects every clone of this manager.
+    pub async fn shutdown(&self, wait: Duration) -> bool {
+        self.inner
+            .closed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::timeout(wait, self.inner.in_flight.write())
+            .await
+            .is_ok()
+    }
+
+    /// Runs `op` on its own task, so that dropping the caller's future never cancels a
+    /// refresh half way (after the issuer rotated the token, before it was saved).
+    async fn detached<T, F>(&self, op: impl FnOnce(AuthManager) -> F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = Result<T>> + Send + 'static,
+    {
+        tokio::spawn(op(self.clone())).await.map_err(|e| {
+            Error::new(crate::ErrorKind::Other, "the token refresh task failed").with_source(e)
+        })?
     }
 
     /// Revokes the stored token (best effort, 10 s timeout), then removes the stored
@@ -326,6 +378,22 @@ impl AuthManager {
     }
 
     async fn credentials_inner(&self) -> Result<Credentials> {
+        {
+            let mut st = self.inner.state.lock().await;
+            let auth = self.load_cached(&mut st).await?;
+            let tokens = require_tokens(&auth)?;
+            let exp = jwt::expires_at(tokens.access_token.expose()).ok().flatten();
+            if !needs_refresh(SystemTime::now(), exp, auth.last_refresh) {
+                return credentials_of(&auth);
+            }
+        }
+        self.detached(|m| async move { m.credentials_refreshing().await })
+            .await
+    }
+
+    /// [`Self::credentials_inner`] when a refresh looked needed (checked again under the
+    /// state lock: another task may have refreshed meanwhile).
+    async fn credentials_refreshing(&self) -> Result<Credentials> {
         let mut st = self.inner.state.lock().await;
         let auth = self.load_cached(&mut st).await?;
         let tokens = require_tokens(&auth)?;
@@ -347,9 +415,15 @@ impl AuthManager {
     }
 
     async fn after_unauthorized(&self, rejected: &Credentials) -> Result<Credentials> {
+        let rejected = rejected.clone();
+        self.detached(|m| async move { m.after_unauthorized_inner(&rejected).await })
+            .await
+    }
+
+    async fn after_unauthorized_inner(&self, rejected: &Credentials) -> Result<Credentials> {
         let mut st = self.inner.state.lock().await;
         let disk = match self.inner.store.load().await? {
-            Some(a) => a,
+            Some(a) => unsaved_or(&st, a),
             None => {
                 st.cached = None;
                 return Err(not_logged_in());
@@ -377,12 +451,16 @@ impl AuthManager {
     /// Refreshes under the cross-process lock. `expected_rt` is the refresh token the caller
     /// believes current; if the file holds another one (rotated elsewhere), that one is
     /// adopted without a network call unless it is itself stale.
+    ///
+    /// The lock is held only across re-read, save check, issuer call (at most
+    /// [`REFRESH_BUDGET`]) and write.
     async fn refresh_locked(&self, st: &mut State, expected_rt: &SecretString) -> Result<AuthFile> {
         let _lock = self.inner.store.lock(LOCK_WAIT).await?;
         let Some(disk) = self.inner.store.load().await? else {
             st.cached = None;
             return Err(not_logged_in());
         };
+        let disk = unsaved_or(st, disk);
         let tokens = require_tokens(&disk)?.clone();
         if &tokens.refresh_token != expected_rt {
             let exp = jwt::expires_at(tokens.access_token.expose()).ok().flatten();
@@ -397,6 +475,16 @@ impl AuthManager {
         {
             return Err(err.clone_shallow());
         }
+        // Before the token is spent: the result must be savable (folder writable, space
+        // reserved, the way to replace the file known).
+        let pending = self.inner.store.prepare_save().await?;
+        let _in_flight = self.inner.in_flight.read().await;
+        if self.inner.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::new(
+                crate::ErrorKind::Other,
+                "token refresh not started: the program is shutting down",
+            ));
+        }
         let resp = match self.refresh_network(&tokens.refresh_token).await {
             Ok(r) => r,
             Err(e) => {
@@ -406,38 +494,42 @@ impl AuthManager {
                 return Err(e);
             }
         };
-        let mut fresh = disk;
-        if let Some(t) = fresh.tokens.as_mut() {
-            if let Some(id) = resp.id_token {
-                if let Ok(c) = IdTokenClaims::decode(&id)
-                    && c.account.account_id.is_some()
-                {
-                    t.account_id = c.account.account_id;
-                }
-                t.id_token = SecretString::new(id);
-            }
-            if let Some(at) = resp.access_token {
-                t.access_token = SecretString::new(at);
-            }
-            if let Some(rt) = resp.refresh_token {
-                t.refresh_token = SecretString::new(rt);
-            }
-        }
-        fresh.last_refresh = Some(SystemTime::now());
+        let fresh = apply_refresh(disk, resp)?;
         // The old refresh token is spent: store the new one immediately.
-        self.inner.store.save(&fresh).await?;
+        if let Err(e) = self.inner.store.commit(pending, &fresh).await {
+            // Never discard the new tokens: this process keeps using them, and a copy goes
+            // where it can.
+            st.cached = Some(fresh.clone());
+            st.unsaved = Some(tokens.refresh_token.clone());
+            st.permanent = None;
+            let copy = self.inner.store.rescue(&fresh).await;
+            tracing::error!(
+                rescued = copy.is_some(),
+                "the refreshed login could not be saved"
+            );
+            return Err(unsaved_error(self.inner.store.path(), copy.as_deref(), e));
+        }
         st.cached = Some(fresh.clone());
         st.permanent = None;
+        st.unsaved = None;
         tracing::info!("access token refreshed");
         Ok(fresh)
     }
 
+    /// The issuer call, retried on transient failures, all within [`REFRESH_BUDGET`].
     async fn refresh_network(&self, refresh_token: &SecretString) -> Result<RefreshResponse> {
+        let deadline = tokio::time::Instant::now() + REFRESH_BUDGET;
         let mut attempt = 0;
         loop {
-            match self.refresh_once(refresh_token).await {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let timeout = left.min(self.inner.config.request_timeout());
+            match self.refresh_once(refresh_token, timeout).await {
                 Ok(r) => return Ok(r),
-                Err(e) if e.is_retryable() && attempt + 1 < REFRESH_ATTEMPTS => {
+                Err(e)
+                    if e.is_retryable()
+                        && attempt + 1 < REFRESH_ATTEMPTS
+                        && tokio::time::Instant::now() + backoff_max(attempt) < deadline =>
+                {
                     let delay = backoff(attempt);
                     tracing::warn!(error = %e, attempt, delay_ms = delay.as_millis() as u64, "token refresh failed; retrying");
                     tokio::time::sleep(delay).await;
@@ -448,14 +540,22 @@ impl AuthManager {
         }
     }
 
-    async fn refresh_once(&self, refresh_token: &SecretString) -> Result<RefreshResponse> {
+    async fn refresh_once(
+        &self,
+        refresh_token: &SecretString,
+        timeout: Duration,
+    ) -> Result<RefreshResponse> {
         let body = serde_json::json!({
             "client_id": self.inner.config.client_id(),
             "grant_type": "refresh_token",
             "refresh_token": refresh_token.expose(),
         });
         let url = self.inner.config.refresh_endpoint();
-        let resp = self.inner.http.post_json(&url, &body, None).await?;
+        let resp = self
+            .inner
+            .http
+            .post_json(&url, &body, Some(timeout))
+            .await?;
         if resp.status.is_success() {
             return serde_json::from_slice::<RefreshResponse>(&resp.body).map_err(|_| {
                 Error::new(
@@ -487,9 +587,82 @@ impl AuthManager {
 
 /// `200 ms * 2^attempt`, +-10 % jitter.
 fn backoff(attempt: u32) -> Duration {
-    let base = 200u64.saturating_mul(1u64 << attempt.min(10));
     let jitter: f64 = rand::random_range(0.9..1.1);
-    Duration::from_millis(base).mul_f64(jitter)
+    backoff_base(attempt).mul_f64(jitter)
+}
+
+/// The longest [`backoff`] can be.
+fn backoff_max(attempt: u32) -> Duration {
+    backoff_base(attempt).mul_f64(1.1)
+}
+
+fn backoff_base(attempt: u32) -> Duration {
+    Duration::from_millis(200u64.saturating_mul(1u64 << attempt.min(10)))
+}
+
+/// The file's credentials, or this process's newer ones when the file still holds the
+/// refresh token a refresh spent but could not save over.
+fn unsaved_or(st: &State, disk: AuthFile) -> AuthFile {
+    match (&st.unsaved, &st.cached, &disk.tokens) {
+        (Some(spent), Some(cached), Some(t)) if &t.refresh_token == spent => cached.clone(),
+        _ => disk,
+    }
+}
+
+/// `disk` updated with the fields present in an issuer refresh answer. Tokens that must be
+/// JWTs are checked first: a malformed answer is an error and nothing is changed.
+fn apply_refresh(mut disk: AuthFile, resp: RefreshResponse) -> Result<AuthFile> {
+    let malformed = |what: &str, e: crate::JwtError| {
+        Error::new(
+            crate::ErrorKind::Other,
+            format!(
+                "the issuer's token refresh answer is malformed ({what} is not a JWT); the stored login was left unchanged"
+            ),
+        )
+        .with_source(e)
+    };
+    let claims = match resp.id_token.as_deref() {
+        Some(id) => Some(IdTokenClaims::decode(id).map_err(|e| malformed("id_token", e))?),
+        None => None,
+    };
+    if let Some(at) = resp.access_token.as_deref() {
+        jwt::decode_payload(at).map_err(|e| malformed("access_token", e))?;
+    }
+    if let Some(t) = disk.tokens.as_mut() {
+        if let Some(id) = resp.id_token {
+            if let Some(account_id) = claims.and_then(|c| c.account.account_id) {
+                t.account_id = Some(account_id);
+            }
+            t.id_token = SecretString::new(id);
+        }
+        if let Some(at) = resp.access_token {
+            t.access_token = SecretString::new(at);
+        }
+        if let Some(rt) = resp.refresh_token {
+            t.refresh_token = SecretString::new(rt);
+        }
+    }
+    disk.last_refresh = Some(SystemTime::now());
+    Ok(disk)
+}
+
+/// The error of a refresh that succeeded at the issuer but could not be saved.
+fn unsaved_error(
+    path: Option<&std::path::Path>,
+    copy: Option<&std::path::Path>,
+    cause: Error,
+) -> Error {
+    let path = path.map_or_else(|| "the store".to_owned(), |p| p.display().to_string());
+    let message = match copy {
+        Some(c) => format!(
+            "the token was refreshed but could not be saved to {path}; the new login was written to {} (move it over {path} to keep it) and this process keeps using it",
+            c.display()
+        ),
+        None => format!(
+            "the token was refreshed but could not be saved to {path}, nor anywhere else; this process keeps using the new login, other programs must log in again"
+        ),
+    };
+    Error::new(crate::ErrorKind::Storage, message).with_source(cause)
 }
 
 fn not_logged_in() -> Error {

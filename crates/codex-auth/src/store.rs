@@ -353,25 +353,69 @@ impl AuthStore {
     }
 
     /// Replaces the stored credentials. The file is written atomically: a temporary file
-    /// created with mode 0600 in the same folder, fsync, rename.
+    /// created with mode 0600 in the folder of the file (of its final target when the path is
+    /// a symbolic link, which stays a link), fsync, rename. A file that cannot be replaced by
+    /// a rename (a bind mount: `EBUSY`/`EXDEV`) is rewritten in place in a way that never
+    /// leaves a torn file (see `docs/auth.md`).
     pub async fn save(&self, auth: &AuthFile) -> Result<()> {
+        let pending = self.prepare_save().await?;
+        self.commit(pending, auth).await
+    }
+
+    /// Checks that a save can succeed and reserves what it needs (the temporary file and its
+    /// space), before a refresh token is spent.
+    pub(crate) async fn prepare_save(&self) -> Result<PendingSave> {
         match &self.kind {
             StoreKind::File(p) => {
                 let p = Arc::clone(p);
-                let bytes = auth.to_json();
+                blocking(move || prepare_save(&p))
+                    .await
+                    .map(PendingSave::File)
+            }
+            StoreKind::Memory(_) => Ok(PendingSave::Memory),
+        }
+    }
+
+    /// Completes a prepared save with `auth`.
+    pub(crate) async fn commit(&self, pending: PendingSave, auth: &AuthFile) -> Result<()> {
+        match (pending, &self.kind) {
+            (PendingSave::File(prepared), _) => {
+                let mut bytes = auth.to_json();
                 blocking(move || {
-                    let mut bytes = bytes;
-                    let r = write_atomic(&p, &bytes);
+                    let r = prepared.commit(&bytes);
                     bytes.zeroize();
                     r
                 })
                 .await
             }
-            StoreKind::Memory(m) => {
+            (PendingSave::Memory, StoreKind::Memory(m)) => {
                 *lock_memory(m) = Some(auth.clone());
                 Ok(())
             }
+            (PendingSave::Memory, StoreKind::File(p)) => Err(Error::storage(
+                p,
+                "a memory save cannot complete a file store at",
+            )),
         }
+    }
+
+    /// Writes `auth` to a new 0600 file beside the store's file (else in the system
+    /// temporary folder) when it could not be saved; `None` for the memory store or when
+    /// even that failed.
+    pub(crate) async fn rescue(&self, auth: &AuthFile) -> Option<PathBuf> {
+        let StoreKind::File(p) = &self.kind else {
+            return None;
+        };
+        let p = Arc::clone(p);
+        let mut bytes = auth.to_json();
+        blocking(move || {
+            let r = write_rescue(&p, &bytes);
+            bytes.zeroize();
+            Ok(r)
+        })
+        .await
+        .ok()
+        .flatten()
     }
 
     /// Removes the stored credentials. `true` when something was removed.
@@ -418,6 +462,13 @@ impl AuthStore {
             }
         }
     }
+}
+
+/// A save checked and reserved before a refresh (see [`AuthStore::prepare_save`]).
+#[derive(Debug)]
+pub(crate) enum PendingSave {
+    File(PreparedSave),
+    Memory,
 }
 
 /// A held advisory lock; released on drop.
@@ -504,10 +555,230 @@ fn create_dir(dir: &Path) -> Result<()> {
         .map_err(|e| Error::storage(dir, "cannot create the folder").with_source(e))
 }
 
-fn write_atomic(p: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = p.parent().unwrap_or_else(|| Path::new("."));
+/// Room reserved for a save beyond the current file size (new tokens may be longer).
+const RESERVE_EXTRA: u64 = 8 * 1024;
+/// Symbolic links followed when resolving `auth.json` (as the kernel does).
+const MAX_LINKS: usize = 40;
+
+/// Test-only fault injection: `CODEX_AUTH_FAULT` holds comma-separated `kill:<step>` (abort
+/// the process at that step), `fail:<step>` (an I/O error) and `busy:<step>` (`EBUSY`, as a
+/// rename over a bind-mounted file gives). A no-op outside this crate's unit tests.
+#[cfg(test)]
+pub(crate) fn fault(step: &str) -> std::io::Result<()> {
+    let spec = std::env::var("CODEX_AUTH_FAULT").unwrap_or_default();
+    for f in spec.split(',') {
+        match f.split_once(':') {
+            Some(("kill", s)) if s == step => std::process::abort(),
+            Some(("fail", s)) if s == step => {
+                return Err(std::io::Error::other(format!("injected at {step}")));
+            }
+            Some(("busy", s)) if s == step => {
+                return Err(std::io::Error::from(std::io::ErrorKind::ResourceBusy));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+pub(crate) fn fault(_step: &str) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// The file a write to `p` must change: `p` itself, or the final target when `p` is a
+/// symbolic link (a dotfile manager's link stays a link; its target gets the new content).
+fn resolve_target(p: &Path) -> Result<PathBuf> {
+    let mut cur = p.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&cur)
+                    .map_err(|e| Error::storage(&cur, "cannot read the link").with_source(e))?;
+                cur = match cur.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(cur),
+        }
+    }
+    Err(Error::storage(p, "too many levels of symbolic links at"))
+}
+
+/// True when `p` is itself a mount point (a bind-mounted `auth.json`, the usual Docker setup):
+/// a rename over it fails with `EBUSY`, so it must be written in place.
+fn is_mount_point(p: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let Ok(canon) = std::fs::canonicalize(p) else {
+            return false;
+        };
+        let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
+            return false;
+        };
+        info.lines()
+            .filter_map(|l| l.split(' ').nth(4))
+            .any(|mp| Path::new(&unescape_mountinfo(mp)) == canon)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = p;
+        false
+    }
+}
+
+/// `/proc/self/mountinfo` writes space, tab, newline and backslash as `\ooo`.
+#[cfg(target_os = "linux")]
+fn unescape_mountinfo(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
+            out.push(v);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// How a prepared save will reach the file.
+#[derive(Debug)]
+enum SaveMode {
+    /// A temporary file next to the target (already holding reserved bytes), renamed over it.
+    Rename { tmp: PathBuf, file: std::fs::File },
+    /// The target is a mount point: rewritten in place (see [`write_in_place`]). It was
+    /// `original` bytes long and has been grown with spaces to `reserved` bytes.
+    InPlace { original: u64, reserved: u64 },
+}
+
+/// A save checked before the issuer is called: the folder is writable, the space is
+/// reserved, and the way the file will be replaced is known. Dropping it removes the
+/// temporary file.
+#[derive(Debug)]
+pub(crate) struct PreparedSave {
+    /// The path the user configured (a link stays a link).
+    path: PathBuf,
+    /// The file that gets the content (`path`, or the final target of a link).
+    target: PathBuf,
+    mode: Option<SaveMode>,
+}
+
+impl Drop for PreparedSave {
+    fn drop(&mut self) {
+        match self.mode.take() {
+            Some(SaveMode::Rename { tmp, .. }) => {
+                let _ = std::fs::remove_file(tmp);
+            }
+            // Not used (the refresh failed): give back the reserved trailing spaces, if the
+            // file is still exactly what the reservation left.
+            Some(SaveMode::InPlace { original, reserved }) => {
+                let _ = unreserve(&self.target, original, reserved);
+            }
+            None => {}
+        }
+    }
+}
+
+/// Cuts `p` back to `original` bytes when it is at most `reserved` bytes long and everything
+/// past `original` is still the spaces [`prepare_save`] appended (any cut of trailing spaces
+/// is valid JSON).
+fn unreserve(p: &Path, original: u64, reserved: u64) -> std::io::Result<()> {
+    use std::io::Read;
+    use std::io::Seek;
+    let file = std::fs::OpenOptions::new().read(true).write(true).open(p)?;
+    let len = file.metadata()?.len();
+    if len <= original || len > reserved {
+        return Ok(());
+    }
+    let mut tail = Vec::new();
+    let mut f = &file;
+    f.seek(std::io::SeekFrom::Start(original))?;
+    f.read_to_end(&mut tail)?;
+    if tail.iter().all(|&c| c == b' ') {
+        file.set_len(original)?;
+        file.sync_all()?;
+    }
+    Ok(())
+}
+
+fn storage_io(p: &Path, what: &str, e: std::io::Error) -> Error {
+    Error::storage(p, what).with_source(e)
+}
+
+/// Checks that `p` can be written and reserves the space, before any token is spent.
+fn prepare_save(p: &Path) -> Result<PreparedSave> {
+    let target = resolve_target(p)?;
+    let dir = target.parent().unwrap_or_else(|| Path::new("."));
     create_dir(dir)?;
-    let file_name = p
+    let current = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
+    let reserve = current.saturating_add(RESERVE_EXTRA);
+    if current > 0 && is_mount_point(&target) {
+        // Reserve by growing the file with trailing spaces: its JSON stays valid.
+        let grow = || -> std::io::Result<()> {
+            let f = std::fs::OpenOptions::new().write(true).open(&target)?;
+            pad_to(&mut &f, current, reserve)?;
+            fault("reserved")
+        };
+        if let Err(e) = grow() {
+            let _ = unreserve(&target, current, reserve);
+            return Err(storage_io(
+                &target,
+                "cannot write (checked before refreshing)",
+                e,
+            ));
+        }
+        return Ok(PreparedSave {
+            path: p.to_path_buf(),
+            target,
+            mode: Some(SaveMode::InPlace {
+                original: current,
+                reserved: reserve,
+            }),
+        });
+    }
+    let (tmp, file) = create_temp(dir, &target)?;
+    let prepared = PreparedSave {
+        path: p.to_path_buf(),
+        target: target.clone(),
+        mode: Some(SaveMode::Rename {
+            tmp: tmp.clone(),
+            file,
+        }),
+    };
+    if let Some(SaveMode::Rename { file, .. }) = prepared.mode.as_ref() {
+        let mut f = file;
+        pad_to(&mut f, 0, reserve)
+            .and_then(|()| fault("reserved"))
+            .map_err(|e| storage_io(&tmp, "cannot write (checked before refreshing)", e))?;
+    }
+    Ok(prepared)
+}
+
+/// Appends spaces to `f` (currently `from` bytes long) until it is `to` bytes long, then
+/// syncs, so the blocks are allocated now.
+fn pad_to(f: &mut &std::fs::File, from: u64, to: u64) -> std::io::Result<()> {
+    use std::io::Seek;
+    if to <= from {
+        return Ok(());
+    }
+    f.seek(std::io::SeekFrom::Start(from))?;
+    let spaces = vec![b' '; usize::try_from(to - from).unwrap_or(0)];
+    f.write_all(&spaces)?;
+    f.sync_all()
+}
+
+fn create_temp(dir: &Path, target: &Path) -> Result<(PathBuf, std::fs::File)> {
+    let file_name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| AUTH_FILE_NAME.to_owned());
@@ -518,37 +789,165 @@ fn write_atomic(p: &Path, bytes: &[u8]) -> Result<()> {
             ".{file_name}.tmp.{}.{suffix:016x}",
             std::process::id()
         ));
-        let file = match open_options_0600().write(true).create_new(true).open(&tmp) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                last_err = Some(e);
-                continue;
+        match open_options_0600().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last_err = Some(e),
+            Err(e) => {
+                return Err(storage_io(
+                    &tmp,
+                    "cannot create (checked before refreshing)",
+                    e,
+                ));
             }
-            Err(e) => return Err(Error::storage(&tmp, "cannot create").with_source(e)),
-        };
-        let result = (|| {
-            let mut file = file;
-            file.write_all(bytes)?;
-            file.sync_all()?;
-            drop(file);
-            std::fs::rename(&tmp, p)
-        })();
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(Error::storage(p, "cannot write").with_source(e));
         }
-        // Make the rename durable; failure here does not undo the write.
-        #[cfg(unix)]
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        return Ok(());
     }
-    let mut err = Error::storage(p, "cannot create a temporary file next to");
+    let mut err = Error::storage(target, "cannot create a temporary file next to");
     if let Some(e) = last_err {
         err = err.with_source(e);
     }
     Err(err)
+}
+
+impl PreparedSave {
+    /// Writes `bytes`: into the temporary file then renamed over the target (a rename that
+    /// fails with `EBUSY`/`EXDEV` falls back to the in-place write), or in place.
+    fn commit(mut self, bytes: &[u8]) -> Result<()> {
+        match self.mode.take() {
+            Some(SaveMode::Rename { tmp, file }) => {
+                let written = (|| -> std::io::Result<()> {
+                    use std::io::Seek;
+                    let mut f = &file;
+                    f.seek(std::io::SeekFrom::Start(0))?;
+                    f.write_all(bytes)?;
+                    fault("temp-written")?;
+                    file.set_len(bytes.len() as u64)?;
+                    file.sync_all()?;
+                    fault("temp-synced")
+                })();
+                drop(file);
+                if let Err(e) = written {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(storage_io(&tmp, "cannot write", e));
+                }
+                match fault("rename").and_then(|()| std::fs::rename(&tmp, &self.target)) {
+                    Ok(()) => {}
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::ResourceBusy | std::io::ErrorKind::CrossesDevices
+                        ) =>
+                    {
+                        let _ = std::fs::remove_file(&tmp);
+                        tracing::info!(
+                            "auth.json cannot be replaced by a rename; writing it in place"
+                        );
+                        return write_in_place(&self.target, bytes);
+                    }
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&tmp);
+                        return Err(storage_io(&self.target, "cannot replace", e));
+                    }
+                }
+                let _ = fault("renamed");
+                // Make the rename durable; failure here does not undo the write.
+                #[cfg(unix)]
+                if let Some(dir) = self.target.parent()
+                    && let Ok(d) = std::fs::File::open(dir)
+                {
+                    let _ = d.sync_all();
+                }
+                Ok(())
+            }
+            Some(SaveMode::InPlace { .. }) => write_in_place(&self.target, bytes),
+            None => Err(Error::storage(&self.path, "the save was already used for")),
+        }
+    }
+}
+
+/// Rewrites `p` in place without ever leaving a torn file: the file first grows with
+/// trailing spaces (the old JSON stays valid), then one write puts the new JSON followed by
+/// spaces over the whole length, fsync, read back and compare, and only then are the trailing
+/// spaces cut. Used when `p` cannot be replaced by a rename (a bind-mounted file).
+fn write_in_place(p: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Read;
+    use std::io::Seek;
+    let step = || -> std::io::Result<()> {
+        let file = std::fs::OpenOptions::new().read(true).write(true).open(p)?;
+        let old = file.metadata()?.len();
+        let new = bytes.len() as u64;
+        let mut f = &file;
+        pad_to(&mut f, old, new)?;
+        fault("in-place-grown")?;
+        let len = old.max(new);
+        let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(bytes.len()));
+        buf.extend_from_slice(bytes);
+        buf.resize(usize::try_from(len).unwrap_or(bytes.len()), b' ');
+        f.seek(std::io::SeekFrom::Start(0))?;
+        let r = fault("in-place-write")
+            .and_then(|()| f.write_all(&buf))
+            .and_then(|()| fault("in-place-written"));
+        buf.zeroize();
+        r?;
+        file.sync_all()?;
+        let mut back = Vec::new();
+        f.seek(std::io::SeekFrom::Start(0))?;
+        f.read_to_end(&mut back)?;
+        let ok = back.len() as u64 == len
+            && back.starts_with(bytes)
+            && back[bytes.len()..].iter().all(|&c| c == b' ');
+        back.zeroize();
+        if !ok {
+            return Err(std::io::Error::other(
+                "the content read back differs from the content written",
+            ));
+        }
+        fault("in-place-verified")?;
+        // Only trailing spaces go: any state of this cut is valid JSON.
+        file.set_len(new)?;
+        file.sync_all()
+    };
+    step().map_err(|e| storage_io(p, "cannot write in place", e))
+}
+
+/// Writes `bytes` to a new 0600 file that does not exist yet, for a login that could not be
+/// saved where it belongs: next to `p` first, else in the system temporary folder. Returns
+/// where it went.
+fn write_rescue(p: &Path, bytes: &[u8]) -> Option<PathBuf> {
+    let stamp = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let name = format!(
+        "{}.unsaved-{stamp}-{}",
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| AUTH_FILE_NAME.to_owned()),
+        std::process::id()
+    );
+    let mut places = Vec::new();
+    if let Ok(t) = resolve_target(p)
+        && let Some(dir) = t.parent()
+    {
+        places.push(dir.join(&name));
+    }
+    places.push(std::env::temp_dir().join(format!("codex-{name}")));
+    for place in places {
+        let Ok(mut f) = open_options_0600()
+            .write(true)
+            .create_new(true)
+            .open(&place)
+        else {
+            continue;
+        };
+        match f.write_all(bytes).and_then(|()| f.sync_all()) {
+            Ok(()) => return Some(place),
+            Err(_) => {
+                drop(f);
+                let _ = std::fs::remove_file(&place);
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -618,6 +1017,16 @@ mod tests {
             lock_path(Path::new("/x/auth.json")),
             Path::new("/x/auth.json.lock")
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn mountinfo_escapes() {
+        assert_eq!(unescape_mountinfo(r"/a\040b/c\134d"), "/a b/c\\d");
+        assert_eq!(unescape_mountinfo(r"/x\04"), r"/x\04");
+        assert_eq!(unescape_mountinfo("/plain"), "/plain");
+        // A regular file in /proc is not a mount point (bind mounts: durable_refresh tests).
+        assert!(!is_mount_point(Path::new("/proc/self/mountinfo")));
     }
 
     #[test]

@@ -47,6 +47,18 @@ async fn finish(h: Login) -> codex_auth::Result<LoginSuccess> {
         .unwrap()
 }
 
+/// A mock issuer, a folder, a browser login started on a free port: the login's handle, its
+/// authorize URL, its callback port and its `state`.
+async fn started() -> (MockServer, TempDir, Login, String, u16, String) {
+    let mock = MockServer::start().await.unwrap();
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, opts()).await;
+    let port = callback_port(&url);
+    let state = query_param(&url, "state").unwrap();
+    (mock, dir, h, url, port, state)
+}
+
 #[tokio::test]
 async fn whole_browser_flow_saves_tokens_before_success_page() {
     let mock = MockServer::start().await.unwrap();
@@ -176,12 +188,8 @@ async fn missing_state_is_a_mismatch() {
 
 #[tokio::test]
 async fn error_parameter_ends_the_flow_with_its_description() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
+    let (mock, dir, h, _url, port, state) = started().await;
     let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
-    let port = callback_port(&url);
-    let state = query_param(&url, "state").unwrap();
     let r = get(&format!(
         "http://localhost:{port}/auth/callback?state={state}&error=access_denied&error_description=missing_codex_entitlement"
     ))
@@ -212,12 +220,7 @@ async fn error_parameter_ends_the_flow_with_its_description() {
 
 #[tokio::test]
 async fn missing_code_is_an_error() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
-    let port = callback_port(&url);
-    let state = query_param(&url, "state").unwrap();
+    let (_mock, _dir, h, _url, port, state) = started().await;
     let r = get(&format!(
         "http://localhost:{port}/auth/callback?state={state}&code="
     ))
@@ -249,7 +252,7 @@ async fn hostile_requests_do_not_break_the_flow() {
     );
     let post = raw_request(
         port,
-        b"POST /auth/callback?code=x&state=y HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        format!("POST /auth/callback?code=x&state=y HTTP/1.1\r\nHost: localhost:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
     )
     .await
     .unwrap();
@@ -426,12 +429,7 @@ async fn cancel_endpoint_ends_the_flow() {
 
 #[tokio::test]
 async fn a_repeated_state_parameter_is_a_mismatch() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
-    let port = callback_port(&url);
-    let state = query_param(&url, "state").unwrap();
+    let (mock, _dir, h, _url, port, state) = started().await;
     let r = get(&format!(
         "http://localhost:{port}/auth/callback?state={state}&state={state}&code=abc"
     ))
@@ -527,4 +525,49 @@ async fn a_bad_state_after_a_finished_login_still_reports_success() {
     .await;
     assert_eq!(r.status, 400);
     assert!(finish(h).await.is_ok());
+}
+
+/// Issue 13 (DNS rebinding): a page on `attacker.example` whose name now resolves to
+/// 127.0.0.1 reaches the callback server with its own `Host`. Only `localhost:PORT` and
+/// `127.0.0.1:PORT` are answered; a foreign host gets 421 and cannot cancel or complete the
+/// login, even with the right `state`.
+#[tokio::test]
+async fn foreign_host_headers_are_refused() {
+    let (mock, dir, h, url, port, state) = started().await;
+    let code = mock.issuer().issue_authorization_code(None, None);
+    let request = |host: String, path: String| async move {
+        let req = if host.is_empty() {
+            format!("GET {path} HTTP/1.1\r\nConnection: close\r\n\r\n")
+        } else {
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+        };
+        raw_request(port, req.as_bytes()).await.unwrap()
+    };
+    let callback = format!("/auth/callback?code={code}&state={state}");
+    for host in [
+        format!("attacker.example:{port}"),
+        format!("localhost.attacker.example:{port}"),
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        format!("localhost:{}", port.wrapping_add(1)),
+        format!("127.0.0.2:{port}"),
+        format!("[::1]:{port}"),
+        String::new(),
+    ] {
+        for path in [callback.clone(), "/cancel".to_owned()] {
+            let r = request(host.clone(), path.clone()).await;
+            assert_eq!(r.status, 421, "Host {host:?} {path}: {r:?}");
+        }
+    }
+    assert!(!h.is_finished(), "a foreign host ended the flow");
+    assert!(!dir.auth_json().exists());
+    // 127.0.0.1:PORT and LOCALHOST:PORT are this server: answered, not refused.
+    for host in [format!("127.0.0.1:{port}"), format!("LOCALHOST:{port}")] {
+        assert_eq!(request(host, "/favicon.ico".to_owned()).await.status, 404);
+    }
+    // The real browser (Host: localhost:PORT) still completes the login.
+    let cb = browser_callback(&url).await;
+    assert_eq!(cb.status, 302, "{cb:?}");
+    finish(h).await.unwrap();
+    assert!(dir.auth_json().exists());
 }

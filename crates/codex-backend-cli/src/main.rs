@@ -17,6 +17,7 @@ mod output;
 mod replay;
 mod request;
 mod session;
+mod signal;
 mod time;
 mod turn;
 
@@ -165,16 +166,36 @@ fn wants_json(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
 }
 
 async fn run(cli: Cli, out: &Out) -> u8 {
-    match dispatch(cli, out).await {
-        Ok(code) => code,
-        Err(e) => {
-            out.error(&e);
-            e.exit_code()
+    // From here on SIGINT/SIGTERM end the command through `run_until_signal`, never the
+    // process in the middle of a token refresh.
+    let mut signals = signal::Signals::install();
+    let auth = std::sync::OnceLock::new();
+    let ask = matches!(cli.command, Command::Ask(_));
+    let chat = matches!(cli.command, Command::Chat(_));
+    let result = signal::run_until_signal(&mut signals, dispatch(cli, out, &auth), ask, chat).await;
+    // A refresh already sent completes and is saved before the process exits.
+    let unsettled = signal::settle_refresh(auth.get()).await;
+    let e = match (result, unsettled) {
+        (Ok(code), None) => return code,
+        (Ok(_), Some(e)) => e,
+        (Err(e), unsettled) => {
+            if let Some(u) = unsettled
+                && !out.json
+            {
+                out.note(&format!("warning: {}", u.message));
+            }
+            e
         }
-    }
+    };
+    out.error(&e);
+    e.exit_code()
 }
 
-async fn dispatch(cli: Cli, out: &Out) -> Result<u8, CliError> {
+async fn dispatch(
+    cli: Cli,
+    out: &Out,
+    auth: &std::sync::OnceLock<codex_backend::AuthManager>,
+) -> Result<u8, CliError> {
     let g = &cli.global;
     if let Command::Replay(a) = &cli.command {
         replay::run(out, &a.file)?;
@@ -183,6 +204,7 @@ async fn dispatch(cli: Cli, out: &Out) -> Result<u8, CliError> {
     // `login` starts from a logged-out throwaway home under --mock; the rest get a fake login.
     let logged_in = !matches!(cli.command, Command::Login(_));
     let sess = Session::open(g, logged_in).await?;
+    let _ = auth.set(sess.auth.clone());
     match &cli.command {
         Command::Login(a) => commands::login(&sess, out, a).await?,
         Command::Logout => commands::logout(&sess, out).await?,

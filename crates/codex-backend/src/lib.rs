@@ -160,7 +160,10 @@
 //!
 //! # Cancel safety
 //!
-//! Nothing runs in the background. Dropping a [`ResponseStream`] (or a [`Turn`]) closes the
+//! Nothing runs in the background, with one exception: a token refresh, once started, runs on
+//! its own task until the rotated tokens are saved, even when the call that needed it is
+//! dropped (the refresh token is single-use; see [`AuthManager::shutdown`] for the end of a
+//! process). Dropping a [`ResponseStream`] (or a [`Turn`]) closes the
 //! connection; `StreamExt::next` on them is cancel-safe. [`CodexClient::abort`] (or a per-call
 //! [`AbortHandle`]) stops streams from another task: each ends with an `aborted` error that
 //! carries the partial text. A [`Conversation`] commits a turn to its history only when it

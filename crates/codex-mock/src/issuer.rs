@@ -199,6 +199,7 @@ pub(crate) struct IssuerState {
     refresh_count: usize,
     token_requests: usize,
     counter: u64,
+    refresh_answer_delay: Duration,
 }
 
 /// The fake OAuth issuer state of one [`MockServer`](crate::MockServer). Cheap to clone.
@@ -298,6 +299,7 @@ impl Issuer {
                 refresh_count: 0,
                 token_requests: 0,
                 counter: 0,
+                refresh_answer_delay: Duration::ZERO,
             })),
             base,
         }
@@ -336,6 +338,18 @@ impl Issuer {
     /// Who the tokens are issued for.
     pub fn identity(&self) -> Identity {
         self.lock().identity.clone()
+    }
+
+    /// Wait this long before answering a refresh-token grant, after the grant was processed
+    /// (the old refresh token is already spent): a slow issuer, to interrupt a client while
+    /// its refresh is in flight. Default zero.
+    pub fn set_refresh_answer_delay(&self, delay: Duration) {
+        self.lock().refresh_answer_delay = delay;
+    }
+
+    /// The delay set by [`set_refresh_answer_delay`](Self::set_refresh_answer_delay).
+    pub fn refresh_answer_delay(&self) -> Duration {
+        self.lock().refresh_answer_delay
     }
 
     /// Accept any authorization code at `/oauth/token`, not only issued ones (default `false`).

@@ -296,7 +296,15 @@ async fn issuer_route(
             } else {
                 req.form()
             };
-            issuer.token(&fields)
+            let refresh = fields
+                .iter()
+                .any(|(k, v)| k == "grant_type" && v == "refresh_token");
+            let answer = issuer.token(&fields);
+            let delay = issuer.refresh_answer_delay();
+            if refresh && !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            answer
         }
         Route::Revoke => {
             let token = if is_json(req) {

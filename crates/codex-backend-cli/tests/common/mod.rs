@@ -73,6 +73,26 @@ pub fn bin() -> &'static str {
 
 /// Runs the binary with `args`, `stdin` piped in, a clean environment plus `env`.
 pub fn run_with(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
+    let mut child = command(args, env).spawn().expect("spawn the CLI");
+    {
+        let mut sin = child.stdin.take().unwrap();
+        let _ = sin.write_all(stdin.as_bytes());
+    }
+    finish(child)
+}
+
+/// Waits for a spawned CLI and collects its output.
+pub fn finish(child: std::process::Child) -> Run {
+    let out = child.wait_with_output().expect("wait for the CLI");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// The binary with `args`, piped stdio, a clean environment plus `env` (not started).
+pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(bin());
     cmd.args(args)
         .env_remove("CODEX_BASE_URL")
@@ -93,17 +113,7 @@ pub fn run_with(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("spawn the CLI");
-    {
-        let mut sin = child.stdin.take().unwrap();
-        let _ = sin.write_all(stdin.as_bytes());
-    }
-    let out = child.wait_with_output().expect("wait for the CLI");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
+    cmd
 }
 
 /// Runs the binary with `args` and empty stdin.
