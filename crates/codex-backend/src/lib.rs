@@ -183,6 +183,7 @@ mod codex;
 mod conversation;
 mod error;
 mod options;
+mod turn_retry;
 
 pub use codex_auth as auth;
 pub use codex_client as client;
@@ -220,6 +221,7 @@ pub use codex_client::AbortHandle;
 pub use codex_client::ResponseStream;
 pub use codex_client::RetryPolicy;
 pub use codex_client::TextResponse;
+pub use codex_client::TurnRetry;
 pub use codex_types::ContentPart;
 pub use codex_types::CustomTool;
 pub use codex_types::CustomToolCall;

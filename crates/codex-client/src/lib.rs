@@ -116,6 +116,7 @@ pub use options::RequestOptions;
 pub use options::RequestOptionsBuilder;
 pub use retry::RetryPolicy;
 pub use retry::RetryPolicyBuilder;
+pub use retry::TurnRetry;
 pub use stream::ResponseStream;
 pub use stream::TextResponse;
 pub use url::DEFAULT_API_BASE_URL;
