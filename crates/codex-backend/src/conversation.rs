@@ -649,8 +649,8 @@ impl Conversation {
     /// arrives (to show text deltas, reasoning summaries and tool calls live).
     ///
     /// A request that fails with a retryable error is sent again only while `on_event` has
-    /// seen none of its events (output handed to the caller is never replayed); [`run`]
-    /// (Self::run), whose caller sees only the result, always may.
+    /// seen none of its events (output handed to the caller is never replayed);
+    /// [`run`](Self::run), whose caller sees only the result, always may.
     pub async fn run_with_events(
         &mut self,
         input: impl Into<Input>,
