@@ -212,6 +212,12 @@ impl ResponseStream {
         codex_types::RateLimits::all_from_headers(&self.head.headers)
     }
 
+    /// The `x-codex-safety-buffering-*` response headers (the server may hold output back
+    /// for a safety check); `None` when not sent.
+    pub fn safety_buffering_headers(&self) -> Option<codex_types::SafetyBufferingHeaders> {
+        codex_types::SafetyBufferingHeaders::from_headers(&self.head.headers)
+    }
+
     /// The model catalog version (`x-models-etag`); refetch `/models` when it changes.
     pub fn models_etag(&self) -> Option<&str> {
         self.head
@@ -275,8 +281,8 @@ impl ResponseStream {
                 // A terminal event that fails to decode still ends the stream: waiting on
                 // would turn the server's verdict into a retryable `stream_closed` (or an idle
                 // timeout when the connection stays open).
-                if let Some(err) = events::terminal_from_raw(&kind, raw.as_ref()) {
-                    let err = err.with_source(e).with(|d| {
+                if let Some(c) = codex_types::Classification::event_json(&kind, raw.as_ref()) {
+                    let err = status::from_classification(c).with_source(e).with(|d| {
                         d.event_type = Some(kind.clone());
                         d.byte_offset = Some(offset);
                         d.event_json = Some(event_json);
@@ -421,9 +427,7 @@ impl ResponseStream {
         if self.track_text {
             out.text = std::mem::take(&mut self.text);
         }
-        out.request_id = self.head.request_id.clone();
-        out.served_model = self.head.served_model.clone();
-        out.turn_state = self.head.turn_state.clone();
+        out.record_head(&self);
         Ok(out)
     }
 
@@ -453,6 +457,36 @@ pub struct TextResponse {
     pub turn_state: Option<String>,
     /// Events that could not be decoded (each a [`ErrorKind::Decode`] error).
     pub decode_errors: Vec<Error>,
+    /// `usage_metadata` of `response.completed` (billing and prompt-cache details).
+    pub usage_metadata: Option<codex_types::UsageMetadata>,
+    /// `end_turn` of `response.completed`.
+    pub end_turn: Option<bool>,
+    /// The `safety_buffering` objects events carried, in order (data, never an error).
+    pub safety_buffering: Vec<codex_types::SafetyBuffering>,
+    /// The `x-codex-safety-buffering-*` response headers, when sent.
+    pub safety_buffering_headers: Option<codex_types::SafetyBufferingHeaders>,
+    /// The whole-turn retries this turn needed before it completed (empty for
+    /// [`ResponseStream::collect_text`], which never retries; filled by callers that resend
+    /// turns, such as the facade's `respond`).
+    pub retries: Vec<crate::TurnRetry>,
+}
+
+impl TextResponse {
+    /// Folds one event into the result (items, response id, usage, `usage_metadata`,
+    /// `end_turn`, safety buffering). Text deltas are not folded here: the stream tracks them
+    /// ([`ResponseStream::received_text`]).
+    pub fn record(&mut self, event: &ResponseEvent) {
+        events::collect(event, self);
+    }
+
+    /// Copies what the stream's response head said (request id, served model, turn state,
+    /// safety-buffering headers).
+    pub fn record_head(&mut self, stream: &ResponseStream) {
+        self.request_id = stream.head.request_id.clone();
+        self.served_model = stream.head.served_model.clone();
+        self.turn_state = stream.head.turn_state.clone();
+        self.safety_buffering_headers = stream.safety_buffering_headers();
+    }
 }
 
 impl Stream for ResponseStream {
