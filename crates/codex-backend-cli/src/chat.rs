@@ -163,7 +163,7 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
                         }
                         Err(e) => {
                             let e = CliError::from(e);
-                            if out.json || e.exit_code() == EXIT_LOGIN {
+                            if out.json || e.exit_code() == EXIT_LOGIN || out.write_failed() {
                                 return Err(e);
                             }
                             out.error(&e);
@@ -196,7 +196,7 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
             }
             TurnEnd::Failed(e) => {
                 history.pop();
-                if out.json || e.exit_code() == EXIT_LOGIN {
+                if out.json || e.exit_code() == EXIT_LOGIN || out.write_failed() {
                     return Err(e);
                 }
                 out.error(&e);

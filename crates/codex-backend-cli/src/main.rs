@@ -165,7 +165,14 @@ fn wants_json(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
 }
 
 async fn run(cli: Cli, out: &Out) -> u8 {
-    match dispatch(cli, out).await {
+    let result = dispatch(cli, out).await;
+    // A failed write to stdout ends the command with that failure, whatever came after it
+    // (a stream the command stopped because of it, or a success it could not print).
+    let result = match out.write_error() {
+        Some(e) => Err(e),
+        None => result,
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             out.error(&e);
@@ -182,7 +189,8 @@ async fn dispatch(cli: Cli, out: &Out) -> Result<u8, CliError> {
     }
     // `login` starts from a logged-out throwaway home under --mock; the rest get a fake login.
     let logged_in = !matches!(cli.command, Command::Login(_));
-    let sess = Session::open(g, logged_in).await?;
+    let ctrl_c_handled = matches!(cli.command, Command::Ask(_) | Command::Chat(_));
+    let sess = Session::open(g, logged_in, ctrl_c_handled).await?;
     match &cli.command {
         Command::Login(a) => commands::login(&sess, out, a).await?,
         Command::Logout => commands::logout(&sess, out).await?,

@@ -71,8 +71,10 @@ pub struct MockEnv {
 
 impl MockEnv {
     /// Starts the mock (bearer tokens required, as the real backend does). With
-    /// `logged_in`, writes an `auth.json` holding tokens the mock's issuer minted.
-    pub async fn start(logged_in: bool) -> Result<Self, CliError> {
+    /// `logged_in`, writes an `auth.json` holding tokens the mock's issuer minted. A signal
+    /// that ends the process removes the throwaway home first (see [`cleanup_on_signal`]);
+    /// `ctrl_c_handled`: the command handles Ctrl-C itself (and then drops this value).
+    pub async fn start(logged_in: bool, ctrl_c_handled: bool) -> Result<Self, CliError> {
         let server = MockServer::start()
             .await
             .map_err(|e| CliError::new("mock", format!("cannot start the mock server: {e}")))?;
@@ -82,6 +84,7 @@ impl MockEnv {
             .issuer()
             .set_device_interval(Duration::from_secs(0), codex_mock::IntervalEncoding::String);
         let home = TempHome::new()?;
+        cleanup_on_signal(home.path().to_owned(), !ctrl_c_handled)?;
         if logged_in {
             server
                 .issuer()
@@ -92,6 +95,49 @@ impl MockEnv {
         tracing::debug!(url = %server.url(), "mock server started");
         Ok(Self { server, home })
     }
+}
+
+/// Makes SIGTERM and SIGHUP (and SIGINT with `interrupt`) remove the throwaway home `path`,
+/// with its mock tokens, and then end the process with the shell's code for that signal
+/// (128 + its number: 143, 129, 130). Without this, the default action of those signals would
+/// end the process before `TempHome`'s destructor runs and leave the home in the temp folder.
+/// `ask` and `chat` handle Ctrl-C themselves (the answer stops, the command ends normally
+/// and drops the home), so SIGINT is left to them.
+#[cfg(unix)]
+fn cleanup_on_signal(path: PathBuf, interrupt: bool) -> Result<(), CliError> {
+    use tokio::signal::unix::SignalKind;
+    use tokio::signal::unix::signal;
+    let listen = |kind: SignalKind| {
+        signal(kind).map_err(|e| CliError::new("mock", format!("cannot watch for signals: {e}")))
+    };
+    let mut term = listen(SignalKind::terminate())?;
+    let mut hup = listen(SignalKind::hangup())?;
+    let mut int = if interrupt {
+        Some(listen(SignalKind::interrupt())?)
+    } else {
+        None
+    };
+    tokio::spawn(async move {
+        let interrupted = async {
+            match &mut int {
+                Some(s) => s.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let code = tokio::select! {
+            _ = term.recv() => 128 + 15,
+            _ = hup.recv() => 128 + 1,
+            _ = interrupted => 128 + 2,
+        };
+        let _ = std::fs::remove_dir_all(&path);
+        std::process::exit(code);
+    });
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn cleanup_on_signal(_path: PathBuf, _interrupt: bool) -> Result<(), CliError> {
+    Ok(())
 }
 
 /// Plays the browser for `login --mock`: opens the authorize URL and follows redirects
