@@ -87,6 +87,10 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
     let mut lines = spawn_reader();
     let mut last_failed = false;
     loop {
+        // stdout is gone: nobody reads the answers (the write error ends the command).
+        if out.write_failed() {
+            break;
+        }
         prompt(out);
         let line = tokio::select! {
             l = lines.recv() => l.flatten(),

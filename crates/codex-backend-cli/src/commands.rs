@@ -326,7 +326,9 @@ pub async fn compact(sess: &Session, out: &Out, a: &CompactArgs) -> Result<(), C
         out.json_line(&v);
     } else {
         out.line(&serde_json::to_string_pretty(&v).unwrap_or_default());
-        out.note(&format!("compacted {before} items into {}", output.len()));
+        if !out.write_failed() {
+            out.note(&format!("compacted {before} items into {}", output.len()));
+        }
     }
     Ok(())
 }

@@ -279,6 +279,19 @@ async fn text_that_arrives_only_in_output_item_done_is_printed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_answer_reports_how_much_text_arrived() {
+    let (server, home) = logged_in_mock().await;
+    server.push_response(Reply::truncated());
+    let r = run_blocking(command_against(&server, &home, &["ask", "hi"])).await;
+    r.expect_code(1);
+    let bytes = r.stdout.trim_end_matches('\n').len();
+    assert!(bytes > 0, "{r:?}");
+    let want = format!("(after {bytes} bytes of answer text)");
+    assert!(r.stderr.contains(&want), "{r:?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_decode_edge_cases() {
     let (server, home) = logged_in_mock().await;
     let created =
