@@ -87,6 +87,10 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
     let mut lines = spawn_reader();
     let mut last_failed = false;
     loop {
+        // stdout is gone: nobody reads the answers (the write error ends the command).
+        if out.write_failed() {
+            break;
+        }
         prompt(out);
         let line = tokio::select! {
             l = lines.recv() => l.flatten(),
@@ -163,7 +167,7 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
                         }
                         Err(e) => {
                             let e = CliError::from(e);
-                            if out.json || e.exit_code() == EXIT_LOGIN {
+                            if out.json || e.exit_code() == EXIT_LOGIN || out.write_failed() {
                                 return Err(e);
                             }
                             out.error(&e);
@@ -196,7 +200,7 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
             }
             TurnEnd::Failed(e) => {
                 history.pop();
-                if out.json || e.exit_code() == EXIT_LOGIN {
+                if out.json || e.exit_code() == EXIT_LOGIN || out.write_failed() {
                     return Err(e);
                 }
                 out.error(&e);

@@ -287,13 +287,24 @@ pub trait ValueName: ValueEnum {
     }
 }
 
+/// Longest `--idle-timeout`: 365 days.
+pub const MAX_IDLE_TIMEOUT_SECS: f64 = 86_400.0 * 365.0;
+
 fn parse_seconds(s: &str) -> Result<Duration, String> {
     let v: f64 = s
         .trim()
         .parse()
         .map_err(|_| format!("{s:?} is not a number of seconds"))?;
-    if !v.is_finite() || v <= 0.0 || v > 86_400.0 * 365.0 {
+    if !v.is_finite() {
+        return Err(format!("{s:?} is not a finite number of seconds"));
+    }
+    if v <= 0.0 {
         return Err(format!("{s:?} must be more than 0 seconds"));
+    }
+    if v > MAX_IDLE_TIMEOUT_SECS {
+        return Err(format!(
+            "{s:?} is too long: at most {MAX_IDLE_TIMEOUT_SECS:.0} seconds (365 days)"
+        ));
     }
     Ok(Duration::from_secs_f64(v))
 }

@@ -17,6 +17,7 @@ use crate::cli::LoginArgs;
 use crate::cli::RealtimeArgs;
 use crate::error::CliError;
 use crate::output::Out;
+use crate::output::clean;
 use crate::request;
 use crate::session::Session;
 use crate::time;
@@ -49,15 +50,15 @@ fn print_status(out: &Out, s: &AuthStatus) {
     let acc = s.account.clone().unwrap_or_default();
     out.line(&format!(
         "Logged in as {}",
-        out.bold(acc.email.as_deref().unwrap_or("(no email)"))
+        out.bold(&clean(acc.email.as_deref().unwrap_or("(no email)")))
     ));
     out.line(&format!(
         "  account:      {}",
-        acc.account_id.as_deref().unwrap_or("-")
+        clean(acc.account_id.as_deref().unwrap_or("-"))
     ));
     out.line(&format!(
         "  plan:         {}",
-        acc.plan.as_ref().map_or("-", |p| p.as_str())
+        clean(acc.plan.as_ref().map_or("-", |p| p.as_str()))
     ));
     let exp = match s.access_token_expires_at {
         Some(t) => {
@@ -103,8 +104,8 @@ pub async fn login(sess: &Session, out: &Out, a: &LoginArgs) -> Result<(), CliEr
                 }));
             } else {
                 color.note("To sign in, open this page in a browser and enter the one-time code (expires in 15 minutes):");
-                color.line(&c.verification_url);
-                color.line(&c.user_code);
+                color.line(&clean(&c.verification_url));
+                color.line(&clean(&c.user_code));
             }
         });
         auth.login_device(opts).await
@@ -149,14 +150,15 @@ pub async fn login(sess: &Session, out: &Out, a: &LoginArgs) -> Result<(), CliEr
         out.json_line(&status_json(&s));
     } else {
         let acc = &success.account;
-        out.line(&format!(
+        let line = format!(
             "Logged in as {}{}",
             acc.email.as_deref().unwrap_or("(no email)"),
             acc.plan
                 .as_ref()
                 .map(|p| format!(" (plan {})", p.as_str()))
                 .unwrap_or_default()
-        ));
+        );
+        out.line(&clean(&line));
     }
     Ok(())
 }
@@ -225,9 +227,9 @@ pub async fn models(sess: &Session, out: &Out) -> Result<(), CliError> {
         let slug = format!("{:width$}", m.slug);
         out.line(&format!(
             "{}  {}  {}",
-            out.bold(&slug),
-            name,
-            out.dim(&extra.join(", ")),
+            out.bold(&clean(&slug)),
+            clean(name),
+            out.dim(&clean(&extra.join(", "))),
         ));
     }
     Ok(())
@@ -245,7 +247,7 @@ pub async fn usage(sess: &Session, out: &Out) -> Result<(), CliError> {
     }
     out.line(&format!(
         "plan: {}",
-        v.get("plan_type").and_then(Value::as_str).unwrap_or("-")
+        clean(v.get("plan_type").and_then(Value::as_str).unwrap_or("-"))
     ));
     let window = |label: &str, w: &Value| {
         if w.is_null() {
@@ -270,7 +272,8 @@ pub async fn usage(sess: &Session, out: &Out) -> Result<(), CliError> {
         }
         let reached = rl.get("limit_reached").and_then(Value::as_bool) == Some(true);
         out.line(&format!(
-            "{title}{}",
+            "{}{}",
+            clean(title),
             if reached { " (limit reached)" } else { "" }
         ));
         window("primary", rl.get("primary_window").unwrap_or(&Value::Null));
@@ -292,7 +295,7 @@ pub async fn usage(sess: &Session, out: &Out) -> Result<(), CliError> {
     if let Some(c) = v.get("credits").filter(|c| !c.is_null()) {
         let unlimited = c.get("unlimited").and_then(Value::as_bool) == Some(true);
         let has = c.get("has_credits").and_then(Value::as_bool) == Some(true);
-        let bal = c.get("balance").and_then(Value::as_str).unwrap_or("-");
+        let bal = clean(c.get("balance").and_then(Value::as_str).unwrap_or("-"));
         out.line(&format!(
             "credits: {} (balance {bal})",
             if unlimited {
@@ -323,14 +326,16 @@ pub async fn compact(sess: &Session, out: &Out, a: &CompactArgs) -> Result<(), C
         out.json_line(&v);
     } else {
         out.line(&serde_json::to_string_pretty(&v).unwrap_or_default());
-        out.note(&format!("compacted {before} items into {}", output.len()));
+        if !out.write_failed() {
+            out.note(&format!("compacted {before} items into {}", output.len()));
+        }
     }
     Ok(())
 }
 
 /// `realtime-call --sdp FILE`.
 pub async fn realtime_call(sess: &Session, out: &Out, a: &RealtimeArgs) -> Result<(), CliError> {
-    let sdp = request::read_text("--sdp", &a.sdp)?;
+    let sdp = request::read_text("--sdp", &a.sdp, request::SMALL_FILE_MAX_BYTES)?;
     if sdp.trim().is_empty() {
         return Err(CliError::usage(format!(
             "--sdp file {} is empty",
@@ -349,8 +354,8 @@ pub async fn realtime_call(sess: &Session, out: &Out, a: &RealtimeArgs) -> Resul
     if out.json {
         out.json_line(&json!({ "call_id": call.call_id, "sdp": call.sdp_answer }));
     } else {
-        out.line(&format!("call_id: {}", call.call_id));
-        out.text(&call.sdp_answer);
+        out.line(&format!("call_id: {}", clean(&call.call_id)));
+        out.text(&clean(&call.sdp_answer));
         if !call.sdp_answer.ends_with('\n') {
             out.text("\n");
         }

@@ -11,6 +11,9 @@ pub const EXIT_API: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: login required.
 pub const EXIT_LOGIN: u8 = 3;
+/// Exit code: standard output was closed by its reader (`| head`): 128 + SIGPIPE, the
+/// status a shell reports for a program killed by a broken pipe.
+pub const EXIT_BROKEN_PIPE: u8 = 141;
 
 /// One failure, ready to print.
 #[derive(Debug, Clone)]
@@ -49,6 +52,7 @@ impl CliError {
         match self.kind.as_str() {
             "usage" => EXIT_USAGE,
             "login_required" => EXIT_LOGIN,
+            crate::output::BROKEN_PIPE => EXIT_BROKEN_PIPE,
             _ => EXIT_API,
         }
     }

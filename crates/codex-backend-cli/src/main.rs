@@ -173,6 +173,12 @@ async fn run(cli: Cli, out: &Out) -> u8 {
     let ask = matches!(cli.command, Command::Ask(_));
     let chat = matches!(cli.command, Command::Chat(_));
     let result = signal::run_until_signal(&mut signals, dispatch(cli, out, &auth), ask, chat).await;
+    // A failed write to stdout ends the command with that failure, whatever came after it
+    // (a stream the command stopped because of it, or a success it could not print).
+    let result = match out.write_error() {
+        Some(e) => Err(e),
+        None => result,
+    };
     // A refresh already sent completes and is saved before the process exits.
     let unsettled = signal::settle_refresh(auth.get()).await;
     let e = match (result, unsettled) {

@@ -71,7 +71,9 @@ pub struct MockEnv {
 
 impl MockEnv {
     /// Starts the mock (bearer tokens required, as the real backend does). With
-    /// `logged_in`, writes an `auth.json` holding tokens the mock's issuer minted.
+    /// `logged_in`, writes an `auth.json` holding tokens the mock's issuer minted. A signal
+    /// ends the command (see `signal.rs`), never the process outright, so the throwaway home
+    /// is removed when this value is dropped.
     pub async fn start(logged_in: bool) -> Result<Self, CliError> {
         let server = MockServer::start()
             .await

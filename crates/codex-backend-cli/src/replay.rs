@@ -6,6 +6,7 @@ use codex_backend::sse::Parser;
 use codex_backend::types::ApiErrorKind;
 use codex_backend::types::Classification;
 use codex_backend::types::DecodeError;
+use codex_backend::types::DecodeErrorKind;
 use codex_backend::types::ResponseEvent;
 use codex_backend::types::ResponseItem;
 use serde_json::Value;
@@ -142,17 +143,21 @@ pub fn terminal_error(ev: &ResponseEvent) -> Option<CliError> {
 /// The `--json` line for an event that failed to decode: the event's data exactly as the
 /// server sent it (byte for byte: key order and number spelling kept) when it is a JSON
 /// object, else a `codex_backend.decode_error` object holding the raw data as a string.
+/// Data that was not valid UTF-8 (`raw` is then a lossy copy, not what the server sent)
+/// always gets the `decode_error` object.
 pub fn decode_error_line(
     event_type: Option<&str>,
     offset: Option<u64>,
     message: &str,
-    raw: Option<&str>,
+    raw: Option<&DecodeError>,
 ) -> String {
-    if let Some(r) = raw
-        && serde_json::from_str::<Value>(r).is_ok_and(|v| v.is_object())
+    let exact = raw.filter(|d| d.kind() != DecodeErrorKind::InvalidUtf8);
+    if let Some(r) = exact.map(|d| d.raw().to_string())
+        && serde_json::from_str::<Value>(&r).is_ok_and(|v| v.is_object())
     {
-        return r.to_owned();
+        return r;
     }
+    let raw = raw.map(|d| d.raw().to_string());
     serde_json::json!({
         "type": "codex_backend.decode_error",
         "event_type": event_type,
@@ -173,9 +178,8 @@ enum Entry {
 }
 
 fn bad(e: &DecodeError, offset: Option<u64>) -> Entry {
-    let raw = e.raw().to_string();
     Entry::Bad {
-        json: decode_error_line(e.event_type(), offset, &e.to_string(), Some(&raw)),
+        json: decode_error_line(e.event_type(), offset, &e.to_string(), Some(e)),
         message: e.to_string(),
         offset,
     }
@@ -190,8 +194,8 @@ fn entry(r: Result<ResponseEvent, DecodeError>, offset: Option<u64>) -> Entry {
 
 /// Runs `replay`.
 pub fn run(out: &Out, path: &std::path::Path) -> Result<(), CliError> {
-    let data = std::fs::read(path)
-        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+    let data = codex_backend::types::read_regular_file(path, crate::request::REPLAY_MAX_BYTES)
+        .map_err(|e| crate::request::file_error("replay file", &e))?;
     let mut entries = Vec::new();
     let mut truncated = false;
     let text_start = data
@@ -244,7 +248,7 @@ pub fn run(out: &Out, path: &std::path::Path) -> Result<(), CliError> {
                 if out.json {
                     out.raw_json_line(ev.raw_json());
                 } else {
-                    out.line(&describe(ev));
+                    out.line(&crate::output::clean(&describe(ev)));
                 }
                 if end.is_none() {
                     if matches!(&**ev, ResponseEvent::Completed(_)) {
@@ -262,10 +266,11 @@ pub fn run(out: &Out, path: &std::path::Path) -> Result<(), CliError> {
                 if out.json {
                     out.raw_json_line(json);
                 } else {
-                    out.line(&format!(
+                    let line = format!(
                         "decode error{}: {message}",
                         offset.map(|o| format!(" at byte {o}")).unwrap_or_default()
-                    ));
+                    );
+                    out.line(&crate::output::clean(&line));
                 }
             }
         }

@@ -7,6 +7,8 @@ use codex_backend::AbortHandle;
 use codex_backend::CallOptions;
 use codex_backend::WebSearch;
 use codex_backend::types::ContentPart;
+use codex_backend::types::FileReadError;
+use codex_backend::types::ImageFileError;
 use codex_backend::types::JsonSchemaFormat;
 use codex_backend::types::Reasoning;
 use codex_backend::types::ReasoningEffort;
@@ -16,6 +18,7 @@ use codex_backend::types::ServiceTier;
 use codex_backend::types::Tool;
 use codex_backend::types::ToolChoice;
 use codex_backend::types::Verbosity;
+use codex_backend::types::read_regular_file;
 use serde_json::Value;
 
 use crate::cli::AskArgs;
@@ -54,15 +57,43 @@ pub struct Settings {
     pub cache_key: String,
 }
 
-/// Reads a file as UTF-8 for a flag, as a usage error when it fails.
-pub fn read_text(flag: &str, path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| CliError::usage(format!("cannot read {flag} file {}: {e}", path.display())))
+/// Largest `--schema`, `--tool` or `--sdp` file: 1 MiB.
+pub const SMALL_FILE_MAX_BYTES: u64 = 1024 * 1024;
+/// Largest `--history` or `compact` file: 64 MiB.
+pub const HISTORY_MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest `replay` file: 128 MiB.
+pub const REPLAY_MAX_BYTES: u64 = 128 * 1024 * 1024;
+
+/// The usage error for a file flag that cannot be read (`what`: `--schema file`, ...).
+pub fn file_error(what: &str, e: &FileReadError) -> CliError {
+    match e {
+        FileReadError::Io { path, source } => {
+            CliError::usage(format!("cannot read {what} {}: {source}", path.display()))
+        }
+        other => CliError::usage(format!("{what} {other}")),
+    }
 }
 
-/// Reads a JSON file for a flag.
-pub fn read_json(flag: &str, path: &Path) -> Result<Value, CliError> {
-    let text = read_text(flag, path)?;
+/// Reads a file for a flag (a regular file of at most `limit` bytes), as a usage error when
+/// it fails.
+pub fn read_bytes(flag: &str, path: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
+    read_regular_file(path, limit).map_err(|e| file_error(&format!("{flag} file"), &e))
+}
+
+/// Reads a file as UTF-8 for a flag (at most `limit` bytes), as a usage error when it fails.
+pub fn read_text(flag: &str, path: &Path, limit: u64) -> Result<String, CliError> {
+    String::from_utf8(read_bytes(flag, path, limit)?).map_err(|e| {
+        CliError::usage(format!(
+            "cannot read {flag} file {}: {}",
+            path.display(),
+            e.utf8_error()
+        ))
+    })
+}
+
+/// Reads a JSON file for a flag (at most `limit` bytes).
+pub fn read_json(flag: &str, path: &Path, limit: u64) -> Result<Value, CliError> {
+    let text = read_text(flag, path, limit)?;
     serde_json::from_str(&text).map_err(|e| {
         CliError::usage(format!(
             "{flag} file {} is not valid JSON: {e}",
@@ -73,7 +104,7 @@ pub fn read_json(flag: &str, path: &Path) -> Result<Value, CliError> {
 
 /// Reads a history file: a JSON array of items.
 pub fn read_history(flag: &str, path: &Path) -> Result<Vec<ResponseItem>, CliError> {
-    let v = read_json(flag, path)?;
+    let v = read_json(flag, path, HISTORY_MAX_BYTES)?;
     if !v.is_array() {
         return Err(CliError::usage(format!(
             "{flag} file {} must hold a JSON array of items",
@@ -92,6 +123,14 @@ pub fn read_history(flag: &str, path: &Path) -> Result<Vec<ResponseItem>, CliErr
 pub fn settings(r: &RequestArgs, ask: Option<&AskArgs>) -> Result<Settings, CliError> {
     if r.model.trim().is_empty() {
         return Err(CliError::usage("--model must not be empty"));
+    }
+    // The key is also sent as header values (session id, thread id): printable ASCII only.
+    if let Some(k) = &r.prompt_cache_key
+        && !k.chars().all(|c| c == ' ' || c.is_ascii_graphic())
+    {
+        return Err(CliError::usage(
+            "--prompt-cache-key must be printable ASCII (no CR, LF or other control characters)",
+        ));
     }
     let effort = r.reasoning.map(|e| ReasoningEffort::parse(&e.name()));
     let summary = match r.reasoning_summary {
@@ -112,7 +151,7 @@ pub fn settings(r: &RequestArgs, ask: Option<&AskArgs>) -> Result<Settings, CliE
     let mut parallel = false;
     if let Some(a) = ask {
         for path in &a.tool {
-            let v = read_json("--tool", path)?;
+            let v = read_json("--tool", path, SMALL_FILE_MAX_BYTES)?;
             let defs = match v {
                 Value::Array(list) => list,
                 other => vec![other],
@@ -134,7 +173,7 @@ pub fn settings(r: &RequestArgs, ask: Option<&AskArgs>) -> Result<Settings, CliE
             }
         }
         if let Some(path) = &a.schema {
-            let v = read_json("--schema", path)?;
+            let v = read_json("--schema", path, SMALL_FILE_MAX_BYTES)?;
             if !v.is_object() {
                 return Err(CliError::usage(format!(
                     "--schema file {} must hold a JSON Schema object",
@@ -217,8 +256,10 @@ pub fn user_message(prompt: &str, images: &[String]) -> Result<ResponseItem, Cli
         {
             parts.push(ContentPart::image_url(img.clone()));
         } else {
-            let part = ContentPart::image_file(img, None)
-                .map_err(|e| CliError::usage(format!("--image {img}: {e}")))?;
+            let part = ContentPart::image_file(img, None).map_err(|e| match e {
+                ImageFileError::File(f) => file_error("--image file", &f),
+                other => CliError::usage(format!("--image {img}: {other}")),
+            })?;
             parts.push(part);
         }
     }
@@ -238,7 +279,9 @@ impl Settings {
             // As codex-rs: encrypted reasoning whenever reasoning is requested, or on demand.
             .include_reasoning(self.include_reasoning || self.reasoning.is_some())
             .conversation_id(self.cache_key.clone())
-            .prompt_cache_key(self.cache_key.clone());
+            .prompt_cache_key(self.cache_key.clone())
+            // The text is printed as it arrives; a second copy would grow with the answer.
+            .track_text(false);
         if let Some(r) = &self.reasoning {
             if let Some(e) = &r.effort {
                 o = o.reasoning_effort(e.clone());

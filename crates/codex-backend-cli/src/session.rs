@@ -7,6 +7,12 @@ use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::mock::MockEnv;
 
+/// Largest SSE event the CLI reads: 8 MiB (a whole answer of about two million tokens, far
+/// beyond any model's output limit). It keeps the CLI's memory flat on any answer
+/// (the answer's text is printed from the deltas; the done events that repeat a longer text
+/// are skipped with a note, or a `decode_error` line with `--json`).
+pub const MAX_EVENT_SIZE: usize = 8 * 1024 * 1024;
+
 /// Everything a command needs to talk to the backend.
 #[derive(Debug)]
 pub struct Session {
@@ -28,7 +34,9 @@ impl Session {
         } else {
             None
         };
-        let mut b = CodexClient::builder().interactive_login(false);
+        let mut b = CodexClient::builder()
+            .interactive_login(false)
+            .max_event_size(MAX_EVENT_SIZE);
         match &mock {
             Some(m) => {
                 b = b

@@ -24,6 +24,8 @@ pub enum Signal {
     Interrupt,
     /// SIGTERM.
     Terminate,
+    /// SIGHUP (the terminal went away).
+    Hangup,
 }
 
 impl Signal {
@@ -34,6 +36,7 @@ impl Signal {
             match self {
                 Self::Interrupt => "interrupted by Ctrl-C",
                 Self::Terminate => "terminated by SIGTERM",
+                Self::Hangup => "ended by SIGHUP",
             },
         )
     }
@@ -46,6 +49,8 @@ pub struct Signals {
     int: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
     term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    hup: Option<tokio::signal::unix::Signal>,
 }
 
 impl std::fmt::Debug for Signals {
@@ -64,6 +69,7 @@ impl Signals {
             Self {
                 int: signal(SignalKind::interrupt()).ok(),
                 term: signal(SignalKind::terminate()).ok(),
+                hup: signal(SignalKind::hangup()).ok(),
             }
         }
         #[cfg(not(unix))]
@@ -73,29 +79,22 @@ impl Signals {
     }
 
     /// The next signal. With `ctrl_c_handled` (`chat`, which uses Ctrl-C for itself), only
-    /// SIGTERM is reported.
+    /// SIGTERM and SIGHUP are reported.
     pub async fn next(&mut self, ctrl_c_handled: bool) -> Signal {
         #[cfg(unix)]
         {
-            let int = async {
-                match self.int.as_mut() {
-                    Some(s) if !ctrl_c_handled => {
-                        s.recv().await;
-                    }
-                    _ => std::future::pending::<()>().await,
-                }
-            };
-            let term = async {
-                match self.term.as_mut() {
+            async fn recv(s: Option<&mut tokio::signal::unix::Signal>) {
+                match s {
                     Some(s) => {
                         s.recv().await;
                     }
                     None => std::future::pending::<()>().await,
                 }
-            };
+            }
             tokio::select! {
-                () = int => Signal::Interrupt,
-                () = term => Signal::Terminate,
+                () = recv(self.int.as_mut().filter(|_| !ctrl_c_handled)) => Signal::Interrupt,
+                () = recv(self.term.as_mut()) => Signal::Terminate,
+                () = recv(self.hup.as_mut()) => Signal::Hangup,
             }
         }
         #[cfg(not(unix))]

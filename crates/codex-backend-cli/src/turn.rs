@@ -1,12 +1,14 @@
 //! Streams one turn: prints events as they arrive (wire JSON lines with `--json`, text
 //! otherwise) and collects the output items.
 
+use std::collections::HashSet;
 use std::io::Write;
 
 use codex_backend::AbortHandle;
 use codex_backend::CodexClient;
 use codex_backend::Input;
 use codex_backend::client::ErrorKind;
+use codex_backend::types::OutputItemEvent;
 use codex_backend::types::RateLimitSnapshot;
 use codex_backend::types::ResponseEvent;
 use codex_backend::types::ResponseItem;
@@ -15,6 +17,7 @@ use futures_util::StreamExt;
 
 use crate::error::CliError;
 use crate::output::Out;
+use crate::output::clean;
 use crate::request::Settings;
 
 /// What a successful turn produced.
@@ -54,6 +57,13 @@ struct Human<'a> {
     mid_line: bool,
     /// stderr is not at the start of a line (reasoning).
     err_mid_line: bool,
+    /// Bytes of answer text printed (a count, not the text: memory stays flat).
+    text_bytes: u64,
+    /// Ids and output indexes of the items that had text deltas.
+    delta_items: HashSet<String>,
+    delta_indexes: HashSet<u32>,
+    /// A delta with neither an item id nor an output index arrived.
+    anonymous_delta: bool,
 }
 
 impl Human<'_> {
@@ -80,7 +90,7 @@ impl Human<'_> {
             let _ = write!(e, "{}", dim_err(self.out, "[reasoning] "));
             self.section = Section::Reasoning;
         }
-        let _ = write!(e, "{}", dim_err(self.out, delta));
+        let _ = write!(e, "{}", dim_err(self.out, &clean(delta)));
         let _ = e.flush();
         self.err_mid_line = !delta.ends_with('\n');
     }
@@ -90,7 +100,8 @@ impl Human<'_> {
             self.end_reasoning();
         }
         self.section = Section::Text;
-        self.out.text(delta);
+        self.out.text(&clean(delta));
+        self.text_bytes += delta.len() as u64;
         if !delta.is_empty() {
             self.mid_line = !delta.ends_with('\n');
         }
@@ -103,15 +114,46 @@ impl Human<'_> {
         self.section = Section::None;
     }
 
-    fn item_done(&mut self, item: &ResponseItem) {
-        match item {
+    /// Records that a text delta arrived for its item.
+    fn saw_delta(&mut self, d: &codex_backend::types::TextDelta) {
+        match (d.item_id(), d.output_index) {
+            (None, None) => self.anonymous_delta = true,
+            (id, index) => {
+                if let Some(id) = id
+                    && !self.delta_items.contains(id)
+                {
+                    self.delta_items.insert(id.to_owned());
+                }
+                if let Some(i) = index {
+                    self.delta_indexes.insert(i);
+                }
+            }
+        }
+    }
+
+    fn item_done(&mut self, ev: &OutputItemEvent) {
+        match &ev.item {
+            // A message whose text came only in `response.output_item.done` (no deltas): print
+            // it now, as the official client does.
+            ResponseItem::Message(m) => {
+                let had_deltas =
+                    m.id.as_deref()
+                        .is_some_and(|id| self.delta_items.contains(id))
+                        || ev
+                            .output_index
+                            .is_some_and(|i| self.delta_indexes.contains(&i))
+                        || (m.id.is_none() && ev.output_index.is_none() && self.anonymous_delta);
+                if !had_deltas {
+                    self.text(&m.text());
+                }
+            }
             ResponseItem::FunctionCall(c) => {
                 let l = format!(
                     "{} {}({}) [call_id {}]",
                     self.out.cyan("tool call:"),
-                    self.out.bold(&c.name),
-                    c.arguments,
-                    c.call_id
+                    self.out.bold(&clean(&c.name)),
+                    clean(&c.arguments),
+                    clean(&c.call_id)
                 );
                 self.item_line(&l);
             }
@@ -119,9 +161,9 @@ impl Human<'_> {
                 let l = format!(
                     "{} {} [call_id {}]\n{}",
                     self.out.cyan("tool call:"),
-                    self.out.bold(&c.name),
-                    c.call_id,
-                    c.input
+                    self.out.bold(&clean(&c.name)),
+                    clean(&c.call_id),
+                    clean(&c.input)
                 );
                 self.item_line(&l);
             }
@@ -143,7 +185,7 @@ impl Human<'_> {
                     }
                     _ => "search".to_owned(),
                 };
-                let l = self.out.dim(&format!("[web search: {what}]"));
+                let l = self.out.dim(&format!("[web search: {}]", clean(&what)));
                 self.item_line(&l);
             }
             _ => {}
@@ -153,6 +195,20 @@ impl Human<'_> {
     fn finish(&mut self) {
         self.end_reasoning();
         self.end_line();
+    }
+
+    /// Ends a failed turn. In human mode the error line says how much answer text arrived
+    /// before the failure (the text itself is printed above; only its size is kept, so
+    /// memory stays flat). `--json` readers have the deltas.
+    fn failed(&mut self, mut e: CliError) -> TurnEnd {
+        self.finish();
+        if !self.out.json && self.text_bytes > 0 {
+            e.message = format!(
+                "{} (after {} bytes of answer text)",
+                e.message, self.text_bytes
+            );
+        }
+        TurnEnd::Failed(e)
     }
 }
 
@@ -168,9 +224,8 @@ fn dim_err(out: &Out, s: &str) -> String {
 fn decode_error_line(e: &codex_backend::client::Error) -> String {
     let decode = std::error::Error::source(e)
         .and_then(|s| s.downcast_ref::<codex_backend::types::DecodeError>());
-    let raw = decode.map(|d| d.raw().to_string());
     let message = decode.map_or_else(|| e.to_string(), |d| d.to_string());
-    crate::replay::decode_error_line(e.event_type(), e.byte_offset(), &message, raw.as_deref())
+    crate::replay::decode_error_line(e.event_type(), e.byte_offset(), &message, decode)
 }
 
 /// Sends `input` with `settings` and streams the answer. With `interruptible`, Ctrl-C
@@ -216,10 +271,21 @@ pub async fn run(
         section: Section::None,
         mid_line: false,
         err_mid_line: false,
+        text_bytes: 0,
+        delta_items: HashSet::new(),
+        delta_indexes: HashSet::new(),
+        anonymous_delta: false,
     };
     let mut result = TurnResult::default();
     let mut completed = false;
     loop {
+        // stdout is gone (a closed pipe, a full disk): stop the stream at once (dropping it
+        // closes the connection) instead of paying for tokens nobody reads.
+        if let Some(e) = out.write_error() {
+            spinner.stop();
+            abort.abort();
+            return TurnEnd::Failed(e);
+        }
         let next = tokio::select! {
             n = stream.next() => n,
             () = &mut ctrl_c, if !interrupted => {
@@ -238,6 +304,7 @@ pub async fn run(
                     ResponseEvent::OutputTextDelta(d) => {
                         spinner.stop();
                         if !out.json {
+                            human.saw_delta(d);
                             human.text(&d.delta);
                         }
                     }
@@ -256,7 +323,7 @@ pub async fn run(
                     ResponseEvent::OutputItemDone(item) => {
                         spinner.stop();
                         if !out.json {
-                            human.item_done(&item.item);
+                            human.item_done(item);
                         }
                         result.items.push(item.item.clone());
                     }
@@ -281,13 +348,11 @@ pub async fn run(
                 // stream: report that error rather than a generic "stream closed".
                 if e.event_json().is_some() {
                     spinner.stop();
-                    human.finish();
-                    return TurnEnd::Failed(e.into());
+                    return human.failed(e.into());
                 }
             }
             Err(e) => {
                 spinner.stop();
-                human.finish();
                 // A terminal event (response.failed / response.incomplete / error) is printed as
                 // its wire JSON like every other event, before the final error object.
                 if out.json
@@ -296,9 +361,10 @@ pub async fn run(
                     out.raw_json_line(raw);
                 }
                 if e.kind() == ErrorKind::Aborted && interrupted {
+                    human.finish();
                     return TurnEnd::Interrupted;
                 }
-                return TurnEnd::Failed(e.into());
+                return human.failed(e.into());
             }
         }
     }
@@ -308,7 +374,7 @@ pub async fn run(
         return TurnEnd::Interrupted;
     }
     if !completed {
-        return TurnEnd::Failed(CliError::new(
+        return human.failed(CliError::new(
             "stream_closed",
             "stream closed before response.completed",
         ));

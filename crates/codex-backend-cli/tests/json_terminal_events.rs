@@ -30,13 +30,7 @@ async fn ask_json(server: &MockServer, home: &TempDir) -> common::Run {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terminal_events_are_printed_before_the_error_object() {
-    let server = MockServer::start().await.unwrap();
-    let home = TempDir::new();
-    server
-        .issuer()
-        .issue_tokens()
-        .write_auth_json(home.path())
-        .unwrap();
+    let (server, home) = common::logged_in_mock().await;
     let cases = [
         (
             Reply::failed("context_length_exceeded", "too long"),
@@ -72,13 +66,7 @@ async fn terminal_events_are_printed_before_the_error_object() {
 /// and number spelling kept), also when it is the terminal `response.completed`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undecodable_events_are_printed_byte_for_byte() {
-    let server = MockServer::start().await.unwrap();
-    let home = TempDir::new();
-    server
-        .issuer()
-        .issue_tokens()
-        .write_auth_json(home.path())
-        .unwrap();
+    let (server, home) = common::logged_in_mock().await;
     let created = r#"{"type":"response.created","response":{"id":"r1"}}"#;
     let bad_delta =
         r#"{"zeta":1e300,"type":"response.output_text.delta","delta":17,"alpha":[1.50,2E3]}"#;

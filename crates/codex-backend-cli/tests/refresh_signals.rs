@@ -61,7 +61,7 @@ async fn signal_during_refresh(signal: &str, stale: bool) {
         "ask",
         "hi",
     ];
-    let child = common::command(&args, &[("CODEX_AUTH_ISSUER", &issuer)])
+    let child = common::piped(&args, &[("CODEX_AUTH_ISSUER", &issuer)])
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -326,6 +326,16 @@ impl CodexClientBuilder {
         self
     }
 
+    /// Largest SSE event a stream accepts (default 64 MiB); a bigger one is skipped and
+    /// reported as one decode error, and the stream goes on. Memory: a stream holds at most
+    /// about this many bytes for the event being read; the done events of an answer repeat
+    /// its whole text, so lower it (and turn off [`CallOptions::track_text`]) to keep memory
+    /// flat on very long answers, as the CLI does.
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.transport = self.transport.max_event_size(bytes);
+        self
+    }
+
     /// TCP connect timeout (default 15 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.transport = self.transport.connect_timeout(timeout);
@@ -642,6 +652,9 @@ impl CodexClient {
         }
         if let Some(t) = o.timeout {
             ro = ro.timeout(t);
+        }
+        if let Some(t) = o.track_text {
+            ro = ro.track_text(t);
         }
         if let Some(t) = &o.turn_state {
             ro = ro.turn_state(t);

@@ -81,6 +81,7 @@ pub struct CallOptions {
     pub(crate) conversation_id: Option<String>,
     pub(crate) abort: Option<AbortHandle>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) track_text: Option<bool>,
     /// The sticky-routing token of the current turn (set by the tool loop only).
     pub(crate) turn_state: Option<String>,
 }
@@ -203,6 +204,22 @@ impl CallOptions {
         self
     }
 
+    /// Whether the stream keeps the output text it received, for
+    /// [`ResponseStream::received_text`](crate::ResponseStream::received_text) and
+    /// [`Error::partial_text`](crate::Error::partial_text) (default on).
+    ///
+    /// Memory: on, the stream holds a copy of the whole answer text until it is dropped
+    /// (about 1 byte per byte of text; a 200 MB answer costs 200 MB). Off, a stream's memory
+    /// stays flat however long the answer is, `received_text` is empty and a failed stream's
+    /// `partial_text` is `Some("")`: turn it off for very long answers whose text you print
+    /// or store as it arrives from the events, as the CLI does. Off, the `text` of
+    /// [`CodexClient::respond`](crate::CodexClient::respond) is empty too (the output items
+    /// still hold the answer).
+    pub fn track_text(mut self, yes: bool) -> Self {
+        self.track_text = Some(yes);
+        self
+    }
+
     /// The model override, if set.
     pub fn model_override(&self) -> Option<&str> {
         self.model.as_deref()
@@ -234,7 +251,8 @@ impl CallOptions {
             prompt_cache_key,
             conversation_id,
             abort,
-            timeout
+            timeout,
+            track_text
         );
         let mut extra = base.extra_tools.clone();
         extra.append(&mut self.extra_tools);

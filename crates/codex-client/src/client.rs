@@ -79,6 +79,7 @@ pub(crate) struct Config {
     pub(crate) idle_timeout: Duration,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) max_event_size: usize,
 }
 
 /// Builder of a [`Client`]. Setters never fail; problems are reported by
@@ -97,6 +98,7 @@ pub struct ClientBuilder {
     idle_timeout: Duration,
     timeout: Option<Duration>,
     retry: RetryPolicy,
+    max_event_size: usize,
     tls: TlsSettings,
     proxy: ProxySettings,
     provider: Option<Arc<dyn TokenProvider>>,
@@ -144,6 +146,7 @@ impl ClientBuilder {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             timeout: None,
             retry: RetryPolicy::default(),
+            max_event_size: codex_sse::DEFAULT_MAX_EVENT_SIZE,
             tls: TlsSettings {
                 webpki_roots: true,
                 platform_roots: false,
@@ -218,6 +221,19 @@ impl ClientBuilder {
     /// [`ErrorKind::IdleTimeout`] (default 300 s).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// Largest SSE event a stream accepts (default 64 MiB,
+    /// [`codex_sse::DEFAULT_MAX_EVENT_SIZE`]). A bigger event is skipped without being held
+    /// and reported as one [`ErrorKind::Decode`] item; the stream goes on.
+    ///
+    /// Memory: a stream holds at most about this many bytes for the event being read. The
+    /// done events of an answer (`response.output_text.done`, `response.output_item.done`)
+    /// repeat its whole text, so they are the largest: lower this to bound memory on very
+    /// long answers whose text you take from the deltas (those done events are then skipped).
+    pub fn max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event_size = bytes;
         self
     }
 
@@ -342,6 +358,7 @@ impl ClientBuilder {
                     idle_timeout: self.idle_timeout,
                     timeout: self.timeout,
                     retry: self.retry,
+                    max_event_size: self.max_event_size,
                 },
                 transport,
                 provider: self.provider,

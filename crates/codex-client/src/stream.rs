@@ -140,8 +140,12 @@ fn after(t: Instant, d: Duration) -> Instant {
         .unwrap_or(t)
 }
 
-fn new_parser() -> Parser {
-    Parser::with_config(codex_sse::Config::new().emit_comments(false))
+fn new_parser(max_event_size: usize) -> Parser {
+    Parser::with_config(
+        codex_sse::Config::new()
+            .emit_comments(false)
+            .max_event_size(max_event_size),
+    )
 }
 
 impl ResponseStream {
@@ -155,6 +159,7 @@ impl ResponseStream {
     ) -> Self {
         let (parts, body) = response.into_parts();
         let idle_timeout = client.cfg.idle_timeout;
+        let parser = new_parser(client.cfg.max_event_size);
         let now = Instant::now();
         let deadline = attempts
             .deadline
@@ -165,7 +170,7 @@ impl ResponseStream {
             attempts: Some(attempts),
             slot,
             state: State::Body(body),
-            parser: new_parser(),
+            parser,
             idle_timeout,
             idle: Box::pin(tokio::time::sleep_until(after(now, idle_timeout))),
             last_activity: now,
@@ -271,7 +276,12 @@ impl ResponseStream {
             Ok(e) => e,
             Err(e) => {
                 let offset = ev.offset();
-                let raw: Option<serde_json::Value> = serde_json::from_slice(ev.data_bytes()).ok();
+                // Data that is not valid UTF-8 is read through its lossy copy, so that a
+                // data-only terminal event (no `event:` line) is still recognised by its
+                // `type`, exactly as the same event with an `event:` line is.
+                let raw: Option<serde_json::Value> = serde_json::from_slice(ev.data_bytes())
+                    .ok()
+                    .or_else(|| serde_json::from_str(e.raw()).ok());
                 let kind = raw
                     .as_ref()
                     .and_then(|v| v.get("type"))
@@ -589,7 +599,7 @@ impl Stream for ResponseStream {
                         this.attempts = Some(attempts);
                         let (parts, body) = resp.into_parts();
                         this.head = Head::from_headers(parts.headers);
-                        this.parser = new_parser();
+                        this.parser = new_parser(this.client.cfg.max_event_size);
                         this.frames = 0;
                         this.prefix = Vec::new();
                         this.last_activity = Instant::now();

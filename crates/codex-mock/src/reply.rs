@@ -50,8 +50,8 @@ pub(crate) enum Step {
     Sleep(Duration),
     /// Abort the connection (body error: hyper closes the socket without finishing).
     Abort,
-    /// Lazily generated text deltas (for benches).
-    ManyDeltas(u64),
+    /// Lazily generated text deltas (for benches): count, and `"lorem "` repeats per delta.
+    ManyDeltas(u64, usize),
     /// Replay a file's bytes, read when served.
     File(PathBuf),
 }
@@ -337,7 +337,14 @@ impl Reply {
     /// `n` text deltas (`"lorem "` each), generated while streaming (nothing buffered), then
     /// done events with the full text and `response.completed` (with an empty `output`).
     pub fn many_deltas(n: u64) -> Reply {
-        Reply::sse(vec![Step::ManyDeltas(n)])
+        Reply::sse(vec![Step::ManyDeltas(n, 1)])
+    }
+
+    /// Like [`many_deltas`](Reply::many_deltas), with each delta `"lorem "` repeated `repeats`
+    /// times (at least once): a huge answer in few events, e.g. `many_deltas_of(3200, 10_923)`
+    /// streams about 200 MB of text. Generated while streaming; nothing is buffered.
+    pub fn many_deltas_of(n: u64, repeats: usize) -> Reply {
+        Reply::sse(vec![Step::ManyDeltas(n, repeats.max(1))])
     }
 
     /// Replay a file's bytes exactly (read when the request is served; a read error becomes
@@ -476,7 +483,7 @@ impl Reply {
             match s {
                 Step::Bytes(b) => out.extend_from_slice(b),
                 Step::Sleep(_) | Step::Abort => {}
-                Step::ManyDeltas(_) | Step::File(_) => return None,
+                Step::ManyDeltas(..) | Step::File(_) => return None,
             }
         }
         Some(out)

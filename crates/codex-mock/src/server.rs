@@ -756,7 +756,7 @@ async fn produce(tx: Tx, steps: Vec<Step>, chunk: Option<usize>, delay: Duration
                     .await;
                 return;
             }
-            Step::ManyDeltas(count) => many_deltas(&mut w, count).await,
+            Step::ManyDeltas(count, repeats) => many_deltas(&mut w, count, repeats).await,
             Step::File(_) => true,
         };
         if !alive {
@@ -768,8 +768,10 @@ async fn produce(tx: Tx, steps: Vec<Step>, chunk: Option<usize>, delay: Duration
 /// Batch size for lazily generated streams.
 const BATCH: usize = 16 * 1024;
 
-async fn many_deltas(w: &mut Writer, count: u64) -> bool {
-    const DELTA: &str = "lorem ";
+async fn many_deltas(w: &mut Writer, count: u64, repeats: usize) -> bool {
+    const WORD: &str = "lorem ";
+    let delta = WORD.repeat(repeats);
+    let delta = delta.as_str();
     let id = "msg_mock_many_0";
     let mut b = StreamBuilder::new("resp_mock_many", DEFAULT_MODEL);
     b.created();
@@ -783,7 +785,7 @@ async fn many_deltas(w: &mut Writer, count: u64) -> bool {
         let ev = SseEvent {
             kind: "response.output_text.delta".into(),
             data: json!({"type": "response.output_text.delta", "sequence_number": seq, "item_id": id,
-                "output_index": 0, "content_index": 0, "delta": DELTA, "logprobs": []}),
+                "output_index": 0, "content_index": 0, "delta": delta, "logprobs": []}),
         };
         seq += 1;
         buf.extend_from_slice(&ev.to_bytes());
@@ -792,7 +794,7 @@ async fn many_deltas(w: &mut Writer, count: u64) -> bool {
         }
     }
     // Done events carry the full text; it is written in pieces, never held whole.
-    let total = DELTA.len() as u64 * count;
+    let total = delta.len() as u64 * count;
     let heads: [(&str, String, String); 3] = [
         (
             "response.output_text.done",
@@ -823,10 +825,10 @@ async fn many_deltas(w: &mut Writer, count: u64) -> bool {
         buf.extend_from_slice(head.as_bytes());
         let mut left = total;
         while left > 0 {
-            let reps = (BATCH / DELTA.len()) as u64;
-            let k = reps.min(left / DELTA.len() as u64).max(1);
-            buf.extend_from_slice(DELTA.repeat(k as usize).as_bytes());
-            left = left.saturating_sub(k * DELTA.len() as u64);
+            let reps = (BATCH / WORD.len()) as u64;
+            let k = reps.min(left / WORD.len() as u64).max(1);
+            buf.extend_from_slice(WORD.repeat(k as usize).as_bytes());
+            left = left.saturating_sub(k * WORD.len() as u64);
             if buf.len() >= BATCH && !w.write(Bytes::from(std::mem::take(&mut buf))).await {
                 return false;
             }

@@ -529,15 +529,10 @@ impl From<Vec<ContentPart>> for ToolOutput {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ImageFileError {
-    /// The file could not be read.
-    #[error("cannot read image file {path}")]
-    Read {
-        /// The path.
-        path: std::path::PathBuf,
-        /// The IO error.
-        #[source]
-        source: std::io::Error,
-    },
+    /// The file could not be read: missing or unreadable, not a regular file, or larger than
+    /// [`crate::IMAGE_FILE_MAX_BYTES`].
+    #[error(transparent)]
+    File(#[from] crate::FileReadError),
     /// The MIME type could not be guessed from the extension.
     #[error(
         "cannot guess the image type of {path} (use png, jpg, jpeg, gif or webp, or give the MIME type)"
@@ -603,8 +598,10 @@ impl ContentPart {
     /// An `input_image` part read from a file, as a data URL, with the MIME type guessed
     /// from the extension (`png`, `jpg`/`jpeg`, `gif`, `webp`) unless `mime` is given.
     ///
-    /// This is the only function in the crate that does IO: a plain [`std::fs::read`] that
-    /// the caller asks for explicitly. Use [`ContentPart::image_bytes`] to stay IO-free.
+    /// The file is read with [`crate::read_regular_file`]: only a regular file of at most
+    /// [`crate::IMAGE_FILE_MAX_BYTES`] (20 MiB) is read (a FIFO or a device is refused
+    /// without blocking). This and that function are the crate's only IO, which the caller
+    /// asks for explicitly; use [`ContentPart::image_bytes`] to stay IO-free.
     pub fn image_file(path: impl AsRef<Path>, mime: Option<&str>) -> Result<Self, ImageFileError> {
         let path = path.as_ref();
         let mime = match mime {
@@ -615,10 +612,7 @@ impl ContentPart {
                 })?
                 .to_owned(),
         };
-        let bytes = std::fs::read(path).map_err(|source| ImageFileError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = crate::read_regular_file(path, crate::IMAGE_FILE_MAX_BYTES)?;
         Ok(ContentPart::image_bytes(&bytes, &mime))
     }
 
@@ -947,7 +941,7 @@ mod tests {
         ));
         assert!(matches!(
             ContentPart::image_file("/nonexistent/x.png", None),
-            Err(ImageFileError::Read { .. })
+            Err(ImageFileError::File(crate::FileReadError::Io { .. }))
         ));
     }
 }

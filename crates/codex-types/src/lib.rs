@@ -1,6 +1,6 @@
 //! Typed Responses API requests, items, tools, stream events and errors for the ChatGPT
 //! Codex backend (`https://chatgpt.com/backend-api/codex`). No IO (apart from the explicit
-//! [`ContentPart::image_file`] helper).
+//! [`ContentPart::image_file`] helper and the bounded [`read_regular_file`] it uses).
 //!
 //! # Quick start
 //!
@@ -52,6 +52,7 @@ mod classify;
 mod events;
 mod failure;
 mod fast;
+mod file;
 mod items;
 mod lossless;
 mod memories;
@@ -89,6 +90,10 @@ pub use events::TextDone;
 pub use failure::FailureCode;
 pub use failure::ResponseFailure;
 pub use failure::parse_retry_after;
+pub use file::FileReadError;
+pub use file::IMAGE_FILE_MAX_BYTES;
+pub use file::human_size;
+pub use file::read_regular_file;
 pub use items::Compaction;
 pub use items::CompactionTrigger;
 pub use items::ContentPart;

@@ -71,9 +71,41 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_codex-backend")
 }
 
+/// The binary with `args` and a clean environment (no inherited URLs, home, issuer, proxy,
+/// logging or colour settings); stdio is left to the caller.
+pub fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.args(args)
+        .env_remove("CODEX_BASE_URL")
+        .env_remove("CODEX_API_BASE_URL")
+        .env_remove("CODEX_HOME")
+        .env_remove("CODEX_AUTH_ISSUER")
+        .env_remove("CODEX_REFRESH_TOKEN_URL_OVERRIDE")
+        .env_remove("CODEX_REVOKE_TOKEN_URL_OVERRIDE")
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy");
+    cmd
+}
+
+/// The binary with `args`, piped stdio and a clean environment plus `env` (not started).
+pub fn piped(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = command(args);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
 /// Runs the binary with `args`, `stdin` piped in, a clean environment plus `env`.
 pub fn run_with(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
-    let mut child = command(args, env).spawn().expect("spawn the CLI");
+    let mut child = piped(args, env).spawn().expect("spawn the CLI");
     {
         let mut sin = child.stdin.take().unwrap();
         let _ = sin.write_all(stdin.as_bytes());
@@ -89,31 +121,6 @@ pub fn finish(child: std::process::Child) -> Run {
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
     }
-}
-
-/// The binary with `args`, piped stdio, a clean environment plus `env` (not started).
-pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(bin());
-    cmd.args(args)
-        .env_remove("CODEX_BASE_URL")
-        .env_remove("CODEX_API_BASE_URL")
-        .env_remove("CODEX_HOME")
-        .env_remove("CODEX_AUTH_ISSUER")
-        .env_remove("CODEX_REFRESH_TOKEN_URL_OVERRIDE")
-        .env_remove("CODEX_REVOKE_TOKEN_URL_OVERRIDE")
-        .env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
 }
 
 /// Runs the binary with `args` and empty stdin.
@@ -179,4 +186,71 @@ pub fn sse_data_lines(text: &str) -> Vec<String> {
 /// The fixtures directory of codex-mock.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../codex-mock/fixtures")
+}
+
+/// A mock server and a home holding a login its issuer minted.
+pub async fn logged_in_mock() -> (codex_mock::MockServer, TempDir) {
+    let server = codex_mock::MockServer::start().await.unwrap();
+    let home = TempDir::new();
+    server
+        .issuer()
+        .issue_tokens()
+        .write_auth_json(home.path())
+        .unwrap();
+    (server, home)
+}
+
+/// The binary pointed at `server` (backend, API base and issuer) with `home` as
+/// `CODEX_HOME`, then `args`; stdio is left to the caller.
+pub fn command_against(server: &codex_mock::MockServer, home: &TempDir, args: &[&str]) -> Command {
+    let base = server.backend_base_url();
+    let api = server.api_base_url();
+    let mut all = vec![
+        "--base-url",
+        &base,
+        "--api-base-url",
+        &api,
+        "--codex-home",
+        home.str(),
+    ];
+    all.extend_from_slice(args);
+    let mut cmd = command(&all);
+    cmd.env("CODEX_AUTH_ISSUER", server.issuer_url());
+    cmd
+}
+
+/// Runs `cmd` (stdin empty, stdout and stderr captured) and gives up after `limit`: `None`
+/// when it was still running (it is then killed), so a test of "never blocks" fails instead
+/// of hanging.
+pub fn run_within(mut cmd: Command, limit: std::time::Duration) -> Option<Run> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the CLI");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    Some(Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+/// [`run_within`] off the async runtime (for tests that also drive a mock server).
+pub async fn run_blocking(cmd: Command) -> Run {
+    tokio::task::spawn_blocking(move || {
+        run_within(cmd, std::time::Duration::from_secs(60)).expect("the CLI ran for 60 s")
+    })
+    .await
+    .unwrap()
 }
