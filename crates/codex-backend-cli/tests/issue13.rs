@@ -119,6 +119,29 @@ fn file_inputs_over_their_limit_are_usage_errors_naming_it() {
     }
 }
 
+#[test]
+fn a_prompt_on_standard_input_is_bounded() {
+    for (args, what) in [
+        (&["--mock", "ask", "-"][..], "the prompt on standard input"),
+        (&["--mock", "chat"][..], "a chat line"),
+    ] {
+        let Ok(zero) = std::fs::File::open("/dev/zero") else {
+            eprintln!("no /dev/zero: skipping");
+            return;
+        };
+        let mut cmd = command(args);
+        cmd.stdin(zero)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = cmd.spawn().unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let want = format!("{what} is larger than the limit of 16 MiB (16777216 bytes)");
+        assert!(stderr.contains(&want), "{args:?}: {stderr}");
+    }
+}
+
 fn dev_full() -> Option<std::fs::File> {
     std::fs::OpenOptions::new()
         .write(true)
