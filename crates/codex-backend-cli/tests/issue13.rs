@@ -442,3 +442,25 @@ fn mock_cleans_up_its_home_when_a_signal_ends_it() {
         );
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn mock_removes_homes_that_killed_runs_left_behind() {
+    let tmp = TempDir::new();
+    // A home from a process that no longer exists (above any pid_max), and one of a live
+    // process (this test), which must be kept.
+    let stale = tmp.path().join("codex-backend-mock-99999999-1-0");
+    let live = tmp
+        .path()
+        .join(format!("codex-backend-mock-{}-1-0", std::process::id()));
+    for home in [&stale, &live] {
+        std::fs::create_dir(home).unwrap();
+        std::fs::write(home.join("auth.json"), "{}").unwrap();
+    }
+    let mut cmd = command(&["--mock", "status"]);
+    cmd.env("TMPDIR", tmp.path());
+    run_within(cmd, LIMIT).unwrap().expect_code(0);
+    assert!(!stale.exists(), "the stale home was kept");
+    assert!(live.exists(), "a live process's home was removed");
+    assert_eq!(mock_homes(&tmp), vec![live]);
+}
