@@ -2,6 +2,7 @@
 
 use std::io::BufRead;
 use std::io::IsTerminal;
+use std::io::Read;
 use std::io::Write;
 
 use codex_backend::types::ResponseItem;
@@ -21,24 +22,29 @@ use crate::turn::TurnEnd;
 const HELP: &str =
     "commands: /compact  /reset  /model [NAME]  /help  /exit (or end of input); //text sends /text";
 
-/// Reads lines on a plain thread (stdin reads block) and hands them over; `None` = EOF.
-fn spawn_reader() -> tokio::sync::mpsc::Receiver<Option<String>> {
+/// Reads lines on a plain thread (stdin reads block) and hands them over; `None` = EOF. A
+/// line longer than [`request::PROMPT_MAX_BYTES`] is an error (at most that much is read).
+fn spawn_reader() -> tokio::sync::mpsc::Receiver<Option<Result<String, CliError>>> {
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     std::thread::spawn(move || {
         let stdin = std::io::stdin();
         let mut lock = stdin.lock();
         loop {
-            let mut line = String::new();
-            match lock.read_line(&mut line) {
-                Ok(0) | Err(_) => {
-                    let _ = tx.blocking_send(None);
-                    return;
+            let mut bytes = Vec::new();
+            let read = (&mut lock)
+                .take(request::PROMPT_MAX_BYTES + 1)
+                .read_until(b'\n', &mut bytes);
+            let item = match read {
+                // End of input; a read error or a line that is not UTF-8 ends it too.
+                Ok(0) | Err(_) => None,
+                Ok(n) if n as u64 > request::PROMPT_MAX_BYTES => {
+                    Some(Err(request::prompt_too_large("a chat line")))
                 }
-                Ok(_) => {
-                    if tx.blocking_send(Some(line)).is_err() {
-                        return;
-                    }
-                }
+                Ok(_) => String::from_utf8(bytes).ok().map(Ok),
+            };
+            let last = !matches!(item, Some(Ok(_)));
+            if tx.blocking_send(item).is_err() || last {
+                return;
             }
         }
     });
@@ -103,6 +109,7 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
             }
         };
         let Some(line) = line else { break };
+        let line = line?;
         let text = line.trim_end_matches(['\n', '\r']);
         if text.trim().is_empty() {
             continue;

@@ -366,11 +366,21 @@ pub async fn realtime_call(sess: &Session, out: &Out, a: &RealtimeArgs) -> Resul
 /// `ask PROMPT`.
 pub async fn ask(sess: &Session, out: &Out, a: &AskArgs) -> Result<(), CliError> {
     let prompt = if a.prompt == "-" {
-        let mut s = String::new();
+        let mut buf = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut s)
+            .lock()
+            .take(request::PROMPT_MAX_BYTES + 1)
+            .read_to_end(&mut buf)
             .map_err(|e| CliError::usage(format!("cannot read the prompt from stdin: {e}")))?;
-        s
+        if buf.len() as u64 > request::PROMPT_MAX_BYTES {
+            return Err(request::prompt_too_large("the prompt on standard input"));
+        }
+        String::from_utf8(buf).map_err(|e| {
+            CliError::usage(format!(
+                "cannot read the prompt from stdin: {}",
+                e.utf8_error()
+            ))
+        })?
     } else {
         a.prompt.clone()
     };

@@ -38,7 +38,10 @@ impl TempHome {
                 b.mode(0o700);
             }
             match b.create(&path) {
-                Ok(()) => return Ok(Self { path }),
+                Ok(()) => {
+                    sweep_stale_homes(&base, &path);
+                    return Ok(Self { path });
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),
             }
@@ -52,6 +55,41 @@ impl TempHome {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Removes the homes earlier `--mock` runs left behind when they were killed in a way no
+/// handler sees (SIGKILL, a crash): directories named `codex-backend-mock-<pid>-...` in `base`
+/// that belong to the same user as `ours` and whose process no longer exists (Linux:
+/// `/proc/<pid>`). Best effort; anything else is left alone.
+fn sweep_stale_homes(base: &Path, ours: &Path) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(me) = std::fs::metadata(ours).map(|m| m.uid()) else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(base) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("codex-backend-mock-"))
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|p| p.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let path = entry.path();
+            let mine = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && m.uid() == me);
+            if mine && path != ours && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (base, ours);
 }
 
 impl Drop for TempHome {

@@ -252,3 +252,21 @@ impl Drop for Spinner {
         self.stop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_escapes_control_characters_only() {
+        // Plain text (newlines, tabs, CRLF, non-ASCII) is kept as is, without a copy.
+        let plain = "héllo\tworld\r\nnext line\n✓";
+        assert!(matches!(clean(plain), Cow::Borrowed(s) if s == plain));
+        assert_eq!(
+            clean("a\u{1b}]0;t\u{7}b\u{1b}[2Jc\u{9b}d\re\u{7f}"),
+            "a\\u{1b}]0;t\\u{7}b\\u{1b}[2Jc\\u{9b}d\\u{d}e\\u{7f}"
+        );
+        assert_eq!(clean("\r"), "\\u{d}");
+        assert_eq!(clean(""), "");
+    }
+}

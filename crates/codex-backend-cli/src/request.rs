@@ -63,6 +63,16 @@ pub const SMALL_FILE_MAX_BYTES: u64 = 1024 * 1024;
 pub const HISTORY_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest `replay` file: 128 MiB.
 pub const REPLAY_MAX_BYTES: u64 = 128 * 1024 * 1024;
+/// Largest prompt read from standard input (`ask -`, one `chat` line): 16 MiB.
+pub const PROMPT_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The usage error for a prompt on standard input over [`PROMPT_MAX_BYTES`].
+pub fn prompt_too_large(what: &str) -> CliError {
+    CliError::usage(format!(
+        "{what} is larger than the limit of {} ({PROMPT_MAX_BYTES} bytes)",
+        codex_backend::types::human_size(PROMPT_MAX_BYTES)
+    ))
+}
 
 /// The usage error for a file flag that cannot be read (`what`: `--schema file`, ...).
 pub fn file_error(what: &str, e: &FileReadError) -> CliError {

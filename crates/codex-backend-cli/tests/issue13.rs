@@ -119,6 +119,29 @@ fn file_inputs_over_their_limit_are_usage_errors_naming_it() {
     }
 }
 
+#[test]
+fn a_prompt_on_standard_input_is_bounded() {
+    for (args, what) in [
+        (&["--mock", "ask", "-"][..], "the prompt on standard input"),
+        (&["--mock", "chat"][..], "a chat line"),
+    ] {
+        let Ok(zero) = std::fs::File::open("/dev/zero") else {
+            eprintln!("no /dev/zero: skipping");
+            return;
+        };
+        let mut cmd = command(args);
+        cmd.stdin(zero)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = cmd.spawn().unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let want = format!("{what} is larger than the limit of 16 MiB (16777216 bytes)");
+        assert!(stderr.contains(&want), "{args:?}: {stderr}");
+    }
+}
+
 fn dev_full() -> Option<std::fs::File> {
     std::fs::OpenOptions::new()
         .write(true)
@@ -419,4 +442,26 @@ fn mock_cleans_up_its_home_when_a_signal_ends_it() {
             mock_homes(&tmp)
         );
     }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn mock_removes_homes_that_killed_runs_left_behind() {
+    let tmp = TempDir::new();
+    // A home from a process that no longer exists (above any pid_max), and one of a live
+    // process (this test), which must be kept.
+    let stale = tmp.path().join("codex-backend-mock-99999999-1-0");
+    let live = tmp
+        .path()
+        .join(format!("codex-backend-mock-{}-1-0", std::process::id()));
+    for home in [&stale, &live] {
+        std::fs::create_dir(home).unwrap();
+        std::fs::write(home.join("auth.json"), "{}").unwrap();
+    }
+    let mut cmd = command(&["--mock", "status"]);
+    cmd.env("TMPDIR", tmp.path());
+    run_within(cmd, LIMIT).unwrap().expect_code(0);
+    assert!(!stale.exists(), "the stale home was kept");
+    assert!(live.exists(), "a live process's home was removed");
+    assert_eq!(mock_homes(&tmp), vec![live]);
 }
