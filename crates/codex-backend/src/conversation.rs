@@ -640,7 +640,7 @@ impl Conversation {
     /// A request whose stream closes early, idles out or fails with a retryable code is sent
     /// again, up to [`RetryPolicy::stream_max_retries`](crate::RetryPolicy::stream_max_retries)
     /// times with the client's backoff; the final answer's [`TextResponse::retries`] lists the
-    /// retries of its request.
+    /// retries of every request of the run, in order.
     pub async fn run(&mut self, input: impl Into<Input>) -> Result<TextResponse> {
         self.run_inner(input.into(), |_| {}, false).await
     }
@@ -671,6 +671,8 @@ impl Conversation {
         self.maybe_auto_compact().await?;
         let mut turn: Vec<ResponseItem> = input.into_items();
         let mut opts = self.call_options();
+        // The retries of every request of the run, reported on the final answer.
+        let mut all_retries = Vec::new();
         for i in 0..self.max_iterations {
             if aborts.has_changed().unwrap_or(false) {
                 return Err(aborted());
@@ -702,11 +704,14 @@ impl Conversation {
                     Err(e) => retries.after(e).await?,
                 }
             };
+            let mut resp = resp;
+            all_retries.append(&mut resp.retries);
             let calls: Vec<ResponseItem> =
                 resp.items.iter().filter(|i| is_call(i)).cloned().collect();
             turn.extend(resp.items.iter().filter(|i| replayable(i)).cloned());
             if calls.is_empty() {
                 self.commit(turn, resp.usage.clone());
+                resp.retries = all_retries;
                 return Ok(resp);
             }
             // Later requests of the same turn echo the sticky-routing token (protocol §3.1).
