@@ -1,5 +1,5 @@
 //! ChatGPT-side routes the official client calls at start-up (protocol §14.1): user settings,
-//! plugin discovery and the hosted MCP endpoint. Each answers in the shape the official client
+//! plugin discovery, the hosted MCP endpoint, and its analytics events. Each answers in the shape the official client
 //! decodes, with nothing in it: no plugins, no MCP tools.
 
 use std::sync::Arc;
@@ -29,6 +29,7 @@ pub(crate) fn route_of(method: &str, path: &str) -> Option<Route> {
         ("GET", "/backend-api/ps/plugins/suggested/codex") => Route::PluginsSuggested,
         ("GET", "/backend-api/plugins/featured") => Route::PluginsFeatured,
         (_, "/backend-api/ps/mcp") => Route::Mcp,
+        ("POST", "/backend-api/codex/analytics-events/events") => Route::AnalyticsEvents,
         _ => return None,
     })
 }
@@ -43,6 +44,7 @@ pub(crate) fn handles(route: Route) -> bool {
             | Route::PluginsSuggested
             | Route::PluginsFeatured
             | Route::Mcp
+            | Route::AnalyticsEvents
     )
 }
 
@@ -145,6 +147,7 @@ pub(crate) async fn serve(
         Route::PluginsSuggested => json_response(200, &suggested_plugins()),
         Route::PluginsFeatured => json_response(200, &json!([])),
         Route::Mcp => mcp(req),
+        Route::AnalyticsEvents => json_response(200, &json!({})),
         _ => detail(404, "Not Found"),
     })
     .await

@@ -120,6 +120,8 @@ pub enum Route {
     PluginsFeatured,
     /// `POST /backend-api/ps/mcp` (JSON-RPC 2.0; other methods get 405).
     Mcp,
+    /// `POST /backend-api/codex/analytics-events/events` (accepted and dropped: `{}`).
+    AnalyticsEvents,
 }
 
 /// One request as the mock received it.

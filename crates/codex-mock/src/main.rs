@@ -184,6 +184,7 @@ const ROUTES: &[(&str, Route)] = &[
     ("plugins-suggested", Route::PluginsSuggested),
     ("plugins-featured", Route::PluginsFeatured),
     ("mcp", Route::Mcp),
+    ("analytics-events", Route::AnalyticsEvents),
 ];
 
 fn usage() -> String {

@@ -100,6 +100,14 @@ async fn start_up_routes_answer_empty_but_valid() {
     assert_eq!(r.json(), json!({"enabled": false, "plugins": []}));
     let r = get(&s, &auth, "/backend-api/plugins/featured?platform=codex").await;
     assert_eq!(r.json(), json!([]));
+    let r = post_json(
+        &s,
+        &auth,
+        "/backend-api/codex/analytics-events/events",
+        &json!({"events": [{"event_type": "codex_turn"}]}),
+    )
+    .await;
+    assert_eq!((r.status, r.json()), (200, json!({})));
     // Backend routes: a bearer the issuer minted is required, and scripted replies work.
     let r = get(&s, "Bearer nope", "/backend-api/wham/settings/user").await;
     assert_eq!(r.status, 401);
