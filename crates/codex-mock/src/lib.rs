@@ -25,7 +25,14 @@
 //! `POST /backend-api/codex/responses` (SSE), `POST /backend-api/codex/responses/compact`,
 //! `GET /backend-api/codex/models?client_version=X.Y.Z`, `GET /backend-api/wham/usage`,
 //! `POST /backend-api/codex/memories/trace_summarize`, `POST /v1/realtime/calls` (and
-//! `POST /backend-api/codex/realtime/calls`).
+//! `POST /backend-api/codex/realtime/calls`); what the official client calls at start-up:
+//! `GET /backend-api/wham/settings/user`, `GET /backend-api/ps/plugins/{installed,list,
+//! suggested/codex}`, `GET /backend-api/plugins/featured`, `POST /backend-api/ps/mcp`
+//! (JSON-RPC) and `POST /backend-api/codex/analytics-events/events` ([`chatgpt`]).
+//!
+//! Agent loops: [`Reply::shell`] asks for a shell command in the shape of the tool the request
+//! offers, and the follow-up carrying its output is answered by quoting it;
+//! [`MockServer::on_user_message`] picks replies by the last user message.
 //!
 //! Issuer: `GET /oauth/authorize`, `POST /oauth/token`, `POST /oauth/revoke`,
 //! `POST /api/accounts/deviceauth/usercode`, `POST /api/accounts/deviceauth/token`.
