@@ -309,17 +309,14 @@ fn last_line(s: &str) -> String {
 }
 
 /// The official CLI's stderr must show no catalog decode warning and no 404.
-fn official_stderr_clean(o: &Outcome) -> Result<(), String> {
+fn official_stderr_clean(stderr: &str) -> Result<(), String> {
     for bad in ["failed to decode", "404"] {
-        if let Some(line) = o
-            .stderr
+        if let Some(line) = stderr
             .lines()
             .find(|l| l.to_ascii_lowercase().contains(bad))
         {
-            return Err(format!(
-                "stderr shows {bad:?}: {}",
-                line.chars().take(100).collect::<String>()
-            ));
+            let line: String = line.chars().take(100).collect();
+            return Err(format!("stderr shows {bad:?}: {line}"));
         }
     }
     Ok(())
@@ -363,7 +360,7 @@ fn official_exec(
     run_client(c, work, tag)
 }
 
-/// One official-CLI scenario: mock arguments, then the check over the mock and the work dir.
+/// One official-CLI scenario: the turns it takes must work, then its stderr must be clean.
 fn official(version: &str, scenario: &str, work: &Path) -> Result<String, String> {
     let mock_args: &[&str] = match scenario {
         "plain turn" => &["--scenario", "text:interop-plain-ok"],
@@ -372,7 +369,7 @@ fn official(version: &str, scenario: &str, work: &Path) -> Result<String, String
         "exec resume --last" => &["--scenario", "text:interop-first", "text:interop-second"],
         "automatic compaction" => &[
             "--auto-compact-limit",
-            "gpt-5.4=60",
+            "gpt-5.4=10",
             "--scenario",
             "text:interop-first",
             "text:interop-second",
@@ -382,45 +379,34 @@ fn official(version: &str, scenario: &str, work: &Path) -> Result<String, String
     };
     let mock = Mock::start(work, true, mock_args)?;
     official_config(&mock)?;
+    let mut stderr = String::new();
+    let mut exec = |args: &[&str], tag: &str| -> Result<Outcome, String> {
+        let o = official_exec(version, &mock, work, args, tag)?;
+        stderr.push_str(&o.stderr);
+        Ok(o)
+    };
     let detail = match scenario {
-        "plain turn" => {
-            let o = official_exec(version, &mock, work, &["Say it."], "exec")?;
-            official_stderr_clean(&o)?;
-            expect_ok(&o, "interop-plain-ok")?
-        }
+        "plain turn" => expect_ok(&exec(&["Say it."], "exec")?, "interop-plain-ok")?,
         "shell tool call" => {
-            let o = official_exec(version, &mock, work, &["Run echo."], "exec")?;
-            official_stderr_clean(&o)?;
+            let o = exec(&["Run echo."], "exec")?;
             expect_ok(&o, "Its output was")?;
-            expect_ok(&o, "interop-shell-ok")?;
-            format!("{} /responses requests", mock.responses_bodies().len())
+            expect_ok(&o, "interop-shell-ok")?
         }
-        "reasoning turn" => {
-            let o = official_exec(version, &mock, work, &["Think."], "exec")?;
-            official_stderr_clean(&o)?;
-            expect_ok(&o, "Here is the answer.")?
-        }
+        "reasoning turn" => expect_ok(&exec(&["Think."], "exec")?, "Here is the answer.")?,
         "exec resume --last" | "automatic compaction" => {
-            let o = official_exec(version, &mock, work, &["First."], "exec")?;
-            official_stderr_clean(&o)?;
-            expect_ok(&o, "interop-first")?;
-            let o = official_exec(
-                version,
-                &mock,
-                work,
-                &["resume", "--last", "Second."],
-                "resume",
-            )?;
-            official_stderr_clean(&o)?;
+            expect_ok(&exec(&["First."], "exec")?, "interop-first")?;
+            let o = exec(&["resume", "--last", "Second."], "resume")?;
             expect_ok(&o, "interop-second")?;
             let bodies = mock.responses_bodies();
             let last = bodies.last().map(|b| b.to_string()).unwrap_or_default();
-            if !last.contains("interop-first") && scenario == "exec resume --last" {
-                return Err("the resumed turn did not replay the first answer".into());
-            }
-            if scenario == "automatic compaction" {
-                let paths = mock.paths();
-                let legacy = paths
+            if scenario == "exec resume --last" {
+                if !last.contains("interop-first") {
+                    return Err("the resumed turn did not replay the first answer".into());
+                }
+                format!("{} /responses requests", bodies.len())
+            } else {
+                let legacy = mock
+                    .paths()
                     .iter()
                     .filter(|p| p.ends_with("/responses/compact"))
                     .count();
@@ -432,13 +418,10 @@ fn official(version: &str, scenario: &str, work: &Path) -> Result<String, String
                     return Err("no compaction request was sent".into());
                 }
                 format!("compaction requests: {legacy} legacy, {v2} v2")
-            } else {
-                format!("{} /responses requests", bodies.len())
             }
         }
         _ => {
-            let o = official_exec(version, &mock, work, &["Say it."], "exec")?;
-            official_stderr_clean(&o)?;
+            let o = exec(&["Say it."], "exec")?;
             if o.code == Some(0) {
                 return Err("exit 0 on a failed response".into());
             }
@@ -446,18 +429,15 @@ fn official(version: &str, scenario: &str, work: &Path) -> Result<String, String
             if !all.contains("quota") {
                 return Err(format!("no quota message: {}", last_line(&o.stderr)));
             }
-            format!("exit {:?}", o.code)
+            format!("exit {:?}, quota message", o.code)
         }
     };
-    let transport = if mock
+    let ws = mock
         .paths()
         .iter()
-        .any(|p| p == "GET /backend-api/codex/responses")
-    {
-        "websocket attempted"
-    } else {
-        "https"
-    };
+        .any(|p| p == "GET /backend-api/codex/responses");
+    let transport = if ws { "websocket attempted" } else { "https" };
+    official_stderr_clean(&stderr).map_err(|e| format!("{detail} ({transport}); but {e}"))?;
     Ok(format!("{detail} ({transport})"))
 }
 
