@@ -161,6 +161,19 @@ pub fn usage(plan: &str) -> Value {
     })
 }
 
+/// The §7.4 usage payload for `identity`, with the account keys the live payload also carries
+/// (`user_id`, `account_id`, `email`, `promo`), which some third-party clients require.
+pub fn usage_for(identity: &crate::Identity) -> Value {
+    let mut v = usage(&identity.plan);
+    if let Value::Object(m) = &mut v {
+        m.insert("user_id".into(), json!(identity.user_id));
+        m.insert("account_id".into(), json!(identity.account_id));
+        m.insert("email".into(), json!(identity.email));
+        m.insert("promo".into(), Value::Null);
+    }
+    v
+}
+
 /// The compact answer: the user messages of `input`, then a `compaction` item.
 pub fn compact(input: &[Value]) -> Value {
     let mut output: Vec<Value> = input

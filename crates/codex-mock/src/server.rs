@@ -492,9 +492,9 @@ async fn backend_route(
             .await
         }
         Route::Usage => {
-            let plan = shared.issuer.identity().plan;
+            let identity = shared.issuer.identity();
             reply_or(shared, route, n, || {
-                json_response(200, &catalog::usage(&plan))
+                json_response(200, &catalog::usage_for(&identity))
             })
             .await
         }

@@ -122,7 +122,13 @@ async fn start_up_routes_answer_empty_but_valid() {
         503
     );
     let r = get(&s, &auth, "/backend-api/wham/usage").await;
-    assert_eq!(r.json()["rate_limit"]["primary_window"]["used_percent"], 42);
+    let usage = r.json();
+    assert_eq!(usage["rate_limit"]["primary_window"]["used_percent"], 42);
+    let id = s.issuer().identity();
+    assert_eq!(usage["user_id"], id.user_id);
+    assert_eq!(usage["account_id"], id.account_id);
+    assert_eq!(usage["email"], id.email);
+    assert_eq!(usage["plan_type"], id.plan);
 }
 
 #[tokio::test]
