@@ -127,9 +127,11 @@ fn install() -> Result<(), String> {
             continue;
         }
         let mut c = Command::new("npm");
+        // npm's summary goes to stdout, which carries only the table.
         c.args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&prefix)
-            .arg(format!("@openai/codex@{v}"));
+            .arg(format!("@openai/codex@{v}"))
+            .stdout(Stdio::from(std::io::stderr()));
         run(c)?;
     }
     for v in SDK_VERSIONS {
@@ -148,7 +150,8 @@ fn install() -> Result<(), String> {
             format!("codex-backend-sdk=={v}")
         };
         let mut c = Command::new(python(v));
-        c.args(["-m", "pip", "install", "-q", "--upgrade", &spec]);
+        c.args(["-m", "pip", "install", "-q", "--upgrade", &spec])
+            .stdout(Stdio::from(std::io::stderr()));
         run(c)?;
     }
     Ok(())
@@ -157,6 +160,7 @@ fn install() -> Result<(), String> {
 fn has_sdk(v: &str) -> bool {
     Command::new(python(v))
         .args(["-c", "import codex_backend_sdk"])
+        .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
 }

@@ -207,9 +207,13 @@ pub(crate) async fn handle(
         body,
         version: format!("{:?}", parts.version),
     };
-    shared.requests().push(recorded.clone());
-    if let Some(log) = &shared.log {
-        log.write(shared.requests().len() as u64, &recorded);
+    let seq = {
+        let mut log = shared.requests();
+        log.push(recorded.clone());
+        log.len() as u64
+    };
+    if let Some(file) = &shared.log {
+        file.write(seq, &recorded);
     }
     let resp = route(&shared, &recorded).await;
     Ok(resp)
