@@ -8,7 +8,10 @@
 //! - `record [--base-url URL] [--out DIR] [--case NAME]... [--codex-home DIR]`: send the named
 //!   request set to the backend with the stored login and write scrubbed fixtures. See
 //!   `docs/fixtures.md`.
+//! - `interop [--no-install] [--no-netns] [--only TEXT]`: the official Codex CLI and the Python
+//!   SDK against codex-mock, in a private network namespace; prints a table. See `docs/mock.md`.
 
+mod interop;
 mod record;
 
 use std::path::PathBuf;
@@ -24,7 +27,10 @@ commands:
                             run a cargo-fuzz target in fuzz/ (default sse_parser, 60 s)
   record [--base-url URL] [--out DIR] [--case NAME]... [--codex-home DIR]
                             record fixtures from the backend (default https://chatgpt.com/backend-api/codex)
-                            cases: text tool_call reasoning_summary structured_output image compact models usage";
+                            cases: text tool_call reasoning_summary structured_output image compact models usage
+  interop [--no-install] [--no-netns] [--only TEXT]
+                            official Codex CLI + Python SDK (npm/PyPI, cached in target/interop) against
+                            codex-mock inside unshare -n; prints a table, fails on any failure";
 
 fn root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -149,6 +155,7 @@ fn main() -> ExitCode {
         "bench" => bench(rest),
         "fuzz" => fuzz(rest),
         "record" => record::main(rest),
+        "interop" => interop::main(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

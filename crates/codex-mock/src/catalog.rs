@@ -3,120 +3,118 @@
 use serde_json::Value;
 use serde_json::json;
 
-/// The full mock model catalog (before `client_version` filtering).
+/// The fields every catalog entry shares; [`models`] overrides them per model. Together they
+/// cover every key the official client's `ModelInfo` requires (protocol §7.2, §14.4), so the
+/// catalog decodes there without a warning.
+fn base_model(slug: &str) -> Value {
+    json!({
+        "slug": slug,
+        "display_name": slug,
+        "description": null,
+        "default_reasoning_level": "medium",
+        "supported_reasoning_levels": [
+            {"effort": "low", "description": "Fast responses with lighter reasoning"},
+            {"effort": "medium", "description": "Balances speed and reasoning depth"},
+            {"effort": "high", "description": "Greater reasoning depth for complex problems"},
+            {"effort": "xhigh", "description": "Extra high reasoning depth for complex problems"},
+        ],
+        "shell_type": "shell_command",
+        "visibility": "list",
+        "supported_in_api": true,
+        "priority": 1,
+        "additional_speed_tiers": [],
+        "service_tiers": [],
+        "availability_nux": null,
+        "upgrade": null,
+        "base_instructions": "You are Codex, a coding agent.",
+        "supports_reasoning_summaries": true,
+        "default_reasoning_summary": "auto",
+        "support_verbosity": true,
+        "default_verbosity": "low",
+        "apply_patch_tool_type": "freeform",
+        "web_search_tool_type": "text_and_image",
+        "truncation_policy": {"mode": "tokens", "limit": 10000},
+        "supports_parallel_tool_calls": true,
+        "supports_image_detail_original": false,
+        "context_window": 272000,
+        "auto_compact_token_limit": null,
+        "effective_context_window_percent": 95,
+        "experimental_supported_tools": [],
+        "input_modalities": ["text", "image"],
+        "minimal_client_version": "0.98.0",
+        "prefer_websockets": false,
+    })
+}
+
+/// `base` with the keys of `overrides` replaced.
+fn with(mut base: Value, overrides: Value) -> Value {
+    if let (Value::Object(b), Value::Object(o)) = (&mut base, overrides) {
+        b.extend(o);
+    }
+    base
+}
+
+/// The full mock model catalog: `gpt-5.4`, `gpt-5.4-mini`, `gpt-5.3-codex` (hidden, with an
+/// upgrade), `gpt-6-preview` (`minimal_client_version` `99.0.0`, never enforced).
+///
+/// `service_tiers` entries carry `id`, `name` and `description`, and `apply_patch_tool_type`
+/// is `freeform` or null: the official client refuses the whole catalog otherwise (§14.4).
 pub fn models() -> Vec<Value> {
-    let levels = json!([
-        {"effort": "low", "description": "Fast responses with lighter reasoning"},
-        {"effort": "medium", "description": "Balances speed and reasoning depth"},
-        {"effort": "high", "description": "Greater reasoning depth for complex problems"},
-        {"effort": "xhigh", "description": "Extra high reasoning depth for complex problems"},
-    ]);
     vec![
-        json!({
-            "slug": "gpt-5.4",
-            "display_name": "gpt-5.4",
-            "description": "Latest frontier agentic coding model.",
-            "default_reasoning_level": "medium",
-            "supported_reasoning_levels": levels,
-            "shell_type": "shell_command",
-            "visibility": "list",
-            "supported_in_api": true,
-            "priority": 1,
-            "upgrade": null,
-            "base_instructions": "You are Codex, a coding agent.",
-            "supports_reasoning_summaries": true,
-            "default_reasoning_summary": "auto",
-            "support_verbosity": true,
-            "default_verbosity": "low",
-            "apply_patch_tool_type": "freeform",
-            "truncation_policy": {"mode": "tokens", "limit": 10000},
-            "supports_parallel_tool_calls": true,
-            "context_window": 272000,
-            "auto_compact_token_limit": 244800,
-            "effective_context_window_percent": 95,
-            "experimental_supported_tools": [],
-            "input_modalities": ["text", "image"],
-            "minimal_client_version": "0.98.0",
-            "prefer_websockets": false,
-            "web_search_tool_type": "text_and_image",
-            "service_tiers": [{"id": "priority"}, {"id": "flex"}],
-        }),
-        json!({
-            "slug": "gpt-5.4-mini",
-            "display_name": "gpt-5.4-mini",
-            "description": "Smaller, faster model for simple tasks.",
-            "default_reasoning_level": "medium",
-            "supported_reasoning_levels": [
-                {"effort": "medium", "description": "Balances speed and reasoning depth"},
-                {"effort": "high", "description": "Greater reasoning depth for complex problems"},
-            ],
-            "shell_type": "shell_command",
-            "visibility": "list",
-            "supported_in_api": true,
-            "priority": 2,
-            "upgrade": null,
-            "base_instructions": "You are Codex, a coding agent.",
-            "supports_reasoning_summaries": true,
-            "support_verbosity": true,
-            "default_verbosity": "medium",
-            "apply_patch_tool_type": "freeform",
-            "truncation_policy": {"mode": "tokens", "limit": 10000},
-            "supports_parallel_tool_calls": true,
-            "context_window": 272000,
-            "auto_compact_token_limit": null,
-            "effective_context_window_percent": 95,
-            "experimental_supported_tools": [],
-            "input_modalities": ["text", "image"],
-            "minimal_client_version": "0.98.0",
-        }),
-        json!({
-            "slug": "gpt-5.3-codex",
-            "display_name": "gpt-5.3-codex",
-            "description": "Previous generation coding model.",
-            "default_reasoning_level": "medium",
-            "supported_reasoning_levels": levels,
-            "shell_type": "shell_command",
-            "visibility": "hide",
-            "supported_in_api": true,
-            "priority": 5,
-            "upgrade": {"model": "gpt-5.4", "migration_markdown": "Use **gpt-5.4** instead."},
-            "base_instructions": "You are Codex, a coding agent.",
-            "supports_reasoning_summaries": true,
-            "support_verbosity": false,
-            "default_verbosity": null,
-            "apply_patch_tool_type": "function",
-            "truncation_policy": {"mode": "bytes", "limit": 10000},
-            "supports_parallel_tool_calls": false,
-            "context_window": 200000,
-            "auto_compact_token_limit": null,
-            "experimental_supported_tools": [],
-            "input_modalities": ["text"],
-            "minimal_client_version": [0, 60, 0],
-        }),
-        json!({
-            "slug": "gpt-6-preview",
-            "display_name": "gpt-6-preview",
-            "description": "A model only clients from version 99 on can see (for client_version tests).",
-            "default_reasoning_level": "high",
-            "supported_reasoning_levels": levels,
-            "shell_type": "unified_exec",
-            "visibility": "list",
-            "supported_in_api": false,
-            "priority": 0,
-            "upgrade": null,
-            "base_instructions": "You are Codex, a coding agent.",
-            "supports_reasoning_summaries": true,
-            "support_verbosity": true,
-            "default_verbosity": "low",
-            "apply_patch_tool_type": "freeform",
-            "truncation_policy": {"mode": "tokens", "limit": 10000},
-            "supports_parallel_tool_calls": true,
-            "context_window": 400000,
-            "auto_compact_token_limit": 360000,
-            "experimental_supported_tools": [],
-            "input_modalities": ["text", "image"],
-            "minimal_client_version": "99.0.0",
-        }),
+        with(
+            base_model("gpt-5.4"),
+            json!({
+                "description": "Latest frontier agentic coding model.",
+                "auto_compact_token_limit": 244800,
+                "service_tiers": [
+                    {"id": "priority", "name": "Fast", "description": "Priority processing: faster answers, more usage."},
+                    {"id": "flex", "name": "Flex", "description": "Flexible processing: slower answers, less usage."},
+                ],
+            }),
+        ),
+        with(
+            base_model("gpt-5.4-mini"),
+            json!({
+                "description": "Smaller, faster model for simple tasks.",
+                "supported_reasoning_levels": [
+                    {"effort": "medium", "description": "Balances speed and reasoning depth"},
+                    {"effort": "high", "description": "Greater reasoning depth for complex problems"},
+                ],
+                "priority": 2,
+                "default_verbosity": "medium",
+            }),
+        ),
+        with(
+            base_model("gpt-5.3-codex"),
+            json!({
+                "description": "Previous generation coding model.",
+                "visibility": "hide",
+                "priority": 5,
+                "upgrade": {"model": "gpt-5.4", "migration_markdown": "Use **gpt-5.4** instead."},
+                "support_verbosity": false,
+                "default_verbosity": null,
+                "apply_patch_tool_type": null,
+                "web_search_tool_type": "text",
+                "truncation_policy": {"mode": "bytes", "limit": 10000},
+                "supports_parallel_tool_calls": false,
+                "context_window": 200000,
+                "input_modalities": ["text"],
+                "minimal_client_version": [0, 60, 0],
+            }),
+        ),
+        with(
+            base_model("gpt-6-preview"),
+            json!({
+                "description": "A preview model whose minimal_client_version (99.0.0) the mock lists but does not enforce.",
+                "default_reasoning_level": "high",
+                "shell_type": "unified_exec",
+                "supported_in_api": false,
+                "priority": 9,
+                "context_window": 400000,
+                "auto_compact_token_limit": 360000,
+                "minimal_client_version": "99.0.0",
+            }),
+        ),
     ]
 }
 
@@ -133,23 +131,12 @@ pub fn parse_version(s: &str) -> Option<(u64, u64, u64)> {
     Some((a, b, c))
 }
 
-fn min_version(model: &Value) -> Option<(u64, u64, u64)> {
-    match model.get("minimal_client_version")? {
-        Value::String(s) => parse_version(s),
-        Value::Array(a) => {
-            let n = |i: usize| a.get(i).and_then(Value::as_u64).unwrap_or(0);
-            Some((n(0), n(1), n(2)))
-        }
-        _ => None,
-    }
-}
-
-/// Models visible to a client of version `v`.
+/// Models visible to a client of version `v`: all of them. The real backend is not known to
+/// hide entries whose `minimal_client_version` is above `client_version` (protocol §7.2,
+/// §14.4), and hiding them made the seed SDK's `client_version=0.1.0` see no model at all.
 pub fn models_for(v: (u64, u64, u64)) -> Vec<Value> {
+    let _ = v;
     models()
-        .into_iter()
-        .filter(|m| min_version(m).is_none_or(|min| min <= v))
-        .collect()
 }
 
 /// The §7.4 usage payload.
@@ -172,6 +159,19 @@ pub fn usage(plan: &str) -> Value {
         "code_review_rate_limit": null,
         "rate_limit_reset_credits": {"available_count": 0},
     })
+}
+
+/// The §7.4 usage payload for `identity`, with the account keys the live payload also carries
+/// (`user_id`, `account_id`, `email`, `promo`), which some third-party clients require.
+pub fn usage_for(identity: &crate::Identity) -> Value {
+    let mut v = usage(&identity.plan);
+    if let Value::Object(m) = &mut v {
+        m.insert("user_id".into(), json!(identity.user_id));
+        m.insert("account_id".into(), json!(identity.account_id));
+        m.insert("email".into(), json!(identity.email));
+        m.insert("promo".into(), Value::Null);
+    }
+    v
 }
 
 /// The compact answer: the user messages of `input`, then a `compaction` item.

@@ -25,7 +25,14 @@
 //! `POST /backend-api/codex/responses` (SSE), `POST /backend-api/codex/responses/compact`,
 //! `GET /backend-api/codex/models?client_version=X.Y.Z`, `GET /backend-api/wham/usage`,
 //! `POST /backend-api/codex/memories/trace_summarize`, `POST /v1/realtime/calls` (and
-//! `POST /backend-api/codex/realtime/calls`).
+//! `POST /backend-api/codex/realtime/calls`); what the official client calls at start-up:
+//! `GET /backend-api/wham/settings/user`, `GET /backend-api/ps/plugins/{installed,list,
+//! suggested/codex}`, `GET /backend-api/plugins/featured`, `POST /backend-api/ps/mcp`
+//! (JSON-RPC) and `POST /backend-api/codex/analytics-events/events` ([`chatgpt`]).
+//!
+//! Agent loops: [`Reply::shell`] asks for a shell command in the shape of the tool the request
+//! offers, and the follow-up carrying its output is answered by quoting it;
+//! [`MockServer::on_user_message`] picks replies by the last user message.
 //!
 //! Issuer: `GET /oauth/authorize`, `POST /oauth/token`, `POST /oauth/revoke`,
 //! `POST /api/accounts/deviceauth/usercode`, `POST /api/accounts/deviceauth/token`.
@@ -44,15 +51,21 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
+mod agent;
 pub mod catalog;
+pub mod chatgpt;
 pub mod events;
 mod issuer;
+pub mod log;
 mod reply;
 pub mod scrub;
 mod server;
 mod tls;
 pub mod wire;
 
+pub use agent::ShellTool;
+pub use agent::last_user_message;
+pub use agent::tool_output_answer;
 pub use events::SseEvent;
 pub use issuer::CLIENT_ID;
 pub use issuer::Identity;
@@ -102,6 +115,20 @@ pub enum Route {
     DeviceUserCode,
     /// `POST /api/accounts/deviceauth/token`.
     DeviceToken,
+    /// `GET /backend-api/wham/settings/user`.
+    SettingsUser,
+    /// `GET /backend-api/ps/plugins/installed`.
+    PluginsInstalled,
+    /// `GET /backend-api/ps/plugins/list`.
+    PluginsList,
+    /// `GET /backend-api/ps/plugins/suggested/codex`.
+    PluginsSuggested,
+    /// `GET /backend-api/plugins/featured`.
+    PluginsFeatured,
+    /// `POST /backend-api/ps/mcp` (JSON-RPC 2.0; other methods get 405).
+    Mcp,
+    /// `POST /backend-api/codex/analytics-events/events` (accepted and dropped: `{}`).
+    AnalyticsEvents,
 }
 
 /// One request as the mock received it.
@@ -186,6 +213,8 @@ pub struct MockServerBuilder {
     tls: bool,
     port: u16,
     require_auth: Option<bool>,
+    request_log: Option<std::path::PathBuf>,
+    auto_compact: Vec<(Option<String>, Option<u64>)>,
 }
 
 impl MockServerBuilder {
@@ -207,6 +236,27 @@ impl MockServerBuilder {
         self
     }
 
+    /// Write every request to `path` as one JSON line (created or truncated at start; secrets
+    /// redacted, see [`log::request_line`]).
+    pub fn request_log(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.request_log = Some(path.into());
+        self
+    }
+
+    /// Set `auto_compact_token_limit` of model `slug` in the `/models` catalog (`None`: null,
+    /// so clients fall back to 90 % of the context window). A small limit makes a client's
+    /// automatic compaction start after a turn or two.
+    pub fn auto_compact_token_limit(mut self, slug: &str, limit: Option<u64>) -> Self {
+        self.auto_compact.push((Some(slug.to_owned()), limit));
+        self
+    }
+
+    /// [`auto_compact_token_limit`](Self::auto_compact_token_limit) for every model.
+    pub fn auto_compact_token_limit_all(mut self, limit: Option<u64>) -> Self {
+        self.auto_compact.push((None, limit));
+        self
+    }
+
     /// Bind and start serving.
     pub async fn start(self) -> std::io::Result<MockServer> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -225,7 +275,15 @@ impl MockServerBuilder {
             defaults: Mutex::new(HashMap::new()),
             requests: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
+            agent: Default::default(),
+            log: match &self.request_log {
+                Some(path) => Some(log::RequestLog::create(path)?),
+                None => None,
+            },
         });
+        for (slug, limit) in &self.auto_compact {
+            shared.agent.set_auto_compact(slug.as_deref(), *limit);
+        }
         if let Some(r) = self.require_auth {
             shared.issuer.set_require_auth(r);
         }
@@ -344,6 +402,20 @@ impl MockServer {
             .filter(|r| r.path == path)
             .cloned()
             .collect()
+    }
+
+    /// Answer every `/responses` request whose last user message contains `contains` with
+    /// `reply` (a fresh copy each time), before the queue; rules are checked in the order they
+    /// were added. Not applied to requests that end with a tool output, so a rule whose reply
+    /// is a [`Reply::shell`] call does not loop.
+    pub fn on_user_message(&self, contains: &str, reply: Reply) {
+        self.shared.agent.add_rule(contains, reply);
+    }
+
+    /// Change `auto_compact_token_limit` of model `slug` (`None` for every model) in the
+    /// catalog served from now on; see [`MockServerBuilder::auto_compact_token_limit`].
+    pub fn set_auto_compact_token_limit(&self, slug: Option<&str>, limit: Option<u64>) {
+        self.shared.agent.set_auto_compact(slug, limit);
     }
 
     /// The issuer's state and settings.

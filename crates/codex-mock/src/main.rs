@@ -28,6 +28,11 @@ const SCENARIOS: &[(&str, &str, &str)] = &[
         "tools:3",
     ),
     (
+        "shell:COMMAND",
+        "a shell tool call running COMMAND (exec_command/shell_command/shell, as the request offers; option tool=NAME forces one); the follow-up carrying its output is answered by quoting it",
+        "shell:echo hello,tool=exec_command",
+    ),
+    (
         "custom-tool",
         "one custom (freeform) apply_patch tool call",
         "custom-tool",
@@ -173,11 +178,19 @@ const ROUTES: &[(&str, Route)] = &[
     ("authorize", Route::Authorize),
     ("device-usercode", Route::DeviceUserCode),
     ("device-token", Route::DeviceToken),
+    ("settings-user", Route::SettingsUser),
+    ("plugins-installed", Route::PluginsInstalled),
+    ("plugins-list", Route::PluginsList),
+    ("plugins-suggested", Route::PluginsSuggested),
+    ("plugins-featured", Route::PluginsFeatured),
+    ("mcp", Route::Mcp),
+    ("analytics-events", Route::AnalyticsEvents),
 ];
 
 fn usage() -> String {
     let mut s = String::from(
-        "usage: codex-mock [--port N] [--tls] [--no-auth] [--codex-home DIR] [--route ROUTE] [--scenario SPEC [SPEC ...]]...
+        "usage: codex-mock [--port N] [--tls] [--ca-out FILE] [--no-auth] [--codex-home DIR] [--log FILE]
+                  [--auto-compact-limit [SLUG=]N] [--script FILE] [--route ROUTE] [--scenario SPEC [SPEC ...]]...
 
 Serves 127.0.0.1 until Ctrl-C and prints the base URL on the first stdout line.
 Scenarios are queued in order for the current --route (default: responses) and used once
@@ -209,7 +222,15 @@ scenarios:
 --port N        listen on port N (default: an ephemeral port)
 --tls           HTTPS with a fresh test CA (printed on stderr)
 --no-auth       accept any bearer token (default: only tokens this issuer minted)
+--ca-out FILE   with --tls: write the test CA (PEM) to FILE before printing the URL
 --codex-home D  write D/auth.json with tokens the issuer accepts (a fake login)
+--log FILE      write one JSON line per request to FILE (secrets redacted)
+--auto-compact-limit [SLUG=]N
+                set auto_compact_token_limit of model SLUG (or of every model) to N
+                tokens (`null`: unset)
+--script FILE   a JSON array of {\"reply\": SPEC, \"route\"?: ROUTE, \"user_contains\"?: TEXT}:
+                entries without user_contains are queued in order; with it, they answer
+                every /responses request whose last user message contains TEXT
 --route R       queue the following scenarios for route R",
     );
     s
@@ -272,12 +293,18 @@ fn scenario_inner(spec: &str) -> Result<Reply, String> {
     };
     // Scenario-specific options are taken out first; the rest must be generic.
     let mut interval: Option<Duration> = None;
+    let mut tool: Option<codex_mock::ShellTool> = None;
     let mut resets_at: Option<i64> = None;
     let mut generic = Vec::new();
     for o in &opts {
         match o.split_once('=') {
             Some(("interval-ms", v)) if matches!(head, "keepalive" | "drip") => {
                 interval = Some(parse_ms("interval-ms", v)?);
+            }
+            Some(("tool", v)) if head == "shell" => {
+                tool = Some(codex_mock::ShellTool::from_name(v).ok_or_else(|| {
+                    format!("tool {v:?} is not exec_command, shell_command, shell or auto")
+                })?);
             }
             Some(("resets-at", v)) if head == "usage-limit" => {
                 resets_at = Some(
@@ -316,6 +343,12 @@ fn scenario_inner(spec: &str) -> Result<Reply, String> {
                 .collect();
             Reply::tool_calls(calls)
         }
+        "shell" => match arg {
+            Some(cmd) if !cmd.is_empty() => {
+                Reply::shell_with(tool.unwrap_or(codex_mock::ShellTool::Auto), cmd)
+            }
+            _ => return Err("shell needs a command: shell:<command>".into()),
+        },
         "custom-tool" => no_arg(Reply::custom_tool_call(
             "apply_patch",
             "call_mock_0",
@@ -424,7 +457,7 @@ fn apply_options(mut reply: Reply, opts: &[&str]) -> Result<Reply, String> {
             }
             _ => {
                 return Err(format!(
-                    "unknown option {k:?} (options: chunk, delay-ms, respond-after-ms, retry-after, retry-after-ms, header, no-content-type; interval-ms for keepalive/drip, resets-at for usage-limit)"
+                    "unknown option {k:?} (options: chunk, delay-ms, respond-after-ms, retry-after, retry-after-ms, header, no-content-type; interval-ms for keepalive/drip, resets-at for usage-limit, tool for shell)"
                 ));
             }
         };
@@ -441,6 +474,75 @@ fn route(name: &str) -> Result<Route, String> {
             let names: Vec<&str> = ROUTES.iter().map(|(n, _)| *n).collect();
             format!("unknown route {name:?} (routes: {})", names.join(", "))
         })
+}
+
+/// `[SLUG=]N` of `--auto-compact-limit` (`N` may be `null`).
+fn auto_compact_limit(v: &str) -> Result<(Option<String>, Option<u64>), String> {
+    let (slug, n) = match v.split_once('=') {
+        Some((slug, n)) if !slug.is_empty() => (Some(slug.to_owned()), n),
+        Some(_) => return Err(format!("--auto-compact-limit {v:?}: empty model slug")),
+        None => (None, v),
+    };
+    let limit = if n == "null" {
+        None
+    } else {
+        Some(parse_u64("--auto-compact-limit", n)?)
+    };
+    Ok((slug, limit))
+}
+
+/// A script entry: queued on a route, or a rule matched against the last user message.
+enum ScriptEntry {
+    Queue(Route, Reply),
+    Rule(String, Reply),
+}
+
+/// Parse a `--script` file (see `--help` and docs/mock.md).
+fn script(path: &str) -> Result<Vec<ScriptEntry>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("script {path}: not JSON: {e}"))?;
+    let entries = value
+        .as_array()
+        .ok_or_else(|| format!("script {path}: expected a JSON array of entries"))?;
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let at = |msg: &str| format!("script {path}, entry {i}: {msg}");
+            let obj = e.as_object().ok_or_else(|| at("not an object"))?;
+            if let Some(k) = obj
+                .keys()
+                .find(|k| !matches!(k.as_str(), "reply" | "route" | "user_contains"))
+            {
+                return Err(at(&format!("unknown key {k:?}")));
+            }
+            let spec = obj
+                .get("reply")
+                .and_then(serde_json::Value::as_str)
+                .ok_or_else(|| at("\"reply\" must be a scenario spec string"))?;
+            let reply = scenario(spec).map_err(|m| at(&m))?;
+            let route_name = obj
+                .get("route")
+                .map(|r| r.as_str().ok_or_else(|| at("\"route\" must be a string")));
+            let route = match route_name {
+                Some(name) => Some(route(name?).map_err(|m| at(&m))?),
+                None => None,
+            };
+            match obj.get("user_contains") {
+                None => Ok(ScriptEntry::Queue(route.unwrap_or(Route::Responses), reply)),
+                Some(serde_json::Value::String(text))
+                    if route.is_none_or(|r| r == Route::Responses) =>
+                {
+                    Ok(ScriptEntry::Rule(text.clone(), reply))
+                }
+                Some(serde_json::Value::String(_)) => {
+                    Err(at("user_contains applies to the responses route only"))
+                }
+                Some(_) => Err(at("\"user_contains\" must be a string")),
+            }
+        })
+        .collect()
 }
 
 /// Why `run` stopped.
@@ -469,15 +571,31 @@ async fn run() -> Result<(), Fail> {
     let mut scenarios = Vec::new();
     let mut home = None;
     let mut no_auth = false;
+    let mut tls = false;
     let mut current = Route::Responses;
+    let mut ca_out = None;
+    let mut scripted = Vec::new();
     while let Some(a) = args.next() {
         match a.as_str() {
             "--port" => {
                 let v = args.next().ok_or("--port needs a value")?;
                 builder = builder.port(v.parse().map_err(|_| format!("bad port {v:?}"))?);
             }
-            "--tls" => builder = builder.tls(true),
+            "--tls" => {
+                tls = true;
+                builder = builder.tls(true);
+            }
             "--no-auth" => no_auth = true,
+            "--ca-out" => ca_out = Some(args.next().ok_or("--ca-out needs a file")?),
+            "--log" => builder = builder.request_log(args.next().ok_or("--log needs a file")?),
+            "--auto-compact-limit" => {
+                let v = args.next().ok_or("--auto-compact-limit needs [SLUG=]N")?;
+                builder = match auto_compact_limit(&v)? {
+                    (Some(slug), limit) => builder.auto_compact_token_limit(&slug, limit),
+                    (None, limit) => builder.auto_compact_token_limit_all(limit),
+                };
+            }
+            "--script" => scripted.extend(script(&args.next().ok_or("--script needs a file")?)?),
             "--codex-home" => home = Some(args.next().ok_or("--codex-home needs a value")?),
             "--route" => current = route(&args.next().ok_or("--route needs a value")?)?,
             "--scenario" => {
@@ -495,13 +613,26 @@ async fn run() -> Result<(), Fail> {
             other => return Err(format!("unknown argument {other:?} (see --help)").into()),
         }
     }
+    if ca_out.is_some() && !tls {
+        return Err("--ca-out needs --tls (a plain HTTP server has no CA)".into());
+    }
     let server = builder
         .require_auth(!no_auth)
         .start()
         .await
         .map_err(|e| Fail::Runtime(format!("cannot start: {e}")))?;
+    for entry in scripted {
+        match entry {
+            ScriptEntry::Queue(route, reply) => server.push(route, reply),
+            ScriptEntry::Rule(text, reply) => server.on_user_message(&text, reply),
+        }
+    }
     for (route, reply) in scenarios {
         server.push(route, reply);
+    }
+    if let (Some(path), Some(pem)) = (&ca_out, server.ca_cert_pem()) {
+        std::fs::write(path, pem)
+            .map_err(|e| Fail::Runtime(format!("cannot write {path}: {e}")))?;
     }
     if let Some(home) = home {
         let tokens = server.issuer().issue_tokens();
@@ -594,6 +725,8 @@ mod tests {
             "default",
             "text:x,no-content-type",
             "status:200,header=x-a:b",
+            "shell:ls -la, then more",
+            "shell:echo hi,tool=shell",
         ] {
             assert!(scenario(name).is_ok(), "{name}: {:?}", scenario(name).err());
         }
@@ -621,6 +754,10 @@ mod tests {
             "reasoning:x",
             "status:500,header=nocolon",
             "usage-limit,resets-at=x",
+            "shell",
+            "shell:",
+            "shell:ls,tool=bash",
+            "text,tool=shell",
         ] {
             assert!(scenario(bad).is_err(), "{bad}");
         }

@@ -7,6 +7,8 @@ use bytes::Bytes;
 use serde_json::Value;
 use serde_json::json;
 
+use crate::agent::ShellSpec;
+use crate::agent::ShellTool;
 use crate::events::DEFAULT_MODEL;
 use crate::events::SseEvent;
 use crate::events::StreamBuilder;
@@ -67,6 +69,8 @@ pub(crate) enum Body {
     },
     /// The route's built-in behaviour (catalog, usage, token grants ...).
     RouteDefault,
+    /// A shell tool call, shaped when served for the tools the request offers.
+    Shell(ShellSpec),
 }
 
 /// A scripted reply to one request: an SSE stream, a JSON document or an HTTP error.
@@ -154,6 +158,27 @@ impl Reply {
             reasoning_tokens: 0,
         });
         Reply::events(b.finish())
+    }
+
+    /// One shell tool call asking the client to run `command`, then completed. The tool is
+    /// chosen when served from the request's `tools` ([`ShellTool::Auto`]): `exec_command`
+    /// `{"cmd"}`, else `shell_command` `{"command": "<string>"}`, else `shell`
+    /// `{"command": ["bash", "-lc", …]}`. The call id is `call_mock_shell_<n>`; when the next
+    /// request ends with its `function_call_output` and nothing is queued, the built-in answer
+    /// quotes that output, so an agent loop completes.
+    pub fn shell(command: &str) -> Reply {
+        Reply::shell_with(ShellTool::Auto, command)
+    }
+
+    /// [`Reply::shell`] with a fixed tool instead of the one the request offers.
+    pub fn shell_with(tool: ShellTool, command: &str) -> Reply {
+        Reply {
+            body: Body::Shell(ShellSpec {
+                command: command.to_owned(),
+                tool,
+            }),
+            ..Reply::route_default()
+        }
     }
 
     /// One custom (freeform) tool call, then completed.

@@ -37,7 +37,6 @@ use crate::events::canonical_json;
 use crate::issuer::Issuer;
 use crate::issuer::IssuerReply;
 use crate::reply::Body;
-use crate::reply::DEFAULT_TEXT;
 use crate::reply::Reply;
 use crate::reply::Step;
 use crate::wire;
@@ -83,6 +82,8 @@ pub(crate) struct Shared {
     pub(crate) defaults: Mutex<HashMap<Route, Reply>>,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
     pub(crate) counter: AtomicU64,
+    pub(crate) agent: crate::agent::AgentState,
+    pub(crate) log: Option<crate::log::RequestLog>,
 }
 
 impl Shared {
@@ -98,7 +99,7 @@ impl Shared {
         self.counter.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    fn pop(&self, route: Route) -> Option<Reply> {
+    pub(crate) fn pop(&self, route: Route) -> Option<Reply> {
         if let Some(r) = self.queues().get_mut(&route).and_then(VecDeque::pop_front) {
             return Some(r);
         }
@@ -140,7 +141,7 @@ impl http_body::Body for MockBody {
     }
 }
 
-fn json_response(status: u16, value: &Value) -> Response<MockBody> {
+pub(crate) fn json_response(status: u16, value: &Value) -> Response<MockBody> {
     fixed(
         status,
         "application/json",
@@ -148,7 +149,7 @@ fn json_response(status: u16, value: &Value) -> Response<MockBody> {
     )
 }
 
-fn fixed(status: u16, content_type: &str, body: Bytes) -> Response<MockBody> {
+pub(crate) fn fixed(status: u16, content_type: &str, body: Bytes) -> Response<MockBody> {
     let mut resp = Response::new(MockBody::Full(Some(body)));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(v) = HeaderValue::from_str(content_type) {
@@ -157,7 +158,7 @@ fn fixed(status: u16, content_type: &str, body: Bytes) -> Response<MockBody> {
     resp
 }
 
-fn detail(status: u16, msg: &str) -> Response<MockBody> {
+pub(crate) fn detail(status: u16, msg: &str) -> Response<MockBody> {
     json_response(status, &json!({ "detail": msg }))
 }
 
@@ -207,6 +208,9 @@ pub(crate) async fn handle(
         version: format!("{:?}", parts.version),
     };
     shared.requests().push(recorded.clone());
+    if let Some(log) = &shared.log {
+        log.write(shared.requests().len() as u64, &recorded);
+    }
     let resp = route(&shared, &recorded).await;
     Ok(resp)
 }
@@ -227,7 +231,7 @@ fn route_of(method: &str, path: &str) -> Option<Route> {
         ("GET", "/oauth/authorize") => Route::Authorize,
         ("POST", "/api/accounts/deviceauth/usercode") => Route::DeviceUserCode,
         ("POST", "/api/accounts/deviceauth/token") => Route::DeviceToken,
-        _ => return None,
+        (m, p) => return crate::chatgpt::route_of(m, p),
     })
 }
 
@@ -240,7 +244,7 @@ fn is_backend(route: Route) -> bool {
             | Route::Usage
             | Route::RealtimeCalls
             | Route::TraceSummarize
-    )
+    ) || crate::chatgpt::handles(route)
 }
 
 async fn route(shared: &Arc<Shared>, req: &RecordedRequest) -> Response<MockBody> {
@@ -389,9 +393,6 @@ fn validate_responses(body: &Value) -> Option<Response<MockBody>> {
     if map.get("store") != Some(&Value::Bool(false)) {
         return Some(detail(400, "Store must be set to false"));
     }
-    if !map.contains_key("instructions") {
-        return Some(detail(400, "Instructions are required"));
-    }
     if !map.get("model").is_some_and(Value::is_string) {
         return Some(detail(400, "Model is required"));
     }
@@ -432,18 +433,8 @@ async fn backend_route(
                 .and_then(Value::as_str)
                 .unwrap_or(DEFAULT_MODEL)
                 .to_owned();
-            let reply = shared
-                .pop(Route::Responses)
-                .unwrap_or_else(Reply::route_default);
-            let reply = match reply.body {
-                Body::RouteDefault => Reply {
-                    body: Reply::text(DEFAULT_TEXT).body,
-                    ..reply
-                },
-                _ => reply,
-            };
+            let reply = crate::agent::next_reply(shared, &body, n);
             let turn_state = req.header("x-codex-turn-state").map(str::to_owned);
-            let client_version = req.header("version").and_then(catalog::parse_version);
             let custom = |name: &str| reply.headers.iter().any(|(k, _)| k == name);
             let (custom_ts, custom_etag) = (custom("x-codex-turn-state"), custom("x-models-etag"));
             head_delay(&reply).await;
@@ -458,11 +449,7 @@ async fn backend_route(
             }
             // The catalog version this client would see at /models.
             if h.contains_key("x-models-etag") && !custom_etag {
-                let visible = match client_version {
-                    Some(v) => catalog::models_for(v),
-                    None => catalog::models(),
-                };
-                let text = canonical_json(&json!({ "models": visible }));
+                let text = canonical_json(&json!({ "models": shared.agent.catalog() }));
                 set(h, "x-models-etag", &models_etag(&text));
             }
             resp
@@ -491,12 +478,13 @@ async fn backend_route(
             let Some(version) = version else {
                 return detail(400, "Missing required query parameter: client_version");
             };
-            let Some(v) = catalog::parse_version(&version) else {
+            if catalog::parse_version(&version).is_none() {
                 return detail(400, "Invalid client_version: expected MAJOR.MINOR.PATCH");
-            };
+            }
+            let models = shared.agent.catalog();
             let if_none_match = req.header("if-none-match").map(str::to_owned);
             reply_or(shared, route, n, move || {
-                let body = json!({ "models": catalog::models_for(v) });
+                let body = json!({ "models": models });
                 let text = canonical_json(&body);
                 let etag = models_etag(&text);
                 let mut r = if if_none_match.as_deref() == Some(etag.as_str()) {
@@ -512,9 +500,9 @@ async fn backend_route(
             .await
         }
         Route::Usage => {
-            let plan = shared.issuer.identity().plan;
+            let identity = shared.issuer.identity();
             reply_or(shared, route, n, || {
-                json_response(200, &catalog::usage(&plan))
+                json_response(200, &catalog::usage_for(&identity))
             })
             .await
         }
@@ -534,6 +522,7 @@ async fn backend_route(
             .await
         }
         Route::RealtimeCalls => realtime(shared, req, n).await,
+        r if crate::chatgpt::handles(r) => crate::chatgpt::serve(shared, r, req, n).await,
         _ => detail(404, "Not Found"),
     }
 }
@@ -597,7 +586,7 @@ async fn head_delay(reply: &Reply) {
     }
 }
 
-async fn reply_or(
+pub(crate) async fn reply_or(
     shared: &Arc<Shared>,
     route: Route,
     n: u64,

@@ -19,38 +19,18 @@ impl Drop for Child {
 #[tokio::test]
 async fn binary_serves_scenarios_in_order_then_default() {
     let home = std::env::temp_dir().join(format!("codex-mock-cli-{}", std::process::id()));
-    let mut child = Child(
-        Command::new(env!("CARGO_BIN_EXE_codex-mock"))
-            .args([
-                "--scenario",
-                "failed:slow_down",
-                "status:503",
-                "--scenario",
-                "text:third",
-            ])
-            .arg("--codex-home")
-            .arg(&home)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    std::io::BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().to_owned();
+    let (_child, url) = start(&[
+        "--scenario".as_ref(),
+        "failed:slow_down".as_ref(),
+        "status:503".as_ref(),
+        "--scenario".as_ref(),
+        "text:third".as_ref(),
+        "--codex-home".as_ref(),
+        home.as_os_str(),
+    ]);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    // Wait for auth.json (written right after the URL is printed).
-    let auth = home.join("auth.json");
-    for _ in 0..100 {
-        if auth.exists() && std::fs::metadata(&auth).unwrap().len() > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&auth).unwrap()).unwrap();
-    let token = v["tokens"]["access_token"].as_str().unwrap().to_owned();
+    // auth.json is written right after the URL is printed.
+    let token = common::wait_for_access_token(&home).await;
 
     let r = common::post_responses(&url, &token).await;
     assert_eq!(r.status, 200);
@@ -88,11 +68,10 @@ const FIXTURE: &str = concat!(
     "/fixtures/synthetic/failed_slow_down.synthetic.sse"
 );
 
-/// Start the binary with `args` (auth off) and return it with the URL it printed.
-fn spawn(args: &[&str]) -> (Child, String) {
+/// Start the binary with `args` and return it with the first line it printed (its URL).
+fn start<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Child, String) {
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_codex-mock"))
-            .arg("--no-auth")
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -103,7 +82,12 @@ fn spawn(args: &[&str]) -> (Child, String) {
     std::io::BufReader::new(child.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let url = line.trim().to_owned();
+    (child, line.trim().to_owned())
+}
+
+/// Start the binary with `args` (auth off) and return it with the URL it printed.
+fn spawn(args: &[&str]) -> (Child, String) {
+    let (child, url) = start(&[&["--no-auth"], args].concat());
     assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
     (child, url)
 }
@@ -350,6 +334,7 @@ fn help_lists_every_scenario() {
     for name in [
         "text",
         "tools",
+        "shell",
         "custom-tool",
         "reasoning",
         "structured",
@@ -388,6 +373,19 @@ fn help_lists_every_scenario() {
     }
 }
 
+/// The binary run with `args` exits 2 with one stderr line containing `needle`, no stdout.
+fn assert_usage_error(args: &[&str], needle: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_codex-mock"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(err.contains(needle), "{args:?}: {err}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+}
+
 #[test]
 fn bad_values_exit_2_with_one_line() {
     for (args, needle) in [
@@ -403,14 +401,152 @@ fn bad_values_exit_2_with_one_line() {
         (&["--bogus"], "unknown argument"),
         (&["--scenario"], "needs a value"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_codex-mock"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: {err}");
-        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_usage_error(args, needle);
     }
+}
+
+/// One request over HTTPS trusting only the CA in the PEM file `ca_file`.
+async fn tls_request(
+    url: &str,
+    ca_file: &std::path::Path,
+    alpn: &[u8],
+    req: http::Request<http_body_util::Full<bytes::Bytes>>,
+) -> (http::StatusCode, http::Version, bytes::Bytes) {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let ca = CertificateDer::from_pem_file(ca_file).unwrap().to_vec();
+    common::tls_request(common::port(url), ca, "127.0.0.1", alpn, req).await
+}
+
+fn sse_text(body: &[u8]) -> String {
+    String::from_utf8_lossy(body)
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str::<serde_json::Value>(d).unwrap())
+        .filter(|e| e["type"] == "response.output_text.delta")
+        .map(|e| e["delta"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn tls_ca_out_log_script_and_auto_compact_flags() {
+    let dir = std::env::temp_dir().join(format!("codex-mock-cli-flags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ca, log, script) = (
+        dir.join("ca.pem"),
+        dir.join("requests.jsonl"),
+        dir.join("script.json"),
+    );
+    std::fs::write(
+        &script,
+        r#"[
+            {"user_contains": "weather", "reply": "text:Sunny today."},
+            {"reply": "shell:echo hi,tool=shell"},
+            {"route": "settings-user", "reply": "status:503"}
+        ]"#,
+    )
+    .unwrap();
+    let (child, url) = start(&[
+        "--tls".as_ref(),
+        "--ca-out".as_ref(),
+        ca.as_os_str(),
+        "--log".as_ref(),
+        log.as_os_str(),
+        "--script".as_ref(),
+        script.as_os_str(),
+        "--auto-compact-limit".as_ref(),
+        "gpt-5.4=1000".as_ref(),
+        "--codex-home".as_ref(),
+        dir.as_os_str(),
+    ]);
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    // The CA file exists before the URL is printed.
+    assert!(
+        std::fs::read_to_string(&ca)
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+    let bearer = format!("Bearer {}", common::wait_for_access_token(&dir).await);
+    let responses = |text: &str| {
+        let body = serde_json::to_vec(&codex_mock::request_body(
+            vec![codex_mock::user_text(text)],
+            None,
+        ))
+        .unwrap();
+        http::Request::post(format!("{url}/backend-api/codex/responses"))
+            .header("authorization", &bearer)
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+            .unwrap()
+    };
+    // The rule, over h2; then the queued shell call, over HTTP/1.1.
+    let (status, version, body) = tls_request(&url, &ca, b"h2", responses("weather?")).await;
+    assert_eq!((status.as_u16(), version), (200, http::Version::HTTP_2));
+    assert_eq!(sse_text(&body), "Sunny today.");
+    let (_, version, body) = tls_request(&url, &ca, b"http/1.1", responses("go")).await;
+    assert_eq!(version, http::Version::HTTP_11);
+    let text = String::from_utf8_lossy(&body).into_owned();
+    assert!(text.contains(r#""name":"shell""#), "{text}");
+    assert!(
+        text.contains(r#"\"command\":[\"bash\",\"-lc\",\"echo hi\"]"#),
+        "{text}"
+    );
+    let get = |path: &str| {
+        http::Request::get(format!("{url}{path}"))
+            .header("authorization", &bearer)
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap()
+    };
+    let (status, _, _) =
+        tls_request(&url, &ca, b"h2", get("/backend-api/wham/settings/user")).await;
+    assert_eq!(status, 503);
+    let (_, _, body) = tls_request(
+        &url,
+        &ca,
+        b"h2",
+        get("/backend-api/codex/models?client_version=0.171.0"),
+    )
+    .await;
+    let models: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(models["models"][0]["slug"], "gpt-5.4");
+    assert_eq!(models["models"][0]["auto_compact_token_limit"], 1000);
+    // The log: one line per request, the bearer redacted.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(!logged.contains(&bearer[7..]));
+    let lines: Vec<serde_json::Value> = logged
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["version"], "HTTP/2.0");
+    assert_eq!(lines[1]["version"], "HTTP/1.1");
+    assert_eq!(
+        lines[0]["body"]["input"][0]["content"][0]["text"],
+        "weather?"
+    );
+    assert_eq!(lines[3]["query"], "client_version=0.171.0");
+    assert_eq!(lines[3]["headers"]["authorization"], "[redacted]");
+    drop(child);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_new_flags_exit_2_with_one_line() {
+    let dir = std::env::temp_dir().join(format!("codex-mock-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad_script = dir.join("bad.json");
+    std::fs::write(&bad_script, r#"[{"reply": "text:x", "when": "y"}]"#).unwrap();
+    let bad_script = bad_script.to_str().unwrap();
+    for (args, needle) in [
+        (&["--ca-out", "/tmp/x.pem"][..], "needs --tls"),
+        (&["--auto-compact-limit", "gpt-5.4=lots"], "lots"),
+        (&["--auto-compact-limit", "=5"], "empty model slug"),
+        (&["--script", "/nonexistent/s.json"], "cannot read"),
+        (&["--script", bad_script], "unknown key \"when\""),
+        (&["--scenario", "shell"], "shell needs a command"),
+        (&["--scenario", "shell:ls,tool=bash"], "bash"),
+    ] {
+        assert_usage_error(args, needle);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -312,28 +312,6 @@ fn auth_json_shape() {
 }
 
 async fn tls_get(s: &MockServer, alpn: &[u8]) -> (http::StatusCode, http::Version, bytes::Bytes) {
-    use http_body_util::BodyExt;
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(rustls::pki_types::CertificateDer::from(
-            s.ca_cert_der().unwrap(),
-        ))
-        .unwrap();
-    let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    cfg.alpn_protocols = vec![alpn.to_vec()];
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", common::port(&s.url())))
-        .await
-        .unwrap();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let tls = connector.connect(name, tcp).await.unwrap();
-    let io = hyper_util::rt::TokioIo::new(tls);
     let req = http::Request::get(format!(
         "{}/backend-api/codex/models?client_version=1.0.0",
         s.url()
@@ -344,22 +322,14 @@ async fn tls_get(s: &MockServer, alpn: &[u8]) -> (http::StatusCode, http::Versio
     )
     .body(http_body_util::Empty::<bytes::Bytes>::new())
     .unwrap();
-    let resp = if alpn == b"h2" {
-        let (mut send, conn) =
-            hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
-                .await
-                .unwrap();
-        tokio::spawn(conn);
-        send.send_request(req).await.unwrap()
-    } else {
-        let (mut send, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
-        tokio::spawn(conn);
-        send.send_request(req).await.unwrap()
-    };
-    let status = resp.status();
-    let version = resp.version();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, version, body)
+    common::tls_request(
+        common::port(&s.url()),
+        s.ca_cert_der().unwrap(),
+        "localhost",
+        alpn,
+        req,
+    )
+    .await
 }
 
 #[tokio::test]

@@ -319,16 +319,46 @@ async fn validation_like_the_backend() {
         }
     }
     let mut body = base.clone();
+    // What the official client sends: no `instructions` (its base instructions travel as a
+    // `developer` message), `client_metadata`, and its own headers (protocol §14.2).
     body.as_object_mut().unwrap().remove("instructions");
+    body["input"] = json!([
+        {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "You are Codex."}]},
+        codex_mock::user_text("hi"),
+    ]);
+    body["client_metadata"] =
+        json!({"x-codex-installation-id": "0f7c0000-0000-4000-8000-000000000001"});
+    body["stream_options"] = json!({"reasoning_summary_delivery": "sequential_cutoff"});
+    let cli_headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+        ("originator", "codex_exec"),
+        ("version", "0.171.0"),
+        ("session-id", "019a0000-0000-7000-8000-000000000001"),
+        ("thread-id", "019a0000-0000-7000-8000-000000000001"),
+        (
+            "x-codex-window-id",
+            "019a0000-0000-7000-8000-000000000001:0",
+        ),
+        ("x-codex-beta-features", "remote_compaction_v2"),
+        ("x-codex-routing-hint", "model=gpt-5.4"),
+        ("x-codex-turn-metadata", r#"{"request_kind":"turn"}"#),
+        (
+            "x-client-request-id",
+            "019a0000-0000-7000-8000-000000000001",
+        ),
+        ("chatgpt-account-id", "00000000-0000-4000-8000-00000000a001"),
+    ];
     let r = send(
         &s.url(),
         "POST",
         "/backend-api/codex/responses",
-        &h,
+        &cli_headers,
         &serde_json::to_vec(&body).unwrap(),
     )
     .await;
-    assert_eq!(r.json()["detail"], "Instructions are required");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.event_types().last().unwrap(), "response.completed");
     // A queued reply is not consumed by a rejected request.
     s.push_response(Reply::text("kept"));
     let _ = send(&s.url(), "POST", "/backend-api/codex/responses", &h, b"{").await;
@@ -403,20 +433,21 @@ async fn models_usage_compact_trace() {
         .map(|m| m["slug"].as_str().unwrap().to_owned())
         .collect();
     assert!(slugs.contains(&"gpt-5.4".to_owned()));
-    assert!(!slugs.contains(&"gpt-6-preview".to_owned()));
+    // `minimal_client_version` is listed but never hides a model (issue 16).
+    assert!(slugs.contains(&"gpt-6-preview".to_owned()));
     let m = &r.json()["models"][0];
     assert_eq!(m["context_window"], 272000);
     assert!(m["supported_reasoning_levels"].is_array());
     let r = send(
         &s.url(),
         "GET",
-        "/backend-api/codex/models?client_version=99.1.0",
+        "/backend-api/codex/models?client_version=0.1.0",
         &h,
         b"",
     )
     .await;
     assert!(r.text().contains("gpt-6-preview"));
-    assert_ne!(r.header("etag").unwrap(), etag);
+    assert_eq!(r.header("etag").unwrap(), etag);
     let h2 = [
         ("Authorization", auth.as_str()),
         ("If-None-Match", etag.as_str()),

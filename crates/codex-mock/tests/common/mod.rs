@@ -194,3 +194,64 @@ pub async fn post_responses(url: &str, token: &str) -> RawResponse {
     )
     .await
 }
+
+/// One request over HTTPS to 127.0.0.1:`port`, trusting only `ca_der`, offering ALPN `alpn`
+/// (`h2` or `http/1.1`): status, HTTP version and the whole body.
+pub async fn tls_request<B>(
+    port: u16,
+    ca_der: Vec<u8>,
+    server_name: &str,
+    alpn: &[u8],
+    req: http::Request<B>,
+) -> (http::StatusCode, http::Version, bytes::Bytes)
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + Unpin + 'static,
+    B::Error: std::error::Error + Send + Sync,
+{
+    use http_body_util::BodyExt;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(ca_der))
+        .unwrap();
+    let mut cfg = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    cfg.alpn_protocols = vec![alpn.to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(cfg));
+    let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from(server_name.to_owned()).unwrap();
+    let io = hyper_util::rt::TokioIo::new(connector.connect(name, tcp).await.unwrap());
+    let resp = if alpn == b"h2" {
+        let (mut send, conn) =
+            hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+                .await
+                .unwrap();
+        tokio::spawn(conn);
+        send.send_request(req).await.unwrap()
+    } else {
+        let (mut send, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+        tokio::spawn(conn);
+        send.send_request(req).await.unwrap()
+    };
+    let (status, version) = (resp.status(), resp.version());
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, version, body)
+}
+
+/// Wait (up to 2 s) for `home/auth.json` written by `codex-mock --codex-home` and return its
+/// access token.
+pub async fn wait_for_access_token(home: &std::path::Path) -> String {
+    let auth = home.join("auth.json");
+    for _ in 0..100 {
+        if std::fs::metadata(&auth).is_ok_and(|m| m.len() > 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&auth).unwrap()).unwrap();
+    v["tokens"]["access_token"].as_str().unwrap().to_owned()
+}

@@ -1,0 +1,582 @@
+//! `cargo xtask interop`: real third-party clients against codex-mock (docs/mock.md).
+//!
+//! Installs the official Codex CLI from npm (0.169.0 and the newest release) and the Python SDK
+//! `codex-backend-sdk` from PyPI (0.1.1 and the newest release) under `target/interop/`, then
+//! re-runs itself inside a private network namespace (`unshare -n`, loopback up) so that no
+//! client can reach anything but the mock, and runs each scenario against a fresh `codex-mock`
+//! over HTTPS (this project's CLI: plain HTTP, as it has no option to trust a test CA). Prints a
+//! table and fails when any scenario fails. Not part of `.ci/run`: it downloads ~900 MB.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::path::PathBuf;
+use std::process::Child;
+use std::process::Command;
+use std::process::Stdio;
+use std::time::Duration;
+use std::time::Instant;
+
+use crate::cargo;
+use crate::root;
+use crate::run;
+
+const USAGE: &str = "usage: cargo xtask interop [--no-install] [--no-netns] [--only TEXT]
+
+  --no-install  use what is already under target/interop (no npm/pip)
+  --no-netns    run without a private network namespace (only when unshare -n is unavailable;
+                the third-party clients can then reach the network)
+  --only TEXT   run only the scenarios whose client or name contains TEXT";
+
+/// npm versions of `@openai/codex` and PyPI versions of `codex-backend-sdk`.
+const CLI_VERSIONS: &[&str] = &["0.169.0", "latest"];
+const SDK_VERSIONS: &[&str] = &["0.1.1", "latest"];
+/// Longest a client may take for one scenario.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn dir() -> PathBuf {
+    root().join("target").join("interop")
+}
+
+fn bin(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    target.join("debug").join(name)
+}
+
+fn codex_cli(version: &str) -> PathBuf {
+    dir()
+        .join(format!("npm-{version}"))
+        .join("node_modules/.bin/codex")
+}
+
+fn python(version: &str) -> PathBuf {
+    dir().join(format!("venv-{version}")).join("bin/python")
+}
+
+/// Options of one run.
+struct Opts {
+    install: bool,
+    netns: bool,
+    inside: bool,
+    only: Option<String>,
+}
+
+pub(crate) fn main(args: &[String]) -> Result<(), String> {
+    let mut o = Opts {
+        install: true,
+        netns: true,
+        inside: false,
+        only: None,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--no-install" => o.install = false,
+            "--no-netns" => o.netns = false,
+            "--inside-netns" => o.inside = true,
+            "--only" => o.only = Some(it.next().ok_or("--only needs a value")?.clone()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown interop argument {other}\n{USAGE}")),
+        }
+    }
+    if o.inside {
+        return inside(&o);
+    }
+    let mut c = cargo();
+    c.args(["build", "-p", "codex-mock", "-p", "codex-backend-cli"]);
+    run(c)?;
+    std::fs::create_dir_all(dir()).map_err(|e| format!("{}: {e}", dir().display()))?;
+    if o.install {
+        install()?;
+    }
+    let driver = dir().join("interop_driver.py");
+    std::fs::write(&driver, include_str!("interop_driver.py"))
+        .map_err(|e| format!("{}: {e}", driver.display()))?;
+    if !o.netns {
+        eprintln!("interop: --no-netns: the third-party clients are NOT isolated from the network");
+        return inside(&o);
+    }
+    let isolated = Command::new("unshare")
+        .args(["-n", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !isolated {
+        return Err(
+            "unshare -n is not available here (needs root or user namespaces); \
+             pass --no-netns to run the clients without network isolation"
+                .into(),
+        );
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut c = Command::new("unshare");
+    c.arg("-n").arg(exe).args(["interop", "--inside-netns"]);
+    if let Some(only) = &o.only {
+        c.args(["--only", only]);
+    }
+    run(c)
+}
+
+fn install() -> Result<(), String> {
+    for v in CLI_VERSIONS {
+        let prefix = dir().join(format!("npm-{v}"));
+        if v != &"latest" && codex_cli(v).exists() {
+            continue;
+        }
+        let mut c = Command::new("npm");
+        c.args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("@openai/codex@{v}"));
+        run(c)?;
+    }
+    for v in SDK_VERSIONS {
+        let venv = dir().join(format!("venv-{v}"));
+        if !python(v).exists() {
+            let mut c = Command::new("python3");
+            c.args(["-m", "venv"]).arg(&venv);
+            run(c)?;
+        }
+        if v != &"latest" && has_sdk(v) {
+            continue;
+        }
+        let spec = if v == &"latest" {
+            "codex-backend-sdk".to_owned()
+        } else {
+            format!("codex-backend-sdk=={v}")
+        };
+        let mut c = Command::new(python(v));
+        c.args(["-m", "pip", "install", "-q", "--upgrade", &spec]);
+        run(c)?;
+    }
+    Ok(())
+}
+
+fn has_sdk(v: &str) -> bool {
+    Command::new(python(v))
+        .args(["-c", "import codex_backend_sdk"])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// One row of the table.
+struct Row {
+    client: String,
+    scenario: String,
+    ok: bool,
+    detail: String,
+    wall: Duration,
+}
+
+/// What a scenario's client run produced.
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// A running `codex-mock` for one scenario, killed on drop.
+struct Mock {
+    child: Child,
+    url: String,
+    home: PathBuf,
+    log: PathBuf,
+    ca: PathBuf,
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Mock {
+    fn start(work: &Path, tls: bool, args: &[&str]) -> Result<Mock, String> {
+        let home = work.join("home");
+        std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+        let (log, ca) = (work.join("requests.jsonl"), work.join("ca.pem"));
+        let mut c = Command::new(bin("codex-mock"));
+        c.arg("--codex-home").arg(&home).arg("--log").arg(&log);
+        if tls {
+            c.arg("--tls").arg("--ca-out").arg(&ca);
+        }
+        let mut child = c
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start codex-mock: {e}"))?;
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+        }
+        let url = line.trim().to_owned();
+        // auth.json is written right after the URL is printed.
+        for _ in 0..100 {
+            if std::fs::metadata(home.join("auth.json")).is_ok_and(|m| m.len() > 0) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mock = Mock {
+            child,
+            url,
+            home,
+            log,
+            ca,
+        };
+        if mock.url.is_empty() {
+            return Err("codex-mock printed no URL".into());
+        }
+        Ok(mock)
+    }
+
+    /// The logged request bodies of `POST /backend-api/codex/responses`.
+    fn responses_bodies(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|l| l["method"] == "POST" && l["path"] == "/backend-api/codex/responses")
+            .map(|l| l["body"].clone())
+            .collect()
+    }
+
+    fn paths(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|l| {
+                format!(
+                    "{} {}",
+                    l["method"].as_str().unwrap_or(""),
+                    l["path"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+}
+
+/// Run `c` (stdout/stderr to files in `work`) for at most [`CLIENT_TIMEOUT`].
+fn run_client(mut c: Command, work: &Path, tag: &str) -> Result<Outcome, String> {
+    let out_path = work.join(format!("{tag}.stdout"));
+    let err_path = work.join(format!("{tag}.stderr"));
+    let file = |p: &Path| std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()));
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(file(&out_path)?)
+        .stderr(file(&err_path)?)
+        .spawn()
+        .map_err(|e| format!("cannot run {c:?}: {e}"))?;
+    let start = Instant::now();
+    let code = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status.code(),
+            Ok(None) if start.elapsed() > CLIENT_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("timed out after {CLIENT_TIMEOUT:?}"));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    Ok(Outcome {
+        code,
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+    })
+}
+
+fn expect_ok(o: &Outcome, needle: &str) -> Result<String, String> {
+    if o.code != Some(0) {
+        return Err(format!("exit {:?}: {}", o.code, last_line(&o.stderr)));
+    }
+    if !o.stdout.contains(needle) {
+        return Err(format!("stdout lacks {needle:?}: {}", last_line(&o.stdout)));
+    }
+    Ok(last_line(&o.stdout))
+}
+
+fn last_line(s: &str) -> String {
+    let line = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    line.chars().take(100).collect()
+}
+
+/// The official CLI's stderr must show no catalog decode warning and no 404.
+fn official_stderr_clean(stderr: &str) -> Result<(), String> {
+    for bad in ["failed to decode", "404"] {
+        if let Some(line) = stderr
+            .lines()
+            .find(|l| l.to_ascii_lowercase().contains(bad))
+        {
+            let line: String = line.chars().take(100).collect();
+            return Err(format!("stderr shows {bad:?}: {line}"));
+        }
+    }
+    Ok(())
+}
+
+fn official_config(mock: &Mock) -> Result<(), String> {
+    // Request compression stays off: this mock decodes no zstd yet (docs/mock.md, Gaps).
+    let config = format!(
+        "chatgpt_base_url = \"{url}/backend-api/\"\n\
+         openai_base_url = \"{url}/backend-api/codex\"\n\
+         model = \"gpt-5.4\"\n\
+         \n[features]\n\
+         apps = false\n\
+         plugins = false\n\
+         remote_plugin = false\n\
+         tool_suggest = false\n\
+         enable_request_compression = false\n",
+        url = mock.url
+    );
+    std::fs::write(mock.home.join("config.toml"), config).map_err(|e| e.to_string())
+}
+
+fn official_exec(
+    version: &str,
+    mock: &Mock,
+    work: &Path,
+    args: &[&str],
+    tag: &str,
+) -> Result<Outcome, String> {
+    let mut c = Command::new(codex_cli(version));
+    c.current_dir(work)
+        .env("CODEX_HOME", &mock.home)
+        .env("CODEX_CA_CERTIFICATE", &mock.ca)
+        .env("SSL_CERT_FILE", &mock.ca)
+        .args([
+            "exec",
+            "--skip-git-repo-check",
+            "--dangerously-bypass-approvals-and-sandbox",
+        ])
+        .args(args);
+    run_client(c, work, tag)
+}
+
+/// One official-CLI scenario: the turns it takes must work, then its stderr must be clean.
+fn official(version: &str, scenario: &str, work: &Path) -> Result<String, String> {
+    let mock_args: &[&str] = match scenario {
+        "plain turn" => &["--scenario", "text:interop-plain-ok"],
+        "shell tool call" => &["--scenario", "shell:echo interop-shell-ok"],
+        "reasoning turn" => &["--scenario", "reasoning"],
+        "exec resume --last" => &["--scenario", "text:interop-first", "text:interop-second"],
+        "automatic compaction" => &[
+            "--auto-compact-limit",
+            "gpt-5.4=10",
+            "--scenario",
+            "text:interop-first",
+            "text:interop-second",
+        ],
+        "failure (insufficient_quota)" => &["--scenario", "failed:insufficient_quota"],
+        _ => return Err(format!("unknown scenario {scenario}")),
+    };
+    let mock = Mock::start(work, true, mock_args)?;
+    official_config(&mock)?;
+    let mut stderr = String::new();
+    let mut exec = |args: &[&str], tag: &str| -> Result<Outcome, String> {
+        let o = official_exec(version, &mock, work, args, tag)?;
+        stderr.push_str(&o.stderr);
+        Ok(o)
+    };
+    let detail = match scenario {
+        "plain turn" => expect_ok(&exec(&["Say it."], "exec")?, "interop-plain-ok")?,
+        "shell tool call" => {
+            let o = exec(&["Run echo."], "exec")?;
+            expect_ok(&o, "Its output was")?;
+            expect_ok(&o, "interop-shell-ok")?
+        }
+        "reasoning turn" => expect_ok(&exec(&["Think."], "exec")?, "Here is the answer.")?,
+        "exec resume --last" | "automatic compaction" => {
+            expect_ok(&exec(&["First."], "exec")?, "interop-first")?;
+            let o = exec(&["resume", "--last", "Second."], "resume")?;
+            expect_ok(&o, "interop-second")?;
+            let bodies = mock.responses_bodies();
+            let last = bodies.last().map(|b| b.to_string()).unwrap_or_default();
+            if scenario == "exec resume --last" {
+                if !last.contains("interop-first") {
+                    return Err("the resumed turn did not replay the first answer".into());
+                }
+                format!("{} /responses requests", bodies.len())
+            } else {
+                let legacy = mock
+                    .paths()
+                    .iter()
+                    .filter(|p| p.ends_with("/responses/compact"))
+                    .count();
+                let v2 = bodies
+                    .iter()
+                    .filter(|b| b.to_string().contains("\"compaction_trigger\""))
+                    .count();
+                if legacy + v2 == 0 {
+                    return Err("no compaction request was sent".into());
+                }
+                format!("compaction requests: {legacy} legacy, {v2} v2")
+            }
+        }
+        _ => {
+            let o = exec(&["Say it."], "exec")?;
+            if o.code == Some(0) {
+                return Err("exit 0 on a failed response".into());
+            }
+            let all = format!("{}{}", o.stdout, o.stderr).to_ascii_lowercase();
+            if !all.contains("quota") {
+                return Err(format!("no quota message: {}", last_line(&o.stderr)));
+            }
+            format!("exit {:?}, quota message", o.code)
+        }
+    };
+    let ws = mock
+        .paths()
+        .iter()
+        .any(|p| p == "GET /backend-api/codex/responses");
+    let transport = if ws { "websocket attempted" } else { "https" };
+    official_stderr_clean(&stderr).map_err(|e| format!("{detail} ({transport}); but {e}"))?;
+    Ok(format!("{detail} ({transport})"))
+}
+
+fn python_sdk(version: &str, scenario: &str, work: &Path) -> Result<String, String> {
+    let mock_args: &[&str] = match scenario {
+        "respond" => &["--scenario", "text:interop-respond-ok"],
+        "stream" => &["--scenario", "text:interop stream ok"],
+        "tools" => &["--scenario", "shell:ls,tool=exec_command"],
+        _ => &[],
+    };
+    let mock = Mock::start(work, true, mock_args)?;
+    let mut c = Command::new(python(version));
+    c.current_dir(work)
+        .arg(dir().join("interop_driver.py"))
+        .arg(scenario)
+        .env("MOCK_URL", &mock.url)
+        .env("CODEX_HOME", &mock.home)
+        .env("REQUESTS_CA_BUNDLE", &mock.ca);
+    let o = run_client(c, work, "driver")?;
+    expect_ok(&o, "ok: ")
+}
+
+fn this_cli(scenario: &str, work: &Path) -> Result<String, String> {
+    let mock = Mock::start(work, false, &["--scenario", "text:interop-ask-ok"])?;
+    let mut c = Command::new(bin("codex-backend"));
+    c.current_dir(work)
+        .arg("--base-url")
+        .arg(format!("{}/backend-api/codex", mock.url))
+        .arg("--codex-home")
+        .arg(&mock.home);
+    let needle = match scenario {
+        "ask" => {
+            c.args(["ask", "Say it."]);
+            "interop-ask-ok"
+        }
+        "models" => {
+            c.args(["--json", "models"]);
+            "gpt-6-preview"
+        }
+        _ => {
+            c.args(["--json", "usage"]);
+            "plus"
+        }
+    };
+    let o = run_client(c, work, "cli")?;
+    expect_ok(&o, needle)
+}
+
+/// Inside the namespace: loopback up, every scenario, the table.
+fn inside(o: &Opts) -> Result<(), String> {
+    if o.netns {
+        let mut c = Command::new("ip");
+        c.args(["link", "set", "lo", "up"]);
+        run(c)?;
+    }
+    let mut plan: Vec<(String, String)> = Vec::new();
+    for v in CLI_VERSIONS {
+        for s in [
+            "plain turn",
+            "shell tool call",
+            "reasoning turn",
+            "exec resume --last",
+            "automatic compaction",
+            "failure (insufficient_quota)",
+        ] {
+            plan.push((format!("codex CLI {v}"), s.to_owned()));
+        }
+    }
+    for v in SDK_VERSIONS {
+        for s in [
+            "respond",
+            "stream",
+            "tools",
+            "models",
+            "usage",
+            "compaction",
+        ] {
+            plan.push((format!("python SDK {v}"), s.to_owned()));
+        }
+    }
+    for s in ["ask", "models", "usage"] {
+        plan.push(("codex-backend (this CLI)".to_owned(), s.to_owned()));
+    }
+    let runs = dir().join("runs");
+    let _ = std::fs::remove_dir_all(&runs);
+    let mut rows = Vec::new();
+    for (i, (client, scenario)) in plan.into_iter().enumerate() {
+        if let Some(only) = &o.only
+            && !client.contains(only.as_str())
+            && !scenario.contains(only.as_str())
+        {
+            continue;
+        }
+        let work = runs.join(format!("{i:02}"));
+        std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+        let start = Instant::now();
+        let result = if let Some(v) = client.strip_prefix("codex CLI ") {
+            official(v, &scenario, &work)
+        } else if let Some(v) = client.strip_prefix("python SDK ") {
+            python_sdk(v, &scenario, &work)
+        } else {
+            this_cli(&scenario, &work)
+        };
+        let wall = start.elapsed();
+        let (ok, detail) = match result {
+            Ok(d) => (true, d),
+            Err(e) => (false, format!("{e} [{}]", work.display())),
+        };
+        eprintln!("{} {client}: {scenario}", if ok { "ok  " } else { "FAIL" });
+        rows.push(Row {
+            client,
+            scenario,
+            ok,
+            detail,
+            wall,
+        });
+    }
+    print_table(&rows);
+    let failed = rows.iter().filter(|r| !r.ok).count();
+    if failed > 0 {
+        return Err(format!(
+            "{failed} of {} interop scenarios failed",
+            rows.len()
+        ));
+    }
+    Ok(())
+}
+
+fn print_table(rows: &[Row]) {
+    println!("| client | scenario | result | wall time | detail |");
+    println!("|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {:.1} s | {} |",
+            r.client,
+            r.scenario,
+            if r.ok { "ok" } else { "FAIL" },
+            r.wall.as_secs_f64(),
+            r.detail.replace('|', "\\|")
+        );
+    }
+}
