@@ -26,10 +26,15 @@ pub enum ErrorKind {
     InvalidRequest,
     /// The request was flagged by the cyber-security policy (`cyber_policy`).
     CyberPolicy,
-    /// The server is overloaded (503 `server_is_overloaded` / `slow_down`).
+    /// The request was flagged by the biology safety policy (`bio_policy`). Never retried.
+    BioPolicy,
+    /// No capacity for the flex service tier (`flex_unavailable`). Never retried: send again
+    /// without `service_tier: flex`, or later.
+    FlexUnavailable,
+    /// The server is overloaded (503 or a stream failure with `server_is_overloaded`).
     ServerOverloaded,
-    /// Rate limited (429, or `response.failed` with `rate_limit_exceeded`); see
-    /// [`Error::retry_after`].
+    /// Rate limited (429, a 503 `slow_down`, or a stream failure with `rate_limit_exceeded`
+    /// or `slow_down`); see [`Error::retry_after`].
     RateLimited,
     /// The credentials were rejected and could not be refreshed: the user must log in again.
     LoginRequired,
@@ -39,6 +44,9 @@ pub enum ErrorKind {
     StreamClosed,
     /// The server sent `response.incomplete`; see [`Error::reason`].
     Incomplete,
+    /// The server stopped the response with its content filter (`response.incomplete` with
+    /// reason `content_filter`). Never retried.
+    ContentFilter,
     /// The server sent an `error` event, or `response.failed` with a code not covered by
     /// another kind; see [`Error::code`].
     ApiError,
@@ -70,6 +78,9 @@ impl ErrorKind {
             Self::ContextWindowExceeded => "context_window_exceeded",
             Self::InvalidRequest => "invalid_request",
             Self::CyberPolicy => "cyber_policy",
+            Self::BioPolicy => "bio_policy",
+            Self::FlexUnavailable => "flex_unavailable",
+            Self::ContentFilter => "content_filter",
             Self::ServerOverloaded => "server_overloaded",
             Self::RateLimited => "rate_limited",
             Self::LoginRequired => "login_required",
@@ -102,6 +113,7 @@ pub(crate) struct Details {
     pub(crate) body: Option<String>,
     pub(crate) plan_type: Option<String>,
     pub(crate) resets_at: Option<SystemTime>,
+    pub(crate) limit_window: Option<Duration>,
     pub(crate) code: Option<String>,
     pub(crate) reason: Option<String>,
     pub(crate) event_type: Option<String>,
@@ -181,8 +193,10 @@ impl Error {
     }
 
     /// True when sending the same request again later may succeed (network failures, 5xx,
-    /// rate limits, idle timeouts, streams closed early). Usage-limit, quota, context-window,
-    /// invalid-request and login errors are never retryable.
+    /// rate limits with a delay, retryable stream failures, idle timeouts, streams closed
+    /// early), as decided by the one classifier (docs/client.md, "Decision table").
+    /// Usage-limit, quota, flex, policy, content-filter, context-window, invalid-request and
+    /// login errors are never retryable.
     pub fn is_retryable(&self) -> bool {
         self.0.details.retryable
     }
@@ -200,6 +214,12 @@ impl Error {
     /// When the usage limit resets.
     pub fn resets_at(&self) -> Option<SystemTime> {
         self.0.details.resets_at
+    }
+
+    /// The length of the usage-limit window that tripped (`limit_window_minutes` of a
+    /// usage-limit error), when the server said.
+    pub fn limit_window(&self) -> Option<Duration> {
+        self.0.details.limit_window
     }
 
     /// The server's error code (`rate_limit_exceeded`, `server_is_overloaded`, …) when known.
@@ -306,6 +326,9 @@ mod tests {
             ErrorKind::ContextWindowExceeded,
             ErrorKind::InvalidRequest,
             ErrorKind::CyberPolicy,
+            ErrorKind::BioPolicy,
+            ErrorKind::FlexUnavailable,
+            ErrorKind::ContentFilter,
             ErrorKind::ServerOverloaded,
             ErrorKind::RateLimited,
             ErrorKind::LoginRequired,

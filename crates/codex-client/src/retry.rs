@@ -5,16 +5,26 @@ use std::time::Duration;
 use crate::error::Error;
 use crate::error::ErrorKind;
 
-/// When and how the client retries a request. Retries happen in one place (before the caller
-/// has seen any event) and only for failures where sending the request again is safe:
+/// When and how the client retries. Whether a failure is retryable at all is decided once, by
+/// the classifier ([`crate::Error::is_retryable`]; docs/client.md, "Decision table"); this
+/// policy decides how often and how long to wait.
+///
+/// Request retries (up to [`max_retries`](Self::max_retries)) happen before the caller has
+/// seen any event, for:
 ///
 /// - connect failures (DNS, TCP, proxy); never TLS failures (certificate verification,
 ///   handshake alerts), which sending again cannot fix;
-/// - HTTP 5xx;
-/// - HTTP 429 that carries `Retry-After` or `retry-after-ms` (never `usage_limit_reached` or
-///   `usage_not_included`, which are terminal);
-/// - a `response.failed` with code `rate_limit_exceeded` that arrives before any event was
-///   yielded to the caller.
+/// - a retryable HTTP answer: a 5xx, a 429 that carries `Retry-After` or `retry-after-ms`
+///   (never `usage_limit_reached`, `usage_not_included`, `flex_unavailable` or a quota
+///   code, which are terminal);
+/// - a retryable rate-limit failure (`rate_limit_exceeded`, `slow_down`) that arrives in the
+///   stream before any event was yielded to the caller.
+///
+/// Turn retries (up to [`stream_max_retries`](Self::stream_max_retries), default 5 as in
+/// codex-rs) resend a whole turn whose stream failed after it started: closed before
+/// `response.completed`, idle timeout, or a retryable failure. Only calls whose caller has
+/// seen no output use them (the facade's `respond`, `respond_json`, `respond_text`,
+/// compaction and `Conversation::run`); see [`turn_delay_for`](Self::turn_delay_for).
 ///
 /// The delay before retry `n` (1-based) is `base_delay × 2^(n-1)` multiplied by a random
 /// jitter in `[0.9, 1.1)`, capped at `max_delay`; a delay the server asked for wins when it is
@@ -23,17 +33,19 @@ use crate::error::ErrorKind;
 #[non_exhaustive]
 pub struct RetryPolicy {
     max_retries: u32,
+    stream_max_retries: u32,
     base_delay: Duration,
     max_delay: Duration,
     max_server_delay: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// codex-rs defaults: 4 retries (5 attempts), 200 ms base delay, capped at 10 s; server
-    /// delays up to 60 s are honoured.
+    /// codex-rs defaults: 4 request retries (5 attempts), 5 turn retries, 200 ms base delay,
+    /// capped at 10 s; server delays up to 60 s are honoured.
     fn default() -> Self {
         Self {
             max_retries: 4,
+            stream_max_retries: 5,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(10),
             max_server_delay: Duration::from_secs(60),
@@ -49,10 +61,11 @@ impl RetryPolicy {
         }
     }
 
-    /// Never retry.
+    /// Never retry (neither requests nor turns).
     pub fn none() -> Self {
         Self {
             max_retries: 0,
+            stream_max_retries: 0,
             ..Self::default()
         }
     }
@@ -60,6 +73,11 @@ impl RetryPolicy {
     /// The maximum number of retries (attempts = retries + 1).
     pub fn max_retries(&self) -> u32 {
         self.max_retries
+    }
+
+    /// The maximum number of whole-turn retries (0: none).
+    pub fn stream_max_retries(&self) -> u32 {
+        self.stream_max_retries
     }
 
     /// The computed backoff (without a server delay) before retry `n` (1-based), jitter
@@ -77,22 +95,36 @@ impl RetryPolicy {
         if retry > self.max_retries {
             return None;
         }
-        let server = error.retry_after();
         let eligible = match error.kind() {
             // A TLS failure (untrusted certificate, handshake alert) will not fix itself.
             ErrorKind::Transport => error.is_connect(),
-            ErrorKind::Http | ErrorKind::ServerOverloaded => {
-                error.status().is_some_and(|s| s.is_server_error())
-            }
-            // A 429 only with a server-given delay; a rate_limit_exceeded failure (always
-            // eligible, with or without a parsed delay).
-            ErrorKind::RateLimited => error.status().is_none() || server.is_some(),
+            // What the server answered: the classifier decided (a 5xx, a 429 with a delay).
+            _ if error.status().is_some() => error.is_retryable(),
+            // A rate-limit failure in the stream before any event.
+            ErrorKind::RateLimited => error.is_retryable(),
             _ => false,
         };
         if !eligible {
             return None;
         }
-        match server {
+        self.wait(retry, error)
+    }
+
+    /// The delay before whole-turn retry `retry` (1-based) after `error` ended a turn's
+    /// stream, or `None` when the error must be returned: past
+    /// [`stream_max_retries`](Self::stream_max_retries), not retryable
+    /// ([`Error::is_retryable`]), or a server delay longer than the policy waits.
+    pub fn turn_delay_for(&self, retry: u32, error: &Error) -> Option<Duration> {
+        if retry > self.stream_max_retries || !error.is_retryable() {
+            return None;
+        }
+        self.wait(retry, error)
+    }
+
+    /// The server's delay when it named one (`None` when longer than the policy waits),
+    /// else the backoff.
+    fn wait(&self, retry: u32, error: &Error) -> Option<Duration> {
+        match error.retry_after() {
             Some(d) if d > self.max_server_delay => None,
             Some(d) => Some(d),
             None => Some(self.backoff(retry)),
@@ -111,6 +143,12 @@ impl RetryPolicyBuilder {
     /// Maximum number of retries after the first attempt (default 4).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.policy.max_retries = n.min(100);
+        self
+    }
+
+    /// Maximum number of whole-turn retries (default 5, capped at 100; 0 disables them).
+    pub fn stream_max_retries(mut self, n: u32) -> Self {
+        self.policy.stream_max_retries = n.min(100);
         self
     }
 
@@ -144,11 +182,12 @@ mod tests {
     use super::*;
     use http::StatusCode;
 
-    fn http_err(kind: ErrorKind, status: u16, retry_after: Option<Duration>) -> Error {
-        Error::new(kind, "x").with(|d| {
-            d.status = StatusCode::from_u16(status).ok();
-            d.retry_after = retry_after;
-        })
+    fn http_err(status: u16, headers: &[(&'static str, &'static str)], body: &str) -> Error {
+        let mut h = http::HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, http::HeaderValue::from_static(v));
+        }
+        crate::status::http_error(StatusCode::from_u16(status).unwrap(), &h, body.as_bytes())
     }
 
     #[test]
@@ -169,52 +208,41 @@ mod tests {
     #[test]
     fn what_is_retried() {
         let p = RetryPolicy::default();
+        let ra = &[("retry-after", "2")][..];
+        assert!(p.delay_for(1, &http_err(500, &[], "")).is_some());
         assert!(
-            p.delay_for(1, &http_err(ErrorKind::Http, 500, None))
-                .is_some()
-        );
-        assert!(
-            p.delay_for(1, &http_err(ErrorKind::ServerOverloaded, 503, None))
-                .is_some()
-        );
-        assert!(
-            p.delay_for(1, &http_err(ErrorKind::Http, 404, None))
-                .is_none()
-        );
-        assert!(
-            p.delay_for(1, &http_err(ErrorKind::RateLimited, 429, None))
-                .is_none()
-        );
-        assert_eq!(
             p.delay_for(
                 1,
-                &http_err(ErrorKind::RateLimited, 429, Some(Duration::from_secs(2)))
-            ),
+                &http_err(503, &[], r#"{"error":{"code":"server_is_overloaded"}}"#)
+            )
+            .is_some()
+        );
+        assert!(p.delay_for(1, &http_err(404, &[], "")).is_none());
+        assert!(p.delay_for(1, &http_err(429, &[], "")).is_none());
+        assert_eq!(
+            p.delay_for(1, &http_err(429, ra, "")),
             Some(Duration::from_secs(2))
         );
         assert!(
-            p.delay_for(
-                1,
-                &http_err(ErrorKind::RateLimited, 429, Some(Duration::from_secs(3600)))
-            )
-            .is_none()
-        );
-        assert!(
-            p.delay_for(
-                1,
-                &http_err(
-                    ErrorKind::UsageLimitReached,
-                    429,
-                    Some(Duration::from_secs(1))
-                )
-            )
-            .is_none()
-        );
-        assert!(
-            p.delay_for(1, &http_err(ErrorKind::InvalidRequest, 400, None))
+            p.delay_for(1, &http_err(429, &[("retry-after", "3600")], ""))
                 .is_none()
         );
-        let failure = Error::new(ErrorKind::RateLimited, "x");
+        assert!(
+            p.delay_for(
+                1,
+                &http_err(429, ra, r#"{"error":{"type":"usage_limit_reached"}}"#)
+            )
+            .is_none()
+        );
+        assert!(
+            p.delay_for(
+                1,
+                &http_err(429, ra, r#"{"error":{"code":"flex_unavailable"}}"#)
+            )
+            .is_none()
+        );
+        assert!(p.delay_for(1, &http_err(400, &[], "")).is_none());
+        let failure = Error::new(ErrorKind::RateLimited, "x").with(|d| d.retryable = true);
         assert!(p.delay_for(1, &failure).is_some());
         let connect = Error::new(ErrorKind::Transport, "x").with(|d| d.connect = true);
         assert!(p.delay_for(4, &connect).is_some());
@@ -222,5 +250,36 @@ mod tests {
         let reset = Error::new(ErrorKind::Transport, "x");
         assert!(p.delay_for(1, &reset).is_none());
         assert!(RetryPolicy::none().delay_for(1, &connect).is_none());
+        // Stream-level failures are not request retries.
+        let closed = Error::new(ErrorKind::StreamClosed, "x").with(|d| d.retryable = true);
+        assert!(p.delay_for(1, &closed).is_none());
+    }
+
+    #[test]
+    fn what_is_retried_per_turn() {
+        let p = RetryPolicy::default();
+        let closed = Error::new(ErrorKind::StreamClosed, "x").with(|d| d.retryable = true);
+        assert!(p.turn_delay_for(5, &closed).is_some());
+        assert!(p.turn_delay_for(6, &closed).is_none());
+        let usage = http_err(429, &[], r#"{"error":{"type":"usage_limit_reached"}}"#);
+        assert!(p.turn_delay_for(1, &usage).is_none());
+        let slow = Error::new(ErrorKind::RateLimited, "x").with(|d| {
+            d.retryable = true;
+            d.retry_after = Some(Duration::from_millis(1500));
+        });
+        assert_eq!(
+            p.turn_delay_for(1, &slow),
+            Some(Duration::from_millis(1500))
+        );
+        let off = RetryPolicy::builder().stream_max_retries(0).build();
+        assert!(off.turn_delay_for(1, &closed).is_none());
+        assert_eq!(
+            RetryPolicy::builder()
+                .stream_max_retries(1000)
+                .build()
+                .stream_max_retries(),
+            100
+        );
+        assert!(RetryPolicy::none().turn_delay_for(1, &closed).is_none());
     }
 }

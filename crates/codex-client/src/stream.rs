@@ -275,8 +275,8 @@ impl ResponseStream {
                 // A terminal event that fails to decode still ends the stream: waiting on
                 // would turn the server's verdict into a retryable `stream_closed` (or an idle
                 // timeout when the connection stays open).
-                if let Some(err) = events::terminal_from_raw(&kind, raw.as_ref()) {
-                    let err = err.with_source(e).with(|d| {
+                if let Some(c) = codex_types::Classification::event_json(&kind, raw.as_ref()) {
+                    let err = status::from_classification(c).with_source(e).with(|d| {
                         d.event_type = Some(kind.clone());
                         d.byte_offset = Some(offset);
                         d.event_json = Some(event_json);

@@ -1,40 +1,66 @@
 //! HTTP error bodies (protocol §8.1).
 
-use base64::Engine;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::usage::PlanType;
 
-/// What an HTTP error body says, classified as codex-rs does.
+/// What the server means by an error answer: an HTTP error, a wrapped WebSocket error frame,
+/// or a terminal stream event. One classification for every source; see
+/// [`crate::Classification`] for retryability and the delay, and docs/client.md for the
+/// decision table.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApiErrorKind {
-    /// 429 `usage_limit_reached`: terminal until `resets_at` (even if the body says
-    /// `retryable`).
+    /// 429 (or a stream failure) `usage_limit_reached`: terminal until `resets_at` (even if
+    /// the body says `retryable`).
     UsageLimitReached,
-    /// 429 `usage_not_included`: the plan lacks Codex. Terminal.
+    /// `usage_not_included`: the plan lacks Codex. Terminal.
     UsageNotIncluded,
-    /// Any other 429. Terminal (codex-rs does not retry 429).
+    /// A rate limit: a 429 that is not one of the terminal codes, `rate_limit_exceeded` or
+    /// `slow_down`. Retryable only with a server-given delay over HTTP; always in a stream.
     RateLimited,
-    /// 503 (or any status) with `server_is_overloaded` / `slow_down`.
+    /// `server_is_overloaded` (a 503 with that code over HTTP). Retryable as any 5xx over
+    /// HTTP; terminal as a stream failure (codex-rs does not retry it at turn level).
     ServerOverloaded,
-    /// `cyber_policy`.
+    /// `cyber_policy` (a 400 over HTTP; any stream failure).
     CyberPolicy,
-    /// "The image data you provided does not represent a valid image".
+    /// `bio_policy`: flagged by the biology safety policy. Terminal.
+    BioPolicy,
+    /// "The image data you provided does not represent a valid image" (400).
     InvalidImage,
-    /// Other 4xx: the request is wrong (`detail` or `error.message` says why).
+    /// The request is wrong: a 400, or `invalid_prompt`, `content_policy_violation` and the
+    /// image codes in a stream (`detail` or `error.message` says why).
     InvalidRequest,
+    /// `context_length_exceeded`: compact or trim the history first. Terminal.
+    ContextWindowExceeded,
+    /// `insufficient_quota`, `quota_exceeded`, `billing_hard_limit_reached`,
+    /// `credit_balance_exhausted`, `organization_spend_limit_exceeded`,
+    /// `project_spend_limit_exceeded`. Terminal.
+    QuotaExceeded,
+    /// `flex_unavailable`: no capacity for the flex service tier. Terminal (send again
+    /// without flex, or later).
+    FlexUnavailable,
+    /// `response.incomplete` with reason `content_filter`. Terminal.
+    ContentFilter,
+    /// `response.incomplete` with any other reason (`max_output_tokens`, …). Terminal.
+    Incomplete,
     /// 401.
     Unauthorized,
-    /// 5xx.
+    /// A redirect (3xx), which is never followed.
+    Redirect,
+    /// Another 5xx.
     ServerError,
-    /// Anything else.
+    /// A stream failure (`response.failed`, `error` event) with another code or none.
+    /// Retryable.
+    StreamFailure,
+    /// Anything else (403, 404, other statuses).
     Other,
 }
 
-/// A parsed HTTP error body. Parsing never fails; the raw text is always kept.
+/// A parsed HTTP error body (or the error object of a wrapped WebSocket error frame).
+/// Parsing never fails; the raw text is always kept.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ApiErrorBody {
@@ -58,38 +84,116 @@ pub struct ApiErrorBody {
     pub resets_at: Option<i64>,
     /// Older `error.resets_in_seconds`.
     pub resets_in: Option<std::time::Duration>,
+    /// `error.limit_window_minutes` (usage limits): the length of the window that tripped.
+    pub limit_window_minutes: Option<u64>,
     /// The body text (lossy UTF-8).
     pub raw: String,
 }
 
+/// The error object of every error shape (`{"error":{…}}` bodies, `response.failed`'s
+/// `response.error`, `error` events), read leniently: one field of an unexpected type
+/// never loses the others.
 #[derive(Deserialize, Default)]
-struct ErrorObj {
-    #[serde(default, deserialize_with = "crate::lossless::lenient")]
-    message: Option<String>,
+pub(crate) struct ErrorObj {
+    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
+    pub(crate) message: Option<String>,
     #[serde(
         rename = "type",
         default,
-        deserialize_with = "crate::lossless::lenient"
+        deserialize_with = "crate::lossless::lenient_text"
     )]
-    error_type: Option<String>,
+    pub(crate) error_type: Option<String>,
+    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
+    pub(crate) code: Option<String>,
+    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
+    pub(crate) param: Option<String>,
     #[serde(default, deserialize_with = "crate::lossless::lenient")]
-    code: Option<Value>,
-    #[serde(default, deserialize_with = "crate::lossless::lenient")]
-    param: Option<String>,
-    #[serde(default, deserialize_with = "crate::lossless::lenient")]
-    plan_type: Option<PlanType>,
+    pub(crate) plan_type: Option<PlanType>,
     #[serde(default, deserialize_with = "crate::lossless::lenient_epoch")]
-    resets_at: Option<i64>,
+    pub(crate) resets_at: Option<i64>,
     #[serde(default, deserialize_with = "crate::lossless::lenient")]
-    resets_in_seconds: Option<f64>,
+    pub(crate) resets_in_seconds: Option<f64>,
+    #[serde(default, deserialize_with = "crate::lossless::lenient")]
+    pub(crate) limit_window_minutes: Option<u64>,
+}
+
+impl ErrorObj {
+    /// Reads an error object from a JSON value; anything that is not an object gives the
+    /// empty error.
+    pub(crate) fn from_value(v: Option<&Value>) -> ErrorObj {
+        v.and_then(|v| ErrorObj::deserialize(v).ok())
+            .unwrap_or_default()
+    }
+
+    /// `error.code`, else `error.type`: the field the classification reads.
+    pub(crate) fn code_or_type(&self) -> Option<&str> {
+        self.code.as_deref().or(self.error_type.as_deref())
+    }
+
+    /// True when `code` or `type` is `name`.
+    pub(crate) fn is(&self, name: &str) -> bool {
+        self.code.as_deref() == Some(name) || self.error_type.as_deref() == Some(name)
+    }
+}
+
+const INVALID_IMAGE: &str = "The image data you provided does not represent a valid image";
+
+/// The HTTP rows of the decision table (docs/client.md), in order; codex-rs `api_bridge.rs`
+/// decides the overlapping cases (a plain 429 is a terminal rate limit, `cyber_policy` only on
+/// a 400, a 503 is overloaded only with its code).
+fn http_kind(status: StatusCode, e: &ErrorObj, raw: &str) -> ApiErrorKind {
+    use crate::failure::FailureCode as C;
+    let code = C::from_code(e.code_or_type());
+    let typed = |name| e.is(name);
+    if status.is_redirection() {
+        return ApiErrorKind::Redirect;
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return ApiErrorKind::Unauthorized;
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return if typed("usage_limit_reached") {
+            ApiErrorKind::UsageLimitReached
+        } else if typed("usage_not_included") {
+            ApiErrorKind::UsageNotIncluded
+        } else if typed("flex_unavailable") {
+            ApiErrorKind::FlexUnavailable
+        } else if code == C::InsufficientQuota {
+            ApiErrorKind::QuotaExceeded
+        } else {
+            ApiErrorKind::RateLimited
+        };
+    }
+    if status == StatusCode::BAD_REQUEST {
+        return match code {
+            C::CyberPolicy => ApiErrorKind::CyberPolicy,
+            C::BioPolicy => ApiErrorKind::BioPolicy,
+            C::ContextLengthExceeded => ApiErrorKind::ContextWindowExceeded,
+            C::InsufficientQuota => ApiErrorKind::QuotaExceeded,
+            _ if raw.contains(INVALID_IMAGE) => ApiErrorKind::InvalidImage,
+            _ => ApiErrorKind::InvalidRequest,
+        };
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        match e.code.as_deref() {
+            Some("server_is_overloaded") => return ApiErrorKind::ServerOverloaded,
+            Some("slow_down") => return ApiErrorKind::RateLimited,
+            _ => {}
+        }
+    }
+    if status.is_server_error() {
+        ApiErrorKind::ServerError
+    } else {
+        ApiErrorKind::Other
+    }
 }
 
 #[derive(Deserialize, Default)]
 struct Body {
     #[serde(default, deserialize_with = "crate::lossless::lenient")]
     detail: Option<Value>,
-    #[serde(default, deserialize_with = "crate::lossless::lenient")]
-    error: Option<ErrorObj>,
+    #[serde(default)]
+    error: Option<Value>,
 }
 
 impl ApiErrorBody {
@@ -97,52 +201,37 @@ impl ApiErrorBody {
     pub fn parse(status: StatusCode, body: &[u8]) -> ApiErrorBody {
         let raw = String::from_utf8_lossy(body).into_owned();
         let parsed: Body = serde_json::from_slice(body).unwrap_or_default();
-        let e = parsed.error.unwrap_or_default();
-        let code = e.code.map(|c| match c {
-            Value::String(s) => s,
-            other => other.to_string(),
-        });
+        Self::from_parts(status, parsed, raw)
+    }
+
+    /// Parses the JSON of an error answer already decoded (a wrapped WebSocket error frame
+    /// `{"type":"error","status":429,"error":{…}}` is read as the body of that status).
+    pub fn from_json(status: StatusCode, body: &Value) -> ApiErrorBody {
+        let parsed = Body::deserialize(body).unwrap_or_default();
+        Self::from_parts(status, parsed, body.to_string())
+    }
+
+    fn from_parts(status: StatusCode, parsed: Body, raw: String) -> ApiErrorBody {
+        let e = ErrorObj::from_value(parsed.error.as_ref());
         let detail = parsed.detail.map(|d| match d {
             Value::String(s) => s,
             other => other.to_string(),
         });
-        let is = |s: &str| e.error_type.as_deref() == Some(s) || code.as_deref() == Some(s);
-        let kind = if is("usage_limit_reached") {
-            ApiErrorKind::UsageLimitReached
-        } else if is("usage_not_included") {
-            ApiErrorKind::UsageNotIncluded
-        } else if is("server_is_overloaded") || is("slow_down") {
-            ApiErrorKind::ServerOverloaded
-        } else if is("cyber_policy") {
-            ApiErrorKind::CyberPolicy
-        } else if raw.contains("The image data you provided does not represent a valid image") {
-            ApiErrorKind::InvalidImage
-        } else if status == StatusCode::TOO_MANY_REQUESTS {
-            ApiErrorKind::RateLimited
-        } else if status == StatusCode::UNAUTHORIZED {
-            ApiErrorKind::Unauthorized
-        } else if status == StatusCode::SERVICE_UNAVAILABLE {
-            ApiErrorKind::ServerOverloaded
-        } else if status.is_server_error() {
-            ApiErrorKind::ServerError
-        } else if status.is_client_error() {
-            ApiErrorKind::InvalidRequest
-        } else {
-            ApiErrorKind::Other
-        };
+        let kind = http_kind(status, &e, &raw);
         ApiErrorBody {
             status,
             kind,
             detail,
             message: e.message,
             error_type: e.error_type,
-            code,
+            code: e.code,
             param: e.param,
             plan_type: e.plan_type,
             resets_at: e.resets_at,
             resets_in: e
                 .resets_in_seconds
                 .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok()),
+            limit_window_minutes: e.limit_window_minutes,
             raw,
         }
     }
@@ -151,22 +240,10 @@ impl ApiErrorBody {
     pub fn display_message(&self) -> &str {
         self.message
             .as_deref()
+            .filter(|m| !m.trim().is_empty())
             .or(self.detail.as_deref())
             .unwrap_or(&self.raw)
     }
-}
-
-/// Decodes the 401 `x-error-json` header (base64 of `{"error":{"code":…}}`) and returns
-/// `error.code` (e.g. `token_expired`).
-pub fn decode_x_error_json(value: &[u8]) -> Option<String> {
-    let trimmed = value.trim_ascii();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(trimmed)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed))
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(trimmed))
-        .ok()?;
-    let v: Value = serde_json::from_slice(&bytes).ok()?;
-    v.get("error")?.get("code")?.as_str().map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -192,7 +269,7 @@ mod tests {
             StatusCode::SERVICE_UNAVAILABLE,
             br#"{"error":{"code":"slow_down"}}"#,
         );
-        assert_eq!(b.kind, ApiErrorKind::ServerOverloaded);
+        assert_eq!(b.kind, ApiErrorKind::RateLimited);
         let b = ApiErrorBody::parse(
             StatusCode::BAD_REQUEST,
             br#"{"error":{"code":"cyber_policy","message":""}}"#,
@@ -206,10 +283,5 @@ mod tests {
         let b = ApiErrorBody::parse(StatusCode::BAD_GATEWAY, b"\xff<html>");
         assert_eq!(b.kind, ApiErrorKind::ServerError);
         assert!(b.raw.contains("<html>"));
-        assert_eq!(
-            decode_x_error_json(b"eyJlcnJvciI6eyJjb2RlIjoidG9rZW5fZXhwaXJlZCJ9fQ=="),
-            Some("token_expired".into())
-        );
-        assert_eq!(decode_x_error_json(b"!!"), None);
     }
 }

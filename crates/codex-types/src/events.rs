@@ -17,6 +17,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::SharedStr;
+use crate::api_error::ErrorObj;
 use crate::failure::ResponseFailure;
 use crate::items::ContentPart;
 use crate::items::ResponseItem;
@@ -24,6 +25,7 @@ use crate::rate_limits::RateLimitSnapshot;
 use crate::rate_limits::RateLimitsWire;
 use crate::usage::PlanType;
 use crate::usage::Usage;
+use crate::usage::UsageMetadata;
 
 /// One server event of a `/responses` stream.
 ///
@@ -373,8 +375,10 @@ pub struct ResponseObject {
     pub model: Option<SharedStr>,
     /// Token usage.
     pub usage: Option<Usage>,
-    /// `end_turn`.
+    /// `end_turn`: whether the model considers its turn over.
     pub end_turn: Option<bool>,
+    /// `usage_metadata` (billing and prompt-cache details).
+    pub usage_metadata: Option<UsageMetadata>,
     /// `incomplete_details.reason`.
     pub incomplete_reason: Option<SharedStr>,
     output: Option<SharedStr>,
@@ -425,6 +429,16 @@ impl ResponseCompleted {
     /// Usage, when sent.
     pub fn usage(&self) -> Option<&Usage> {
         self.response.usage.as_ref()
+    }
+
+    /// `usage_metadata`, when sent.
+    pub fn usage_metadata(&self) -> Option<&UsageMetadata> {
+        self.response.usage_metadata.as_ref()
+    }
+
+    /// `end_turn`, when sent.
+    pub fn end_turn(&self) -> Option<bool> {
+        self.response.end_turn
     }
 }
 
@@ -481,6 +495,8 @@ pub struct StreamError {
     pub plan_type: Option<PlanType>,
     /// `resets_at`, epoch seconds.
     pub resets_at: Option<i64>,
+    /// `limit_window_minutes` (usage limit errors).
+    pub limit_window_minutes: Option<u64>,
     /// Wrapped `headers`, when present.
     pub headers: Option<Map<String, Value>>,
     /// Sequence number.
@@ -491,11 +507,16 @@ pub struct StreamError {
 impl StreamError {
     /// The failure classification of this error's code (same table as `response.failed`).
     pub fn failure(&self) -> ResponseFailure {
-        let mut f = ResponseFailure::new(self.code.clone(), self.message.clone());
-        f.error_type = self.error_type.clone();
-        f.plan_type = self.plan_type.clone();
-        f.resets_at = self.resets_at;
-        f
+        ResponseFailure::from_obj(ErrorObj {
+            message: self.message.clone(),
+            error_type: self.error_type.clone(),
+            code: self.code.clone(),
+            param: self.param.clone(),
+            plan_type: self.plan_type.clone(),
+            resets_at: self.resets_at,
+            resets_in_seconds: None,
+            limit_window_minutes: self.limit_window_minutes,
+        })
     }
 }
 
@@ -690,28 +711,6 @@ struct IncompleteDetailsWire<'a> {
 }
 
 #[derive(Deserialize)]
-// Failure payloads are read leniently: one optional field of an unexpected type must not
-// turn a terminal failure into an undecodable event (the raw JSON is kept on the event).
-struct ErrorObjWire {
-    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
-    code: Option<String>,
-    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
-    message: Option<String>,
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::lossless::lenient_text"
-    )]
-    error_type: Option<String>,
-    #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
-    param: Option<String>,
-    #[serde(default, deserialize_with = "crate::lossless::lenient")]
-    plan_type: Option<PlanType>,
-    #[serde(default, deserialize_with = "crate::lossless::lenient_epoch")]
-    resets_at: Option<i64>,
-}
-
-#[derive(Deserialize)]
 struct ResponseObjWire<'a> {
     #[serde(borrow, default)]
     id: Option<BStr<'a>>,
@@ -721,12 +720,14 @@ struct ResponseObjWire<'a> {
     model: Option<BStr<'a>>,
     #[serde(default)]
     usage: Option<Usage>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lossless::lenient")]
     end_turn: Option<bool>,
+    #[serde(default, deserialize_with = "crate::lossless::lenient")]
+    usage_metadata: Option<UsageMetadata>,
     #[serde(borrow, default)]
     incomplete_details: Option<IncompleteDetailsWire<'a>>,
     #[serde(default, deserialize_with = "crate::lossless::lenient")]
-    error: Option<ErrorObjWire>,
+    error: Option<ErrorObj>,
     #[serde(borrow, default)]
     output: Option<&'a RawValue>,
 }
@@ -742,7 +743,7 @@ struct LifecycleWire<'a> {
 #[derive(Deserialize)]
 struct ErrorEventWire {
     #[serde(default, deserialize_with = "crate::lossless::lenient")]
-    error: Option<ErrorObjWire>,
+    error: Option<ErrorObj>,
     #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
     code: Option<String>,
     #[serde(default, deserialize_with = "crate::lossless::lenient_text")]
@@ -814,10 +815,7 @@ fn peek_type(s: &str) -> Option<(&str, usize)> {
     Some((s.get(start..end)?, end + 1))
 }
 
-fn convert_response(
-    data: &Bytes,
-    r: ResponseObjWire<'_>,
-) -> (ResponseObject, Option<ErrorObjWire>) {
+fn convert_response(data: &Bytes, r: ResponseObjWire<'_>) -> (ResponseObject, Option<ErrorObj>) {
     let output = r.output.map(|raw| SharedStr::slice_of(data, raw.get()));
     (
         ResponseObject {
@@ -826,6 +824,7 @@ fn convert_response(
             model: share_opt(data, r.model),
             usage: r.usage,
             end_turn: r.end_turn,
+            usage_metadata: r.usage_metadata,
             incomplete_reason: r.incomplete_details.and_then(|d| share_opt(data, d.reason)),
             output,
         },
@@ -833,22 +832,19 @@ fn convert_response(
     )
 }
 
-fn failure_from(err: Option<ErrorObjWire>, response_id: Option<&SharedStr>) -> ResponseFailure {
-    let mut f = match err {
-        Some(e) => {
-            let mut f = ResponseFailure::new(e.code, e.message);
-            f.error_type = e.error_type;
-            f.plan_type = e.plan_type;
-            f.resets_at = e.resets_at;
-            f
-        }
-        None => ResponseFailure::new(None, None),
-    };
+fn failure_from(err: Option<ErrorObj>, response_id: Option<&SharedStr>) -> ResponseFailure {
+    let mut f = ResponseFailure::from_obj(err.unwrap_or_default());
     f.response_id = response_id.map(|s| s.to_string());
     f
 }
 
 impl ResponseEvent {
+    /// The `safety_buffering` object this event carries, when it has one (data, never an
+    /// error; see [`crate::SafetyBuffering`]).
+    pub fn safety_buffering(&self) -> Option<crate::SafetyBuffering> {
+        crate::SafetyBuffering::from_event_json(self.raw_json())
+    }
+
     /// Decodes one SSE `data` payload. Text is kept as zero-copy slices of `data`.
     pub fn decode(data: &Bytes) -> Result<ResponseEvent, DecodeError> {
         let Ok(text) = std::str::from_utf8(data) else {
@@ -1022,7 +1018,7 @@ fn decode_text(data: &Bytes, text: &str) -> Result<ResponseEvent, DecodeError> {
     decode_kind(data, text, &raw, &kind, type_end)
 }
 
-type Lifecycle = (Option<ResponseObject>, Option<ErrorObjWire>, Option<u64>);
+type Lifecycle = (Option<ResponseObject>, Option<ErrorObj>, Option<u64>);
 
 fn decode_kind(
     data: &Bytes,
@@ -1220,25 +1216,16 @@ fn decode_kind(
         }
         "error" => {
             let w: ErrorEventWire = serde_json::from_str(text).map_err(err)?;
-            let (code, message, error_type, param, plan_type, resets_at) = match w.error {
-                Some(e) => (
-                    e.code.or(w.code),
-                    e.message.or(w.message),
-                    e.error_type,
-                    e.param.or(w.param),
-                    e.plan_type,
-                    e.resets_at,
-                ),
-                None => (w.code, w.message, None, w.param, None, None),
-            };
+            let e = w.error.unwrap_or_default();
             ResponseEvent::Error(Box::new(StreamError {
-                code,
-                message,
-                error_type,
-                param,
+                code: e.code.or(w.code),
+                message: e.message.or(w.message),
+                error_type: e.error_type,
+                param: e.param.or(w.param),
                 status: w.status,
-                plan_type,
-                resets_at,
+                plan_type: e.plan_type,
+                resets_at: e.resets_at,
+                limit_window_minutes: e.limit_window_minutes,
                 headers: w.headers,
                 sequence_number: w.sequence_number,
                 raw: raw.clone(),

@@ -7,24 +7,35 @@ use serde::Serialize;
 
 use crate::usage::PlanType;
 
-/// The typed `error.code` of a `response.failed` event.
+/// The typed `error.code` of a stream failure (`response.failed`, `error` events): the one
+/// code table of this workspace. [`crate::Classification`] turns it into a kind,
+/// retryability and a delay (docs/client.md has the decision table).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FailureCode {
     /// `context_length_exceeded`: compact or trim the history first. Not retryable.
     ContextLengthExceeded,
-    /// `insufficient_quota` (also `quota_exceeded`, `billing_hard_limit_reached`). Not retryable.
+    /// `insufficient_quota` (also `quota_exceeded`, `billing_hard_limit_reached`,
+    /// `credit_balance_exhausted`, `organization_spend_limit_exceeded`,
+    /// `project_spend_limit_exceeded`). Not retryable.
     InsufficientQuota,
+    /// `usage_limit_reached` (in `code` or `type`): the plan's limit. Not retryable.
+    UsageLimitReached,
     /// `usage_not_included`: the plan lacks Codex. Not retryable.
     UsageNotIncluded,
     /// `cyber_policy`. Not retryable.
     CyberPolicy,
-    /// `invalid_prompt` (also `bio_policy`, `content_policy_violation`, image errors such
-    /// as `invalid_image`, `image_too_large`). Not retryable.
+    /// `bio_policy`: flagged by the biology safety policy. Not retryable.
+    BioPolicy,
+    /// `invalid_prompt` (also `content_policy_violation`, image errors such as
+    /// `invalid_image`, `image_too_large`). Not retryable.
     InvalidPrompt,
-    /// `server_is_overloaded` or `slow_down`. Not retried automatically.
+    /// `flex_unavailable`: no capacity for the flex service tier. Not retryable.
+    FlexUnavailable,
+    /// `server_is_overloaded`. Not retried automatically (codex-rs).
     ServerOverloaded,
-    /// `rate_limit_exceeded`: retryable after [`ResponseFailure::retry_after`].
+    /// `rate_limit_exceeded` or `slow_down`: retryable after
+    /// [`ResponseFailure::retry_after`].
     RateLimitExceeded,
     /// Any other code (kept verbatim). Retryable without a delay.
     Other(String),
@@ -38,14 +49,20 @@ impl FailureCode {
         match code {
             None => FailureCode::Missing,
             Some("context_length_exceeded") => FailureCode::ContextLengthExceeded,
-            Some("insufficient_quota" | "quota_exceeded" | "billing_hard_limit_reached") => {
-                FailureCode::InsufficientQuota
-            }
+            Some(
+                "insufficient_quota"
+                | "quota_exceeded"
+                | "billing_hard_limit_reached"
+                | "credit_balance_exhausted"
+                | "organization_spend_limit_exceeded"
+                | "project_spend_limit_exceeded",
+            ) => FailureCode::InsufficientQuota,
+            Some("usage_limit_reached") => FailureCode::UsageLimitReached,
             Some("usage_not_included") => FailureCode::UsageNotIncluded,
             Some("cyber_policy") => FailureCode::CyberPolicy,
+            Some("bio_policy") => FailureCode::BioPolicy,
             Some(
                 "invalid_prompt"
-                | "bio_policy"
                 | "content_policy_violation"
                 | "invalid_image"
                 | "image_too_large"
@@ -54,13 +71,14 @@ impl FailureCode {
                 | "invalid_image_url"
                 | "image_content_policy_violation",
             ) => FailureCode::InvalidPrompt,
-            Some("server_is_overloaded" | "slow_down") => FailureCode::ServerOverloaded,
-            Some("rate_limit_exceeded") => FailureCode::RateLimitExceeded,
+            Some("flex_unavailable") => FailureCode::FlexUnavailable,
+            Some("server_is_overloaded") => FailureCode::ServerOverloaded,
+            Some("rate_limit_exceeded" | "slow_down") => FailureCode::RateLimitExceeded,
             Some(other) => FailureCode::Other(other.to_owned()),
         }
     }
 
-    /// Whether codex-rs retries the turn for this code (§5.5).
+    /// Whether codex-rs retries the turn for this code.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -91,7 +109,11 @@ pub struct ResponseFailure {
     /// When the limit resets, epoch seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resets_at: Option<i64>,
-    /// Delay parsed from "try again in 11.054s" (only for `rate_limit_exceeded`).
+    /// The length of the usage-limit window that tripped (`limit_window_minutes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_window_minutes: Option<u64>,
+    /// Delay parsed from "try again in 11.054s" (only for `rate_limit_exceeded` and
+    /// `slow_down`).
     #[serde(skip)]
     pub retry_after: Option<Duration>,
     /// Id of the failed response.
@@ -113,6 +135,7 @@ impl ResponseFailure {
             error_type: None,
             plan_type: None,
             resets_at: None,
+            limit_window_minutes: None,
             retry_after: None,
             response_id: None,
         };
@@ -120,9 +143,20 @@ impl ResponseFailure {
         f
     }
 
-    /// Recomputes `code` and `retry_after` from `raw_code` and `message`.
+    /// Builds a failure from a lenient error object (`code`, else `type`, names the code).
+    pub(crate) fn from_obj(e: crate::api_error::ErrorObj) -> Self {
+        let mut f = ResponseFailure::new(e.code, e.message);
+        f.error_type = e.error_type;
+        f.plan_type = e.plan_type;
+        f.resets_at = e.resets_at;
+        f.limit_window_minutes = e.limit_window_minutes;
+        f.classify();
+        f
+    }
+
+    /// Recomputes `code` and `retry_after` from `raw_code` (else `error_type`) and `message`.
     pub(crate) fn classify(&mut self) {
-        self.code = FailureCode::from_code(self.raw_code.as_deref());
+        self.code = FailureCode::from_code(self.raw_code.as_deref().or(self.error_type.as_deref()));
         self.retry_after = match (&self.code, &self.message) {
             (FailureCode::RateLimitExceeded, Some(m)) => parse_retry_after(m),
             _ => None,
@@ -143,6 +177,7 @@ impl ResponseFailure {
                     "This request has been flagged for possible cybersecurity risk."
                 }
                 FailureCode::InvalidPrompt => "Invalid request.",
+                FailureCode::FlexUnavailable => "Flex capacity unavailable.",
                 _ => "response.failed event received",
             },
         }
@@ -237,9 +272,9 @@ mod tests {
         assert!(f.is_retryable());
         assert_eq!(f.retry_after, Some(Duration::from_secs(1)));
         let f = ResponseFailure::new(Some("slow_down".into()), Some("try again in 1s".into()));
-        assert_eq!(f.code, FailureCode::ServerOverloaded);
-        assert!(!f.is_retryable());
-        assert_eq!(f.retry_after, None);
+        assert_eq!(f.code, FailureCode::RateLimitExceeded);
+        assert!(f.is_retryable());
+        assert_eq!(f.retry_after, Some(Duration::from_secs(1)));
         assert_eq!(
             FailureCode::from_code(Some("quota_exceeded")),
             FailureCode::InsufficientQuota

@@ -48,6 +48,7 @@
 //! constructors.
 
 mod api_error;
+mod classify;
 mod events;
 mod failure;
 mod fast;
@@ -58,13 +59,17 @@ mod models;
 mod rate_limits;
 mod realtime;
 mod request;
+mod safety;
 mod shared_str;
 mod tools;
 mod usage;
 
 pub use api_error::ApiErrorBody;
 pub use api_error::ApiErrorKind;
-pub use api_error::decode_x_error_json;
+pub use classify::Classification;
+pub use classify::DelaySource;
+pub use classify::headers_from_json;
+pub use classify::retry_after;
 pub use events::ContentPartEvent;
 pub use events::DecodeError;
 pub use events::DecodeErrorKind;
@@ -145,6 +150,8 @@ pub use request::TextControls;
 pub use request::TextFormat;
 pub use request::ToolChoice;
 pub use request::Verbosity;
+pub use safety::SafetyBuffering;
+pub use safety::SafetyBufferingHeaders;
 pub use shared_str::SharedStr;
 pub use tools::CustomTool;
 pub use tools::FunctionTool;
@@ -160,6 +167,7 @@ pub use usage::PlanType;
 pub use usage::RateLimitReachedType;
 pub use usage::Usage;
 pub use usage::UsageCredits;
+pub use usage::UsageMetadata;
 pub use usage::UsagePayload;
 pub use usage::UsageRateLimit;
 pub use usage::UsageWindow;

@@ -22,6 +22,8 @@ string_enum! {
         Plus = "plus",
         /// `pro`.
         Pro = "pro",
+        /// `promax`.
+        ProMax = "promax",
         /// `prolite`.
         ProLite = "prolite",
         /// `free_workspace`.
@@ -231,6 +233,28 @@ pub struct RateLimitReachedType {
     /// `rate_limit_reached`, `workspace_owner_credits_depleted`, … (kept as sent).
     #[serde(rename = "type", default, deserialize_with = "lenient")]
     pub kind: Option<String>,
+}
+
+/// `usage_metadata` of `response.completed` (protocol §14.5): billing and prompt-cache
+/// details next to the token counts. Shapes the SDK does not interpret stay JSON.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UsageMetadata {
+    /// `amount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Value>,
+    /// `metadata`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    /// `prompt_cache_diagnostics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_cache_diagnostics: Option<Value>,
+    /// `prompt_cache_options`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_cache_options: Option<Value>,
+    /// Any other field, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 #[cfg(test)]
