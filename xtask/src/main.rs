@@ -55,7 +55,11 @@ fn ci() -> Result<(), String> {
     c.args(["fmt", "--all", "--", "--check"]);
     run(c)?;
     eprintln!("== deny");
-    if Command::new("cargo-deny").arg("--version").output().is_err() {
+    if Command::new("cargo-deny")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         let mut c = cargo();
         c.args(["install", "--locked", "cargo-deny"]);
         run(c)?;
