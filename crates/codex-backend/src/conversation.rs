@@ -930,6 +930,8 @@ impl Turn<'_> {
         out.request_id = self.stream.request_id().map(str::to_owned);
         out.served_model = self.stream.served_model().map(str::to_owned);
         out.turn_state = self.stream.turn_state().map(str::to_owned);
+        out.transport = self.stream.transport();
+        out.incremental = self.stream.incremental();
         out.decode_errors = std::mem::take(&mut self.decode_errors);
         out.items = std::mem::take(&mut self.outputs);
         Ok(out)
@@ -1016,5 +1018,7 @@ async fn collect(
     out.request_id = stream.request_id().map(str::to_owned);
     out.served_model = stream.served_model().map(str::to_owned);
     out.turn_state = stream.turn_state().map(str::to_owned);
+    out.transport = stream.transport();
+    out.incremental = stream.incremental();
     Ok(out)
 }
