@@ -28,7 +28,9 @@ impl Session {
         } else {
             None
         };
-        let mut b = CodexClient::builder().interactive_login(false);
+        let mut b = CodexClient::builder()
+            .interactive_login(false)
+            .transport(g.transport.into());
         match &mock {
             Some(m) => {
                 b = b

@@ -71,6 +71,12 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_codex-backend")
 }
 
+/// The `--transport` of tests that inspect the wire as HTTP requests: `CODEX_TEST_TRANSPORT`
+/// (default `sse`), so the suite can also run over `websocket` or `auto`.
+pub fn test_transport() -> String {
+    std::env::var("CODEX_TEST_TRANSPORT").unwrap_or_else(|_| "sse".to_owned())
+}
+
 /// Runs the binary with `args`, `stdin` piped in, a clean environment plus `env`.
 pub fn run_with(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
     let mut cmd = Command::new(bin());
@@ -81,6 +87,7 @@ pub fn run_with(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
         .env_remove("CODEX_AUTH_ISSUER")
         .env_remove("CODEX_REFRESH_TOKEN_URL_OVERRIDE")
         .env_remove("CODEX_REVOKE_TOKEN_URL_OVERRIDE")
+        .env_remove("CODEX_TRANSPORT")
         .env_remove("RUST_LOG")
         .env_remove("NO_COLOR")
         .env_remove("HTTPS_PROXY")
