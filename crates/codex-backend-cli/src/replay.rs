@@ -3,28 +3,15 @@
 use bytes::Bytes;
 use codex_backend::sse::Frame;
 use codex_backend::sse::Parser;
+use codex_backend::types::ApiErrorKind;
+use codex_backend::types::Classification;
 use codex_backend::types::DecodeError;
-use codex_backend::types::FailureCode;
 use codex_backend::types::ResponseEvent;
 use codex_backend::types::ResponseItem;
 use serde_json::Value;
 
 use crate::error::CliError;
 use crate::output::Out;
-
-/// The error kind `codex-client` uses for a failure code.
-pub fn failure_kind(code: &FailureCode) -> &'static str {
-    match code {
-        FailureCode::ContextLengthExceeded => "context_window_exceeded",
-        FailureCode::InsufficientQuota => "quota_exceeded",
-        FailureCode::UsageNotIncluded => "usage_not_included",
-        FailureCode::CyberPolicy => "cyber_policy",
-        FailureCode::InvalidPrompt => "invalid_request",
-        FailureCode::ServerOverloaded => "server_overloaded",
-        FailureCode::RateLimitExceeded => "rate_limited",
-        _ => "api_error",
-    }
-}
 
 fn clip(s: &str) -> String {
     const MAX: usize = 80;
@@ -137,29 +124,19 @@ pub fn describe(ev: &ResponseEvent) -> String {
     }
 }
 
-/// The terminal error of a failure event, if `ev` is one.
+/// The terminal error of a failure event, if `ev` is one: classified by the one classifier
+/// ([`Classification`]) and named with the client's error kind, as a live turn would be.
 pub fn terminal_error(ev: &ResponseEvent) -> Option<CliError> {
-    match ev {
-        ResponseEvent::Failed(f) => Some(CliError::new(
-            failure_kind(&f.failure.code),
-            f.failure.display_message().to_owned(),
-        )),
-        ResponseEvent::Incomplete(i) => Some(CliError::new(
-            "incomplete",
-            format!(
-                "Incomplete response returned, reason: {}",
-                i.reason_or_unknown()
-            ),
-        )),
-        ResponseEvent::Error(e) => {
-            let f = e.failure();
-            Some(
-                CliError::new(failure_kind(&f.code), f.display_message().to_owned())
-                    .with_status(e.status),
-            )
-        }
-        _ => None,
-    }
+    let c = Classification::event(ev)?;
+    let message = match c.kind {
+        ApiErrorKind::Incomplete | ApiErrorKind::ContentFilter => format!(
+            "Incomplete response returned, reason: {}",
+            c.reason.as_deref().unwrap_or("unknown")
+        ),
+        _ => c.message.clone().unwrap_or_default(),
+    };
+    let kind = codex_backend::client::ErrorKind::from(c.kind);
+    Some(CliError::new(kind.as_str(), message).with_status(c.status.map(|s| s.as_u16())))
 }
 
 /// The `--json` line for an event that failed to decode: the event's data exactly as the

@@ -11,8 +11,9 @@ use common::run_with;
 use common::sse_data_lines;
 
 /// Fixtures whose stream ends in success.
-const OK: [&str; 9] = [
+const OK: [&str; 10] = [
     "text",
+    "turn_metadata",
     "custom_tool_call",
     "image_input",
     "keepalive",
@@ -24,15 +25,23 @@ const OK: [&str; 9] = [
 ];
 
 /// Failure fixtures and the error kind each must report.
-const FAIL: [(&str, &str); 12] = [
+const FAIL: [(&str, &str); 20] = [
     ("error_event", "api_error"),
+    ("error_wrapped_rate_limit", "rate_limited"),
+    ("error_wrapped_usage_limit", "usage_limit_reached"),
+    ("failed_bio_policy", "bio_policy"),
+    ("failed_credit_balance_exhausted", "quota_exceeded"),
+    ("failed_flex_unavailable", "flex_unavailable"),
+    ("failed_organization_spend_limit_exceeded", "quota_exceeded"),
+    ("failed_project_spend_limit_exceeded", "quota_exceeded"),
+    ("incomplete_content_filter", "content_filter"),
     ("failed_context_length_exceeded", "context_window_exceeded"),
     ("failed_cyber_policy", "cyber_policy"),
     ("failed_insufficient_quota", "quota_exceeded"),
     ("failed_invalid_prompt", "invalid_request"),
     ("failed_rate_limit_exceeded", "rate_limited"),
     ("failed_server_is_overloaded", "server_overloaded"),
-    ("failed_slow_down", "server_overloaded"),
+    ("failed_slow_down", "rate_limited"),
     ("failed_unknown_code", "api_error"),
     ("failed_usage_not_included", "usage_not_included"),
     ("incomplete", "incomplete"),

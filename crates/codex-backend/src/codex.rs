@@ -41,6 +41,7 @@ use crate::error::Result;
 use crate::options::CallOptions;
 use crate::options::Input;
 use crate::options::WebSearch;
+use crate::turn_retry::TurnRetries;
 
 /// The default model.
 pub const DEFAULT_MODEL: &str = "gpt-5.4";
@@ -688,13 +689,28 @@ impl CodexClient {
 
     /// One turn, read to the end: the text, usage, output items and ids. An error carries
     /// the partial text ([`Error::partial_text`]).
+    ///
+    /// The caller sees nothing before the end, so a turn whose stream closes early, idles
+    /// out or fails with a retryable code is sent again, up to
+    /// [`RetryPolicy::stream_max_retries`] times (default 5, 0 disables) with the client's
+    /// backoff; each retry is logged and listed in [`TextResponse::retries`].
     pub async fn respond(
         &self,
         input: impl Into<Input>,
         opts: CallOptions,
     ) -> Result<TextResponse> {
-        let stream = self.stream(input, opts).await?;
-        Ok(stream.collect_text().await?)
+        let input = input.into().into_items();
+        let mut retries = TurnRetries::new(self, "respond");
+        loop {
+            let attempt = async {
+                let stream = self.stream_after(&[], input.clone(), &opts).await?;
+                Ok(stream.collect_text().await?)
+            };
+            match attempt.await {
+                Ok(r) => return Ok(retries.report(r)),
+                Err(e) => retries.after(e).await?,
+            }
+        }
     }
 
     /// [`respond`](Self::respond) with the session defaults, returning only the text.
@@ -783,7 +799,13 @@ impl CodexClient {
         self.ensure_authenticated()?;
         let (req, ro) = self.build_request(&[], history, &opts)?;
         let creq = CompactRequest::from_request(&req);
-        Ok(self.inner.transport.compact().run(&creq, &ro).await?.output)
+        let mut retries = TurnRetries::new(self, "compact");
+        loop {
+            match self.inner.transport.compact().run(&creq, &ro).await {
+                Ok(r) => return Ok(r.output),
+                Err(e) => retries.after(e.into()).await?,
+            }
+        }
     }
 
     /// The plan's rate-limit and credit status (`GET wham/usage`).

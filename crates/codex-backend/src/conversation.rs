@@ -26,6 +26,7 @@ use crate::error::ErrorKind;
 use crate::error::Result;
 use crate::options::CallOptions;
 use crate::options::Input;
+use crate::turn_retry::TurnRetries;
 
 /// Default bound of model requests in one [`Conversation::run`].
 pub const DEFAULT_MAX_TOOL_ITERATIONS: usize = 16;
@@ -597,10 +598,7 @@ impl Conversation {
             conv: self,
             stream,
             input,
-            outputs: Vec::new(),
-            usage: None,
-            response_id: None,
-            decode_errors: Vec::new(),
+            out: TextResponse::default(),
             committed: false,
         })
     }
@@ -608,17 +606,24 @@ impl Conversation {
     /// One turn read to its end (no tool execution); see [`send`](Self::send).
     ///
     /// When auto-compaction is on and the server answers that the context window is
-    /// exceeded, the history is compacted and the turn sent once more.
+    /// exceeded, the history is compacted and the turn sent once more. A turn whose stream
+    /// fails after it started with a retryable error is sent again like
+    /// [`CodexClient::respond`](crate::CodexClient::respond) does
+    /// ([`TextResponse::retries`] lists the retries).
     pub async fn respond(&mut self, input: impl Into<Input>) -> Result<TextResponse> {
         let input = input.into();
-        let first = self.send(input.clone()).await?.finish().await;
-        match first {
-            Err(e) if self.should_compact_after(&e) => {
-                tracing::info!("context window exceeded; compacting and retrying once");
-                self.compact().await?;
-                self.send(input).await?.finish().await
+        let mut retries = TurnRetries::new(&self.client, "conversation.respond");
+        let mut compacted = false;
+        loop {
+            match self.send(input.clone()).await?.finish().await {
+                Ok(r) => return Ok(retries.report(r)),
+                Err(e) if !compacted && self.should_compact_after(&e) => {
+                    tracing::info!("context window exceeded; compacting and retrying once");
+                    self.compact().await?;
+                    compacted = true;
+                }
+                Err(e) => retries.after(e).await?,
             }
-            r => r,
         }
     }
 
@@ -631,20 +636,40 @@ impl Conversation {
     /// no shell). More than [`max_tool_iterations`](Self::max_tool_iterations) requests is
     /// [`ErrorKind::ToolLoopLimit`]. The whole run is committed to the history only when
     /// it succeeds.
+    ///
+    /// A request whose stream closes early, idles out or fails with a retryable code is sent
+    /// again, up to [`RetryPolicy::stream_max_retries`](crate::RetryPolicy::stream_max_retries)
+    /// times with the client's backoff; the final answer's [`TextResponse::retries`] lists the
+    /// retries of its request.
     pub async fn run(&mut self, input: impl Into<Input>) -> Result<TextResponse> {
-        self.run_with_events(input, |_| {}).await
+        self.run_inner(input.into(), |_| {}, false).await
     }
 
     /// [`run`](Self::run), calling `on_event` with every event of every request as it
     /// arrives (to show text deltas, reasoning summaries and tool calls live).
+    ///
+    /// A request that fails with a retryable error is sent again only while `on_event` has
+    /// seen none of its events (output handed to the caller is never replayed);
+    /// [`run`](Self::run), whose caller sees only the result, always may.
     pub async fn run_with_events(
         &mut self,
         input: impl Into<Input>,
+        on_event: impl FnMut(&ResponseEvent) + Send,
+    ) -> Result<TextResponse> {
+        self.run_inner(input.into(), on_event, true).await
+    }
+
+    /// The tool loop; `live`: the caller sees `on_event`'s events, so a request whose events
+    /// reached it is not sent again.
+    async fn run_inner(
+        &mut self,
+        input: Input,
         mut on_event: impl FnMut(&ResponseEvent) + Send,
+        live: bool,
     ) -> Result<TextResponse> {
         let mut aborts = self.client.inner.aborts.subscribe();
         self.maybe_auto_compact().await?;
-        let mut turn: Vec<ResponseItem> = input.into().into_items();
+        let mut turn: Vec<ResponseItem> = input.into_items();
         let mut opts = self.call_options();
         for i in 0..self.max_iterations {
             if aborts.has_changed().unwrap_or(false) {
@@ -652,20 +677,30 @@ impl Conversation {
             }
             // The transport stops its streams on abort; the select also covers an abort
             // that lands between two requests.
-            let first = tokio::select! {
-                r = self.request(&turn, &opts, &mut on_event) => r,
-                _ = aborts.changed() => return Err(aborted()),
-            };
-            let resp = match first {
-                Err(e) if i == 0 && self.should_compact_after(&e) => {
-                    tracing::info!("context window exceeded; compacting and retrying once");
-                    self.compact().await?;
-                    tokio::select! {
-                        r = self.request(&turn, &opts, &mut on_event) => r?,
-                        _ = aborts.changed() => return Err(aborted()),
+            let mut retries = TurnRetries::new(&self.client, "conversation.run");
+            let mut compacted = false;
+            let resp = loop {
+                let mut seen = 0_u64;
+                let mut counted = |ev: &ResponseEvent| {
+                    seen += 1;
+                    on_event(ev);
+                };
+                let r = tokio::select! {
+                    r = self.request(&turn, &opts, &mut counted) => r,
+                    _ = aborts.changed() => return Err(aborted()),
+                };
+                match r {
+                    Ok(r) => break retries.report(r),
+                    Err(e) if i == 0 && !compacted && self.should_compact_after(&e) => {
+                        tracing::info!("context window exceeded; compacting and retrying once");
+                        self.compact().await?;
+                        compacted = true;
                     }
+                    // Events already went to `on_event`: the caller saw output, so the turn
+                    // is not sent again.
+                    Err(e) if live && seen > 0 => return Err(e),
+                    Err(e) => retries.after(e).await?,
                 }
-                r => r?,
             };
             let calls: Vec<ResponseItem> =
                 resp.items.iter().filter(|i| is_call(i)).cloned().collect();
@@ -840,10 +875,8 @@ pub struct Turn<'a> {
     /// The input items (moved to the history on commit).
     input: Vec<ResponseItem>,
     /// The output items received so far.
-    outputs: Vec<ResponseItem>,
-    usage: Option<Usage>,
-    response_id: Option<String>,
-    decode_errors: Vec<codex_client::Error>,
+    /// The answer so far (items, ids, usage, decode errors).
+    out: TextResponse,
     committed: bool,
 }
 
@@ -852,7 +885,7 @@ impl std::fmt::Debug for Turn<'_> {
         f.debug_struct("Turn")
             .field("conversation", &self.conv.id)
             .field("stream", &self.stream)
-            .field("output_items", &self.outputs.len())
+            .field("output_items", &self.out.items.len())
             .field("committed", &self.committed)
             .finish()
     }
@@ -875,30 +908,12 @@ impl Turn<'_> {
     }
 
     fn observe(&mut self, ev: &ResponseEvent) {
-        match ev {
-            ResponseEvent::OutputItemDone(i) => self.outputs.push(i.item.clone()),
-            ResponseEvent::Created(c) | ResponseEvent::InProgress(c)
-                if self.response_id.is_none() =>
-            {
-                self.response_id = c
-                    .response
-                    .as_ref()
-                    .and_then(|r| r.id.as_ref())
-                    .map(|s| s.as_str().to_owned());
-            }
-            ResponseEvent::Completed(c) => {
-                self.usage = c.usage().cloned();
-                if !c.response_id().is_empty() {
-                    self.response_id = Some(c.response_id().to_owned());
-                }
-                if !self.committed {
-                    self.committed = true;
-                    let mut items = std::mem::take(&mut self.input);
-                    items.extend(self.outputs.iter().cloned());
-                    self.conv.commit(items, self.usage.clone());
-                }
-            }
-            _ => {}
+        self.out.record(ev);
+        if matches!(ev, ResponseEvent::Completed(_)) && !self.committed {
+            self.committed = true;
+            let mut items = std::mem::take(&mut self.input);
+            items.extend(self.out.items.iter().cloned());
+            self.conv.commit(items, self.out.usage.clone());
         }
     }
 
@@ -911,7 +926,7 @@ impl Turn<'_> {
             match next {
                 None => break,
                 Some(Err(e)) if e.kind() == codex_client::ErrorKind::Decode => {
-                    self.decode_errors.push(e);
+                    self.out.decode_errors.push(e);
                 }
                 Some(Err(e)) => return Err(e.into()),
                 Some(Ok(ev)) => self.observe(&ev),
@@ -923,23 +938,15 @@ impl Turn<'_> {
                 "stream closed before response.completed",
             ));
         }
-        let mut out = TextResponse::default();
+        let mut out = std::mem::take(&mut self.out);
         out.text = self.stream.received_text().to_owned();
-        out.usage = self.usage.clone();
-        out.response_id = self.response_id.clone();
-        out.request_id = self.stream.request_id().map(str::to_owned);
-        out.served_model = self.stream.served_model().map(str::to_owned);
-        out.turn_state = self.stream.turn_state().map(str::to_owned);
-        out.transport = self.stream.transport();
-        out.incremental = self.stream.incremental();
-        out.decode_errors = std::mem::take(&mut self.decode_errors);
-        out.items = std::mem::take(&mut self.outputs);
+        out.record_head(&self.stream);
         Ok(out)
     }
 
     /// The output items received so far.
     pub fn output_items(&self) -> &[ResponseItem] {
-        &self.outputs
+        &self.out.items
     }
 }
 
@@ -960,7 +967,7 @@ impl Stream for Turn<'_> {
     }
 }
 
-fn aborted() -> Error {
+pub(crate) fn aborted() -> Error {
     Error::new(
         ErrorKind::Api(codex_client::ErrorKind::Aborted),
         "request aborted",
@@ -985,26 +992,8 @@ async fn collect(
             Some(Err(e)) => return Err(e.into()),
             Some(Ok(ev)) => {
                 on_event(&ev);
-                match &ev {
-                    ResponseEvent::OutputItemDone(i) => out.items.push(i.item.clone()),
-                    ResponseEvent::Created(c) | ResponseEvent::InProgress(c)
-                        if out.response_id.is_none() =>
-                    {
-                        out.response_id = c
-                            .response
-                            .as_ref()
-                            .and_then(|r| r.id.as_ref())
-                            .map(|s| s.as_str().to_owned());
-                    }
-                    ResponseEvent::Completed(c) => {
-                        completed = true;
-                        out.usage = c.usage().cloned();
-                        if !c.response_id().is_empty() {
-                            out.response_id = Some(c.response_id().to_owned());
-                        }
-                    }
-                    _ => {}
-                }
+                completed |= matches!(ev, ResponseEvent::Completed(_));
+                out.record(&ev);
             }
         }
     }
@@ -1015,10 +1004,6 @@ async fn collect(
         ));
     }
     out.text = stream.received_text().to_owned();
-    out.request_id = stream.request_id().map(str::to_owned);
-    out.served_model = stream.served_model().map(str::to_owned);
-    out.turn_state = stream.turn_state().map(str::to_owned);
-    out.transport = stream.transport();
-    out.incremental = stream.incremental();
+    out.record_head(&stream);
     Ok(out)
 }

@@ -190,6 +190,13 @@ impl Error {
         self.client_error().and_then(codex_client::Error::plan_type)
     }
 
+    /// The length of the usage-limit window that tripped (`limit_window_minutes`), when the
+    /// server said.
+    pub fn limit_window(&self) -> Option<Duration> {
+        self.client_error()
+            .and_then(codex_client::Error::limit_window)
+    }
+
     /// When the usage limit resets.
     pub fn resets_at(&self) -> Option<std::time::SystemTime> {
         self.client_error().and_then(codex_client::Error::resets_at)

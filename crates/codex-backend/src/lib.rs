@@ -156,7 +156,13 @@
 //! `usage_limit_reached`, `context_window_exceeded`, `aborted`, …). Transport details stay
 //! reachable: [`Error::status`], [`Error::request_id`], [`Error::retry_after`],
 //! [`Error::partial_text`] (the text received before a stream failed), [`Error::plan_type`],
-//! [`Error::resets_at`].
+//! [`Error::resets_at`], [`Error::limit_window`].
+//!
+//! One-shot calls (`respond`, `respond_text`, `respond_json`, compaction,
+//! `Conversation::respond` and `run`) resend a turn whose stream failed before any output
+//! reached the caller (closed early, idle timeout, retryable failure), up to
+//! [`RetryPolicy::stream_max_retries`] times; [`TextResponse::retries`] lists them.
+//! [`CodexClient::stream`] never resends.
 //!
 //! # Cancel safety
 //!
@@ -183,6 +189,7 @@ mod codex;
 mod conversation;
 mod error;
 mod options;
+mod turn_retry;
 
 pub use codex_auth as auth;
 pub use codex_client as client;
@@ -221,6 +228,7 @@ pub use codex_client::ResponseStream;
 pub use codex_client::RetryPolicy;
 pub use codex_client::TextResponse;
 pub use codex_client::Transport;
+pub use codex_client::TurnRetry;
 pub use codex_types::ContentPart;
 pub use codex_types::CustomTool;
 pub use codex_types::CustomToolCall;

@@ -234,7 +234,16 @@ async fn tool_loop_is_bounded_and_commits_nothing_on_failure() {
 
 #[tokio::test]
 async fn failed_or_dropped_turns_leave_the_history_unchanged() {
-    let (mock, _home, client) = setup().await;
+    // Whole-turn retries off: each failure below ends the call (errors_and_retries.rs covers
+    // the retries themselves).
+    let (mock, _home, client) = setup_with(|b| {
+        b.retry(
+            codex_backend::RetryPolicy::builder()
+                .stream_max_retries(0)
+                .build(),
+        )
+    })
+    .await;
     let mut conv = client.conversation();
     conv.respond("first").await.unwrap();
     assert_eq!(conv.history().len(), 2);

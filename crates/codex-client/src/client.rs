@@ -410,6 +410,11 @@ impl Client {
         self.inner.cfg.api_base_url.as_str()
     }
 
+    /// The retry policy of this client (request and whole-turn retries).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.cfg.retry
+    }
+
     /// Stops every request and stream currently running on this client (and its clones).
     /// Each ends with [`ErrorKind::Aborted`]; a no-op when none runs.
     pub fn abort_all(&self) {

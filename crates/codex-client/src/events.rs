@@ -52,6 +52,9 @@ fn classify_kind(event: &ResponseEvent) -> Class<'_> {
 
 /// Folds one event into a [`TextResponse`] being collected.
 pub(crate) fn collect(event: &ResponseEvent, out: &mut TextResponse) {
+    if let Some(s) = event.safety_buffering() {
+        out.safety_buffering.push(s);
+    }
     match event {
         ResponseEvent::OutputItemDone(i) => out.items.push(i.item.clone()),
         ResponseEvent::Created(c) | ResponseEvent::InProgress(c) if out.response_id.is_none() => {
@@ -63,6 +66,8 @@ pub(crate) fn collect(event: &ResponseEvent, out: &mut TextResponse) {
         }
         ResponseEvent::Completed(c) => {
             out.usage = c.usage().cloned();
+            out.usage_metadata = c.usage_metadata().cloned();
+            out.end_turn = c.end_turn();
             let id = c.response_id();
             if !id.is_empty() {
                 out.response_id = Some(id.to_owned());

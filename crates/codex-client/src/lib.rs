@@ -49,8 +49,11 @@
 //! - **Never hangs**: a connect timeout, an idle timeout on every response (waiting for the
 //!   head and between body bytes; keep-alive comments count as activity; default 300 s), and
 //!   an optional total deadline. After `response.completed` the stream ends at once.
-//! - **Never retries unsafely**: retries live in one layer (see [`RetryPolicy`]) and happen
-//!   only before the caller has seen any event.
+//! - **Never retries unsafely**: whether a failure is retryable is decided once, by the
+//!   classifier of `codex-types`; request retries (see [`RetryPolicy`]) happen only before the
+//!   caller has seen any event, and whole-turn retries
+//!   ([`RetryPolicy::turn_delay_for`]) are for callers that hand no output over (the facade's
+//!   one-shot calls); a [`ResponseStream`] never resends after yielding an event.
 //! - **Never leaks a token**: `https` only (plain `http` is accepted for loopback hosts only),
 //!   redirects are never followed, the `Authorization` header is marked sensitive, spans and
 //!   errors carry no tokens or bodies.
@@ -117,6 +120,7 @@ pub use options::RequestOptions;
 pub use options::RequestOptionsBuilder;
 pub use retry::RetryPolicy;
 pub use retry::RetryPolicyBuilder;
+pub use retry::TurnRetry;
 pub use stream::ResponseStream;
 pub use stream::TextResponse;
 pub use url::DEFAULT_API_BASE_URL;

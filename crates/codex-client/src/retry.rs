@@ -114,8 +114,22 @@ impl RetryPolicy {
     /// stream, or `None` when the error must be returned: past
     /// [`stream_max_retries`](Self::stream_max_retries), not retryable
     /// ([`Error::is_retryable`]), or a server delay longer than the policy waits.
+    ///
+    /// Only failures after the answer started count: an error that ended a stream (it carries
+    /// [`Error::partial_text`]), a stream closed early or idled out, a connection lost while
+    /// reading. An HTTP error answer was already retried per request
+    /// ([`max_retries`](Self::max_retries)) and is not retried again here; nor is a connect
+    /// failure, a passed deadline or an abort.
     pub fn turn_delay_for(&self, retry: u32, error: &Error) -> Option<Duration> {
-        if retry > self.stream_max_retries || !error.is_retryable() {
+        let after_answer_started = error.partial_text().is_some()
+            || matches!(
+                error.kind(),
+                ErrorKind::StreamClosed | ErrorKind::IdleTimeout
+            )
+            || (error.kind() == ErrorKind::Transport
+                && !error.is_connect()
+                && error.status().is_none());
+        if retry > self.stream_max_retries || !error.is_retryable() || !after_answer_started {
             return None;
         }
         self.wait(retry, error)
@@ -128,6 +142,36 @@ impl RetryPolicy {
             Some(d) if d > self.max_server_delay => None,
             Some(d) => Some(d),
             None => Some(self.backoff(retry)),
+        }
+    }
+}
+
+/// One whole-turn retry, as recorded in the finished turn's report
+/// ([`crate::TextResponse::retries`]) and logged through `tracing`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TurnRetry {
+    /// Which retry this was (1-based).
+    pub retry: u32,
+    /// The kind of the error that ended the previous attempt.
+    pub kind: ErrorKind,
+    /// The server's error code, when it sent one.
+    pub code: Option<String>,
+    /// The error's message (never a secret; see [`Error`]'s Display).
+    pub message: String,
+    /// How long the client waited before the retry.
+    pub delay: Duration,
+}
+
+impl TurnRetry {
+    /// Records retry `retry` after `error`, waiting `delay`.
+    pub fn new(retry: u32, error: &Error, delay: Duration) -> Self {
+        Self {
+            retry,
+            kind: error.kind(),
+            code: error.code().map(str::to_owned),
+            message: error.to_string(),
+            delay,
         }
     }
 }
@@ -263,9 +307,28 @@ mod tests {
         assert!(p.turn_delay_for(6, &closed).is_none());
         let usage = http_err(429, &[], r#"{"error":{"type":"usage_limit_reached"}}"#);
         assert!(p.turn_delay_for(1, &usage).is_none());
+        // An HTTP answer was retried per request already.
+        assert!(p.turn_delay_for(1, &http_err(500, &[], "")).is_none());
+        let connect = Error::new(ErrorKind::Transport, "x").with(|d| {
+            d.connect = true;
+            d.retryable = true;
+        });
+        assert!(p.turn_delay_for(1, &connect).is_none());
+        let lost = Error::new(ErrorKind::Transport, "x").with(|d| d.retryable = true);
+        assert!(p.turn_delay_for(1, &lost).is_some());
+        // A failure event that ended a stream (it carries the partial text).
+        let failed = Error::new(ErrorKind::ApiError, "x").with(|d| {
+            d.retryable = true;
+            d.partial_text = Some(String::new());
+        });
+        assert!(p.turn_delay_for(1, &failed).is_some());
+        let overloaded = Error::new(ErrorKind::ServerOverloaded, "x")
+            .with(|d| d.partial_text = Some(String::new()));
+        assert!(p.turn_delay_for(1, &overloaded).is_none());
         let slow = Error::new(ErrorKind::RateLimited, "x").with(|d| {
             d.retryable = true;
             d.retry_after = Some(Duration::from_millis(1500));
+            d.partial_text = Some(String::new());
         });
         assert_eq!(
             p.turn_delay_for(1, &slow),

@@ -289,6 +289,12 @@ impl ResponseStream {
         codex_types::RateLimits::all_from_headers(&self.head.headers)
     }
 
+    /// The `x-codex-safety-buffering-*` response headers (the server may hold output back
+    /// for a safety check); `None` when not sent.
+    pub fn safety_buffering_headers(&self) -> Option<codex_types::SafetyBufferingHeaders> {
+        codex_types::SafetyBufferingHeaders::from_headers(&self.head.headers)
+    }
+
     /// The model catalog version (`x-models-etag`); refetch `/models` when it changes.
     pub fn models_etag(&self) -> Option<&str> {
         self.head
@@ -625,11 +631,7 @@ impl ResponseStream {
         if self.track_text {
             out.text = std::mem::take(&mut self.text);
         }
-        out.request_id = self.head.request_id.clone();
-        out.served_model = self.head.served_model.clone();
-        out.turn_state = self.head.turn_state.clone();
-        out.transport = self.transport();
-        out.incremental = self.incremental;
+        out.record_head(&self);
         Ok(out)
     }
 
@@ -663,6 +665,38 @@ pub struct TextResponse {
     pub transport: Transport,
     /// True when the turn went over WebSocket with only the new input items.
     pub incremental: bool,
+    /// `usage_metadata` of `response.completed` (billing and prompt-cache details).
+    pub usage_metadata: Option<codex_types::UsageMetadata>,
+    /// `end_turn` of `response.completed`.
+    pub end_turn: Option<bool>,
+    /// The `safety_buffering` objects events carried, in order (data, never an error).
+    pub safety_buffering: Vec<codex_types::SafetyBuffering>,
+    /// The `x-codex-safety-buffering-*` response headers, when sent.
+    pub safety_buffering_headers: Option<codex_types::SafetyBufferingHeaders>,
+    /// The whole-turn retries this turn needed before it completed (empty for
+    /// [`ResponseStream::collect_text`], which never retries; filled by callers that resend
+    /// turns, such as the facade's `respond`).
+    pub retries: Vec<crate::TurnRetry>,
+}
+
+impl TextResponse {
+    /// Folds one event into the result (items, response id, usage, `usage_metadata`,
+    /// `end_turn`, safety buffering). Text deltas are not folded here: the stream tracks them
+    /// ([`ResponseStream::received_text`]).
+    pub fn record(&mut self, event: &ResponseEvent) {
+        events::collect(event, self);
+    }
+
+    /// Copies what the stream's response head said (request id, served model, turn state,
+    /// safety-buffering headers).
+    pub fn record_head(&mut self, stream: &ResponseStream) {
+        self.request_id = stream.head.request_id.clone();
+        self.served_model = stream.head.served_model.clone();
+        self.turn_state = stream.head.turn_state.clone();
+        self.safety_buffering_headers = stream.safety_buffering_headers();
+        self.transport = stream.transport();
+        self.incremental = stream.incremental;
+    }
 }
 
 impl Stream for ResponseStream {

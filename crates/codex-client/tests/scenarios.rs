@@ -43,6 +43,14 @@ fn expected_error(name: &str) -> Option<ErrorKind> {
         "failed_rate_limit_exceeded" | "failed_slow_down" => ErrorKind::RateLimited,
         "failed_server_is_overloaded" => ErrorKind::ServerOverloaded,
         "failed_usage_not_included" => ErrorKind::UsageNotIncluded,
+        "failed_flex_unavailable" => ErrorKind::FlexUnavailable,
+        "failed_bio_policy" => ErrorKind::BioPolicy,
+        "failed_credit_balance_exhausted"
+        | "failed_organization_spend_limit_exceeded"
+        | "failed_project_spend_limit_exceeded" => ErrorKind::QuotaExceeded,
+        "incomplete_content_filter" => ErrorKind::ContentFilter,
+        "error_wrapped_usage_limit" => ErrorKind::UsageLimitReached,
+        "error_wrapped_rate_limit" => ErrorKind::RateLimited,
         n if n.starts_with("failed_") => ErrorKind::ApiError,
         _ => return None,
     };

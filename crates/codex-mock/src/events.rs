@@ -430,6 +430,34 @@ impl StreamBuilder {
         )
     }
 
+    /// A wrapped error frame, as the WebSocket transport sends an HTTP error:
+    /// `{"type":"error","status":…,"error":{…},"headers":{…}}` (protocol §6).
+    pub fn wrapped_error(&mut self, status: u16, error: Value, headers: Value) -> &mut Self {
+        self.push(
+            "error",
+            json!({"status": status, "error": error, "headers": headers}),
+        )
+    }
+
+    /// A `response.in_progress` event carrying a `safety_buffering` object (protocol §14.5).
+    pub fn safety_buffering(&mut self, buffering: Value) -> &mut Self {
+        let resp = self.response_object("in_progress", None, false);
+        self.push(
+            "response.in_progress",
+            json!({"response": resp, "safety_buffering": buffering}),
+        )
+    }
+
+    /// `response.completed` with usage, the accumulated output and `extra` fields added to
+    /// its `response` object (e.g. `usage_metadata`, `end_turn`).
+    pub fn completed_with(&mut self, usage: Usage, extra: Value) -> &mut Self {
+        let mut resp = self.response_object("completed", Some(usage), true);
+        if let (Value::Object(m), Value::Object(extra)) = (&mut resp, extra) {
+            m.extend(extra);
+        }
+        self.push("response.completed", json!({ "response": resp }))
+    }
+
     /// The events built so far.
     pub fn events(&self) -> &[SseEvent] {
         &self.events

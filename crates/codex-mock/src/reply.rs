@@ -229,6 +229,40 @@ impl Reply {
         Reply::events(b.finish())
     }
 
+    /// `response.created`, then a wrapped error frame (protocol §6): `status`, `error` and
+    /// `headers` as given.
+    pub fn wrapped_error(status: u16, error: Value, headers: Value) -> Reply {
+        let mut b = StreamBuilder::new("resp_mock_error", DEFAULT_MODEL);
+        b.created();
+        b.wrapped_error(status, error, headers);
+        Reply::events(b.finish())
+    }
+
+    /// `text` with a `safety_buffering` object on an event before it, ending with a
+    /// `response.completed` that carries `usage_metadata` and `end_turn` (protocol §14.5).
+    pub fn with_turn_metadata(text: &str) -> Reply {
+        let mut b = StreamBuilder::new("resp_mock_metadata", DEFAULT_MODEL);
+        b.created();
+        b.safety_buffering(json!({
+            "use_cases": ["cyber"],
+            "reasons": ["output held for a safety check"],
+            "retry_model": "gpt-5.4-mini",
+        }));
+        b.message("msg_mock_metadata_0", &split_words(text));
+        b.completed_with(
+            text_usage(text),
+            json!({
+                "end_turn": true,
+                "usage_metadata": {
+                    "amount": 12,
+                    "metadata": {"billing": "plan"},
+                    "prompt_cache_diagnostics": {"cached": false},
+                },
+            }),
+        );
+        Reply::events(b.finish())
+    }
+
     /// Some text deltas, then the stream ends cleanly without `response.completed`.
     pub fn truncated() -> Reply {
         Reply::events(truncated_events())
@@ -606,7 +640,7 @@ pub fn synthetic_cases() -> Vec<(String, Reply, Value)> {
             },
         ),
     ];
-    let failures: [(&str, &str); 9] = [
+    let failures: [(&str, &str); 14] = [
         (
             "context_length_exceeded",
             "Your input exceeds the context window of this model. Please adjust your input and try again.",
@@ -632,6 +666,23 @@ pub fn synthetic_cases() -> Vec<(String, Reply, Value)> {
             "Our servers are currently overloaded. Please try again later.",
         ),
         ("slow_down", "Please slow down and try again later."),
+        ("flex_unavailable", "Flex capacity unavailable."),
+        (
+            "bio_policy",
+            "This request has been flagged for possible biological risk.",
+        ),
+        (
+            "credit_balance_exhausted",
+            "Your credit balance is exhausted. Add credits to continue.",
+        ),
+        (
+            "organization_spend_limit_exceeded",
+            "Your organization has reached its spend limit.",
+        ),
+        (
+            "project_spend_limit_exceeded",
+            "This project has reached its spend limit.",
+        ),
         ("rate_limit_exceeded", RATE_LIMIT_MESSAGE),
         (
             "mock_unknown_code",
@@ -650,6 +701,35 @@ pub fn synthetic_cases() -> Vec<(String, Reply, Value)> {
         "incomplete".into(),
         Reply::incomplete("max_output_tokens"),
         text_req("Write a long essay."),
+    ));
+    v.push((
+        "incomplete_content_filter".into(),
+        Reply::incomplete("content_filter"),
+        text_req("Write a long essay."),
+    ));
+    v.push((
+        "error_wrapped_usage_limit".into(),
+        Reply::wrapped_error(
+            429,
+            json!({"type": "usage_limit_reached", "message": "You've hit your usage limit.",
+                "plan_type": "pro", "resets_at": 1767229200, "limit_window_minutes": 300}),
+            json!({"x-codex-primary-used-percent": "100.0", "x-codex-primary-window-minutes": 300}),
+        ),
+        text_req("Say hello."),
+    ));
+    v.push((
+        "error_wrapped_rate_limit".into(),
+        Reply::wrapped_error(
+            429,
+            json!({"type": "rate_limit_error", "code": "rate_limit_exceeded", "message": "Rate limit reached."}),
+            json!({"retry-after-ms": "1500"}),
+        ),
+        text_req("Say hello."),
+    ));
+    v.push((
+        "turn_metadata".into(),
+        Reply::with_turn_metadata(DEFAULT_TEXT),
+        text_req("Say hello."),
     ));
     v.push((
         "error_event".into(),

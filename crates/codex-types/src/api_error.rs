@@ -236,12 +236,18 @@ impl ApiErrorBody {
         }
     }
 
-    /// The most useful human message: `error.message`, else `detail`, else the raw body.
+    /// The most useful human message: `error.message`, else `detail`, else the message
+    /// codex-rs shows for the code (e.g. `cyber_policy`, `flex_unavailable`), else the raw
+    /// body.
     pub fn display_message(&self) -> &str {
         self.message
             .as_deref()
             .filter(|m| !m.trim().is_empty())
             .or(self.detail.as_deref())
+            .or_else(|| {
+                crate::FailureCode::from_code(self.code.as_deref().or(self.error_type.as_deref()))
+                    .default_message()
+            })
             .unwrap_or(&self.raw)
     }
 }

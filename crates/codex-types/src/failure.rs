@@ -78,6 +78,18 @@ impl FailureCode {
         }
     }
 
+    /// The message codex-rs shows when the server sent none, for codes that have one.
+    pub fn default_message(&self) -> Option<&'static str> {
+        match self {
+            FailureCode::CyberPolicy => {
+                Some("This request has been flagged for possible cybersecurity risk.")
+            }
+            FailureCode::InvalidPrompt => Some("Invalid request."),
+            FailureCode::FlexUnavailable => Some("Flex capacity unavailable."),
+            _ => None,
+        }
+    }
+
     /// Whether codex-rs retries the turn for this code.
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -172,14 +184,10 @@ impl ResponseFailure {
     pub fn display_message(&self) -> &str {
         match self.message.as_deref() {
             Some(m) if !m.is_empty() => m,
-            _ => match self.code {
-                FailureCode::CyberPolicy => {
-                    "This request has been flagged for possible cybersecurity risk."
-                }
-                FailureCode::InvalidPrompt => "Invalid request.",
-                FailureCode::FlexUnavailable => "Flex capacity unavailable.",
-                _ => "response.failed event received",
-            },
+            _ => self
+                .code
+                .default_message()
+                .unwrap_or("response.failed event received"),
         }
     }
 }

@@ -242,6 +242,16 @@ impl Failed {
         }
     }
 
+    /// An upgrade that failed before an answer: SSE for the turn, except a TLS failure (the
+    /// same roots and certificate would fail the SSE request too, so nothing is retried).
+    fn upgrade(error: Error) -> Self {
+        if error.kind() == ErrorKind::Tls {
+            Self::never(error)
+        } else {
+            Self::for_turn(error)
+        }
+    }
+
     fn for_turn(error: Error) -> Self {
         Self {
             error,
@@ -458,7 +468,7 @@ async fn connect(
                         .with(|d| d.retryable = true),
                 )
             })
-            .map_err(Failed::for_turn)?;
+            .map_err(Failed::upgrade)?;
         let (status, headers, body) = match answer {
             Upgrade::Done(conn) => return Ok(*conn),
             Upgrade::Refused(s, h, b) => (s, h, b),
