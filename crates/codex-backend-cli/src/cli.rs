@@ -53,6 +53,37 @@ pub struct GlobalArgs {
     /// Run against an embedded offline mock backend with a throwaway login.
     #[arg(long, global = true)]
     pub mock: bool,
+    /// How turns reach the backend: `auto` (WebSocket, falling back to HTTP SSE), `sse` or
+    /// `websocket` (no fallback).
+    #[arg(
+        long,
+        global = true,
+        env = "CODEX_TRANSPORT",
+        value_name = "MODE",
+        default_value = "auto"
+    )]
+    pub transport: TransportArg,
+}
+
+/// `--transport`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TransportArg {
+    /// WebSocket first, HTTP SSE as the fallback.
+    Auto,
+    /// HTTP SSE only.
+    Sse,
+    /// WebSocket only.
+    Websocket,
+}
+
+impl From<TransportArg> for codex_backend::Transport {
+    fn from(t: TransportArg) -> Self {
+        match t {
+            TransportArg::Auto => codex_backend::Transport::Auto,
+            TransportArg::Sse => codex_backend::Transport::Sse,
+            TransportArg::Websocket => codex_backend::Transport::WebSocket,
+        }
+    }
 }
 
 /// The commands.

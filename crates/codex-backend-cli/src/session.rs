@@ -36,7 +36,8 @@ impl Session {
         };
         let mut b = CodexClient::builder()
             .interactive_login(false)
-            .max_event_size(MAX_EVENT_SIZE);
+            .max_event_size(MAX_EVENT_SIZE)
+            .transport(g.transport.into());
         match &mock {
             Some(m) => {
                 b = b

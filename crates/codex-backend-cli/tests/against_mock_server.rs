@@ -15,6 +15,7 @@ use common::Run;
 use common::TempDir;
 use common::has_ansi;
 use common::run_with;
+use common::test_transport;
 use serde_json::Value;
 use serde_json::json;
 
@@ -51,6 +52,9 @@ impl Env {
             "--codex-home".into(),
             self.home.str().into(),
         ];
+        if !args.contains(&"--transport") {
+            all.extend(["--transport".into(), test_transport()]);
+        }
         all.extend(args.iter().map(|s| s.to_string()));
         let issuer = self.server.issuer_url();
         let stdin = stdin.to_owned();
@@ -437,6 +441,37 @@ async fn ask_shows_reasoning_summary_on_stderr() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_over_websocket_keeps_one_connection_and_sends_only_new_items() {
+    let env = Env::new(true).await;
+    for t in ["one", "two", "three"] {
+        env.server.push_response(Reply::text(t));
+    }
+    let r = env
+        .run(
+            &["--transport", "websocket", "chat"],
+            "first\nsecond\nthird\n",
+        )
+        .await;
+    r.expect_code(0);
+    assert_eq!(env.server.websocket_upgrades().len(), 1);
+    let creates: Vec<Value> = env
+        .server
+        .websocket_frames()
+        .iter()
+        .filter_map(|f| f.json())
+        .filter(|v| v["type"] == "response.create")
+        .collect();
+    assert_eq!(creates.len(), 3);
+    assert!(creates[0].get("previous_response_id").is_none());
+    for (n, text) in [(1, "second"), (2, "third")] {
+        let input = creates[n]["input"].as_array().unwrap();
+        assert_eq!(input.len(), 1, "turn {n}: {input:?}");
+        assert_eq!(input[0]["content"][0]["text"], text);
+        assert!(creates[n]["previous_response_id"].is_string());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_keeps_history_and_obeys_reset_and_model() {
     let env = Env::new(true).await;
     env.server.push_response(Reply::text("one"));
@@ -521,6 +556,7 @@ async fn chat_ctrl_c_aborts_the_answer_not_the_program() {
         .env_remove("CODEX_HOME")
         .env_remove("RUST_LOG")
         .env("CODEX_AUTH_ISSUER", env.server.issuer_url())
+        .env("CODEX_TRANSPORT", test_transport())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -583,6 +619,7 @@ async fn ask_ctrl_c_stops_the_answer_with_exit_1() {
         .env_remove("CODEX_HOME")
         .env_remove("RUST_LOG")
         .env("CODEX_AUTH_ISSUER", env.server.issuer_url())
+        .env("CODEX_TRANSPORT", test_transport())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -703,6 +740,7 @@ async fn environment_variables_replace_the_options() {
     let sdp = dir.write("offer.sdp", "v=0\r\n");
     let vars = [
         ("CODEX_BASE_URL", env.server.backend_base_url()),
+        ("CODEX_TRANSPORT", test_transport()),
         ("CODEX_API_BASE_URL", env.server.api_base_url()),
         ("CODEX_HOME", env.home.str().to_owned()),
         ("CODEX_AUTH_ISSUER", env.server.issuer_url()),

@@ -241,6 +241,36 @@ fn chat_piped_human_and_json() {
 }
 
 #[test]
+fn chat_json_is_the_same_over_every_transport() {
+    let input = "first\nsecond\nthird\n/exit\n";
+    let sse = run_with(
+        &["--mock", "--json", "--transport", "sse", "chat"],
+        &[],
+        input,
+    );
+    sse.expect_code(0);
+    for t in ["websocket", "auto"] {
+        let r = run_with(&["--mock", "--json", "--transport", t, "chat"], &[], input);
+        r.expect_code(0);
+        assert_eq!(r.stdout, sse.stdout, "{t}");
+    }
+    // The environment variable chooses too; a bad value is a usage error.
+    let r = run_with(
+        &["--mock", "--json", "chat"],
+        &[("CODEX_TRANSPORT", "websocket")],
+        input,
+    );
+    r.expect_code(0);
+    assert_eq!(r.stdout, sse.stdout);
+    run_with(
+        &["--mock", "--transport", "carrier-pigeon", "status"],
+        &[],
+        "",
+    )
+    .expect_code(2);
+}
+
+#[test]
 fn compact_human_and_json() {
     let dir = TempDir::new();
     let h = dir.write(

@@ -348,6 +348,20 @@ impl CodexClientBuilder {
         self
     }
 
+    /// Which transport carries the turns (default [`Transport::Auto`]: WebSocket first, with
+    /// HTTP SSE as the fallback; [`Transport::Sse`] or [`Transport::WebSocket`] force one).
+    /// Over WebSocket, a [`crate::Conversation`] and repeated `stream`/`respond` calls with
+    /// the same conversation id reuse one connection and send only the new items whenever
+    /// the request extends the previous one (docs/client.md).
+    ///
+    /// [`Transport::Auto`]: crate::Transport::Auto
+    /// [`Transport::Sse`]: crate::Transport::Sse
+    /// [`Transport::WebSocket`]: crate::Transport::WebSocket
+    pub fn transport(mut self, transport: crate::Transport) -> Self {
+        self.transport = self.transport.transport(transport);
+        self
+    }
+
     /// The retry policy (default [`RetryPolicy::default`]): request retries and the
     /// whole-turn retries of the one-shot calls
     /// ([`RetryPolicyBuilder::stream_max_retries`](codex_client::RetryPolicyBuilder::stream_max_retries),
@@ -380,9 +394,10 @@ impl CodexClientBuilder {
         self
     }
 
-    /// Changes the transport settings not covered above (originator, user agent, proxy,
-    /// extra headers, …).
-    pub fn transport(
+    /// Changes the codex-client settings not covered above (originator, user agent, proxy,
+    /// extra headers, …). (Named `transport` before the WebSocket transport took that name
+    /// for [`transport`](Self::transport).)
+    pub fn with_client(
         mut self,
         f: impl FnOnce(codex_client::ClientBuilder) -> codex_client::ClientBuilder,
     ) -> Self {

@@ -230,6 +230,7 @@ pub use codex_client::AbortHandle;
 pub use codex_client::ResponseStream;
 pub use codex_client::RetryPolicy;
 pub use codex_client::TextResponse;
+pub use codex_client::Transport;
 pub use codex_client::TurnRetry;
 pub use codex_types::ContentPart;
 pub use codex_types::CustomTool;

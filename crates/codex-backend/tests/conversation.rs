@@ -750,3 +750,47 @@ async fn images_do_not_count_their_bytes_in_the_compaction_estimate() {
         1
     );
 }
+
+/// The `response.create` frames the mock received over WebSocket.
+fn ws_creates(mock: &codex_mock::MockServer) -> Vec<Value> {
+    mock.websocket_frames()
+        .iter()
+        .filter_map(|f| f.json())
+        .filter(|v| v["type"] == "response.create")
+        .collect()
+}
+
+#[tokio::test]
+async fn over_websocket_a_conversation_and_its_tool_loop_send_only_new_items() {
+    let (mock, _home, client) =
+        setup_with(|b| b.transport(codex_backend::Transport::WebSocket)).await;
+    let mut conv = client.conversation();
+    conv.register_function(
+        "lookup",
+        "Looks a name up",
+        json!({"type":"object","properties":{"q":{"type":"string"}}}),
+        |_args: Value| async { Ok::<_, ToolError>("a mathematician".to_owned()) },
+    );
+    mock.push_response(Reply::text("Hi Ada"));
+    let r1 = conv.respond("My name is Ada").await.unwrap();
+    assert_eq!(r1.transport, codex_backend::Transport::WebSocket);
+    assert!(!r1.incremental);
+    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
+        "lookup",
+        "call_1",
+        r#"{"q":"Ada"}"#,
+    )]));
+    mock.push_response(Reply::text("Ada Lovelace"));
+    let r2 = conv.run("Who is Ada?").await.unwrap();
+    assert_eq!(r2.text, "Ada Lovelace");
+    assert!(r2.incremental);
+    let frames = ws_creates(&mock);
+    assert_eq!(frames.len(), 3);
+    assert!(frames[0].get("previous_response_id").is_none());
+    // Turn 2: the new user message only; turn 3 (the tool loop): the tool output only.
+    assert_eq!(types(&frames[1]["input"]), ["message:user"]);
+    assert!(frames[1]["previous_response_id"].is_string());
+    assert_eq!(types(&frames[2]["input"]), ["function_call_output"]);
+    assert!(frames[2]["previous_response_id"].is_string());
+    assert_eq!(mock.websocket_upgrades().len(), 1);
+}

@@ -47,10 +47,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest non-streaming response body read (the model catalog can be several MiB).
 const MAX_UNARY_BODY: usize = 64 * 1024 * 1024;
 /// Largest error body read (longer bodies are truncated, never discarded).
-const MAX_ERROR_BODY_READ: usize = 1024 * 1024;
+pub(crate) const MAX_ERROR_BODY_READ: usize = 1024 * 1024;
 /// Longest time spent reading an error body (also bounded by the idle timeout): a server that
 /// stalls mid-body cannot hold up a retry for a whole idle timeout.
-const MAX_ERROR_BODY_WAIT: Duration = Duration::from_secs(10);
+pub(crate) const MAX_ERROR_BODY_WAIT: Duration = Duration::from_secs(10);
 
 /// The transport: one pooled HTTP/1.1 + HTTP/2 client over rustls, shared by every endpoint.
 /// Cheap to clone (an `Arc` inside); clones share the pool, the configuration and
@@ -67,6 +67,8 @@ pub(crate) struct ClientInner {
     pub(crate) provider: Option<Arc<dyn TokenProvider>>,
     pub(crate) all: AbortHandle,
     pub(crate) cookies: Option<crate::cookies::Jar>,
+    /// Idle WebSocket connections and the "no more upgrades" switch.
+    pub(crate) ws: crate::ws::Pool,
 }
 
 #[derive(Debug)]
@@ -80,6 +82,8 @@ pub(crate) struct Config {
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_event_size: usize,
+    pub(crate) transport: crate::ws::Transport,
+    pub(crate) connect_timeout: Duration,
 }
 
 /// Builder of a [`Client`]. Setters never fail; problems are reported by
@@ -104,6 +108,7 @@ pub struct ClientBuilder {
     provider: Option<Arc<dyn TokenProvider>>,
     invalid: Option<String>,
     cookie_store: bool,
+    transport: crate::ws::Transport,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -117,6 +122,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("idle_timeout", &self.idle_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("transport", &self.transport)
             .field("has_token_provider", &self.provider.is_some())
             .finish_non_exhaustive()
     }
@@ -156,6 +162,7 @@ impl ClientBuilder {
             provider: None,
             invalid: None,
             cookie_store: true,
+            transport: crate::ws::Transport::Auto,
         }
     }
 
@@ -288,6 +295,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Which transport carries `POST /responses` turns (default [`Transport::Auto`]:
+    /// WebSocket first, HTTP SSE as the fallback; see docs/client.md).
+    ///
+    /// [`Transport::Auto`]: crate::Transport::Auto
+    pub fn transport(mut self, transport: crate::Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// Where credentials come from. Without a provider, requests carry no `Authorization`.
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
         self.provider = Some(provider);
@@ -359,11 +375,14 @@ impl ClientBuilder {
                     timeout: self.timeout,
                     retry: self.retry,
                     max_event_size: self.max_event_size,
+                    transport: self.transport,
+                    connect_timeout: self.connect_timeout,
                 },
                 transport,
                 provider: self.provider,
                 all: AbortHandle::new(),
                 cookies: self.cookie_store.then(crate::cookies::Jar::default),
+                ws: crate::ws::Pool::default(),
             }),
         })
     }
@@ -435,7 +454,7 @@ pub(crate) enum Target {
 }
 
 /// A request ready to be sent (possibly several times).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Prepared {
     pub(crate) method: Method,
     pub(crate) uri: Uri,
@@ -630,11 +649,7 @@ impl ClientInner {
         );
         async {
             loop {
-                if state.creds.is_none()
-                    && let Some(provider) = &self.provider
-                {
-                    state.creds = Some(provider.credentials().await.map_err(auth_error)?);
-                }
+                self.ensure_credentials(state).await?;
                 let attempt = state.retries + 1;
                 let span = tracing::info_span!(
                     "attempt",
@@ -668,25 +683,10 @@ impl ClientInner {
                             self.cfg.idle_timeout.min(MAX_ERROR_BODY_WAIT),
                         )
                         .await;
-                        match (&self.provider, &state.creds, state.refreshed) {
-                            (Some(provider), Some(rejected), false) => {
-                                state.refreshed = true;
-                                tracing::info!("401: refreshing credentials once");
-                                let fresh = provider
-                                    .refresh_after_unauthorized(rejected)
-                                    .await
-                                    .map_err(auth_error)?;
-                                state.creds = Some(fresh);
-                                continue;
-                            }
-                            _ => {
-                                return Err(status::http_error(
-                                    parts.status,
-                                    &parts.headers,
-                                    &bytes,
-                                ));
-                            }
+                        if self.refresh_after_401(state).await? {
+                            continue;
                         }
+                        return Err(status::http_error(parts.status, &parts.headers, &bytes));
                     }
                     Ok(resp) => {
                         let (parts, body) = resp.into_parts();
@@ -731,33 +731,7 @@ impl ClientInner {
             .uri(p.uri.clone())
             .body(Full::new(p.body.clone()))
             .map_err(|e| Error::config("invalid request").with_source(e))?;
-        *req.headers_mut() = p.headers.clone();
-        if let Some(jar) = &self.cookies
-            && let Some(cookie) = jar.header_for(&p.uri)
-        {
-            req.headers_mut().insert(header::COOKIE, cookie);
-        }
-        if let Some(c) = creds {
-            let mut auth = HeaderValue::from_str(&format!("Bearer {}", c.access_token.expose()))
-                .map_err(|_| {
-                    Error::new(ErrorKind::Auth, "access token is not a valid header value")
-                })?;
-            auth.set_sensitive(true);
-            req.headers_mut().insert(header::AUTHORIZATION, auth);
-            if let Some(acct) = &c.account_id {
-                let v = HeaderValue::from_str(acct).map_err(|_| {
-                    Error::new(ErrorKind::Auth, "account id is not a valid header value")
-                })?;
-                req.headers_mut()
-                    .insert(HeaderName::from_static("chatgpt-account-id"), v);
-            }
-            if c.fedramp {
-                req.headers_mut().insert(
-                    HeaderName::from_static("x-openai-fedramp"),
-                    HeaderValue::from_static("true"),
-                );
-            }
-        }
+        *req.headers_mut() = self.request_headers(p, creds)?;
         let head_wait = self.cfg.idle_timeout.saturating_mul(p.head_wait_factor);
         let resp = tokio::time::timeout(head_wait, self.transport.send(req))
             .await
@@ -772,6 +746,70 @@ impl ClientInner {
             jar.store(&p.uri, resp.headers());
         }
         Ok(resp)
+    }
+
+    /// Fetches credentials for the next attempt when the request has none yet.
+    pub(crate) async fn ensure_credentials(&self, state: &mut Attempts) -> Result<()> {
+        if state.creds.is_none()
+            && let Some(provider) = &self.provider
+        {
+            state.creds = Some(provider.credentials().await.map_err(auth_error)?);
+        }
+        Ok(())
+    }
+
+    /// After a 401: refreshes the credentials once per request. `Ok(true)` means "send
+    /// again with the fresh credentials"; `Ok(false)` means the 401 stands.
+    pub(crate) async fn refresh_after_401(&self, state: &mut Attempts) -> Result<bool> {
+        match (&self.provider, &state.creds, state.refreshed) {
+            (Some(provider), Some(rejected), false) => {
+                state.refreshed = true;
+                tracing::info!("401: refreshing credentials once");
+                let fresh = provider
+                    .refresh_after_unauthorized(rejected)
+                    .await
+                    .map_err(auth_error)?;
+                state.creds = Some(fresh);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// The headers of one attempt: the prepared ones, cookies for the host, and the
+    /// credentials (`Authorization` marked sensitive, `ChatGPT-Account-ID`, FedRAMP).
+    pub(crate) fn request_headers(
+        &self,
+        p: &Prepared,
+        creds: Option<&Credentials>,
+    ) -> Result<HeaderMap> {
+        let mut headers = p.headers.clone();
+        if let Some(jar) = &self.cookies
+            && let Some(cookie) = jar.header_for(&p.uri)
+        {
+            headers.insert(header::COOKIE, cookie);
+        }
+        if let Some(c) = creds {
+            let mut auth = HeaderValue::from_str(&format!("Bearer {}", c.access_token.expose()))
+                .map_err(|_| {
+                    Error::new(ErrorKind::Auth, "access token is not a valid header value")
+                })?;
+            auth.set_sensitive(true);
+            headers.insert(header::AUTHORIZATION, auth);
+            if let Some(acct) = &c.account_id {
+                let v = HeaderValue::from_str(acct).map_err(|_| {
+                    Error::new(ErrorKind::Auth, "account id is not a valid header value")
+                })?;
+                headers.insert(HeaderName::from_static("chatgpt-account-id"), v);
+            }
+            if c.fedramp {
+                headers.insert(
+                    HeaderName::from_static("x-openai-fedramp"),
+                    HeaderValue::from_static("true"),
+                );
+            }
+        }
+        Ok(headers)
     }
 
     /// A unary request: sends, reads the whole body.

@@ -148,6 +148,30 @@ impl Responses<'_> {
             .validate()
             .map_err(|e| invalid_request("responses", e))?;
         let inner = &self.client.inner;
+        let prepared = self.prepared(request, opts)?;
+        let slot = inner.abort_slot(opts);
+        let mut attempts = inner.new_attempts(opts);
+        if let Some(stream) = self
+            .over_websocket(&prepared, opts, None, &slot, &mut attempts)
+            .await?
+        {
+            return Ok(*stream);
+        }
+        let prepared = Arc::new(prepared);
+        let resp = inner.execute(&prepared, &mut attempts, &slot).await?;
+        Ok(ResponseStream::new(
+            inner.clone(),
+            prepared,
+            attempts,
+            slot,
+            resp,
+            opts.track_text,
+        ))
+    }
+
+    /// The `POST /responses` request of `request` (the body and every header).
+    fn prepared(&self, request: &ResponsesRequest, opts: &RequestOptions) -> Result<Prepared> {
+        let inner = &self.client.inner;
         let body = match (opts.conversation_id(), request.prompt_cache_key()) {
             (Some(id), None) => {
                 let mut r = request.clone();
@@ -156,7 +180,7 @@ impl Responses<'_> {
             }
             _ => json_body("responses", request)?,
         };
-        let prepared = Prepared::new(
+        Prepared::new(
             inner,
             Endpoint {
                 method: Method::POST,
@@ -174,19 +198,101 @@ impl Responses<'_> {
                     HeaderValue::from_static("text/event-stream"),
                 ),
             ],
-        )?;
-        let prepared = Arc::new(prepared);
+        )
+    }
+}
+
+impl Responses<'_> {
+    /// Sends a `generate: false` request over WebSocket and waits for its completion, so that
+    /// the next turn of this conversation starts on a warm connection (and, when its input
+    /// extends this request's, goes incremental). Needs a WebSocket transport
+    /// ([`crate::Transport::Auto`] or [`crate::Transport::WebSocket`]); returns `Ok(false)`
+    /// when the turn would go over SSE (nothing to warm up), `Ok(true)` once warm.
+    pub async fn warm_up(&self, request: &ResponsesRequest, opts: &RequestOptions) -> Result<bool> {
+        request
+            .validate()
+            .map_err(|e| invalid_request("responses", e))?;
+        let inner = &self.client.inner;
+        let prepared = self.prepared(request, opts)?;
         let slot = inner.abort_slot(opts);
         let mut attempts = inner.new_attempts(opts);
-        let resp = inner.execute(&prepared, &mut attempts, &slot).await?;
-        Ok(ResponseStream::new(
-            inner.clone(),
-            prepared,
-            attempts,
-            slot,
-            resp,
-            opts.track_text,
-        ))
+        match self
+            .over_websocket(&prepared, opts, Some(false), &slot, &mut attempts)
+            .await?
+        {
+            Some(stream) => {
+                stream.collect_text().await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Starts the turn over WebSocket when the client's transport allows it; `None`: send it
+    /// over SSE (the transport is SSE, or an upgrade failed under [`crate::Transport::Auto`]).
+    async fn over_websocket(
+        &self,
+        prepared: &Prepared,
+        opts: &RequestOptions,
+        generate: Option<bool>,
+        slot: &Arc<crate::abort::Slot>,
+        attempts: &mut crate::client::Attempts,
+    ) -> Result<Option<Box<ResponseStream>>> {
+        let inner = &self.client.inner;
+        let mode = inner.cfg.transport;
+        let copy = || prepared.clone();
+        if mode == crate::Transport::Sse || (mode == crate::Transport::Auto && inner.ws.sse_only())
+        {
+            return Ok(None);
+        }
+        let key = opts.conversation_id().map(str::to_owned);
+        let turn = Arc::new(crate::ws::Turn::new(key, &prepared.body, copy(), generate)?);
+        let deadline = attempts.deadline;
+        let work = crate::ws::start(inner, &turn, attempts, crate::ws::Via::Pool);
+        let guarded = async {
+            match deadline {
+                Some(d) => tokio::time::timeout_at(d, work).await.unwrap_or_else(|_| {
+                    Err(crate::ws::Failed {
+                        error: crate::client::timeout_error(),
+                        fallback: crate::ws::Fallback::Never,
+                    })
+                }),
+                None => work.await,
+            }
+        };
+        let started = tokio::select! {
+            biased;
+            () = slot.aborted() => return Err(crate::client::aborted_error()),
+            r = guarded => r,
+        };
+        match started {
+            Ok(active) => {
+                let stream = ResponseStream::new_ws(
+                    inner.clone(),
+                    Arc::new(copy()),
+                    turn,
+                    std::mem::replace(attempts, inner.new_attempts(opts)),
+                    slot.clone(),
+                    active,
+                    opts.track_text,
+                );
+                Ok(Some(Box::new(stream.peek_first().await?)))
+            }
+            Err(f)
+                if mode == crate::Transport::Auto && f.fallback != crate::ws::Fallback::Never =>
+            {
+                tracing::info!(
+                    kind = f.error.kind().as_str(),
+                    status = f.error.status().map(|s| s.as_u16()),
+                    for_client = f.fallback == crate::ws::Fallback::ForClient,
+                    "websocket unavailable; using sse"
+                );
+                // The SSE attempt gets its own retries and 401 recovery.
+                *attempts = inner.new_attempts(opts);
+                Ok(None)
+            }
+            Err(f) => Err(f.error),
+        }
     }
 }
 

@@ -97,6 +97,7 @@ mod status;
 mod stream;
 mod transport;
 mod url;
+mod ws;
 
 pub use abort::AbortHandle;
 pub use client::Client;
@@ -124,6 +125,7 @@ pub use stream::ResponseStream;
 pub use stream::TextResponse;
 pub use url::DEFAULT_API_BASE_URL;
 pub use url::DEFAULT_BASE_URL;
+pub use ws::Transport;
 
 #[cfg(test)]
 mod tests {

@@ -32,9 +32,18 @@ use crate::error::Result;
 use crate::events;
 use crate::events::Class;
 use crate::status;
+use crate::ws;
+use crate::ws::Transport;
 
 type Reconnect =
     Pin<Box<dyn Future<Output = (Attempts, Result<Response<Incoming>>)> + Send + 'static>>;
+type WsStart = Pin<
+    Box<
+        dyn Future<Output = (Attempts, std::result::Result<ws::Active, ws::Failed>)>
+            + Send
+            + 'static,
+    >,
+>;
 
 enum State {
     Body(Incoming),
@@ -43,6 +52,10 @@ enum State {
         truncated: bool,
     },
     Reconnect(Reconnect),
+    /// Reading the WebSocket connection in `ResponseStream::ws`.
+    Ws,
+    /// Sending the turn again over WebSocket.
+    WsStart(WsStart),
     Done,
 }
 
@@ -116,6 +129,18 @@ pub struct ResponseStream {
     /// The first bytes of a body that has produced no event yet (kept so that a 200 answer
     /// that is not an event stream is reported with its content).
     prefix: Vec<u8>,
+    /// The WebSocket turn, when this stream runs over WebSocket.
+    ws_turn: Option<Arc<ws::Turn>>,
+    /// The connection of a WebSocket turn while its response runs.
+    ws: Option<Box<ws::Active>>,
+    /// The response id seen in the stream (`response.created` or `response.completed`).
+    response_id: Option<String>,
+    /// True when the turn was sent with only the new items.
+    incremental: bool,
+    /// True once a WebSocket turn was sent again after a recoverable failure.
+    ws_resent: bool,
+    /// The first item of a WebSocket turn, read before `stream()` returned.
+    peeked: Option<Result<ResponseEvent>>,
 }
 
 /// How much of a non-SSE body is kept for the error.
@@ -158,6 +183,37 @@ impl ResponseStream {
         track_text: bool,
     ) -> Self {
         let (parts, body) = response.into_parts();
+        let source = (State::Body(body), parts.headers);
+        Self::with_source(client, prepared, attempts, slot, source, track_text)
+    }
+
+    /// A stream reading a WebSocket turn that was just sent on `active`.
+    pub(crate) fn new_ws(
+        client: Arc<ClientInner>,
+        prepared: Arc<Prepared>,
+        turn: Arc<ws::Turn>,
+        attempts: Attempts,
+        slot: Arc<Slot>,
+        active: ws::Active,
+        track_text: bool,
+    ) -> Self {
+        let source = (State::Ws, active.headers().clone());
+        let mut s = Self::with_source(client, prepared, attempts, slot, source, track_text);
+        s.ws_turn = Some(turn);
+        s.incremental = active.incremental;
+        s.ws = Some(Box::new(active));
+        s
+    }
+
+    /// A stream reading `source`: its first state and the headers of its response head.
+    fn with_source(
+        client: Arc<ClientInner>,
+        prepared: Arc<Prepared>,
+        attempts: Attempts,
+        slot: Arc<Slot>,
+        (state, headers): (State, HeaderMap),
+        track_text: bool,
+    ) -> Self {
         let idle_timeout = client.cfg.idle_timeout;
         let parser = new_parser(client.cfg.max_event_size);
         let now = Instant::now();
@@ -169,20 +225,41 @@ impl ResponseStream {
             prepared,
             attempts: Some(attempts),
             slot,
-            state: State::Body(body),
+            state,
             parser,
             idle_timeout,
             idle: Box::pin(tokio::time::sleep_until(after(now, idle_timeout))),
             last_activity: now,
             deadline,
-            head: Head::from_headers(parts.headers),
+            head: Head::from_headers(headers),
             text: String::new(),
             track_text,
             yielded: 0,
             completed: false,
             frames: 0,
             prefix: Vec::new(),
+            ws_turn: None,
+            ws: None,
+            response_id: None,
+            incremental: false,
+            ws_resent: false,
+            peeked: None,
         }
+    }
+
+    /// Which transport carried this turn: [`Transport::Sse`] or [`Transport::WebSocket`].
+    pub fn transport(&self) -> Transport {
+        if self.ws_turn.is_some() {
+            Transport::WebSocket
+        } else {
+            Transport::Sse
+        }
+    }
+
+    /// True when the turn went over WebSocket with only the new input items and
+    /// `previous_response_id` (protocol §6, docs/client.md).
+    pub fn incremental(&self) -> bool {
+        self.incremental
     }
 
     /// The headers of the (last) successful response.
@@ -255,6 +332,8 @@ impl ResponseStream {
     /// Ends the stream with `err` (adds the partial text and request id) and closes the body.
     fn end_with(&mut self, mut err: Error) -> Error {
         self.state = State::Done;
+        // A WebSocket whose response did not complete is closed, never reused.
+        self.ws = None;
         let text = if self.track_text {
             self.text.clone()
         } else {
@@ -272,22 +351,39 @@ impl ResponseStream {
 
     /// Handles one SSE event; `None` means "nothing to yield, keep going".
     fn on_event(&mut self, ev: &codex_sse::Event) -> Option<Result<ResponseEvent>> {
-        let event = match ResponseEvent::from_sse(ev) {
+        self.on_decoded(
+            ResponseEvent::from_sse(ev),
+            ev.data_bytes(),
+            ev.offset(),
+            ev.event_type(),
+        )
+    }
+
+    /// Handles one decoded event (an SSE `data` payload or a WebSocket text frame): `data`
+    /// is its JSON, `offset` where it started, `sse_type` the SSE `event:` name (empty over
+    /// WebSocket). `None` means "nothing to yield, keep going".
+    fn on_decoded(
+        &mut self,
+        decoded: std::result::Result<ResponseEvent, codex_types::DecodeError>,
+        data: &[u8],
+        offset: u64,
+        sse_type: &str,
+    ) -> Option<Result<ResponseEvent>> {
+        let event = match decoded {
             Ok(e) => e,
             Err(e) => {
-                let offset = ev.offset();
                 // Data that is not valid UTF-8 is read through its lossy copy, so that a
                 // data-only terminal event (no `event:` line) is still recognised by its
                 // `type`, exactly as the same event with an `event:` line is.
-                let raw: Option<serde_json::Value> = serde_json::from_slice(ev.data_bytes())
+                let raw: Option<serde_json::Value> = serde_json::from_slice(data)
                     .ok()
                     .or_else(|| serde_json::from_str(e.raw()).ok());
                 let kind = raw
                     .as_ref()
                     .and_then(|v| v.get("type"))
                     .and_then(serde_json::Value::as_str)
-                    .map_or_else(|| ev.event_type().to_owned(), str::to_owned);
-                let event_json = String::from_utf8_lossy(ev.data_bytes()).into_owned();
+                    .map_or_else(|| sse_type.to_owned(), str::to_owned);
+                let event_json = String::from_utf8_lossy(data).into_owned();
                 // A terminal event that fails to decode still ends the stream: waiting on
                 // would turn the server's verdict into a retryable `stream_closed` (or an idle
                 // timeout when the connection stays open).
@@ -322,6 +418,19 @@ impl ResponseStream {
                 return Some(Err(err));
             }
         };
+        if let Some(active) = &mut self.ws {
+            active.observe(&event);
+        }
+        if let ResponseEvent::Created(c) | ResponseEvent::InProgress(c) = &event
+            && let Some(id) = c.response.as_ref().and_then(|r| r.id.as_ref())
+        {
+            self.response_id = Some(id.as_str().to_owned());
+        }
+        if let ResponseEvent::Completed(c) = &event
+            && !c.response_id().is_empty()
+        {
+            self.response_id = Some(c.response_id().to_owned());
+        }
         match events::classify(&event) {
             Class::TextDelta(delta) => {
                 if self.track_text {
@@ -353,6 +462,15 @@ impl ResponseStream {
     /// A terminal failure: retried when it is a rate limit before any yielded event and the
     /// policy allows it, else the stream ends with it.
     fn on_failure(&mut self, err: Error) -> Option<Result<ResponseEvent>> {
+        if self.ws_turn.is_some() {
+            return match self.ws_retry(&err) {
+                Some(fut) => {
+                    self.state = State::WsStart(fut);
+                    None
+                }
+                None => Some(Err(self.end_with(err))),
+            };
+        }
         let retry = self.attempts.as_ref().map_or(0, |a| a.retries) + 1;
         if self.yielded == 0
             && err.kind() == ErrorKind::RateLimited
@@ -376,6 +494,92 @@ impl ResponseStream {
             return None;
         }
         Some(Err(self.end_with(err)))
+    }
+
+    /// The resend of a WebSocket turn that failed before any event was yielded, when the
+    /// failure allows one: `previous_response_not_found` (full request, same connection),
+    /// `websocket_connection_limit_reached` or a reused connection that closed (full request,
+    /// new connection), each once; a rate limit within the retry policy.
+    fn ws_retry(&mut self, err: &Error) -> Option<WsStart> {
+        if self.yielded != 0 {
+            return None;
+        }
+        let turn = self.ws_turn.clone()?;
+        let mut attempts = self.attempts.take()?;
+        let reused = self.ws.as_ref().is_some_and(|a| a.reused);
+        let kind = ws::retry_via(err);
+        let via = match kind {
+            Some(ws::RetryKind::FullOnSame) if self.incremental && !self.ws_resent => {
+                match self.ws.take() {
+                    Some(a) => ws::Via::SameFull(a.into_conn()),
+                    None => ws::Via::Fresh,
+                }
+            }
+            Some(ws::RetryKind::FreshConnection) if !self.ws_resent => ws::Via::Fresh,
+            None if err.kind() == ErrorKind::StreamClosed && reused && !self.ws_resent => {
+                ws::Via::Fresh
+            }
+            // A wrapped 401: one refresh, then a new connection with the fresh credentials.
+            None if err.status() == Some(http::StatusCode::UNAUTHORIZED)
+                && !attempts.refreshed
+                && self.client.provider.is_some() =>
+            {
+                let client = self.client.clone();
+                self.ws = None;
+                let rejected = status::http_error(
+                    http::StatusCode::UNAUTHORIZED,
+                    &HeaderMap::new(),
+                    err.body().unwrap_or_default().as_bytes(),
+                );
+                return Some(Box::pin(async move {
+                    let r = match client.refresh_after_401(&mut attempts).await {
+                        Ok(true) => ws::start(&client, &turn, &mut attempts, ws::Via::Fresh).await,
+                        Ok(false) => Err(ws::Failed::never(rejected)),
+                        Err(e) => Err(ws::Failed::never(e)),
+                    };
+                    (attempts, r)
+                }));
+            }
+            // A wrapped HTTP error or a rate limit: the one retry policy, as for HTTP.
+            None if err.kind() == ErrorKind::RateLimited || err.status().is_some() => {
+                let retry = attempts.retries + 1;
+                match self.client.cfg.retry.delay_for(retry, err) {
+                    Some(delay) => {
+                        attempts.retries = retry;
+                        let client = self.client.clone();
+                        let conn = self.ws.take().map(|a| a.into_conn());
+                        return Some(Box::pin(async move {
+                            tokio::time::sleep(delay).await;
+                            let via = match conn {
+                                Some(c) => ws::Via::Same(c),
+                                None => ws::Via::Fresh,
+                            };
+                            let r = ws::start(&client, &turn, &mut attempts, via).await;
+                            (attempts, r)
+                        }));
+                    }
+                    None => {
+                        self.attempts = Some(attempts);
+                        return None;
+                    }
+                }
+            }
+            _ => {
+                self.attempts = Some(attempts);
+                return None;
+            }
+        };
+        tracing::info!(
+            code = err.code(),
+            kind = err.kind().as_str(),
+            "websocket turn sent again in full"
+        );
+        self.ws_resent = true;
+        let client = self.client.clone();
+        Some(Box::pin(async move {
+            let r = ws::start(&client, &turn, &mut attempts, via).await;
+            (attempts, r)
+        }))
     }
 
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ResponseEvent>>> {
@@ -467,6 +671,10 @@ pub struct TextResponse {
     pub turn_state: Option<String>,
     /// Events that could not be decoded (each a [`ErrorKind::Decode`] error).
     pub decode_errors: Vec<Error>,
+    /// Which transport carried the turn ([`Transport::Sse`] or [`Transport::WebSocket`]).
+    pub transport: Transport,
+    /// True when the turn went over WebSocket with only the new input items.
+    pub incremental: bool,
     /// `usage_metadata` of `response.completed` (billing and prompt-cache details).
     pub usage_metadata: Option<codex_types::UsageMetadata>,
     /// `end_turn` of `response.completed`.
@@ -496,6 +704,8 @@ impl TextResponse {
         self.served_model = stream.head.served_model.clone();
         self.turn_state = stream.head.turn_state.clone();
         self.safety_buffering_headers = stream.safety_buffering_headers();
+        self.transport = stream.transport();
+        self.incremental = stream.incremental;
     }
 }
 
@@ -504,6 +714,9 @@ impl Stream for ResponseStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if let Some(item) = this.peeked.take() {
+            return Poll::Ready(Some(item));
+        }
         if matches!(this.state, State::Done) {
             return Poll::Ready(None);
         }
@@ -611,8 +824,73 @@ impl Stream for ResponseStream {
                     }
                     Poll::Pending => return this.park(cx),
                 },
+                State::Ws => {
+                    let Some(active) = this.ws.as_mut() else {
+                        this.state = State::Done;
+                        continue;
+                    };
+                    let offset = active.received;
+                    match active.poll_read(cx) {
+                        Poll::Ready(ws::Read::Text(data)) => {
+                            this.last_activity = Instant::now();
+                            let decoded = ResponseEvent::decode(&data);
+                            let item = this.on_decoded(decoded, &data, offset, "");
+                            if this.completed {
+                                this.finish_ws(cx);
+                            }
+                            if let Some(item) = item {
+                                return Poll::Ready(Some(item));
+                            }
+                        }
+                        Poll::Ready(ws::Read::Activity) => this.last_activity = Instant::now(),
+                        Poll::Ready(ws::Read::Failed(err)) => {
+                            if let Some(item) = this.on_failure(err) {
+                                return Poll::Ready(Some(item));
+                            }
+                        }
+                        Poll::Pending => return this.poll_idle(cx),
+                    }
+                }
+                State::WsStart(fut) => match fut.as_mut().poll(cx) {
+                    Poll::Ready((attempts, Ok(active))) => {
+                        this.attempts = Some(attempts);
+                        this.head = Head::from_headers(active.headers().clone());
+                        this.incremental = active.incremental;
+                        this.ws = Some(Box::new(active));
+                        this.last_activity = Instant::now();
+                        this.state = State::Ws;
+                    }
+                    Poll::Ready((attempts, Err(failed))) => {
+                        this.attempts = Some(attempts);
+                        return Poll::Ready(Some(Err(this.end_with(failed.error))));
+                    }
+                    Poll::Pending => return this.park(cx),
+                },
                 State::Done => return Poll::Ready(None),
             }
+        }
+    }
+}
+
+impl ResponseStream {
+    /// Reads the first item of a WebSocket turn, so that an error answering the turn before
+    /// any event (a wrapped HTTP error, after the same retries as over HTTP) is returned by
+    /// `stream()` itself, as an HTTP error status is.
+    pub(crate) async fn peek_first(mut self) -> Result<Self> {
+        let first = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await;
+        match first {
+            Some(Err(e)) if matches!(self.state, State::Done) && self.yielded == 0 => Err(e),
+            other => {
+                self.peeked = other;
+                Ok(self)
+            }
+        }
+    }
+
+    /// After `response.completed` over WebSocket: the connection goes back to the pool.
+    fn finish_ws(&mut self, cx: &mut Context<'_>) {
+        if let (Some(active), Some(turn)) = (self.ws.take(), &self.ws_turn) {
+            active.finish(cx, &self.client.ws, turn, self.response_id.as_deref());
         }
     }
 }

@@ -70,7 +70,15 @@ impl ProxySettings {
 pub(crate) struct Transport {
     direct: LegacyClient<Direct, Full<Bytes>>,
     proxied: Option<(Matcher, LegacyClient<Proxied, Full<Bytes>>)>,
+    /// HTTP/1.1-only connectors (same TCP settings, roots and proxy) for WebSocket upgrades:
+    /// an upgrade needs HTTP/1.1, which ALPN would otherwise negotiate away to h2.
+    upgrade_direct: Direct,
+    upgrade_proxied: Option<Proxied>,
 }
+
+/// A connection opened for an HTTP/1.1 upgrade (TLS or plain, direct or tunnelled).
+pub(crate) type UpgradeIo =
+    hyper_rustls::MaybeHttpsStream<hyper_util::rt::TokioIo<tokio::net::TcpStream>>;
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -134,6 +142,12 @@ impl Transport {
             .https_or_http()
             .enable_all_versions()
             .wrap_connector(http.clone());
+        let upgrade_direct = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls.clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http.clone());
+        let mut upgrade_proxied = None;
         let mut builder = LegacyClient::builder(TokioExecutor::new());
         builder
             .pool_timer(TokioTimer::new())
@@ -164,6 +178,13 @@ impl Transport {
                 if let Some(auth) = intercept.basic_auth() {
                     tunnel = tunnel.with_auth(auth.clone());
                 }
+                upgrade_proxied = Some(
+                    hyper_rustls::HttpsConnectorBuilder::new()
+                        .with_tls_config(tls.clone())
+                        .https_only()
+                        .enable_http1()
+                        .wrap_connector(tunnel.clone()),
+                );
                 let conn = hyper_rustls::HttpsConnectorBuilder::new()
                     .with_tls_config(tls)
                     .https_only()
@@ -179,6 +200,8 @@ impl Transport {
         Ok(Self {
             direct: direct_client,
             proxied,
+            upgrade_direct,
+            upgrade_proxied,
         })
     }
 
@@ -198,6 +221,30 @@ impl Transport {
             _ => self.direct.request(req).await,
         };
         res.map_err(classify_client_error)
+    }
+}
+
+impl Transport {
+    /// Opens a fresh HTTP/1.1 connection to `uri`'s host (through the proxy when
+    /// [`uses_proxy`](Self::uses_proxy)), for an upgrade.
+    pub(crate) async fn connect_http1(&self, uri: &Uri) -> Result<UpgradeIo> {
+        use tower_service::Service as _;
+        let res = match &self.upgrade_proxied {
+            Some(conn) if self.uses_proxy(uri) => conn.clone().call(uri.clone()).await,
+            _ => self.upgrade_direct.clone().call(uri.clone()).await,
+        };
+        res.map_err(|e| {
+            let tls = chain_has_tls(&*e);
+            let (kind, msg) = if tls {
+                (ErrorKind::Tls, "tls handshake failed")
+            } else {
+                (ErrorKind::Transport, "connection failed")
+            };
+            Error::new(kind, msg).with_source(e).with(|d| {
+                d.connect = !tls;
+                d.retryable = !tls;
+            })
+        })
     }
 }
 

@@ -828,6 +828,7 @@ async fn tls_without_the_test_ca_fails_with_tls_error() {
     let tokens = mock.issuer().issue_tokens();
     let auth = common::auth_for(&mock, &tokens);
     let client = codex_client::Client::builder()
+        .transport(common::transport())
         .base_url(mock.backend_base_url())
         .proxy(None)
         .retry(codex_client::RetryPolicy::none())
@@ -849,6 +850,7 @@ async fn connection_refused_is_a_transport_error_after_retries() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let client = codex_client::Client::builder()
+        .transport(common::transport())
         .base_url(format!("http://127.0.0.1:{port}/backend-api/codex"))
         .proxy(None)
         .retry(
@@ -964,6 +966,7 @@ async fn completed_ends_the_stream_even_if_the_server_keeps_the_connection_open(
         tokio::time::sleep(Duration::from_secs(30)).await;
     });
     let client = codex_client::Client::builder()
+        .transport(common::transport())
         .base_url(format!("http://127.0.0.1:{port}/backend-api/codex"))
         .proxy(None)
         .idle_timeout(Duration::from_secs(20))
@@ -1006,6 +1009,7 @@ async fn silent_server() -> (String, tokio::task::JoinHandle<()>) {
 async fn abort_while_waiting_for_the_response_head() {
     let (url, _server) = silent_server().await;
     let client = codex_client::Client::builder()
+        .transport(common::transport())
         .base_url(url)
         .proxy(None)
         .build()
@@ -1034,6 +1038,7 @@ async fn abort_while_waiting_for_the_response_head() {
 async fn idle_timeout_bounds_the_wait_for_the_response_head() {
     let (url, _server) = silent_server().await;
     let client = codex_client::Client::builder()
+        .transport(common::transport())
         .base_url(url)
         .proxy(None)
         .idle_timeout(Duration::from_millis(200))

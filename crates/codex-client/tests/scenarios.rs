@@ -9,6 +9,7 @@ mod common;
 use bytes::Bytes;
 use codex_client::ErrorKind;
 use codex_client::RequestOptions;
+use codex_client::Transport;
 use codex_mock::Reply;
 use codex_sse::Frame;
 use codex_sse::Parser;
@@ -57,8 +58,42 @@ fn expected_error(name: &str) -> Option<ErrorKind> {
 }
 
 #[tokio::test]
-async fn every_synthetic_scenario_round_trips() {
-    let env = env().await;
+async fn every_synthetic_scenario_round_trips_over_sse() {
+    every_synthetic_scenario_round_trips(Transport::Sse).await;
+}
+
+#[tokio::test]
+async fn every_synthetic_scenario_round_trips_over_websocket() {
+    every_synthetic_scenario_round_trips(Transport::WebSocket).await;
+}
+
+/// The request as the mock recorded it: the `POST` body over SSE, the `response.create` frame
+/// without its `type` over WebSocket.
+fn recorded_requests(env: &common::Env, t: Transport) -> Vec<(Vec<u8>, Option<String>)> {
+    match t {
+        Transport::WebSocket => env
+            .mock
+            .websocket_frames()
+            .into_iter()
+            .filter_map(|f| {
+                let Value::Object(mut o) = f.json()? else {
+                    return None;
+                };
+                (o.remove("type")? == "response.create")
+                    .then(|| (serde_json::to_vec(&o).unwrap(), None))
+            })
+            .collect(),
+        _ => env
+            .mock
+            .requests_to("/backend-api/codex/responses")
+            .into_iter()
+            .map(|r| (r.body.to_vec(), r.header("accept").map(str::to_owned)))
+            .collect(),
+    }
+}
+
+async fn every_synthetic_scenario_round_trips(t: Transport) {
+    let env = common::env_with(false, |b| b.transport(t)).await;
     let cases = codex_mock::synthetic_cases();
     assert!(cases.len() >= 15, "{} cases", cases.len());
     for (i, (name, reply, body)) in cases.into_iter().enumerate() {
@@ -80,15 +115,24 @@ async fn every_synthetic_scenario_round_trips() {
                 Err(e) => err = Some(e),
             }
         }
+        assert_eq!(s.transport(), t, "{name}");
         // The request: exactly the scenario's body.
-        let recorded = &env.mock.requests_to("/backend-api/codex/responses")[i];
-        let recorded_body: Value = recorded.json().unwrap();
-        // Exactly the serialized request, byte for byte ...
-        assert_eq!(
-            &recorded.body[..],
-            serde_json::to_vec(&req).unwrap(),
-            "{name}: request bytes"
-        );
+        let (recorded, accept) = recorded_requests(&env, t).swap_remove(i);
+        let recorded_body: Value = serde_json::from_slice(&recorded).unwrap();
+        // Exactly the serialized request, byte for byte (over WebSocket: the same JSON) ...
+        if t == Transport::Sse {
+            assert_eq!(
+                recorded,
+                serde_json::to_vec(&req).unwrap(),
+                "{name}: request bytes"
+            );
+        } else {
+            assert_eq!(
+                recorded_body,
+                serde_json::to_value(&req).unwrap(),
+                "{name}: frame"
+            );
+        }
         // ... which carries every field of the scenario's body unchanged; the only extra keys
         // are empty lists the request type always writes (`tools: []`, `include: []`).
         let (Value::Object(rec), Value::Object(want)) = (&recorded_body, &body) else {
@@ -102,11 +146,9 @@ async fn every_synthetic_scenario_round_trips() {
                 assert_eq!(v, &Value::Array(Vec::new()), "{name}: extra field {k}");
             }
         }
-        assert_eq!(
-            recorded.header("accept"),
-            Some("text/event-stream"),
-            "{name}"
-        );
+        if t == Transport::Sse {
+            assert_eq!(accept.as_deref(), Some("text/event-stream"), "{name}");
+        }
         // The events: everything the mock sent, in order; a failure event comes back as the
         // error instead of an event.
         match (expected_error(&name), err) {

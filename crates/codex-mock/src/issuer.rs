@@ -478,6 +478,12 @@ impl Issuer {
         }
     }
 
+    /// Make an access token this issuer minted invalid from now on (as if revoked): backend
+    /// routes answer 401 to it.
+    pub fn revoke_access_token(&self, token: &str) {
+        self.lock().revoked.push(token.to_owned());
+    }
+
     /// Mark a refresh token as invalidated (next use: 401 `refresh_token_invalidated`).
     pub fn invalidate_refresh_token(&self, token: &str) {
         let mut st = self.lock();

@@ -62,6 +62,7 @@ pub mod scrub;
 mod server;
 mod tls;
 pub mod wire;
+mod ws;
 
 pub use agent::ShellTool;
 pub use agent::last_user_message;
@@ -86,6 +87,8 @@ pub use reply::request_body;
 pub use reply::synthetic_cases;
 pub use reply::text_events;
 pub use reply::user_text;
+pub use ws::WS_FRAME_METHOD;
+pub use ws::WebSocketMode;
 
 use server::Shared;
 
@@ -280,6 +283,9 @@ impl MockServerBuilder {
                 Some(path) => Some(log::RequestLog::create(path)?),
                 None => None,
             },
+            ws_mode: Mutex::new(WebSocketMode::default()),
+            ws_connection_limit: AtomicU64::new(0),
+            ws_generation: AtomicU64::new(0),
         });
         for (slug, limit) in &self.auto_compact {
             shared.agent.set_auto_compact(slug.as_deref(), *limit);
@@ -313,6 +319,50 @@ impl MockServer {
     /// A builder for other options.
     pub fn builder() -> MockServerBuilder {
         MockServerBuilder::default()
+    }
+
+    /// How later WebSocket upgrades of `/responses` are answered (default
+    /// [`WebSocketMode::Accept`]).
+    pub fn set_websocket(&self, mode: WebSocketMode) {
+        *self
+            .shared
+            .ws_mode
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = mode;
+    }
+
+    /// After `limit` responses on one WebSocket connection, further `response.create` frames
+    /// on it get the `websocket_connection_limit_reached` error (`None`: no limit, the
+    /// default).
+    pub fn set_websocket_connection_limit(&self, limit: Option<u64>) {
+        self.shared
+            .ws_connection_limit
+            .store(limit.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Makes every open WebSocket connection forget the responses it served: a later
+    /// `previous_response_id` naming one of them gets `previous_response_not_found`.
+    pub fn forget_websocket_responses(&self) {
+        self.shared
+            .ws_generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The frames clients sent over WebSocket, in order (each recorded with method
+    /// [`WS_FRAME_METHOD`], the upgrade's headers and the frame text as body).
+    pub fn websocket_frames(&self) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == WS_FRAME_METHOD)
+            .collect()
+    }
+
+    /// The WebSocket upgrade requests received on `/responses` (whatever the answer).
+    pub fn websocket_upgrades(&self) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "GET" && r.headers.contains_key(http::header::UPGRADE))
+            .collect()
     }
 
     /// A server pre-seeded for offline demos: auth is not required and every route has a

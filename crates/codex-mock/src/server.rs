@@ -84,6 +84,13 @@ pub(crate) struct Shared {
     pub(crate) counter: AtomicU64,
     pub(crate) agent: crate::agent::AgentState,
     pub(crate) log: Option<crate::log::RequestLog>,
+    /// How WebSocket upgrades of `/responses` are answered.
+    pub(crate) ws_mode: Mutex<crate::ws::WebSocketMode>,
+    /// Responses served per WebSocket connection before `websocket_connection_limit_reached`
+    /// (0: no limit).
+    pub(crate) ws_connection_limit: AtomicU64,
+    /// Bumped to make every connection forget the responses it served.
+    pub(crate) ws_generation: AtomicU64,
 }
 
 impl Shared {
@@ -95,7 +102,7 @@ impl Shared {
         self.requests.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn next(&self) -> u64 {
+    pub(crate) fn next(&self) -> u64 {
         self.counter.fetch_add(1, Ordering::Relaxed) + 1
     }
 
@@ -162,7 +169,7 @@ pub(crate) fn detail(status: u16, msg: &str) -> Response<MockBody> {
     json_response(status, &json!({ "detail": msg }))
 }
 
-fn set(headers: &mut HeaderMap, name: &str, value: &str) {
+pub(crate) fn set(headers: &mut HeaderMap, name: &str, value: &str) {
     if let (Ok(n), Ok(v)) = (
         http::HeaderName::from_bytes(name.as_bytes()),
         HeaderValue::from_str(value),
@@ -194,6 +201,18 @@ pub(crate) async fn handle(
     shared: Arc<Shared>,
     req: Request<hyper::body::Incoming>,
 ) -> Result<Response<MockBody>, Infallible> {
+    if crate::ws::is_upgrade(&req) {
+        let recorded = RecordedRequest {
+            method: req.method().as_str().to_owned(),
+            path: req.uri().path().to_owned(),
+            query: req.uri().query().map(str::to_owned),
+            headers: req.headers().clone(),
+            body: Bytes::new(),
+            version: format!("{:?}", req.version()),
+        };
+        shared.requests().push(recorded.clone());
+        return Ok(crate::ws::upgrade(shared, req, recorded).await);
+    }
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
         Ok(c) => c.to_bytes(),
@@ -251,7 +270,7 @@ fn is_backend(route: Route) -> bool {
     ) || crate::chatgpt::handles(route)
 }
 
-async fn route(shared: &Arc<Shared>, req: &RecordedRequest) -> Response<MockBody> {
+pub(crate) async fn route(shared: &Arc<Shared>, req: &RecordedRequest) -> Response<MockBody> {
     let Some(route) = route_of(&req.method, &req.path) else {
         return detail(404, "Not Found");
     };
@@ -360,7 +379,7 @@ fn is_json(req: &RecordedRequest) -> bool {
         .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"))
 }
 
-fn check_auth(shared: &Shared, req: &RecordedRequest) -> Option<Response<MockBody>> {
+pub(crate) fn check_auth(shared: &Shared, req: &RecordedRequest) -> Option<Response<MockBody>> {
     if !shared.issuer.require_auth() {
         return None;
     }

@@ -85,11 +85,15 @@ pub(crate) async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, share
             match tls {
                 Some(acceptor) => {
                     if let Ok(s) = acceptor.accept(stream).await {
-                        let _ = builder.serve_connection(TokioIo::new(s), svc).await;
+                        let _ = builder
+                            .serve_connection_with_upgrades(TokioIo::new(s), svc)
+                            .await;
                     }
                 }
                 None => {
-                    let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+                    let _ = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), svc)
+                        .await;
                 }
             }
         });

@@ -71,6 +71,12 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_codex-backend")
 }
 
+/// The `--transport` of tests that inspect the wire as HTTP requests: `CODEX_TEST_TRANSPORT`
+/// (default `sse`), so the suite can also run over `websocket` or `auto`.
+pub fn test_transport() -> String {
+    std::env::var("CODEX_TEST_TRANSPORT").unwrap_or_else(|_| "sse".to_owned())
+}
+
 /// The binary with `args` and a clean environment (no inherited URLs, home, issuer, proxy,
 /// logging or colour settings); stdio is left to the caller.
 pub fn command(args: &[&str]) -> Command {
@@ -82,6 +88,7 @@ pub fn command(args: &[&str]) -> Command {
         .env_remove("CODEX_AUTH_ISSUER")
         .env_remove("CODEX_REFRESH_TOKEN_URL_OVERRIDE")
         .env_remove("CODEX_REVOKE_TOKEN_URL_OVERRIDE")
+        .env_remove("CODEX_TRANSPORT")
         .env_remove("RUST_LOG")
         .env_remove("NO_COLOR")
         .env_remove("HTTPS_PROXY")

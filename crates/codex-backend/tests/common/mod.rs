@@ -49,9 +49,20 @@ impl Drop for TempDir {
     }
 }
 
+/// The transport of the shared set-up: `CODEX_TEST_TRANSPORT` (`sse`, the default, or
+/// `websocket` / `auto`); tests about one transport set it explicitly.
+pub fn transport() -> codex_backend::Transport {
+    match std::env::var("CODEX_TEST_TRANSPORT").as_deref() {
+        Ok("websocket") => codex_backend::Transport::WebSocket,
+        Ok("auto") => codex_backend::Transport::Auto,
+        _ => codex_backend::Transport::Sse,
+    }
+}
+
 /// A builder pointed at `mock` with `home` as CODEX_HOME, interactive login off.
 pub fn builder(mock: &MockServer, home: &TempDir) -> CodexClientBuilder {
     CodexClient::builder()
+        .transport(transport())
         .base_url(mock.backend_base_url())
         .usage_url(mock.usage_url())
         .api_base_url(mock.api_base_url())

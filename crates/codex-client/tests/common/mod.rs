@@ -16,6 +16,7 @@ use codex_auth::TokenData;
 use codex_client::Client;
 use codex_client::ClientBuilder;
 use codex_client::RetryPolicy;
+use codex_client::Transport;
 use codex_mock::MockServer;
 use codex_mock::TokenSet;
 use codex_types::ResponseItem;
@@ -43,9 +44,21 @@ pub fn auth_for(mock: &MockServer, tokens: &TokenSet) -> Arc<AuthManager> {
     Arc::new(AuthManager::new(store, cfg.build().unwrap()).unwrap())
 }
 
+/// The transport the shared set-up uses: `CODEX_TEST_TRANSPORT` (`sse`, the default, or
+/// `websocket` / `auto`), so the whole suite can run over either transport. Tests about one
+/// transport set it explicitly.
+pub fn transport() -> Transport {
+    match std::env::var("CODEX_TEST_TRANSPORT").as_deref() {
+        Ok("websocket") => Transport::WebSocket,
+        Ok("auto") => Transport::Auto,
+        _ => Transport::Sse,
+    }
+}
+
 /// A builder pointed at the mock, with fast retries and a short idle timeout.
 pub fn builder_for(mock: &MockServer, auth: Arc<AuthManager>) -> ClientBuilder {
     let mut b = Client::builder()
+        .transport(transport())
         .base_url(mock.backend_base_url())
         .usage_url(mock.usage_url())
         .api_base_url(mock.api_base_url())

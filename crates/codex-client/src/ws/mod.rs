@@ -1,0 +1,607 @@
+//! Responses over WebSocket (protocol §6): the transport choice, the HTTP/1.1 upgrade through
+//! the client's own connector, the pool of idle connections, and the `response.create` /
+//! `response.processed` frames. The events read from a socket go through the same decoding
+//! and classification as SSE, in [`crate::ResponseStream`].
+
+mod incremental;
+
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
+use std::task::Context;
+use std::task::Poll;
+use std::time::Duration;
+
+use bytes::Bytes;
+use codex_types::ResponseEvent;
+use futures_core::Stream as _;
+use futures_util::SinkExt as _;
+use http::HeaderMap;
+use http::HeaderName;
+use http::HeaderValue;
+use http::Method;
+use http::Request;
+use http::StatusCode;
+use http::Uri;
+use http::header;
+use http_body_util::Empty;
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use serde_json::Map;
+use serde_json::Value;
+use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::client::generate_key;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::client::Attempts;
+use crate::client::ClientInner;
+use crate::client::Prepared;
+use crate::error::Error;
+use crate::error::ErrorKind;
+use crate::error::Result;
+use crate::status;
+use incremental::LastTurn;
+
+/// Which transport carries `POST /responses` turns ([`crate::ClientBuilder::transport`]).
+/// Also what [`crate::ResponseStream::transport`] reports for a turn (then never `Auto`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transport {
+    /// WebSocket first, HTTP SSE as the fallback (the official client's behaviour). A 426 on
+    /// the upgrade switches the client to SSE for the rest of its life; other upgrade
+    /// failures fall back to SSE for that turn only.
+    #[default]
+    Auto,
+    /// HTTP SSE only (`POST /responses`).
+    Sse,
+    /// WebSocket only: upgrade failures are errors, never a fallback.
+    WebSocket,
+}
+
+impl Transport {
+    /// `auto`, `sse` or `websocket` (the CLI's `--transport` values).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Auto => "auto",
+            Transport::Sse => "sse",
+            Transport::WebSocket => "websocket",
+        }
+    }
+}
+
+/// `OpenAI-Beta` value of the upgrade (protocol §6).
+const OPENAI_BETA: &str = "responses_websockets=2026-02-06";
+/// A connection older than this is replaced before the next turn (the server ends them at
+/// 60 minutes; codex-rs keeps a margin).
+pub(crate) const MAX_AGE: Duration = Duration::from_secs(55 * 60);
+/// Idle connections kept per client; more are closed when their turn ends.
+const MAX_IDLE: usize = 32;
+/// Largest WebSocket message accepted (a whole event, like the SSE parser's event limit).
+const MAX_MESSAGE: usize = 64 * 1024 * 1024;
+
+type Socket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// One upgraded connection.
+pub(crate) struct Conn {
+    socket: Socket,
+    opened: Instant,
+    /// The headers of the `101` answer (turn state, models etag, served model, …).
+    pub(crate) headers: HeaderMap,
+    last: Option<LastTurn>,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("opened", &self.opened)
+            .field("has_last_turn", &self.last.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Conn {
+    fn expired(&self) -> bool {
+        self.opened.elapsed() >= MAX_AGE
+    }
+}
+
+struct Idle {
+    key: Option<String>,
+    conn: Conn,
+}
+
+/// The client's idle WebSocket connections and its "SSE from now on" switch (set by a 426).
+#[derive(Default)]
+pub(crate) struct Pool {
+    idle: Mutex<Vec<Idle>>,
+    sse_only: AtomicBool,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("idle", &self.lock().len())
+            .field("sse_only", &self.sse_only())
+            .finish()
+    }
+}
+
+impl Pool {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Idle>> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// True once an upgrade was answered 426: no further upgrade attempts.
+    pub(crate) fn sse_only(&self) -> bool {
+        self.sse_only.load(Ordering::Relaxed)
+    }
+
+    /// An idle connection of this conversation, preferring one on which `body` goes
+    /// incremental; expired connections are dropped on the way.
+    fn take(&self, key: Option<&str>, body: &Map<String, Value>) -> Option<Conn> {
+        let mut idle = self.lock();
+        idle.retain(|i| !i.conn.expired());
+        let mut best = None;
+        for (n, i) in idle.iter().enumerate() {
+            if i.key.as_deref() != key {
+                continue;
+            }
+            let incremental = incremental::create_frame(i.conn.last.as_ref(), body, None).1;
+            if incremental {
+                best = Some(n);
+                break;
+            }
+            if best.is_none() {
+                best = Some(n);
+            }
+        }
+        best.map(|n| idle.swap_remove(n).conn)
+    }
+
+    fn put(&self, key: Option<String>, conn: Conn) {
+        if conn.expired() {
+            return;
+        }
+        let mut idle = self.lock();
+        if idle.len() < MAX_IDLE {
+            idle.push(Idle { key, conn });
+        }
+    }
+}
+
+/// One `POST /responses` turn, as the WebSocket transport sends it (possibly several times).
+#[derive(Debug)]
+pub(crate) struct Turn {
+    /// The conversation id: connections are reused within one conversation only.
+    key: Option<String>,
+    /// The full request body.
+    body: Map<String, Value>,
+    /// The upgrade request (URL and headers, without credentials).
+    prepared: Prepared,
+    /// `generate: false` for a warm-up.
+    generate: Option<bool>,
+}
+
+impl Turn {
+    /// A turn for `body` (the JSON object sent over SSE) with the upgrade request `prepared`
+    /// (its method is replaced by GET and the WebSocket headers are added).
+    pub(crate) fn new(
+        key: Option<String>,
+        body: &[u8],
+        mut prepared: Prepared,
+        generate: Option<bool>,
+    ) -> Result<Self> {
+        let body: Map<String, Value> = serde_json::from_slice(body)
+            .map_err(|e| Error::config("request body is not a json object").with_source(e))?;
+        prepared.method = Method::GET;
+        prepared.body = Bytes::new();
+        let h = &mut prepared.headers;
+        h.remove(header::CONTENT_TYPE);
+        h.remove(header::ACCEPT);
+        h.insert(
+            HeaderName::from_static("openai-beta"),
+            HeaderValue::from_static(OPENAI_BETA),
+        );
+        Ok(Self {
+            key,
+            body,
+            prepared,
+            generate,
+        })
+    }
+}
+
+/// How an upgrade failure may be handled under [`Transport::Auto`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// Surface the error (abort, deadline, login required, bad configuration).
+    Never,
+    /// Use SSE for this turn; try WebSocket again next turn.
+    ForTurn,
+    /// 426: use SSE for the rest of the client's life.
+    ForClient,
+}
+
+/// A turn that could not start over WebSocket.
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub(crate) error: Error,
+    pub(crate) fallback: Fallback,
+}
+
+impl Failed {
+    pub(crate) fn never(error: Error) -> Self {
+        Self {
+            error,
+            fallback: Fallback::Never,
+        }
+    }
+
+    /// An upgrade that failed before an answer: SSE for the turn, except a TLS failure (the
+    /// same roots and certificate would fail the SSE request too, so nothing is retried).
+    fn upgrade(error: Error) -> Self {
+        if error.kind() == ErrorKind::Tls {
+            Self::never(error)
+        } else {
+            Self::for_turn(error)
+        }
+    }
+
+    fn for_turn(error: Error) -> Self {
+        Self {
+            error,
+            fallback: Fallback::ForTurn,
+        }
+    }
+}
+
+/// Where the connection of a turn comes from.
+#[derive(Debug)]
+pub(crate) enum Via {
+    /// An idle connection of the pool (incremental when the rule allows), else a new one.
+    Pool,
+    /// This connection, with the full request (after `previous_response_not_found`).
+    SameFull(Conn),
+    /// This connection, incremental when the rule allows (a retry after a rate limit).
+    Same(Conn),
+    /// A new connection with the full request (after `websocket_connection_limit_reached`,
+    /// or a reused connection that closed before answering).
+    Fresh,
+}
+
+/// A response in flight on a connection.
+pub(crate) struct Active {
+    conn: Conn,
+    /// True when the frame sent only new items with `previous_response_id`.
+    pub(crate) incremental: bool,
+    /// True when the connection had carried an earlier response.
+    pub(crate) reused: bool,
+    /// Output items returned so far (as JSON), for the next turn's incremental rule.
+    output: Vec<Value>,
+    /// Bytes of text frames received, as the "byte offset" of decode errors.
+    pub(crate) received: u64,
+}
+
+impl std::fmt::Debug for Active {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Active")
+            .field("incremental", &self.incremental)
+            .field("reused", &self.reused)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What reading the socket produced.
+pub(crate) enum Read {
+    /// A text frame: one event's JSON.
+    Text(Bytes),
+    /// A ping or pong (activity for the idle timeout; tungstenite answers pings itself).
+    Activity,
+    /// The response cannot go on: binary frame, close or reset.
+    Failed(Error),
+}
+
+impl Active {
+    /// The connection (to send the turn again on it).
+    pub(crate) fn into_conn(self) -> Conn {
+        self.conn
+    }
+
+    /// The headers of the connection's upgrade answer.
+    pub(crate) fn headers(&self) -> &HeaderMap {
+        &self.conn.headers
+    }
+
+    /// Reads the next frame.
+    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Read> {
+        let closed = || {
+            Error::new(
+                ErrorKind::StreamClosed,
+                "websocket closed by server before response.completed",
+            )
+            .with(|d| d.retryable = true)
+        };
+        let read = match Pin::new(&mut self.conn.socket).poll_next(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(r) => r,
+        };
+        Poll::Ready(match read {
+            Some(Ok(Message::Text(t))) => {
+                let b = Bytes::from(t);
+                self.received += b.len() as u64;
+                Read::Text(b)
+            }
+            Some(Ok(Message::Binary(_))) => Read::Failed(Error::new(
+                ErrorKind::Decode,
+                "unexpected binary websocket frame before response.completed",
+            )),
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Read::Activity,
+            Some(Ok(Message::Close(_))) | None => Read::Failed(closed()),
+            Some(Err(e)) => Read::Failed(
+                Error::new(
+                    ErrorKind::StreamClosed,
+                    "websocket connection lost before response.completed",
+                )
+                .with_source(e)
+                .with(|d| d.retryable = true),
+            ),
+        })
+    }
+
+    /// Notes what the next turn's incremental rule needs from an event.
+    pub(crate) fn observe(&mut self, event: &ResponseEvent) {
+        if let ResponseEvent::OutputItemDone(i) = event
+            && let Ok(v) = serde_json::to_value(&i.item)
+        {
+            self.output.push(v);
+        }
+    }
+
+    /// After `response.completed`: remembers the turn on the connection, queues
+    /// `response.processed` (flushed now if the socket takes it, else with the next frame)
+    /// and returns the connection to the pool.
+    pub(crate) fn finish(
+        mut self,
+        cx: &mut Context<'_>,
+        pool: &Pool,
+        turn: &Turn,
+        response_id: Option<&str>,
+    ) {
+        let Some(id) = response_id.filter(|id| !id.is_empty()) else {
+            return;
+        };
+        let processed = serde_json::json!({"type": "response.processed", "response_id": id});
+        let socket = Pin::new(&mut self.conn.socket);
+        let sent = match futures_util::Sink::poll_ready(socket, cx) {
+            Poll::Ready(Ok(())) => {
+                let msg = Message::text(processed.to_string());
+                futures_util::Sink::start_send(Pin::new(&mut self.conn.socket), msg).is_ok()
+            }
+            _ => false,
+        };
+        if !sent {
+            return;
+        }
+        // Best effort: what is not written now goes out before the next frame.
+        let _ = futures_util::Sink::poll_flush(Pin::new(&mut self.conn.socket), cx);
+        self.conn.last = Some(LastTurn::new(
+            &turn.body,
+            std::mem::take(&mut self.output),
+            id.to_owned(),
+        ));
+        pool.put(turn.key.clone(), self.conn);
+    }
+}
+
+/// Starts `turn` over WebSocket: picks or opens a connection and sends `response.create`.
+pub(crate) async fn start(
+    client: &ClientInner,
+    turn: &Turn,
+    attempts: &mut Attempts,
+    via: Via,
+) -> std::result::Result<Active, Failed> {
+    let (conn, reused, full) = match via {
+        Via::Pool => match client.ws.take(turn.key.as_deref(), &turn.body) {
+            Some(c) => (c, true, false),
+            None => (connect(client, turn, attempts).await?, false, false),
+        },
+        Via::Same(c) => (c, true, false),
+        Via::SameFull(c) => (c, true, true),
+        Via::Fresh => (connect(client, turn, attempts).await?, false, true),
+    };
+    match send_create(conn, turn, reused, full).await {
+        Ok(active) => Ok(active),
+        // A reused connection the server closed while idle: a new one, nothing was sent.
+        Err(_) if reused => {
+            let conn = connect(client, turn, attempts).await?;
+            send_create(conn, turn, false, true)
+                .await
+                .map_err(Failed::for_turn)
+        }
+        Err(e) => Err(Failed::for_turn(e)),
+    }
+}
+
+async fn send_create(mut conn: Conn, turn: &Turn, reused: bool, full: bool) -> Result<Active> {
+    let last = if full { None } else { conn.last.as_ref() };
+    let (frame, incremental) = incremental::create_frame(last, &turn.body, turn.generate);
+    let text = Value::Object(frame).to_string();
+    tracing::debug!(incremental, reused, bytes = text.len(), "response.create");
+    conn.socket
+        .send(Message::text(text))
+        .await
+        .map_err(|e| Error::new(ErrorKind::Transport, "websocket send failed").with_source(e))?;
+    Ok(Active {
+        conn,
+        incremental,
+        reused,
+        output: Vec::new(),
+        received: 0,
+    })
+}
+
+/// Opens a connection: the upgrade with credentials, one 401 recovery, the connect timeout.
+async fn connect(
+    client: &ClientInner,
+    turn: &Turn,
+    attempts: &mut Attempts,
+) -> std::result::Result<Conn, Failed> {
+    loop {
+        client
+            .ensure_credentials(attempts)
+            .await
+            .map_err(Failed::never)?;
+        let headers = client
+            .request_headers(&turn.prepared, attempts.creds.as_ref())
+            .map_err(Failed::never)?;
+        let within = client.cfg.connect_timeout;
+        let answer = tokio::time::timeout(within, upgrade(client, &turn.prepared.uri, headers))
+            .await
+            .unwrap_or_else(|_| {
+                Err(
+                    Error::new(ErrorKind::Transport, "websocket connect timed out")
+                        .with(|d| d.retryable = true),
+                )
+            })
+            .map_err(Failed::upgrade)?;
+        let (status, headers, body) = match answer {
+            Upgrade::Done(conn) => return Ok(*conn),
+            Upgrade::Refused(s, h, b) => (s, h, b),
+        };
+        if status == StatusCode::UNAUTHORIZED {
+            if client
+                .refresh_after_401(attempts)
+                .await
+                .map_err(Failed::never)?
+            {
+                continue;
+            }
+            return Err(Failed::never(status::http_error(status, &headers, &body)));
+        }
+        let fallback = if status == StatusCode::UPGRADE_REQUIRED {
+            client.ws.sse_only.store(true, Ordering::Relaxed);
+            Fallback::ForClient
+        } else {
+            Fallback::ForTurn
+        };
+        tracing::info!(status = status.as_u16(), "websocket upgrade refused");
+        return Err(Failed {
+            error: status::http_error(status, &headers, &body),
+            fallback,
+        });
+    }
+}
+
+enum Upgrade {
+    Done(Box<Conn>),
+    Refused(StatusCode, HeaderMap, Bytes),
+}
+
+fn handshake_error(msg: &'static str) -> impl FnOnce(hyper::Error) -> Error {
+    move |e| {
+        Error::new(ErrorKind::Transport, msg)
+            .with_source(e)
+            .with(|d| d.retryable = true)
+    }
+}
+
+/// One HTTP/1.1 upgrade attempt on a new connection.
+async fn upgrade(client: &ClientInner, uri: &Uri, mut headers: HeaderMap) -> Result<Upgrade> {
+    let io = client.transport.connect_http1(uri).await?;
+    let (mut send, conn) = hyper::client::conn::http1::Builder::new()
+        .handshake::<_, Empty<Bytes>>(io)
+        .await
+        .map_err(handshake_error("websocket handshake failed"))?;
+    // Drives the connection until the upgrade hands it over (or it fails); it ends with
+    // `send` at the latest, so it cannot outlive this attempt's connection.
+    tokio::spawn(async move {
+        let _ = conn.with_upgrades().await;
+    });
+    let key = generate_key();
+    let authority = uri
+        .authority()
+        .ok_or_else(|| Error::config("websocket url has no host"))?;
+    let host = HeaderValue::from_str(authority.as_str())
+        .map_err(|e| Error::config("invalid host").with_source(e))?;
+    headers.insert(header::HOST, host);
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(
+        header::SEC_WEBSOCKET_VERSION,
+        HeaderValue::from_static("13"),
+    );
+    let key_value = HeaderValue::from_str(&key)
+        .map_err(|e| Error::config("invalid websocket key").with_source(e))?;
+    headers.insert(header::SEC_WEBSOCKET_KEY, key_value);
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut req = Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .body(Empty::new())
+        .map_err(|e| Error::config("invalid request").with_source(e))?;
+    *req.headers_mut() = headers;
+    let resp = send
+        .send_request(req)
+        .await
+        .map_err(handshake_error("websocket handshake failed"))?;
+    if let Some(jar) = &client.cookies {
+        jar.store(uri, resp.headers());
+    }
+    if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
+        let (parts, body) = resp.into_parts();
+        let idle = client.cfg.idle_timeout;
+        let bytes = crate::transport::read_error_body(
+            body,
+            crate::client::MAX_ERROR_BODY_READ,
+            idle.min(crate::client::MAX_ERROR_BODY_WAIT),
+        )
+        .await;
+        return Ok(Upgrade::Refused(parts.status, parts.headers, bytes));
+    }
+    let accept = resp.headers().get(header::SEC_WEBSOCKET_ACCEPT);
+    if accept.map(HeaderValue::as_bytes) != Some(derive_accept_key(key.as_bytes()).as_bytes()) {
+        return Err(Error::new(
+            ErrorKind::Transport,
+            "websocket upgrade answered with a wrong Sec-WebSocket-Accept",
+        ));
+    }
+    let head = resp.headers().clone();
+    let upgraded = hyper::upgrade::on(resp)
+        .await
+        .map_err(handshake_error("websocket upgrade failed"))?;
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
+    let socket =
+        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, Some(config)).await;
+    Ok(Upgrade::Done(Box::new(Conn {
+        socket,
+        opened: Instant::now(),
+        headers: head,
+        last: None,
+    })))
+}
+
+/// Whether `err` (ending a WebSocket turn before any event was yielded) is answered by
+/// sending the turn again, and how.
+pub(crate) fn retry_via(err: &Error) -> Option<RetryKind> {
+    match err.code() {
+        Some("previous_response_not_found") => Some(RetryKind::FullOnSame),
+        Some("websocket_connection_limit_reached") => Some(RetryKind::FreshConnection),
+        _ => None,
+    }
+}
+
+/// See [`retry_via`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RetryKind {
+    /// The same connection, the full request.
+    FullOnSame,
+    /// A new connection, the full request.
+    FreshConnection,
+}
