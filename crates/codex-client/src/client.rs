@@ -37,9 +37,10 @@ use crate::url::DEFAULT_BASE_URL;
 
 /// Default `originator` header value.
 pub const DEFAULT_ORIGINATOR: &str = "codex_cli_rs";
-/// Default CLI version sent as the `version` header and as `client_version` on `/models`
-/// (a recent official CLI release, so the catalog does not hide new models; protocol §7.2).
-pub const DEFAULT_CLIENT_VERSION: &str = "0.163.0";
+/// Default CLI version sent as the `version` header and as `client_version` on `/models`:
+/// the official CLI release this SDK's wire behaviour was checked against (protocol §14), so
+/// the catalog does not hide new models (§7.2).
+pub const DEFAULT_CLIENT_VERSION: &str = "0.171.0";
 /// Default stream idle timeout (codex-rs `stream_idle_timeout_ms`).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Default connect timeout.
@@ -76,6 +77,8 @@ pub(crate) struct Config {
     pub(crate) api_base_url: BaseUrl,
     pub(crate) headers: HeaderMap,
     pub(crate) client_version: String,
+    pub(crate) installation_id: Option<String>,
+    pub(crate) beta_features: Vec<String>,
     pub(crate) idle_timeout: Duration,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
@@ -92,6 +95,8 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     version: String,
     client_version: String,
+    installation_id: Option<String>,
+    beta_features: Vec<String>,
     headers: HeaderMap,
     connect_timeout: Duration,
     idle_timeout: Duration,
@@ -139,6 +144,8 @@ impl ClientBuilder {
             user_agent: None,
             version: DEFAULT_CLIENT_VERSION.to_owned(),
             client_version: DEFAULT_CLIENT_VERSION.to_owned(),
+            installation_id: None,
+            beta_features: Vec::new(),
             headers: HeaderMap::new(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
@@ -198,6 +205,21 @@ impl ClientBuilder {
     /// The `client_version` query of `GET /models` (default [`DEFAULT_CLIENT_VERSION`]).
     pub fn client_version(mut self, version: impl Into<String>) -> Self {
         self.client_version = version.into();
+        self
+    }
+
+    /// The installation id (a UUID kept across runs; the facade reads the official client's
+    /// `$CODEX_HOME/installation_id`). Sent in `client_metadata` and the turn metadata of
+    /// `/responses`, and as `x-codex-installation-id` on compaction. Default: none.
+    pub fn installation_id(mut self, id: impl Into<String>) -> Self {
+        self.installation_id = Some(id.into());
+        self
+    }
+
+    /// Adds a key to `x-codex-beta-features` on every `/responses` and compaction request
+    /// (default: none; compaction v2 adds `remote_compaction_v2` to its own requests).
+    pub fn beta_feature(mut self, feature: impl Into<String>) -> Self {
+        self.beta_features.push(feature.into());
         self
     }
 
@@ -319,6 +341,12 @@ impl ClientBuilder {
         for (k, v) in &self.headers {
             headers.insert(k.clone(), v.clone());
         }
+        if let Some(id) = self.installation_id.clone() {
+            self.header_value("installation id", &id);
+        }
+        for f in self.beta_features.clone() {
+            self.header_value("beta feature", &f);
+        }
         if let Some(msg) = self.invalid.take() {
             return Err(Error::config(msg));
         }
@@ -339,6 +367,8 @@ impl ClientBuilder {
                     api_base_url,
                     headers,
                     client_version: self.client_version,
+                    installation_id: self.installation_id,
+                    beta_features: self.beta_features,
                     idle_timeout: self.idle_timeout,
                     timeout: self.timeout,
                     retry: self.retry,
