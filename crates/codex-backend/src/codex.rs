@@ -333,6 +333,16 @@ impl CodexClientBuilder {
         self
     }
 
+    /// Whether `/responses` and compaction bodies are zstd-compressed (default
+    /// [`RequestCompression::Auto`](codex_client::RequestCompression::Auto): to a base URL
+    /// whose path ends in `/backend-api/codex` with a ChatGPT login, as the official client).
+    /// A server that refuses the encoding (415, or a 400 naming it) gets plain bodies from
+    /// then on, and the refused request once more.
+    pub fn request_compression(mut self, compression: codex_client::RequestCompression) -> Self {
+        self.transport = self.transport.request_compression(compression);
+        self
+    }
+
     /// Total deadline of every request (default none).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.transport = self.transport.timeout(timeout);

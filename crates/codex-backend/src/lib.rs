@@ -233,6 +233,7 @@ pub use codex_auth::SecretString;
 pub use codex_auth::StaticTokenProvider;
 pub use codex_auth::TokenProvider;
 pub use codex_client::AbortHandle;
+pub use codex_client::RequestCompression;
 pub use codex_client::ResponseStream;
 pub use codex_client::RetryPolicy;
 pub use codex_client::TextResponse;

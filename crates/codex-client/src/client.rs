@@ -1,6 +1,9 @@
 //! [`Client`], its builder, and the one request loop (credentials, 401 recovery, retries).
 
 use std::sync::Arc;
+use std::sync::OnceLock;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -22,6 +25,7 @@ use tracing::Instrument;
 
 use crate::abort::AbortHandle;
 use crate::abort::Slot;
+use crate::compression::RequestCompression;
 use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
@@ -68,6 +72,8 @@ pub(crate) struct ClientInner {
     pub(crate) provider: Option<Arc<dyn TokenProvider>>,
     pub(crate) all: AbortHandle,
     pub(crate) cookies: Option<crate::cookies::Jar>,
+    /// Set once a server refused a compressed body: every later body goes out plain.
+    pub(crate) plain_bodies: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -82,6 +88,7 @@ pub(crate) struct Config {
     pub(crate) idle_timeout: Duration,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) compression: RequestCompression,
 }
 
 /// Builder of a [`Client`]. Setters never fail; problems are reported by
@@ -107,6 +114,7 @@ pub struct ClientBuilder {
     provider: Option<Arc<dyn TokenProvider>>,
     invalid: Option<String>,
     cookie_store: bool,
+    compression: RequestCompression,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -160,6 +168,7 @@ impl ClientBuilder {
             provider: None,
             invalid: None,
             cookie_store: true,
+            compression: RequestCompression::Auto,
         }
     }
 
@@ -294,6 +303,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether `/responses` and compaction bodies are zstd-compressed (default
+    /// [`RequestCompression::Auto`]: to the ChatGPT backend with a ChatGPT login, as the
+    /// official client). A 415, or a 400 naming the encoding, switches the client to plain
+    /// bodies and sends the refused request once more.
+    pub fn request_compression(mut self, compression: RequestCompression) -> Self {
+        self.compression = compression;
+        self
+    }
+
     /// Where credentials come from. Without a provider, requests carry no `Authorization`.
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
         self.provider = Some(provider);
@@ -372,11 +390,13 @@ impl ClientBuilder {
                     idle_timeout: self.idle_timeout,
                     timeout: self.timeout,
                     retry: self.retry,
+                    compression: self.compression,
                 },
                 transport,
                 provider: self.provider,
                 all: AbortHandle::new(),
                 cookies: self.cookie_store.then(crate::cookies::Jar::default),
+                plain_bodies: AtomicBool::new(false),
             }),
         })
     }
@@ -450,6 +470,10 @@ pub(crate) struct Prepared {
     pub(crate) path: &'static str,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// Whether the body may be zstd-compressed (`/responses` and compaction JSON bodies).
+    pub(crate) compressible: bool,
+    /// The compressed body, made once on first use and reused by retries.
+    pub(crate) zstd_body: OnceLock<Bytes>,
     /// How many idle timeouts to wait for the response head: 1, or 4 for endpoints that
     /// answer only once the server-side work is done (compaction, memories; codex-rs gives
     /// compaction 4 × the stream idle timeout).
@@ -461,6 +485,21 @@ impl Prepared {
     pub(crate) fn with_head_wait_factor(mut self, factor: u32) -> Self {
         self.head_wait_factor = factor.max(1);
         self
+    }
+
+    /// Lets the body go out zstd-compressed (see [`RequestCompression`]).
+    pub(crate) fn compressible(mut self) -> Self {
+        self.compressible = true;
+        self
+    }
+
+    /// The compressed body (compressed on first call).
+    fn zstd_body(&self) -> Result<Bytes> {
+        if let Some(b) = self.zstd_body.get() {
+            return Ok(b.clone());
+        }
+        let b = crate::compression::compress_body(&self.body)?;
+        Ok(self.zstd_body.get_or_init(|| b).clone())
     }
 }
 
@@ -516,6 +555,8 @@ impl Prepared {
             path,
             headers,
             body,
+            compressible: false,
+            zstd_body: OnceLock::new(),
             head_wait_factor: 1,
         })
     }
@@ -547,6 +588,8 @@ pub(crate) enum ConversationHeaders {
 pub(crate) struct Attempts {
     pub(crate) creds: Option<Credentials>,
     pub(crate) refreshed: bool,
+    /// Set once a refused compressed body was sent again plain.
+    pub(crate) plain_retry: bool,
     pub(crate) retries: u32,
     pub(crate) deadline: Option<Instant>,
 }
@@ -590,6 +633,7 @@ impl ClientInner {
         Attempts {
             creds: None,
             refreshed: false,
+            plain_retry: false,
             retries: 0,
             // A timeout too long to represent is no deadline at all.
             deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
@@ -650,8 +694,9 @@ impl ClientInner {
                     status = tracing::field::Empty,
                     request_id = tracing::field::Empty,
                 );
+                let compressed = self.compresses(p, state.creds.as_ref());
                 let result = self
-                    .send_once(p, state.creds.as_ref())
+                    .send_once(p, state.creds.as_ref(), compressed)
                     .instrument(span.clone())
                     .await;
                 match &result {
@@ -704,6 +749,20 @@ impl ClientInner {
                             self.cfg.idle_timeout.min(MAX_ERROR_BODY_WAIT),
                         )
                         .await;
+                        if compressed
+                            && !state.plain_retry
+                            && crate::compression::refuses_encoding(parts.status, &bytes)
+                        {
+                            // As the issue asks: this client sends plain bodies from now on,
+                            // and the refused request once more (not counted as a retry).
+                            tracing::warn!(
+                                status = parts.status.as_u16(),
+                                "the server refused a zstd request body; sending plain bodies from now on"
+                            );
+                            self.plain_bodies.store(true, Ordering::SeqCst);
+                            state.plain_retry = true;
+                            continue;
+                        }
                         status::http_error(parts.status, &parts.headers, &bytes)
                     }
                     Err(e) => e,
@@ -729,17 +788,42 @@ impl ClientInner {
         .await
     }
 
+    /// Whether this attempt of `p` goes out zstd-compressed.
+    fn compresses(&self, p: &Prepared, creds: Option<&Credentials>) -> bool {
+        if !p.compressible || self.plain_bodies.load(Ordering::SeqCst) {
+            return false;
+        }
+        match self.cfg.compression {
+            RequestCompression::Disabled => false,
+            RequestCompression::Zstd => true,
+            RequestCompression::Auto => {
+                self.cfg.base_url.is_chatgpt_backend()
+                    && creds.is_some_and(|c| c.account_id.is_some())
+            }
+        }
+    }
+
     async fn send_once(
         &self,
         p: &Prepared,
         creds: Option<&Credentials>,
+        compressed: bool,
     ) -> Result<Response<Incoming>> {
+        let body = if compressed {
+            p.zstd_body()?
+        } else {
+            p.body.clone()
+        };
         let mut req = Request::builder()
             .method(p.method.clone())
             .uri(p.uri.clone())
-            .body(Full::new(p.body.clone()))
+            .body(Full::new(body))
             .map_err(|e| Error::config("invalid request").with_source(e))?;
         *req.headers_mut() = p.headers.clone();
+        if compressed {
+            req.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("zstd"));
+        }
         if let Some(jar) = &self.cookies
             && let Some(cookie) = jar.header_for(&p.uri)
         {

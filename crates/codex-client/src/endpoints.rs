@@ -219,7 +219,8 @@ impl Responses<'_> {
             opts,
             body,
             &extra,
-        )?;
+        )?
+        .compressible();
         let prepared = Arc::new(prepared);
         let slot = inner.abort_slot(opts);
         let mut attempts = inner.new_attempts(opts);
@@ -375,7 +376,7 @@ impl Compact<'_> {
             json_body("compact", request)?,
             &extra,
         )?;
-        let p = p.with_head_wait_factor(4);
+        let p = p.with_head_wait_factor(4).compressible();
         let (parts, body) = inner.unary(p, opts).await?;
         decode_json("compact", &parts, &body)
     }

@@ -83,6 +83,7 @@
 
 mod abort;
 mod client;
+mod compression;
 mod cookies;
 mod endpoints;
 mod error;
@@ -103,6 +104,8 @@ pub use client::DEFAULT_CLIENT_VERSION;
 pub use client::DEFAULT_CONNECT_TIMEOUT;
 pub use client::DEFAULT_IDLE_TIMEOUT;
 pub use client::DEFAULT_ORIGINATOR;
+pub use compression::RequestCompression;
+pub use compression::compress_body;
 pub use endpoints::Compact;
 pub use endpoints::Memories;
 pub use endpoints::ModelCatalog;
