@@ -119,8 +119,12 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// All request headers.
     pub headers: http::HeaderMap,
-    /// The body after transfer decoding (no content decoding).
+    /// The body after transfer and content decoding: for a `Content-Encoding: zstd` request,
+    /// the decompressed bytes (the JSON the client meant to send).
     pub body: Bytes,
+    /// The body as it arrived (after transfer decoding only): the compressed bytes of a
+    /// `Content-Encoding: zstd` request, else the same as [`body`](Self::body).
+    pub raw_body: Bytes,
     /// HTTP version, e.g. `HTTP/1.1` or `HTTP/2.0`.
     pub version: String,
 }
@@ -231,6 +235,7 @@ impl MockServerBuilder {
             ws_mode: Mutex::new(WebSocketMode::default()),
             ws_connection_limit: AtomicU64::new(0),
             ws_generation: AtomicU64::new(0),
+            accept_zstd: std::sync::atomic::AtomicBool::new(true),
         });
         if let Some(r) = self.require_auth {
             shared.issuer.set_require_auth(r);
@@ -394,6 +399,16 @@ impl MockServer {
             .filter(|r| r.path == path)
             .cloned()
             .collect()
+    }
+
+    /// Whether `Content-Encoding: zstd` request bodies are accepted (default `true`, as the
+    /// ChatGPT backend). With `false` such a request is answered 415
+    /// `{"detail":"Unsupported content-encoding: zstd"}` (a server that does not take
+    /// compressed bodies). gzip is never decoded (this mock has no gzip decoder): 415.
+    pub fn set_accept_zstd(&self, accept: bool) {
+        self.shared
+            .accept_zstd
+            .store(accept, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The issuer's state and settings.
