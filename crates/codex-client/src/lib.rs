@@ -70,14 +70,23 @@
 //! hosts matched by `NO_PROXY`. Cookies the servers set are kept in memory per exact host
 //! and sent back to that host only ([`ClientBuilder::cookie_store`]).
 //!
+//! `POST /responses` turns go over a WebSocket first (protocol §6) and fall back to HTTP SSE
+//! ([`Transport::Auto`], the default; [`ClientBuilder::transport`] chooses `Sse` or
+//! `WebSocket` only). The upgrade uses the same connector, roots, proxy and timeouts; the
+//! events, errors and retries are the same over both, and a turn whose request extends the
+//! previous one on the same connection uploads only its new items
+//! ([`ResponseStream::incremental`]). docs/client.md has the rules.
+//!
 //! Credentials come from a [`codex_auth::TokenProvider`]. A 401 triggers one
 //! `refresh_after_unauthorized` and one retry; a second 401 is [`ErrorKind::LoginRequired`].
 //!
 //! # Cancel safety
 //!
 //! [`ResponseStream`] spawns nothing: it polls the HTTP body only inside `poll_next`, so
-//! dropping it closes the connection. `StreamExt::next` is cancel-safe (an event is either
-//! returned or still buffered). Dropping a request future cancels the request. An
+//! dropping it closes the connection (over WebSocket: the socket, when its response had not
+//! completed; a completed one goes back to the pool). Only a WebSocket upgrade spawns a task:
+//! the HTTP/1.1 connection driver, which ends when the upgrade hands the connection over.
+//! `StreamExt::next` is cancel-safe (an event is either returned or still buffered). Dropping a request future cancels the request. An
 //! [`AbortHandle`] (or [`Client::abort_all`]) stops requests from another task.
 //!
 //! # Features
