@@ -294,7 +294,16 @@ impl Responses<'_> {
         let key = opts.conversation_id().map(str::to_owned);
         let turn = Arc::new(crate::ws::Turn::new(key, &prepared.body, copy(), generate)?);
         let deadline = attempts.deadline;
-        let work = crate::ws::start(inner, &turn, attempts, crate::ws::Via::Pool);
+        let span = tracing::info_span!(
+            "codex_request",
+            method = "GET",
+            path = "/responses",
+            transport = "websocket"
+        );
+        let work = tracing::Instrument::instrument(
+            crate::ws::start(inner, &turn, attempts, crate::ws::Via::Pool),
+            span,
+        );
         let guarded = async {
             match deadline {
                 Some(d) => tokio::time::timeout_at(d, work).await.unwrap_or_else(|_| {
