@@ -364,7 +364,10 @@ impl CodexClientBuilder {
         self
     }
 
-    /// The retry policy (default [`RetryPolicy::default`]).
+    /// The retry policy (default [`RetryPolicy::default`]): request retries and the
+    /// whole-turn retries of the one-shot calls
+    /// ([`RetryPolicyBuilder::stream_max_retries`](codex_client::RetryPolicyBuilder::stream_max_retries),
+    /// default 5, 0 disables them).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.transport = self.transport.retry(policy);
         self

@@ -722,7 +722,7 @@ impl Conversation {
     /// A request whose stream closes early, idles out or fails with a retryable code is sent
     /// again, up to [`RetryPolicy::stream_max_retries`](crate::RetryPolicy::stream_max_retries)
     /// times with the client's backoff; the final answer's [`TextResponse::retries`] lists the
-    /// retries of its request.
+    /// retries of every request of the run, in order.
     pub async fn run(&mut self, input: impl Into<Input>) -> Result<TextResponse> {
         self.run_inner(input.into(), |_| {}, false).await
     }
@@ -753,6 +753,8 @@ impl Conversation {
         let mut turn: Vec<ResponseItem> = input.into_items();
         self.begin_turn(&turn);
         self.maybe_auto_compact().await?;
+        // The retries of every request of the run, reported on the final answer.
+        let mut all_retries = Vec::new();
         for i in 0..self.max_iterations {
             let mut opts = self.call_options();
             if aborts.has_changed().unwrap_or(false) {
@@ -788,11 +790,14 @@ impl Conversation {
             };
             // Later requests of the same turn echo the sticky-routing token (protocol §3.1).
             self.note_turn_state(resp.turn_state.as_deref());
+            let mut resp = resp;
+            all_retries.append(&mut resp.retries);
             let calls: Vec<ResponseItem> =
                 resp.items.iter().filter(|i| is_call(i)).cloned().collect();
             turn.extend(resp.items.iter().filter(|i| replayable(i)).cloned());
             if calls.is_empty() {
                 self.commit(turn, resp.usage.clone());
+                resp.retries = all_retries;
                 return Ok(resp);
             }
             let outputs = tokio::select! {

@@ -331,6 +331,31 @@ async fn conversation_run_resends_but_not_after_events_reached_the_caller() {
 }
 
 #[tokio::test]
+async fn a_tool_run_reports_the_retries_of_every_request() {
+    let (mock, _home, client) = setup_with(fast).await;
+    let mut chat = client.conversation();
+    chat.register_function(
+        "ping",
+        "answers pong",
+        json!({"type": "object"}),
+        |_| async { Ok::<_, String>("pong") },
+    );
+    mock.push(Route::Responses, Reply::truncated());
+    mock.push(
+        Route::Responses,
+        Reply::tool_calls(vec![codex_mock::FunctionCallSpec::new(
+            "ping", "call_1", "{}",
+        )]),
+    );
+    mock.push(Route::Responses, Reply::failed("mock_unknown_code", "m"));
+    let r = chat.run("x").await.unwrap();
+    assert_eq!(r.text, DEFAULT_TEXT);
+    assert_eq!(turns(&mock), 4);
+    let kinds: Vec<_> = r.retries.iter().map(|t| t.kind.as_str()).collect();
+    assert_eq!(kinds, ["stream_closed", "api_error"]);
+}
+
+#[tokio::test]
 async fn compaction_resends_after_a_connection_lost_mid_answer() {
     let (mock, _home, client) = setup_with(fast).await;
     mock.push(Route::Compact, Reply::drop_mid_event());
