@@ -129,6 +129,7 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
                 "reset" => {
                     history.clear();
                     settings.cache_key = request::new_uuid();
+                    settings.window_number = 0;
                     if out.json {
                         out.json_line(&json!({"type": "chat.reset"}));
                     } else {
@@ -158,6 +159,7 @@ pub async fn run(sess: &Session, out: &Out, a: &ChatArgs) -> Result<u8, CliError
                     match sess.client.compact_with(history.clone(), opts).await {
                         Ok(r) => {
                             history = r;
+                            settings.window_number += 1;
                             last_failed = false;
                             if out.json {
                                 out.json_line(&json!({

@@ -47,6 +47,9 @@ pub struct GlobalArgs {
     /// Give up on a stream when no bytes arrive for this many seconds [default: 300].
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     pub idle_timeout: Option<Duration>,
+    /// Send request bodies uncompressed (default: zstd to the ChatGPT backend).
+    #[arg(long, global = true)]
+    pub no_request_compression: bool,
     /// Machine-readable output: JSON lines (streams) or one JSON document.
     #[arg(long, global = true)]
     pub json: bool,

@@ -55,6 +55,8 @@ pub struct Settings {
     pub include_reasoning: bool,
     /// Prompt cache key / conversation id.
     pub cache_key: String,
+    /// The context window number (`x-codex-window-id`): one more after each compaction.
+    pub window_number: u64,
 }
 
 /// Largest `--schema`, `--tool` or `--sdp` file: 1 MiB.
@@ -223,6 +225,7 @@ pub fn settings(r: &RequestArgs, ask: Option<&AskArgs>) -> Result<Settings, CliE
         service_tier: r.service_tier.map(|t| ServiceTier::parse(&t.name())),
         include_reasoning: r.include_reasoning,
         cache_key: r.prompt_cache_key.clone().unwrap_or_else(new_uuid),
+        window_number: 0,
     })
 }
 
@@ -290,6 +293,7 @@ impl Settings {
             .include_reasoning(self.include_reasoning || self.reasoning.is_some())
             .conversation_id(self.cache_key.clone())
             .prompt_cache_key(self.cache_key.clone())
+            .window_number(self.window_number)
             // The text is printed as it arrives; a second copy would grow with the answer.
             .track_text(false);
         if let Some(r) = &self.reasoning {
@@ -319,33 +323,7 @@ impl Settings {
     }
 }
 
-/// A random (version 4) UUID, from the standard library's randomly seeded hasher.
+/// A new conversation id: a UUIDv7, as the official client makes thread ids.
 pub fn new_uuid() -> String {
-    use std::hash::BuildHasher;
-    use std::hash::Hasher;
-    let word = |salt: u64| {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(salt);
-        if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-            h.write_u128(d.as_nanos());
-        }
-        h.write_u32(std::process::id());
-        h.finish()
-    };
-    let a = word(1);
-    let b = word(2);
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&a.to_le_bytes());
-    bytes[8..].copy_from_slice(&b.to_le_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    codex_backend::client::new_uuid_v7()
 }

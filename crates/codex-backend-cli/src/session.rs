@@ -59,6 +59,9 @@ impl Session {
                 }
             }
         }
+        if g.no_request_compression {
+            b = b.request_compression(codex_backend::RequestCompression::Disabled);
+        }
         if let Some(t) = g.idle_timeout {
             b = b.idle_timeout(t);
         }

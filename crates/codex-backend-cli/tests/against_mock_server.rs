@@ -862,3 +862,27 @@ async fn chat_does_not_replay_reasoning_without_encrypted_content() {
     assert_eq!(kinds, ["message", "message", "message"], "{second:?}");
     assert_eq!(second[1]["role"], "assistant");
 }
+
+#[tokio::test]
+async fn ask_compresses_bodies_unless_no_request_compression() {
+    let env = Env::new(true).await;
+    env.run(&["--json", "ask", "hi"], "").await.expect_code(0);
+    env.run(&["--no-request-compression", "--json", "ask", "hi"], "")
+        .await
+        .expect_code(0);
+    let reqs = env.server.requests_to("/backend-api/codex/responses");
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[0].header("content-encoding"), Some("zstd"));
+    assert_eq!(reqs[1].header("content-encoding"), None);
+    // Both carry the identity of the official client.
+    for r in &reqs {
+        assert_eq!(r.header("x-codex-routing-hint"), Some("model=gpt-5.4"));
+        let thread = r.header("thread-id").unwrap();
+        assert_eq!(&thread[14..15], "7", "a UUIDv7: {thread}");
+        assert_eq!(
+            r.header("x-codex-window-id"),
+            Some(format!("{thread}:0").as_str())
+        );
+        assert!(r.json().unwrap()["client_metadata"]["x-codex-turn-metadata"].is_string());
+    }
+}

@@ -149,6 +149,7 @@ pub struct CodexClientBuilder {
     login_options: BrowserLoginOptions,
     provider: Option<Arc<dyn TokenProvider>>,
     auth_manager: Option<AuthManager>,
+    installation_id: Option<String>,
 }
 
 impl std::fmt::Debug for CodexClientBuilder {
@@ -195,6 +196,7 @@ impl CodexClientBuilder {
             login_options: BrowserLoginOptions::new(),
             provider: None,
             auth_manager: None,
+            installation_id: None,
         }
     }
 
@@ -342,6 +344,16 @@ impl CodexClientBuilder {
         self
     }
 
+    /// Whether `/responses` and compaction bodies are zstd-compressed (default
+    /// [`RequestCompression::Auto`](codex_client::RequestCompression::Auto): to a base URL
+    /// whose path ends in `/backend-api/codex` with a ChatGPT login, as the official client).
+    /// A server that refuses the encoding (415, or a 400 naming it) gets plain bodies from
+    /// then on, and the refused request once more.
+    pub fn request_compression(mut self, compression: codex_client::RequestCompression) -> Self {
+        self.transport = self.transport.request_compression(compression);
+        self
+    }
+
     /// Total deadline of every request (default none).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.transport = self.transport.timeout(timeout);
@@ -405,21 +417,40 @@ impl CodexClientBuilder {
         self
     }
 
-    /// Validates the configuration and builds the client. Makes no network call and reads
-    /// nothing from disk except checking that an explicitly given
-    /// [`codex_home`](Self::codex_home) (or `CODEX_HOME`) is an existing directory.
+    /// The installation id (default: the official client's `$CODEX_HOME/installation_id`,
+    /// see [`build`](Self::build)). Sent in the turn metadata and `client_metadata` of
+    /// every turn and as `x-codex-installation-id` on compaction.
+    pub fn installation_id(mut self, id: impl Into<String>) -> Self {
+        self.installation_id = Some(id.into());
+        self
+    }
+
+    /// Validates the configuration and builds the client. Makes no network call. On disk
+    /// it only checks that an explicitly given [`codex_home`](Self::codex_home) (or
+    /// `CODEX_HOME`) is an existing directory, and reads the installation id the official
+    /// client keeps in `<codex home>/installation_id` (creating that file, as the official
+    /// client does, when the codex home exists and the file does not; a file that holds no
+    /// UUID is never rewritten). Without a codex home (a custom [`TokenProvider`] or
+    /// [`AuthManager`] and no [`codex_home`](Self::codex_home)) no installation id is sent
+    /// unless [`installation_id`](Self::installation_id) sets one.
     pub fn build(self) -> Result<CodexClient> {
+        let explicit_home = match self.codex_home.filter(|h| !h.as_os_str().is_empty()) {
+            Some(h) => Some(validate_codex_home(&h)?),
+            None => None,
+        };
+        let mut installation_home = explicit_home.clone();
         let (auth, provider): (AuthSource, Arc<dyn TokenProvider>) =
             match (self.provider, self.auth_manager) {
                 (Some(p), _) => (AuthSource::Provider(p.clone()), p),
                 (None, Some(m)) => (AuthSource::Manager(m.clone()), Arc::new(m)),
                 (None, None) => {
-                    let home = match self.codex_home.filter(|h| !h.as_os_str().is_empty()) {
-                        Some(h) => validate_codex_home(&h)?,
+                    let home = match explicit_home {
+                        Some(h) => h,
                         None => codex_auth::codex_home().map_err(|e| {
                             Error::new(ErrorKind::Config, e.to_string()).with_source(e)
                         })?,
                     };
+                    installation_home = Some(home.clone());
                     let store = AuthStore::file(home.join(codex_auth::AUTH_FILE_NAME));
                     let mut cfg = OAuthConfig::builder();
                     if let Some(i) = self.issuer {
@@ -432,7 +463,16 @@ impl CodexClientBuilder {
                     (AuthSource::Manager(m.clone()), Arc::new(m))
                 }
             };
-        let transport = self.transport.token_provider(provider).build()?;
+        let installation_id = self.installation_id.or_else(|| {
+            installation_home
+                .as_deref()
+                .and_then(crate::installation::installation_id)
+        });
+        let mut transport = self.transport.token_provider(provider);
+        if let Some(id) = installation_id {
+            transport = transport.installation_id(id);
+        }
+        let transport = transport.build()?;
         Ok(CodexClient {
             inner: Arc::new(Inner {
                 defaults: self.defaults,
@@ -662,8 +702,23 @@ impl CodexClient {
         }
         let req = b.build()?;
         let mut ro = RequestOptions::builder();
-        if let Some(id) = &o.conversation_id {
-            ro = ro.conversation_id(id);
+        // Every request belongs to a thread, as in the official client: a call outside a
+        // conversation is a thread of its own (a fresh UUIDv7).
+        let thread = o
+            .conversation_id
+            .clone()
+            .unwrap_or_else(codex_client::new_uuid_v7);
+        ro = ro
+            .conversation_id(thread)
+            .window_number(o.window_number.unwrap_or(0));
+        if let Some(id) = &o.turn_id {
+            ro = ro.turn_id(id);
+        }
+        if let Some(at) = o.turn_started_at {
+            ro = ro.turn_started_at(at);
+        }
+        if let Some(kind) = o.request_kind {
+            ro = ro.request_kind(kind);
         }
         if let Some(h) = &o.abort {
             ro = ro.abort_handle(h.clone());
@@ -806,13 +861,17 @@ impl CodexClient {
     }
 
     /// [`compact`](Self::compact) with per-call options (model, instructions, tools,
-    /// reasoning, conversation id, …).
+    /// reasoning, conversation id, window number, …). The request says
+    /// `request_kind: "compaction"` in its turn metadata; the caller that keeps the history
+    /// counts the window up afterwards ([`crate::Conversation`] does).
     pub async fn compact_with(
         &self,
         history: Vec<ResponseItem>,
         opts: CallOptions,
     ) -> Result<Vec<ResponseItem>> {
         self.ensure_authenticated()?;
+        let mut opts = opts;
+        opts.request_kind = Some(codex_client::RequestKind::Compaction);
         let (req, ro) = self.build_request(&[], history, &opts)?;
         let creq = CompactRequest::from_request(&req);
         let mut retries = TurnRetries::new(self, "compact");

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::task::Context;
 use std::task::Poll;
 use std::time::Duration;
+use std::time::SystemTime;
 
 use codex_client::ResponseStream;
 use codex_client::TextResponse;
@@ -117,6 +118,26 @@ pub struct Conversation {
     /// `total_tokens` of the last completed turn and the history length it covered.
     last_total: Option<(u64, usize)>,
     last_usage: Option<Usage>,
+    /// The context window number: one more after each compaction.
+    window_number: u64,
+    /// The user turn in progress (its id, start and sticky-routing token).
+    turn: Option<CurrentTurn>,
+}
+
+/// The user turn in progress: every request of it (tool follow-ups included) carries the same
+/// turn id, and echoes the `x-codex-turn-state` of the turn's first response.
+#[derive(Clone, Debug)]
+struct CurrentTurn {
+    id: String,
+    started_at: SystemTime,
+    state: Option<String>,
+}
+
+fn is_tool_output(item: &ResponseItem) -> bool {
+    matches!(
+        item,
+        ResponseItem::FunctionCallOutput(_) | ResponseItem::CustomToolCallOutput(_)
+    )
 }
 
 impl std::fmt::Debug for Conversation {
@@ -132,25 +153,10 @@ impl std::fmt::Debug for Conversation {
             .field("auto_compact", &self.auto_compact)
             .field("compact_limit", &self.compact_limit)
             .field("last_usage", &self.last_usage)
+            .field("window_number", &self.window_number)
+            .field("turn_id", &self.turn.as_ref().map(|t| &t.id))
             .finish_non_exhaustive()
     }
-}
-
-/// A random UUID v4 string.
-fn new_uuid() -> String {
-    let b: [u8; 16] = rand::random();
-    let mut b = b;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 /// What one image in the history is assumed to cost in the auto-compaction estimate
@@ -224,7 +230,7 @@ impl Conversation {
         Self {
             client,
             options: CallOptions::new(),
-            id: new_uuid(),
+            id: codex_client::new_uuid_v7(),
             history: Vec::new(),
             tools: Vec::new(),
             max_iterations: DEFAULT_MAX_TOOL_ITERATIONS,
@@ -233,6 +239,54 @@ impl Conversation {
             compact_limit: None,
             last_total: None,
             last_usage: None,
+            window_number: 0,
+            turn: None,
+        }
+    }
+
+    /// The context window number (`x-codex-window-id: <id>:<n>`): 0 for a new
+    /// conversation, one more after each compaction.
+    pub fn window_number(&self) -> u64 {
+        self.window_number
+    }
+
+    /// Resumes at this window number (with [`with_id`](Self::with_id), for a saved
+    /// conversation that was compacted before).
+    #[must_use]
+    pub fn with_window_number(mut self, n: u64) -> Self {
+        self.window_number = n;
+        self
+    }
+
+    /// The id of the current user turn (a UUIDv7), once a turn started.
+    pub fn turn_id(&self) -> Option<&str> {
+        self.turn.as_ref().map(|t| t.id.as_str())
+    }
+
+    /// The `x-codex-turn-state` captured from the current turn's first response, if any.
+    pub fn turn_state(&self) -> Option<&str> {
+        self.turn.as_ref().and_then(|t| t.state.as_deref())
+    }
+
+    /// Starts a new user turn unless `input` only answers the current turn's tool calls (a
+    /// follow-up of the same turn keeps its id and turn state; a new turn drops them).
+    fn begin_turn(&mut self, input: &[ResponseItem]) {
+        let follow_up = self.turn.is_some() && input.iter().all(is_tool_output);
+        if !follow_up {
+            self.turn = Some(CurrentTurn {
+                id: codex_client::new_uuid_v7(),
+                started_at: SystemTime::now(),
+                state: None,
+            });
+        }
+    }
+
+    /// Keeps the turn state of the turn's first response that carried one.
+    fn note_turn_state(&mut self, state: Option<&str>) {
+        if let (Some(turn), Some(state)) = (self.turn.as_mut(), state)
+            && turn.state.is_none()
+        {
+            turn.state = Some(state.to_owned());
         }
     }
 
@@ -516,6 +570,12 @@ impl Conversation {
         if o.conversation_id.is_none() {
             o.conversation_id = Some(self.id.clone());
         }
+        o.window_number = Some(self.window_number);
+        if let Some(t) = &self.turn {
+            o.turn_id = Some(t.id.clone());
+            o.turn_started_at = Some(t.started_at);
+            o.turn_state = t.state.clone();
+        }
         o
     }
 
@@ -555,16 +615,18 @@ impl Conversation {
         Ok(())
     }
 
-    /// Replaces the history by its compacted form (`POST /responses/compact`).
+    /// Replaces the history by its compacted form (`POST /responses/compact`), sent with
+    /// `request_kind: "compaction"`; the window number goes up by one afterwards.
     pub async fn compact(&mut self) -> Result<()> {
         if self.history.is_empty() {
             return Ok(());
         }
-        let out = self
-            .client
-            .compact_with(self.history.clone(), self.call_options())
-            .await?;
+        let mut opts = self.call_options();
+        // The turn state routes the turn's model requests, not the compaction.
+        opts.turn_state = None;
+        let out = self.client.compact_with(self.history.clone(), opts).await?;
         self.history = out;
+        self.window_number = self.window_number.saturating_add(1);
         self.last_total = None;
         self.last_usage = None;
         Ok(())
@@ -587,13 +649,25 @@ impl Conversation {
     ///
     /// If the model calls tools, the calls are in the history after the turn: push their
     /// outputs ([`push`](Self::push)) before the next turn, or use [`run`](Self::run).
+    ///
+    /// Input that only answers the pending tool calls ([`push`](Self::push)ed outputs and an
+    /// empty input, or tool output items) continues the current turn: same turn id, and the
+    /// `x-codex-turn-state` of the turn's first response is echoed. Any other input starts
+    /// a new turn.
     pub async fn send(&mut self, input: impl Into<Input>) -> Result<Turn<'_>> {
         let input = input.into().into_items();
+        self.begin_turn(&input);
+        self.send_in_turn(input).await
+    }
+
+    /// [`send`](Self::send) within the current turn.
+    async fn send_in_turn(&mut self, input: Vec<ResponseItem>) -> Result<Turn<'_>> {
         self.maybe_auto_compact().await?;
         let stream = self
             .client
             .stream_after(&self.history, input.clone(), &self.call_options())
             .await?;
+        self.note_turn_state(stream.turn_state());
         Ok(Turn {
             conv: self,
             stream,
@@ -611,11 +685,19 @@ impl Conversation {
     /// [`CodexClient::respond`](crate::CodexClient::respond) does
     /// ([`TextResponse::retries`] lists the retries).
     pub async fn respond(&mut self, input: impl Into<Input>) -> Result<TextResponse> {
-        let input = input.into();
+        let input = input.into().into_items();
         let mut retries = TurnRetries::new(&self.client, "conversation.respond");
         let mut compacted = false;
+        let mut first = true;
         loop {
-            match self.send(input.clone()).await?.finish().await {
+            // The first send opens the turn; a resend (after compaction or a retryable
+            // failure) stays within it.
+            let turn = if std::mem::take(&mut first) {
+                self.send(input.clone()).await?
+            } else {
+                self.send_in_turn(input.clone()).await?
+            };
+            match turn.finish().await {
                 Ok(r) => return Ok(retries.report(r)),
                 Err(e) if !compacted && self.should_compact_after(&e) => {
                     tracing::info!("context window exceeded; compacting and retrying once");
@@ -668,12 +750,13 @@ impl Conversation {
         live: bool,
     ) -> Result<TextResponse> {
         let mut aborts = self.client.inner.aborts.subscribe();
-        self.maybe_auto_compact().await?;
         let mut turn: Vec<ResponseItem> = input.into_items();
-        let mut opts = self.call_options();
+        self.begin_turn(&turn);
+        self.maybe_auto_compact().await?;
         // The retries of every request of the run, reported on the final answer.
         let mut all_retries = Vec::new();
         for i in 0..self.max_iterations {
+            let mut opts = self.call_options();
             if aborts.has_changed().unwrap_or(false) {
                 return Err(aborted());
             }
@@ -697,6 +780,7 @@ impl Conversation {
                         tracing::info!("context window exceeded; compacting and retrying once");
                         self.compact().await?;
                         compacted = true;
+                        opts = self.call_options();
                     }
                     // Events already went to `on_event`: the caller saw output, so the turn
                     // is not sent again.
@@ -704,6 +788,8 @@ impl Conversation {
                     Err(e) => retries.after(e).await?,
                 }
             };
+            // Later requests of the same turn echo the sticky-routing token (protocol §3.1).
+            self.note_turn_state(resp.turn_state.as_deref());
             let mut resp = resp;
             all_retries.append(&mut resp.retries);
             let calls: Vec<ResponseItem> =
@@ -713,10 +799,6 @@ impl Conversation {
                 self.commit(turn, resp.usage.clone());
                 resp.retries = all_retries;
                 return Ok(resp);
-            }
-            // Later requests of the same turn echo the sticky-routing token (protocol §3.1).
-            if let Some(ts) = &resp.turn_state {
-                opts.turn_state = Some(ts.clone());
             }
             let outputs = tokio::select! {
                 outputs = self.run_tools(&calls) => outputs,

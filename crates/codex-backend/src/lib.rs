@@ -149,6 +149,21 @@
 //! so they can be pointed at a local mock server; the crate's tests run each one against
 //! `codex-mock`.
 //!
+//! # Request identity
+//!
+//! Requests carry what the official client 0.171 sends (protocol §14.2; details in
+//! `docs/client.md`): a UUIDv7 conversation id ([`Conversation::id`]; a one-shot call is a
+//! thread of its own) as `session-id`, `thread-id` and `prompt_cache_key`;
+//! `x-codex-routing-hint`; `x-codex-window-id` (`<id>:<n>`, `n` one more after each
+//! compaction, [`Conversation::window_number`]); `x-codex-turn-metadata` (also in the body's
+//! `client_metadata`) with the installation id read from the official client's
+//! `$CODEX_HOME/installation_id`, one turn id per user turn, and `request_kind` `turn` or
+//! `compaction`. Within a turn of a [`Conversation`] (its tool follow-ups, through
+//! [`Conversation::run`], [`Conversation::send`] or [`Conversation::respond`]) the
+//! `x-codex-turn-state` of the turn's first response is echoed; a new user turn drops it.
+//! One-shot calls can do the same by hand with [`CallOptions::turn_id`] and
+//! [`CallOptions::turn_state`].
+//!
 //! # Errors
 //!
 //! One opaque [`Error`] with a [`kind`](Error::kind) to branch on and a stable
@@ -191,6 +206,7 @@
 mod codex;
 mod conversation;
 mod error;
+mod installation;
 mod options;
 mod turn_retry;
 
@@ -227,6 +243,7 @@ pub use codex_auth::SecretString;
 pub use codex_auth::StaticTokenProvider;
 pub use codex_auth::TokenProvider;
 pub use codex_client::AbortHandle;
+pub use codex_client::RequestCompression;
 pub use codex_client::ResponseStream;
 pub use codex_client::RetryPolicy;
 pub use codex_client::TextResponse;

@@ -82,8 +82,16 @@ pub struct CallOptions {
     pub(crate) abort: Option<AbortHandle>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) track_text: Option<bool>,
-    /// The sticky-routing token of the current turn (set by the tool loop only).
+    /// The sticky-routing token of the current turn.
     pub(crate) turn_state: Option<String>,
+    /// The id of the current turn (default: a fresh UUIDv7 per request).
+    pub(crate) turn_id: Option<String>,
+    /// When the current turn started (default: the request time).
+    pub(crate) turn_started_at: Option<std::time::SystemTime>,
+    /// The context window number (default 0).
+    pub(crate) window_number: Option<u64>,
+    /// What the request does (set by compaction only).
+    pub(crate) request_kind: Option<codex_client::RequestKind>,
 }
 
 impl CallOptions {
@@ -220,6 +228,30 @@ impl CallOptions {
         self
     }
 
+    /// The sticky-routing token from the first response of the current turn
+    /// ([`crate::TextResponse::turn_state`]), echoed as `x-codex-turn-state` on the turn's
+    /// later requests (tool-output follow-ups). Never reuse it in another turn.
+    /// [`crate::Conversation`] does this by itself.
+    pub fn turn_state(mut self, state: impl Into<String>) -> Self {
+        self.turn_state = Some(state.into());
+        self
+    }
+
+    /// The id of the turn this call belongs to (sent in `x-codex-turn-metadata`): keep it
+    /// for the follow-ups of one user turn. Default: a fresh UUIDv7
+    /// ([`codex_client::new_uuid_v7`]) per call. [`crate::Conversation`] does this by itself.
+    pub fn turn_id(mut self, id: impl Into<String>) -> Self {
+        self.turn_id = Some(id.into());
+        self
+    }
+
+    /// The context window number (`x-codex-window-id: <conversation id>:<n>`, default 0),
+    /// one more after each compaction. [`crate::Conversation`] counts it by itself.
+    pub fn window_number(mut self, n: u64) -> Self {
+        self.window_number = Some(n);
+        self
+    }
+
     /// The model override, if set.
     pub fn model_override(&self) -> Option<&str> {
         self.model.as_deref()
@@ -252,7 +284,12 @@ impl CallOptions {
             conversation_id,
             abort,
             timeout,
-            track_text
+            track_text,
+            turn_state,
+            turn_id,
+            turn_started_at,
+            window_number,
+            request_kind
         );
         let mut extra = base.extra_tools.clone();
         extra.append(&mut self.extra_tools);

@@ -1,6 +1,9 @@
 //! [`Client`], its builder, and the one request loop (credentials, 401 recovery, retries).
 
 use std::sync::Arc;
+use std::sync::OnceLock;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -22,6 +25,7 @@ use tracing::Instrument;
 
 use crate::abort::AbortHandle;
 use crate::abort::Slot;
+use crate::compression::RequestCompression;
 use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
@@ -37,9 +41,10 @@ use crate::url::DEFAULT_BASE_URL;
 
 /// Default `originator` header value.
 pub const DEFAULT_ORIGINATOR: &str = "codex_cli_rs";
-/// Default CLI version sent as the `version` header and as `client_version` on `/models`
-/// (a recent official CLI release, so the catalog does not hide new models; protocol §7.2).
-pub const DEFAULT_CLIENT_VERSION: &str = "0.163.0";
+/// Default CLI version sent as the `version` header and as `client_version` on `/models`:
+/// the official CLI release this SDK's wire behaviour was checked against (protocol §14), so
+/// the catalog does not hide new models (§7.2).
+pub const DEFAULT_CLIENT_VERSION: &str = "0.171.0";
 /// Default stream idle timeout (codex-rs `stream_idle_timeout_ms`).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Default connect timeout.
@@ -69,6 +74,8 @@ pub(crate) struct ClientInner {
     pub(crate) cookies: Option<crate::cookies::Jar>,
     /// Idle WebSocket connections and the "no more upgrades" switch.
     pub(crate) ws: crate::ws::Pool,
+    /// Set once a server refused a compressed body: every later body goes out plain.
+    pub(crate) plain_bodies: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -78,12 +85,15 @@ pub(crate) struct Config {
     pub(crate) api_base_url: BaseUrl,
     pub(crate) headers: HeaderMap,
     pub(crate) client_version: String,
+    pub(crate) installation_id: Option<String>,
+    pub(crate) beta_features: Vec<String>,
     pub(crate) idle_timeout: Duration,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_event_size: usize,
     pub(crate) transport: crate::ws::Transport,
     pub(crate) connect_timeout: Duration,
+    pub(crate) compression: RequestCompression,
 }
 
 /// Builder of a [`Client`]. Setters never fail; problems are reported by
@@ -97,6 +107,8 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     version: String,
     client_version: String,
+    installation_id: Option<String>,
+    beta_features: Vec<String>,
     headers: HeaderMap,
     connect_timeout: Duration,
     idle_timeout: Duration,
@@ -109,6 +121,7 @@ pub struct ClientBuilder {
     invalid: Option<String>,
     cookie_store: bool,
     transport: crate::ws::Transport,
+    compression: RequestCompression,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -147,6 +160,8 @@ impl ClientBuilder {
             user_agent: None,
             version: DEFAULT_CLIENT_VERSION.to_owned(),
             client_version: DEFAULT_CLIENT_VERSION.to_owned(),
+            installation_id: None,
+            beta_features: Vec::new(),
             headers: HeaderMap::new(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
@@ -163,6 +178,7 @@ impl ClientBuilder {
             invalid: None,
             cookie_store: true,
             transport: crate::ws::Transport::Auto,
+            compression: RequestCompression::Auto,
         }
     }
 
@@ -208,6 +224,21 @@ impl ClientBuilder {
     /// The `client_version` query of `GET /models` (default [`DEFAULT_CLIENT_VERSION`]).
     pub fn client_version(mut self, version: impl Into<String>) -> Self {
         self.client_version = version.into();
+        self
+    }
+
+    /// The installation id (a UUID kept across runs; the facade reads the official client's
+    /// `$CODEX_HOME/installation_id`). Sent in `client_metadata` and the turn metadata of
+    /// `/responses`, and as `x-codex-installation-id` on compaction. Default: none.
+    pub fn installation_id(mut self, id: impl Into<String>) -> Self {
+        self.installation_id = Some(id.into());
+        self
+    }
+
+    /// Adds a key to `x-codex-beta-features` on every `/responses` and compaction request
+    /// (default: none; compaction v2 adds `remote_compaction_v2` to its own requests).
+    pub fn beta_feature(mut self, feature: impl Into<String>) -> Self {
+        self.beta_features.push(feature.into());
         self
     }
 
@@ -304,6 +335,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether `/responses` and compaction bodies are zstd-compressed (default
+    /// [`RequestCompression::Auto`]: to the ChatGPT backend with a ChatGPT login, as the
+    /// official client). A 415, or a 400 naming the encoding, switches the client to plain
+    /// bodies and sends the refused request once more.
+    pub fn request_compression(mut self, compression: RequestCompression) -> Self {
+        self.compression = compression;
+        self
+    }
+
     /// Where credentials come from. Without a provider, requests carry no `Authorization`.
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
         self.provider = Some(provider);
@@ -351,6 +391,12 @@ impl ClientBuilder {
         for (k, v) in &self.headers {
             headers.insert(k.clone(), v.clone());
         }
+        if let Some(id) = self.installation_id.clone() {
+            self.header_value("installation id", &id);
+        }
+        for f in self.beta_features.clone() {
+            self.header_value("beta feature", &f);
+        }
         if let Some(msg) = self.invalid.take() {
             return Err(Error::config(msg));
         }
@@ -371,18 +417,22 @@ impl ClientBuilder {
                     api_base_url,
                     headers,
                     client_version: self.client_version,
+                    installation_id: self.installation_id,
+                    beta_features: self.beta_features,
                     idle_timeout: self.idle_timeout,
                     timeout: self.timeout,
                     retry: self.retry,
                     max_event_size: self.max_event_size,
                     transport: self.transport,
                     connect_timeout: self.connect_timeout,
+                    compression: self.compression,
                 },
                 transport,
                 provider: self.provider,
                 all: AbortHandle::new(),
                 cookies: self.cookie_store.then(crate::cookies::Jar::default),
                 ws: crate::ws::Pool::default(),
+                plain_bodies: AtomicBool::new(false),
             }),
         })
     }
@@ -461,6 +511,10 @@ pub(crate) struct Prepared {
     pub(crate) path: &'static str,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// Whether the body may be zstd-compressed (`/responses` and compaction JSON bodies).
+    pub(crate) compressible: bool,
+    /// The compressed body, made once on first use and reused by retries.
+    pub(crate) zstd_body: OnceLock<Bytes>,
     /// How many idle timeouts to wait for the response head: 1, or 4 for endpoints that
     /// answer only once the server-side work is done (compaction, memories; codex-rs gives
     /// compaction 4 × the stream idle timeout).
@@ -472,6 +526,21 @@ impl Prepared {
     pub(crate) fn with_head_wait_factor(mut self, factor: u32) -> Self {
         self.head_wait_factor = factor.max(1);
         self
+    }
+
+    /// Lets the body go out zstd-compressed (see [`RequestCompression`]).
+    pub(crate) fn compressible(mut self) -> Self {
+        self.compressible = true;
+        self
+    }
+
+    /// The compressed body (compressed on first call).
+    fn zstd_body(&self) -> Result<Bytes> {
+        if let Some(b) = self.zstd_body.get() {
+            return Ok(b.clone());
+        }
+        let b = crate::compression::compress_body(&self.body)?;
+        Ok(self.zstd_body.get_or_init(|| b).clone())
     }
 }
 
@@ -527,6 +596,8 @@ impl Prepared {
             path,
             headers,
             body,
+            compressible: false,
+            zstd_body: OnceLock::new(),
             head_wait_factor: 1,
         })
     }
@@ -558,6 +629,8 @@ pub(crate) enum ConversationHeaders {
 pub(crate) struct Attempts {
     pub(crate) creds: Option<Credentials>,
     pub(crate) refreshed: bool,
+    /// Set once a refused compressed body was sent again plain.
+    pub(crate) plain_retry: bool,
     pub(crate) retries: u32,
     pub(crate) deadline: Option<Instant>,
 }
@@ -601,6 +674,7 @@ impl ClientInner {
         Attempts {
             creds: None,
             refreshed: false,
+            plain_retry: false,
             retries: 0,
             // A timeout too long to represent is no deadline at all.
             deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
@@ -657,8 +731,9 @@ impl ClientInner {
                     status = tracing::field::Empty,
                     request_id = tracing::field::Empty,
                 );
+                let compressed = self.compresses(p, state.creds.as_ref());
                 let result = self
-                    .send_once(p, state.creds.as_ref())
+                    .send_once(p, state.creds.as_ref(), compressed)
                     .instrument(span.clone())
                     .await;
                 match &result {
@@ -696,6 +771,20 @@ impl ClientInner {
                             self.cfg.idle_timeout.min(MAX_ERROR_BODY_WAIT),
                         )
                         .await;
+                        if compressed
+                            && !state.plain_retry
+                            && crate::compression::refuses_encoding(parts.status, &bytes)
+                        {
+                            // As the issue asks: this client sends plain bodies from now on,
+                            // and the refused request once more (not counted as a retry).
+                            tracing::warn!(
+                                status = parts.status.as_u16(),
+                                "the server refused a zstd request body; sending plain bodies from now on"
+                            );
+                            self.plain_bodies.store(true, Ordering::SeqCst);
+                            state.plain_retry = true;
+                            continue;
+                        }
                         status::http_error(parts.status, &parts.headers, &bytes)
                     }
                     Err(e) => e,
@@ -721,17 +810,42 @@ impl ClientInner {
         .await
     }
 
+    /// Whether this attempt of `p` goes out zstd-compressed.
+    fn compresses(&self, p: &Prepared, creds: Option<&Credentials>) -> bool {
+        if !p.compressible || self.plain_bodies.load(Ordering::SeqCst) {
+            return false;
+        }
+        match self.cfg.compression {
+            RequestCompression::Disabled => false,
+            RequestCompression::Zstd => true,
+            RequestCompression::Auto => {
+                self.cfg.base_url.is_chatgpt_backend()
+                    && creds.is_some_and(|c| c.account_id.is_some())
+            }
+        }
+    }
+
     async fn send_once(
         &self,
         p: &Prepared,
         creds: Option<&Credentials>,
+        compressed: bool,
     ) -> Result<Response<Incoming>> {
+        let body = if compressed {
+            p.zstd_body()?
+        } else {
+            p.body.clone()
+        };
         let mut req = Request::builder()
             .method(p.method.clone())
             .uri(p.uri.clone())
-            .body(Full::new(p.body.clone()))
+            .body(Full::new(body))
             .map_err(|e| Error::config("invalid request").with_source(e))?;
         *req.headers_mut() = self.request_headers(p, creds)?;
+        if compressed {
+            req.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("zstd"));
+        }
         let head_wait = self.cfg.idle_timeout.saturating_mul(p.head_wait_factor);
         let resp = tokio::time::timeout(head_wait, self.transport.send(req))
             .await

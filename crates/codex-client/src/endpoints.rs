@@ -29,6 +29,9 @@ use crate::client::Target;
 use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
+use crate::identity::INSTALLATION_ID_KEY;
+use crate::identity::Identity;
+use crate::identity::RequestFacts;
 use crate::multipart;
 use crate::options::RequestOptions;
 use crate::status;
@@ -118,6 +121,30 @@ impl Client {
     }
 }
 
+/// The identity of a `/responses` or compaction request (protocol §14.2).
+fn identity_for(
+    inner: &crate::client::ClientInner,
+    opts: &RequestOptions,
+    model: &str,
+    tier: Option<&codex_types::ServiceTier>,
+    reasoning: Option<&codex_types::Reasoning>,
+) -> Identity {
+    Identity::resolve(
+        inner.cfg.installation_id.as_deref(),
+        &inner.cfg.beta_features,
+        opts,
+        &RequestFacts {
+            model,
+            service_tier: tier
+                .filter(|t| **t != codex_types::ServiceTier::Default)
+                .map(|t| t.as_str()),
+            reasoning_effort: reasoning
+                .and_then(|r| r.effort.as_ref())
+                .map(|e| e.wire_str()),
+        },
+    )
+}
+
 /// `POST /responses`: see [`Client::responses`].
 #[derive(Clone, Copy, Debug)]
 pub struct Responses<'a> {
@@ -130,7 +157,12 @@ impl Responses<'_> {
     /// pulled from the returned [`ResponseStream`].
     ///
     /// When `opts` has a conversation id and the request has no `prompt_cache_key`, the id is
-    /// used as the key. The body is sent with `stream: true` and `store: false` as the
+    /// used as the key.
+    ///
+    /// Identity, as the official client sends it (protocol §14.2): `x-codex-routing-hint`
+    /// always; with a conversation id also `x-codex-window-id` and `x-codex-turn-metadata`
+    /// (turn id, window number, request kind from `opts`), copied into the body's
+    /// `client_metadata` with the installation id; `x-codex-beta-features` when any is set. The body is sent with `stream: true` and `store: false` as the
     /// request type serializes them.
     ///
     /// The request is validated first ([`ResponsesRequest::validate`]: also for a request
@@ -172,15 +204,34 @@ impl Responses<'_> {
     /// The `POST /responses` request of `request` (the body and every header).
     fn prepared(&self, request: &ResponsesRequest, opts: &RequestOptions) -> Result<Prepared> {
         let inner = &self.client.inner;
-        let body = match (opts.conversation_id(), request.prompt_cache_key()) {
-            (Some(id), None) => {
-                let mut r = request.clone();
+        let identity = identity_for(
+            inner,
+            opts,
+            request.model(),
+            request.service_tier(),
+            request.reasoning(),
+        );
+        let metadata = identity.client_metadata(inner.cfg.installation_id.as_deref());
+        let needs_key = opts.conversation_id().is_some() && request.prompt_cache_key().is_none();
+        let body = if needs_key || !metadata.is_empty() {
+            let mut r = request.clone();
+            if let (true, Some(id)) = (needs_key, opts.conversation_id()) {
                 r.set_prompt_cache_key(id);
-                json_body("responses", &r)?
             }
-            _ => json_body("responses", request)?,
+            for (k, v) in metadata {
+                r.set_client_metadata(k, v);
+            }
+            json_body("responses", &r)?
+        } else {
+            json_body("responses", request)?
         };
-        Prepared::new(
+        let mut extra = identity.headers();
+        extra.push(JSON);
+        extra.push((
+            header::ACCEPT,
+            HeaderValue::from_static("text/event-stream"),
+        ));
+        Ok(Prepared::new(
             inner,
             Endpoint {
                 method: Method::POST,
@@ -191,14 +242,9 @@ impl Responses<'_> {
             },
             opts,
             body,
-            &[
-                JSON,
-                (
-                    header::ACCEPT,
-                    HeaderValue::from_static("text/event-stream"),
-                ),
-            ],
-        )
+            &extra,
+        )?
+        .compressible())
     }
 }
 
@@ -248,7 +294,16 @@ impl Responses<'_> {
         let key = opts.conversation_id().map(str::to_owned);
         let turn = Arc::new(crate::ws::Turn::new(key, &prepared.body, copy(), generate)?);
         let deadline = attempts.deadline;
-        let work = crate::ws::start(inner, &turn, attempts, crate::ws::Via::Pool);
+        let span = tracing::info_span!(
+            "codex_request",
+            method = "GET",
+            path = "/responses",
+            transport = "websocket"
+        );
+        let work = tracing::Instrument::instrument(
+            crate::ws::start(inner, &turn, attempts, crate::ws::Via::Pool),
+            span,
+        );
         let guarded = async {
             match deadline {
                 Some(d) => tokio::time::timeout_at(d, work).await.unwrap_or_else(|_| {
@@ -406,6 +461,23 @@ impl Compact<'_> {
             .validate()
             .map_err(|e| invalid_request("compact", e))?;
         let inner = &self.client.inner;
+        let identity = identity_for(
+            inner,
+            opts,
+            &request.model,
+            request.service_tier.as_ref(),
+            request.reasoning.as_ref(),
+        );
+        let mut extra = identity.headers();
+        extra.push(JSON);
+        if let Some(v) = inner
+            .cfg
+            .installation_id
+            .as_deref()
+            .and_then(|id| HeaderValue::from_str(id).ok())
+        {
+            extra.push((HeaderName::from_static(INSTALLATION_ID_KEY), v));
+        }
         let p = Prepared::new(
             inner,
             Endpoint {
@@ -417,9 +489,9 @@ impl Compact<'_> {
             },
             opts,
             json_body("compact", request)?,
-            &[JSON],
+            &extra,
         )?;
-        let p = p.with_head_wait_factor(4);
+        let p = p.with_head_wait_factor(4).compressible();
         let (parts, body) = inner.unary(p, opts).await?;
         decode_json("compact", &parts, &body)
     }

@@ -70,14 +70,23 @@
 //! hosts matched by `NO_PROXY`. Cookies the servers set are kept in memory per exact host
 //! and sent back to that host only ([`ClientBuilder::cookie_store`]).
 //!
+//! `POST /responses` turns go over a WebSocket first (protocol §6) and fall back to HTTP SSE
+//! ([`Transport::Auto`], the default; [`ClientBuilder::transport`] chooses `Sse` or
+//! `WebSocket` only). The upgrade uses the same connector, roots, proxy and timeouts; the
+//! events, errors and retries are the same over both, and a turn whose request extends the
+//! previous one on the same connection uploads only its new items
+//! ([`ResponseStream::incremental`]). docs/client.md has the rules.
+//!
 //! Credentials come from a [`codex_auth::TokenProvider`]. A 401 triggers one
 //! `refresh_after_unauthorized` and one retry; a second 401 is [`ErrorKind::LoginRequired`].
 //!
 //! # Cancel safety
 //!
 //! [`ResponseStream`] spawns nothing: it polls the HTTP body only inside `poll_next`, so
-//! dropping it closes the connection. `StreamExt::next` is cancel-safe (an event is either
-//! returned or still buffered). Dropping a request future cancels the request. An
+//! dropping it closes the connection (over WebSocket: the socket, when its response had not
+//! completed; a completed one goes back to the pool). Only a WebSocket upgrade spawns a task:
+//! the HTTP/1.1 connection driver, which ends when the upgrade hands the connection over.
+//! `StreamExt::next` is cancel-safe (an event is either returned or still buffered). Dropping a request future cancels the request. An
 //! [`AbortHandle`] (or [`Client::abort_all`]) stops requests from another task.
 //!
 //! # Features
@@ -86,10 +95,12 @@
 
 mod abort;
 mod client;
+mod compression;
 mod cookies;
 mod endpoints;
 mod error;
 mod events;
+mod identity;
 mod multipart;
 mod options;
 mod retry;
@@ -106,6 +117,8 @@ pub use client::DEFAULT_CLIENT_VERSION;
 pub use client::DEFAULT_CONNECT_TIMEOUT;
 pub use client::DEFAULT_IDLE_TIMEOUT;
 pub use client::DEFAULT_ORIGINATOR;
+pub use compression::RequestCompression;
+pub use compression::compress_body;
 pub use endpoints::Compact;
 pub use endpoints::Memories;
 pub use endpoints::ModelCatalog;
@@ -116,6 +129,9 @@ pub use endpoints::UsageEndpoint;
 pub use error::Error;
 pub use error::ErrorKind;
 pub use error::Result;
+pub use identity::RequestKind;
+pub use identity::new_uuid_v4;
+pub use identity::new_uuid_v7;
 pub use options::RequestOptions;
 pub use options::RequestOptionsBuilder;
 pub use retry::RetryPolicy;

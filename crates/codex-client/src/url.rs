@@ -48,6 +48,18 @@ impl BaseUrl {
         &self.0
     }
 
+    /// True when the path ends in `/backend-api/codex`, whatever the host: the ChatGPT
+    /// backend as the official client decides it (by provider, not by host name), a local
+    /// mock included.
+    pub(crate) fn is_chatgpt_backend(&self) -> bool {
+        let path = self
+            .0
+            .parse::<Uri>()
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        path.ends_with("/backend-api/codex")
+    }
+
     /// `base/path` (path without a leading slash; may carry a query).
     pub(crate) fn join(&self, path: &str) -> Result<Uri> {
         format!("{}/{}", self.0, path.trim_start_matches('/'))
@@ -142,6 +154,18 @@ mod tests {
             o.derive_usage().unwrap().as_str(),
             "https://example.com/api/codex/usage"
         );
+    }
+
+    #[test]
+    fn chatgpt_backend_is_decided_by_path() {
+        let yes = |u: &str| BaseUrl::parse("base", u).unwrap().is_chatgpt_backend();
+        assert!(yes("https://chatgpt.com/backend-api/codex"));
+        assert!(yes("https://chatgpt.com/backend-api/codex/"));
+        assert!(yes("http://127.0.0.1:9/backend-api/codex"));
+        assert!(yes("https://proxy.example/x/backend-api/codex"));
+        assert!(!yes("https://api.openai.com/v1"));
+        assert!(!yes("https://chatgpt.com/backend-api/codex/v2"));
+        assert!(!yes("https://chatgpt.com/backend-api"));
     }
 
     #[test]

@@ -173,3 +173,49 @@ async fn thousand_concurrent_streams_h2_tls() {
         .await
         .unwrap();
 }
+
+/// 200 concurrent WebSocket turns of one conversation on one client: one response at a time
+/// per connection, so the pool opens as many connections as turns run at once, and every
+/// turn completes over WebSocket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_websocket_turns() {
+    const TURNS: usize = 200;
+    raise_nofile(4 * TURNS as u64 + FD_OVERHEAD);
+    let env = env_with(false, |b| {
+        b.idle_timeout(Duration::from_secs(60))
+            .transport(codex_client::Transport::WebSocket)
+    })
+    .await;
+    let run = async {
+        let mut tasks = Vec::with_capacity(TURNS);
+        for _ in 0..TURNS {
+            let client = env.client.clone();
+            tasks.push(tokio::spawn(async move {
+                client
+                    .responses()
+                    .stream(&request("hi"), &common::conv())
+                    .await?
+                    .collect_text()
+                    .await
+            }));
+        }
+        for h in tasks {
+            let out = h.await.unwrap().unwrap();
+            assert_eq!(out.text, codex_mock::DEFAULT_TEXT);
+            assert_eq!(out.transport, codex_client::Transport::WebSocket);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .unwrap();
+    assert_eq!(env.client.active_requests(), 0);
+    let creates = env
+        .mock
+        .websocket_frames()
+        .iter()
+        .filter(|f| f.json().is_some_and(|v| v["type"] == "response.create"))
+        .count();
+    assert_eq!(creates, TURNS);
+    let upgrades = env.mock.websocket_upgrades().len();
+    assert!((1..=TURNS).contains(&upgrades), "{upgrades} upgrades");
+}

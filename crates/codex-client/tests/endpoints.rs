@@ -28,7 +28,7 @@ async fn models_list_sends_client_version_and_reads_etag() {
     assert_eq!(reqs.len(), 1);
     let r = &reqs[0];
     assert_eq!(r.method, "GET");
-    assert_eq!(r.query.as_deref(), Some("client_version=0.163.0"));
+    assert_eq!(r.query.as_deref(), Some("client_version=0.171.0"));
     assert_eq!(
         r.header("authorization").unwrap(),
         format!("Bearer {}", env.tokens.access_token)
@@ -38,7 +38,7 @@ async fn models_list_sends_client_version_and_reads_etag() {
         Some(env.tokens.account_id.as_str())
     );
     assert_eq!(r.header("originator"), Some("codex_cli_rs"));
-    assert_eq!(r.header("version"), Some("0.163.0"));
+    assert_eq!(r.header("version"), Some("0.171.0"));
     assert_eq!(r.header("accept"), None);
     assert!(r.body.is_empty());
 
@@ -153,7 +153,7 @@ async fn realtime_call_multipart_and_location() {
         Some(env.tokens.account_id.as_str())
     );
     assert_eq!(r.header("originator"), Some("codex_cli_rs"));
-    assert_eq!(r.header("version"), Some("0.163.0"));
+    assert_eq!(r.header("version"), Some("0.171.0"));
     let parts = r.multipart().unwrap();
     assert_eq!(parts.len(), 2);
     assert_eq!(parts[0].name, "sdp");

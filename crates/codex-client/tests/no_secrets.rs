@@ -10,7 +10,6 @@ use std::sync::Mutex;
 
 use codex_client::ErrorKind;
 use codex_mock::Reply;
-use common::env;
 use common::request;
 
 #[derive(Clone, Default)]
@@ -28,6 +27,16 @@ impl Write for Buf {
 
 #[tokio::test]
 async fn tokens_never_reach_logs_or_errors() {
+    tokens_never_reach_logs_or_errors_over(common::transport()).await;
+}
+
+/// The same over WebSocket: the token rides the upgrade; a wrapped 401 refreshes once.
+#[tokio::test]
+async fn tokens_never_reach_logs_or_errors_over_websocket() {
+    tokens_never_reach_logs_or_errors_over(codex_client::Transport::WebSocket).await;
+}
+
+async fn tokens_never_reach_logs_or_errors_over(t: codex_client::Transport) {
     let buf = Buf::default();
     let writer = buf.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -37,7 +46,7 @@ async fn tokens_never_reach_logs_or_errors() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let env = env().await;
+    let env = common::env_with(false, |b| b.transport(t)).await;
     env.mock.push_response(Reply::unauthorized_once());
     env.mock.push_response(Reply::text("ok"));
     let s = env

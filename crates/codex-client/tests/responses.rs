@@ -90,9 +90,9 @@ async fn text_reply_sends_exact_request_and_yields_events() {
     assert!(
         r.header("user-agent")
             .unwrap()
-            .starts_with("codex_cli_rs/0.163.0 (")
+            .starts_with("codex_cli_rs/0.171.0 (")
     );
-    assert_eq!(r.header("version"), Some("0.163.0"));
+    assert_eq!(r.header("version"), Some("0.171.0"));
     assert_eq!(r.header("accept"), Some("text/event-stream"));
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(r.header("session-id"), Some(CONVERSATION));

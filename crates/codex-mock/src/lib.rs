@@ -146,8 +146,12 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// All request headers.
     pub headers: http::HeaderMap,
-    /// The body after transfer decoding (no content decoding).
+    /// The body after transfer and content decoding: for a `Content-Encoding: zstd` request,
+    /// the decompressed bytes (the JSON the client meant to send).
     pub body: Bytes,
+    /// The body as it arrived (after transfer decoding only): the compressed bytes of a
+    /// `Content-Encoding: zstd` request, else the same as [`body`](Self::body).
+    pub raw_body: Bytes,
     /// HTTP version, e.g. `HTTP/1.1` or `HTTP/2.0`.
     pub version: String,
 }
@@ -286,6 +290,7 @@ impl MockServerBuilder {
             ws_mode: Mutex::new(WebSocketMode::default()),
             ws_connection_limit: AtomicU64::new(0),
             ws_generation: AtomicU64::new(0),
+            accept_zstd: std::sync::atomic::AtomicBool::new(true),
         });
         for (slug, limit) in &self.auto_compact {
             shared.agent.set_auto_compact(slug.as_deref(), *limit);
@@ -466,6 +471,16 @@ impl MockServer {
     /// catalog served from now on; see [`MockServerBuilder::auto_compact_token_limit`].
     pub fn set_auto_compact_token_limit(&self, slug: Option<&str>, limit: Option<u64>) {
         self.shared.agent.set_auto_compact(slug, limit);
+    }
+
+    /// Whether `Content-Encoding: zstd` request bodies are accepted (default `true`, as the
+    /// ChatGPT backend). With `false` such a request is answered 415
+    /// `{"detail":"Unsupported content-encoding: zstd"}` (a server that does not take
+    /// compressed bodies). gzip is never decoded (this mock has no gzip decoder): 415.
+    pub fn set_accept_zstd(&self, accept: bool) {
+        self.shared
+            .accept_zstd
+            .store(accept, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The issuer's state and settings.

@@ -161,6 +161,7 @@ mod tests {
             query: None,
             headers: h,
             body: bytes::Bytes::copy_from_slice(body),
+            raw_body: bytes::Bytes::copy_from_slice(body),
             version: "HTTP/1.1".into(),
         }
     }

@@ -14,6 +14,7 @@ use codex_mock::FunctionCallSpec;
 use codex_mock::MockServer;
 use codex_mock::Reply;
 use codex_mock::Route;
+use codex_mock::WebSocketMode;
 
 /// Every scenario: syntax, one-line description, an example that must parse.
 const SCENARIOS: &[(&str, &str, &str)] = &[
@@ -190,9 +191,13 @@ const ROUTES: &[(&str, Route)] = &[
 fn usage() -> String {
     let mut s = String::from(
         "usage: codex-mock [--port N] [--tls] [--ca-out FILE] [--no-auth] [--codex-home DIR] [--log FILE]
-                  [--auto-compact-limit [SLUG=]N] [--script FILE] [--route ROUTE] [--scenario SPEC [SPEC ...]]...
+                  [--auto-compact-limit [SLUG=]N] [--script FILE] [--websocket MODE] [--websocket-limit N]
+                  [--route ROUTE] [--scenario SPEC [SPEC ...]]...
 
 Serves 127.0.0.1 until Ctrl-C and prints the base URL on the first stdout line.
+The Responses WebSocket is served on the /responses route too: --websocket accept (default),
+upgrade-required (426) or refuse (404); --websocket-limit N ends each connection's usefulness
+after N responses (websocket_connection_limit_reached).
 Scenarios are queued in order for the current --route (default: responses) and used once
 each; afterwards the route's built-in answer is served. Bad arguments exit with code 2.
 
@@ -572,6 +577,8 @@ async fn run() -> Result<(), Fail> {
     let mut home = None;
     let mut no_auth = false;
     let mut tls = false;
+    let mut websocket = WebSocketMode::Accept;
+    let mut ws_limit: Option<u64> = None;
     let mut current = Route::Responses;
     let mut ca_out = None;
     let mut scripted = Vec::new();
@@ -596,6 +603,24 @@ async fn run() -> Result<(), Fail> {
                 };
             }
             "--script" => scripted.extend(script(&args.next().ok_or("--script needs a file")?)?),
+            "--websocket" => {
+                let v = args.next().ok_or("--websocket needs a value")?;
+                websocket = match v.as_str() {
+                    "accept" => WebSocketMode::Accept,
+                    "upgrade-required" => WebSocketMode::UpgradeRequired,
+                    "refuse" => WebSocketMode::Refuse,
+                    _ => {
+                        return Err(format!(
+                            "bad --websocket {v:?} (accept, upgrade-required, refuse)"
+                        )
+                        .into());
+                    }
+                };
+            }
+            "--websocket-limit" => {
+                let v = args.next().ok_or("--websocket-limit needs a value")?;
+                ws_limit = Some(v.parse().map_err(|_| format!("bad limit {v:?}"))?);
+            }
             "--codex-home" => home = Some(args.next().ok_or("--codex-home needs a value")?),
             "--route" => current = route(&args.next().ok_or("--route needs a value")?)?,
             "--scenario" => {
@@ -627,6 +652,8 @@ async fn run() -> Result<(), Fail> {
             ScriptEntry::Rule(text, reply) => server.on_user_message(&text, reply),
         }
     }
+    server.set_websocket(websocket);
+    server.set_websocket_connection_limit(ws_limit);
     for (route, reply) in scenarios {
         server.push(route, reply);
     }

@@ -91,6 +91,8 @@ pub(crate) struct Shared {
     pub(crate) ws_connection_limit: AtomicU64,
     /// Bumped to make every connection forget the responses it served.
     pub(crate) ws_generation: AtomicU64,
+    /// Whether `Content-Encoding: zstd` bodies are decoded (else 415).
+    pub(crate) accept_zstd: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -208,6 +210,7 @@ pub(crate) async fn handle(
             query: req.uri().query().map(str::to_owned),
             headers: req.headers().clone(),
             body: Bytes::new(),
+            raw_body: Bytes::new(),
             version: format!("{:?}", req.version()),
         };
         shared.requests().push(recorded.clone());
@@ -218,12 +221,14 @@ pub(crate) async fn handle(
         Ok(c) => c.to_bytes(),
         Err(_) => return Ok(detail(413, "Request body too large or unreadable")),
     };
+    let decoded = decode_content(&shared, &parts.headers, &body);
     let recorded = RecordedRequest {
         method: parts.method.as_str().to_owned(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
         headers: parts.headers.clone(),
-        body,
+        body: decoded.as_ref().map_or_else(|_| body.clone(), Bytes::clone),
+        raw_body: body,
         version: format!("{:?}", parts.version),
     };
     let seq = {
@@ -234,8 +239,41 @@ pub(crate) async fn handle(
     if let Some(file) = &shared.log {
         file.write(seq, &recorded);
     }
-    let resp = route(&shared, &recorded).await;
+    let resp = match decoded {
+        Ok(_) => route(&shared, &recorded).await,
+        Err((status, msg)) => detail(status, &msg),
+    };
     Ok(resp)
+}
+
+/// The body after content decoding: zstd is decoded (up to [`MAX_REQUEST_BODY`]); an
+/// encoding the mock does not take is a 415, a corrupt zstd body a 400, as the backend.
+fn decode_content(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Bytes, (u16, String)> {
+    let encoding = headers
+        .get(http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase());
+    match encoding.as_deref() {
+        None | Some("") | Some("identity") => Ok(body.clone()),
+        Some("zstd") if shared.accept_zstd.load(Ordering::SeqCst) => {
+            decode_zstd(body).ok_or_else(|| (400, "Invalid zstd request body".to_owned()))
+        }
+        Some(other) => Err((415, format!("Unsupported content-encoding: {other}"))),
+    }
+}
+
+/// Decodes a zstd body, refusing one that decodes to more than [`MAX_REQUEST_BODY`].
+fn decode_zstd(body: &[u8]) -> Option<Bytes> {
+    use std::io::Read;
+    let decoder = zstd::stream::read::Decoder::new(body).ok()?;
+    let mut out = Vec::new();
+    let limit = u64::try_from(MAX_REQUEST_BODY).unwrap_or(u64::MAX) + 1;
+    decoder.take(limit).read_to_end(&mut out).ok()?;
+    (out.len() <= MAX_REQUEST_BODY).then(|| Bytes::from(out))
 }
 
 fn route_of(method: &str, path: &str) -> Option<Route> {
@@ -436,15 +474,6 @@ async fn backend_route(
     }
     match route {
         Route::Responses => {
-            if req
-                .header("content-encoding")
-                .is_some_and(|e| !e.eq_ignore_ascii_case("identity"))
-            {
-                return detail(
-                    400,
-                    "Unsupported content-encoding (codex-mock decodes none)",
-                );
-            }
             let Some(body) = req.json() else {
                 return detail(400, "Request body is not valid JSON");
             };

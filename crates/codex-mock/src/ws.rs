@@ -136,6 +136,7 @@ async fn serve(shared: Arc<Shared>, mut socket: Socket, upgrade: RecordedRequest
             query: None,
             headers: upgrade.headers.clone(),
             body: body.clone(),
+            raw_body: body.clone(),
             version: "websocket".to_owned(),
         });
         let Ok(Value::Object(mut frame)) = serde_json::from_slice::<Value>(&body) else {
@@ -199,12 +200,14 @@ async fn serve(shared: Arc<Shared>, mut socket: Socket, upgrade: RecordedRequest
             }
             continue;
         }
+        let body = Bytes::from(Value::Object(frame).to_string());
         let request = RecordedRequest {
             method: "POST".to_owned(),
             path: upgrade.path.clone(),
             query: None,
             headers: upgrade.headers.clone(),
-            body: Bytes::from(Value::Object(frame).to_string()),
+            raw_body: body.clone(),
+            body,
             version: "websocket".to_owned(),
         };
         let resp = crate::server::route(&shared, &request).await;

@@ -33,8 +33,30 @@ string_enum! {
         XHigh = "xhigh",
         /// `max` (newest catalogs).
         Max = "max",
-        /// `ultra` (newest catalogs).
+        /// `ultra` (newest catalogs). Never sent as such: requests carry `max`, as the
+        /// official client does (see [`ReasoningEffort::wire_str`]).
         Ultra = "ultra",
+    }
+}
+
+impl ReasoningEffort {
+    /// The value sent in requests: [`as_str`](Self::as_str), except that
+    /// [`ReasoningEffort::Ultra`] goes on the wire as `max` (codex-rs never sends `ultra`).
+    pub fn wire_str(&self) -> &str {
+        match self {
+            ReasoningEffort::Ultra => ReasoningEffort::Max.as_str(),
+            other => other.as_str(),
+        }
+    }
+}
+
+fn serialize_wire_effort<S: Serializer>(
+    effort: &Option<ReasoningEffort>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match effort {
+        Some(e) => s.serialize_str(e.wire_str()),
+        None => s.serialize_none(),
     }
 }
 
@@ -79,8 +101,12 @@ string_enum! {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Reasoning {
-    /// Effort.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Effort (serialized with [`ReasoningEffort::wire_str`]: `ultra` is sent as `max`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_wire_effort"
+    )]
     pub effort: Option<ReasoningEffort>,
     /// Summary mode (`None` = no summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -880,6 +906,23 @@ mod tests {
     use crate::items::FunctionCall;
     use crate::tools::WebSearchTool;
     use serde_json::json;
+
+    #[test]
+    fn ultra_effort_goes_on_the_wire_as_max() {
+        let req = ResponsesRequest::builder("gpt-5.4")
+            .push_input(ResponseItem::user_text("hi"))
+            .reasoning(Reasoning::effort(ReasoningEffort::Ultra))
+            .build()
+            .unwrap();
+        let v = serde_json::to_value(&req).unwrap();
+        assert_eq!(v["reasoning"]["effort"], "max");
+        let c = serde_json::to_value(CompactRequest::from_request(&req)).unwrap();
+        assert_eq!(c["reasoning"]["effort"], "max");
+        assert_eq!(ReasoningEffort::Ultra.wire_str(), "max");
+        assert_eq!(ReasoningEffort::High.wire_str(), "high");
+        // Reading keeps what was written: a catalog's `ultra` stays Ultra.
+        assert_eq!(ReasoningEffort::parse("ultra"), ReasoningEffort::Ultra);
+    }
 
     #[test]
     fn wire_defaults() {

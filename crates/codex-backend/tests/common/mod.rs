@@ -78,16 +78,22 @@ pub async fn setup() -> (MockServer, TempDir, CodexClient) {
     setup_with(|b| b).await
 }
 
-/// Like [`setup`], with extra builder settings.
-pub async fn setup_with(
-    f: impl FnOnce(CodexClientBuilder) -> CodexClientBuilder,
-) -> (MockServer, TempDir, CodexClient) {
+/// A mock and a CODEX_HOME holding fresh tokens minted by its issuer (no client yet).
+pub async fn logged_in_home() -> (MockServer, TempDir) {
     let mock = MockServer::start().await.unwrap();
     let home = TempDir::new();
     mock.issuer()
         .issue_tokens()
         .write_auth_json(home.path())
         .unwrap();
+    (mock, home)
+}
+
+/// Like [`setup`], with extra builder settings.
+pub async fn setup_with(
+    f: impl FnOnce(CodexClientBuilder) -> CodexClientBuilder,
+) -> (MockServer, TempDir, CodexClient) {
+    let (mock, home) = logged_in_home().await;
     let client = f(builder(&mock, &home)).build().unwrap();
     client.authenticate().await.unwrap();
     (mock, home, client)

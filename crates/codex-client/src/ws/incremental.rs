@@ -9,8 +9,16 @@
 use serde_json::Map;
 use serde_json::Value;
 
-/// Body fields that never take part in the comparison.
-const IGNORED: &[&str] = &["input", "previous_response_id", "type", "generate"];
+/// Body fields that never take part in the comparison: the input itself, the fields of the
+/// frame, and `client_metadata`, which carries per-turn identity (a new turn id each turn)
+/// and is sent with every frame as it is.
+const IGNORED: &[&str] = &[
+    "input",
+    "previous_response_id",
+    "type",
+    "generate",
+    "client_metadata",
+];
 
 /// What a connection remembers of its last completed response.
 #[derive(Clone, Debug, PartialEq)]

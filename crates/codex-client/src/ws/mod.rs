@@ -460,7 +460,10 @@ async fn connect(
             .request_headers(&turn.prepared, attempts.creds.as_ref())
             .map_err(Failed::never)?;
         let within = client.cfg.connect_timeout;
-        let answer = tokio::time::timeout(within, upgrade(client, &turn.prepared.uri, headers))
+        let span = tracing::info_span!("attempt", upgrade = true, refreshed = attempts.refreshed);
+        let attempt =
+            tracing::Instrument::instrument(upgrade(client, &turn.prepared.uri, headers), span);
+        let answer = tokio::time::timeout(within, attempt)
             .await
             .unwrap_or_else(|_| {
                 Err(
