@@ -187,9 +187,21 @@ pub fn compact(input: &[Value]) -> Value {
     output.push(json!({
         "type": "compaction",
         "id": "cmp_mock_0",
-        "encrypted_content": "gAAAAA-codex-mock-encrypted-compaction",
+        "encrypted_content": COMPACTION_CONTENT,
     }));
     json!({ "output": output })
+}
+
+/// The opaque content of the mock's compaction items (v1 and v2).
+pub const COMPACTION_CONTENT: &str = "gAAAAA-codex-mock-encrypted-compaction";
+
+/// True when a `/responses` input ends in `{"type":"compaction_trigger"}` (compaction v2).
+pub fn is_compaction_v2(input: &[Value]) -> bool {
+    input
+        .last()
+        .and_then(|i| i.get("type"))
+        .and_then(Value::as_str)
+        == Some("compaction_trigger")
 }
 
 /// The trace_summarize answer: one summary per trace.

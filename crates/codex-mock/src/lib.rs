@@ -230,6 +230,7 @@ impl MockServerBuilder {
             requests: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
             accept_zstd: std::sync::atomic::AtomicBool::new(true),
+            compaction_v2: std::sync::atomic::AtomicBool::new(true),
         });
         if let Some(r) = self.require_auth {
             shared.issuer.set_require_auth(r);
@@ -359,6 +360,16 @@ impl MockServer {
         self.shared
             .accept_zstd
             .store(accept, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether compaction v2 is served (default `true`): a `POST /responses` whose input
+    /// ends in `{"type":"compaction_trigger"}` is answered, when no reply is queued, with
+    /// exactly one `compaction` output item ([`Reply::compaction`]). With `false` it is
+    /// refused as a backend without v2 would: 400 `Invalid value: 'compaction_trigger'…`.
+    pub fn set_compaction_v2(&self, supported: bool) {
+        self.shared
+            .compaction_v2
+            .store(supported, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The issuer's state and settings.

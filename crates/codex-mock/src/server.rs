@@ -85,6 +85,8 @@ pub(crate) struct Shared {
     pub(crate) counter: AtomicU64,
     /// Whether `Content-Encoding: zstd` bodies are decoded (else 415).
     pub(crate) accept_zstd: std::sync::atomic::AtomicBool,
+    /// Whether `compaction_trigger` inputs are served (else 400, a backend without v2).
+    pub(crate) compaction_v2: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -452,10 +454,25 @@ async fn backend_route(
                 .and_then(Value::as_str)
                 .unwrap_or(DEFAULT_MODEL)
                 .to_owned();
+            let v2 = body
+                .get("input")
+                .and_then(Value::as_array)
+                .is_some_and(|i| catalog::is_compaction_v2(i));
+            if v2 && !shared.compaction_v2.load(Ordering::SeqCst) {
+                return detail(
+                    400,
+                    "Invalid value: 'compaction_trigger'. Supported values are: 'message', 'function_call', 'function_call_output', 'reasoning', 'compaction'.",
+                );
+            }
             let reply = shared
                 .pop(Route::Responses)
                 .unwrap_or_else(Reply::route_default);
             let reply = match reply.body {
+                // Compaction v2 is answered with exactly one compaction item.
+                Body::RouteDefault if v2 => Reply {
+                    body: Reply::compaction(catalog::COMPACTION_CONTENT).body,
+                    ..reply
+                },
                 Body::RouteDefault => Reply {
                     body: Reply::text(DEFAULT_TEXT).body,
                     ..reply

@@ -96,6 +96,22 @@ pub fn responses_bodies(mock: &MockServer) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// True for a compaction v2 request: a `/responses` whose input ends in `compaction_trigger`.
+pub fn is_compaction_v2(r: &RecordedRequest) -> bool {
+    r.path == "/backend-api/codex/responses"
+        && r.json()
+            .and_then(|b| b["input"].as_array().and_then(|i| i.last().cloned()))
+            .is_some_and(|last| last["type"] == "compaction_trigger")
+}
+
+/// The compaction v2 requests received so far.
+pub fn compactions(mock: &MockServer) -> Vec<RecordedRequest> {
+    mock.requests_to("/backend-api/codex/responses")
+        .into_iter()
+        .filter(is_compaction_v2)
+        .collect()
+}
+
 /// Requests other than to the issuer.
 pub fn backend_requests(mock: &MockServer) -> Vec<RecordedRequest> {
     mock.requests()
