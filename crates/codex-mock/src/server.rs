@@ -87,6 +87,8 @@ pub(crate) struct Shared {
     pub(crate) accept_zstd: std::sync::atomic::AtomicBool,
     /// Whether `compaction_trigger` inputs are served (else 400, a backend without v2).
     pub(crate) compaction_v2: std::sync::atomic::AtomicBool,
+    /// `wham/accounts/check`: workspace backend origin and routing override.
+    pub(crate) routing: Mutex<(Option<String>, Option<String>)>,
 }
 
 impl Shared {
@@ -257,6 +259,7 @@ fn route_of(method: &str, path: &str) -> Option<Route> {
         ("POST", "/backend-api/codex/responses/compact") => Route::Compact,
         ("GET", "/backend-api/codex/models") => Route::Models,
         ("GET", "/backend-api/wham/usage") => Route::Usage,
+        ("GET", "/backend-api/wham/accounts/check") => Route::AccountsCheck,
         ("POST", "/v1/realtime/calls") | ("POST", "/backend-api/codex/realtime/calls") => {
             Route::RealtimeCalls
         }
@@ -277,6 +280,7 @@ fn is_backend(route: Route) -> bool {
             | Route::Compact
             | Route::Models
             | Route::Usage
+            | Route::AccountsCheck
             | Route::RealtimeCalls
             | Route::TraceSummarize
     )
@@ -552,6 +556,21 @@ async fn backend_route(
             let plan = shared.issuer.identity().plan;
             reply_or(shared, route, n, || {
                 json_response(200, &catalog::usage(&plan))
+            })
+            .await
+        }
+        Route::AccountsCheck => {
+            let id = shared.issuer.identity().account_id;
+            let (origin, over) = shared
+                .routing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            reply_or(shared, route, n, || {
+                json_response(
+                    200,
+                    &catalog::accounts_check(&id, origin.as_deref(), over.as_deref()),
+                )
             })
             .await
         }

@@ -49,9 +49,11 @@ impl Drop for TempDir {
     }
 }
 
-/// A builder pointed at `mock` with `home` as CODEX_HOME, interactive login off.
+/// A builder pointed at `mock` with `home` as CODEX_HOME, interactive login off, workspace
+/// routing discovery off (so each test sees only its own requests).
 pub fn builder(mock: &MockServer, home: &TempDir) -> CodexClientBuilder {
     CodexClient::builder()
+        .transport(|t| t.workspace_routing(false))
         .base_url(mock.backend_base_url())
         .usage_url(mock.usage_url())
         .api_base_url(mock.api_base_url())
