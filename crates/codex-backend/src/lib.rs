@@ -201,6 +201,7 @@
 //! This crate has no optional features.
 
 mod codex;
+mod compaction;
 mod conversation;
 mod error;
 mod installation;
@@ -225,7 +226,9 @@ pub use crate::conversation::Turn;
 pub use crate::error::Error;
 pub use crate::error::ErrorKind;
 pub use crate::error::Result;
+pub use crate::error::UnexpectedCompactionOutput;
 pub use crate::options::CallOptions;
+pub use crate::options::CompactionMode;
 pub use crate::options::Input;
 pub use crate::options::WebSearch;
 

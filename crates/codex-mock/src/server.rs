@@ -92,6 +92,10 @@ pub(crate) struct Shared {
     pub(crate) ws_generation: AtomicU64,
     /// Whether `Content-Encoding: zstd` bodies are decoded (else 415).
     pub(crate) accept_zstd: std::sync::atomic::AtomicBool,
+    /// Whether `compaction_trigger` inputs are served (else 400, a backend without v2).
+    pub(crate) compaction_v2: std::sync::atomic::AtomicBool,
+    /// `wham/accounts/check`: workspace backend origin and routing override.
+    pub(crate) routing: Mutex<(Option<String>, Option<String>)>,
 }
 
 impl Shared {
@@ -275,6 +279,7 @@ fn route_of(method: &str, path: &str) -> Option<Route> {
         ("POST", "/backend-api/codex/responses/compact") => Route::Compact,
         ("GET", "/backend-api/codex/models") => Route::Models,
         ("GET", "/backend-api/wham/usage") => Route::Usage,
+        ("GET", "/backend-api/wham/accounts/check") => Route::AccountsCheck,
         ("POST", "/v1/realtime/calls") | ("POST", "/backend-api/codex/realtime/calls") => {
             Route::RealtimeCalls
         }
@@ -295,6 +300,7 @@ fn is_backend(route: Route) -> bool {
             | Route::Compact
             | Route::Models
             | Route::Usage
+            | Route::AccountsCheck
             | Route::RealtimeCalls
             | Route::TraceSummarize
     )
@@ -472,10 +478,25 @@ async fn backend_route(
                 .and_then(Value::as_str)
                 .unwrap_or(DEFAULT_MODEL)
                 .to_owned();
+            let v2 = body
+                .get("input")
+                .and_then(Value::as_array)
+                .is_some_and(|i| catalog::is_compaction_v2(i));
+            if v2 && !shared.compaction_v2.load(Ordering::SeqCst) {
+                return detail(
+                    400,
+                    "Invalid value: 'compaction_trigger'. Supported values are: 'message', 'function_call', 'function_call_output', 'reasoning', 'compaction'.",
+                );
+            }
             let reply = shared
                 .pop(Route::Responses)
                 .unwrap_or_else(Reply::route_default);
             let reply = match reply.body {
+                // Compaction v2 is answered with exactly one compaction item.
+                Body::RouteDefault if v2 => Reply {
+                    body: Reply::compaction(catalog::COMPACTION_CONTENT).body,
+                    ..reply
+                },
                 Body::RouteDefault => Reply {
                     body: Reply::text(DEFAULT_TEXT).body,
                     ..reply
@@ -555,6 +576,21 @@ async fn backend_route(
             let plan = shared.issuer.identity().plan;
             reply_or(shared, route, n, || {
                 json_response(200, &catalog::usage(&plan))
+            })
+            .await
+        }
+        Route::AccountsCheck => {
+            let id = shared.issuer.identity().account_id;
+            let (origin, over) = shared
+                .routing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            reply_or(shared, route, n, || {
+                json_response(
+                    200,
+                    &catalog::accounts_check(&id, origin.as_deref(), over.as_deref()),
+                )
             })
             .await
         }

@@ -457,7 +457,7 @@ async fn connect(
             .await
             .map_err(Failed::never)?;
         let headers = client
-            .request_headers(&turn.prepared, attempts.creds.as_ref())
+            .request_headers(&turn.prepared, &turn.prepared.uri, attempts.creds.as_ref())
             .map_err(Failed::never)?;
         let within = client.cfg.connect_timeout;
         let span = tracing::info_span!("attempt", upgrade = true, refreshed = attempts.refreshed);
