@@ -752,10 +752,7 @@ impl ClientInner {
                     request_id = tracing::field::Empty,
                 );
                 let compressed = self.compresses(p, state.creds.as_ref());
-                let route = match p.routable {
-                    true => self.routing(state.creds.as_ref()).await,
-                    false => None,
-                };
+                let route = self.route_of(p, state.creds.as_ref()).await;
                 let result = self
                     .send_once(p, state.creds.as_ref(), compressed, route.as_deref())
                     .instrument(span.clone())
@@ -908,20 +905,13 @@ impl ClientInner {
         } else {
             p.body.clone()
         };
-        let uri = match route {
-            Some(r) => r.apply(&p.uri),
-            None => p.uri.clone(),
-        };
+        let (uri, headers) = self.routed_request(p, route, creds)?;
         let mut req = Request::builder()
             .method(p.method.clone())
             .uri(uri.clone())
             .body(Full::new(body))
             .map_err(|e| Error::config("invalid request").with_source(e))?;
-        *req.headers_mut() = self.request_headers(p, &uri, creds)?;
-        if let Some(v) = route.and_then(|r| r.routing_override.clone()) {
-            req.headers_mut()
-                .insert(HeaderName::from_static(routing::ROUTING_OVERRIDE_HEADER), v);
-        }
+        *req.headers_mut() = headers;
         if compressed {
             req.headers_mut()
                 .insert(header::CONTENT_ENCODING, HeaderValue::from_static("zstd"));
@@ -940,6 +930,37 @@ impl ClientInner {
             jar.store(&uri, resp.headers());
         }
         Ok(resp)
+    }
+
+    /// The workspace routing that applies to `p` (`None`: not routable, or no routing).
+    pub(crate) async fn route_of(
+        &self,
+        p: &Prepared,
+        creds: Option<&Credentials>,
+    ) -> Option<Arc<Routing>> {
+        match p.routable {
+            true => self.routing(creds).await,
+            false => None,
+        }
+    }
+
+    /// The URI and headers of one attempt of `p` under `route`: the workspace origin and the
+    /// routing override applied, then [`request_headers`](Self::request_headers).
+    pub(crate) fn routed_request(
+        &self,
+        p: &Prepared,
+        route: Option<&Routing>,
+        creds: Option<&Credentials>,
+    ) -> Result<(Uri, HeaderMap)> {
+        let uri = match route {
+            Some(r) => r.apply(&p.uri),
+            None => p.uri.clone(),
+        };
+        let mut headers = self.request_headers(p, &uri, creds)?;
+        if let Some(v) = route.and_then(|r| r.routing_override.clone()) {
+            headers.insert(HeaderName::from_static(routing::ROUTING_OVERRIDE_HEADER), v);
+        }
+        Ok((uri, headers))
     }
 
     /// Fetches credentials for the next attempt when the request has none yet.

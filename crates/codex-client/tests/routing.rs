@@ -28,14 +28,28 @@ async fn turn(client: &Client) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn the_workspace_origin_and_override_are_honoured_and_cached() {
+/// A home backend whose discovery routes to a workspace backend with `routing_override`; the
+/// login's tokens and the auth manager over them.
+async fn home_and_workspace(
+    routing_override: &str,
+) -> (
+    MockServer,
+    MockServer,
+    codex_mock::TokenSet,
+    Arc<codex_auth::AuthManager>,
+) {
     let home = MockServer::start_tls().await.unwrap();
     let workspace = MockServer::start_tls().await.unwrap();
     workspace.issuer().set_require_auth(false);
-    home.set_workspace_routing(Some(&workspace.url()), Some("us"));
+    home.set_workspace_routing(Some(&workspace.url()), Some(routing_override));
     let tokens = home.issuer().issue_tokens();
     let auth = common::auth_for(&home, &tokens);
+    (home, workspace, tokens, auth)
+}
+
+#[tokio::test]
+async fn the_workspace_origin_and_override_are_honoured_and_cached() {
+    let (home, workspace, tokens, auth) = home_and_workspace("us").await;
     let build = || {
         builder_for(&home, auth.clone())
             .workspace_routing(true)
@@ -120,4 +134,26 @@ async fn no_discovery_without_a_chatgpt_login_or_when_turned_off() {
     turn(&no_account).await;
     assert!(env.mock.requests_to(CHECK).is_empty());
     assert_eq!(env.mock.requests_to(RESPONSES).len(), 2);
+}
+
+/// The WebSocket upgrade follows workspace routing too: it goes to the workspace origin with
+/// the routing override.
+#[tokio::test]
+async fn the_websocket_upgrade_follows_the_workspace_routing() {
+    let (home, workspace, _tokens, auth) = home_and_workspace("eu").await;
+    let client = builder_for(&home, auth)
+        .workspace_routing(true)
+        .transport(codex_client::Transport::WebSocket)
+        .add_root_certificate_pem(workspace.ca_cert_pem().unwrap())
+        .build()
+        .unwrap();
+    turn(&client).await;
+    assert_eq!(home.requests_to(CHECK).len(), 1);
+    assert!(home.websocket_upgrades().is_empty());
+    let ups = workspace.websocket_upgrades();
+    assert_eq!(ups.len(), 1);
+    assert_eq!(
+        ups[0].header("x-openai-account-routing-override"),
+        Some("eu")
+    );
 }
