@@ -212,6 +212,9 @@ pub struct CompactArgs {
     /// System instructions.
     #[arg(long, value_name = "TEXT")]
     pub instructions: Option<String>,
+    /// Use the older `POST /responses/compact` instead of compaction v2.
+    #[arg(long)]
+    pub legacy: bool,
 }
 
 /// `replay`.

@@ -3,6 +3,7 @@
 use std::io::Read;
 
 use codex_backend::CallOptions;
+use codex_backend::CompactionMode;
 use codex_backend::auth::AuthManager;
 use codex_backend::auth::AuthStatus;
 use codex_backend::auth::BrowserLoginOptions;
@@ -318,7 +319,12 @@ pub async fn compact(sess: &Session, out: &Out, a: &CompactArgs) -> Result<(), C
     let opts = CallOptions::new()
         .model(a.model.clone())
         .instructions(a.instructions.clone().unwrap_or_default())
-        .conversation_id(request::new_uuid());
+        .conversation_id(request::new_uuid())
+        .compaction_mode(if a.legacy {
+            CompactionMode::Legacy
+        } else {
+            CompactionMode::V2
+        });
     let output = sess.client.compact_with(history, opts).await?;
     let v = serde_json::to_value(&output)
         .map_err(|e| CliError::new("decode", format!("cannot encode the history: {e}")))?;

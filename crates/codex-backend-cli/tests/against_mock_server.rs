@@ -886,3 +886,50 @@ async fn ask_compresses_bodies_unless_no_request_compression() {
         assert!(r.json().unwrap()["client_metadata"]["x-codex-turn-metadata"].is_string());
     }
 }
+
+#[tokio::test]
+async fn compact_uses_v2_by_default_and_legacy_on_request() {
+    let env = Env::new(true).await;
+    let dir = TempDir::new();
+    let hist = json!([
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "earlier"}]},
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "noted"}]}
+    ]);
+    let file = dir.write("history.json", hist.to_string());
+    let file = file.as_str();
+    let v2 = env.run(&["--json", "compact", file], "").await;
+    v2.expect_code(0);
+    let out = v2.json_doc();
+    assert_eq!(out[0]["content"][0]["text"], "earlier");
+    assert_eq!(out[1]["type"], "compaction");
+    assert_eq!(out.as_array().unwrap().len(), 2);
+    let reqs = env.server.requests_to("/backend-api/codex/responses");
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(
+        reqs[0].header("x-codex-beta-features"),
+        Some("remote_compaction_v2")
+    );
+    assert_eq!(
+        reqs[0].json().unwrap()["input"][2],
+        json!({"type": "compaction_trigger"})
+    );
+    assert!(
+        env.server
+            .requests_to("/backend-api/codex/responses/compact")
+            .is_empty()
+    );
+
+    env.run(&["--json", "compact", "--legacy", file], "")
+        .await
+        .expect_code(0);
+    assert_eq!(
+        env.server
+            .requests_to("/backend-api/codex/responses/compact")
+            .len(),
+        1
+    );
+    assert_eq!(
+        env.server.requests_to("/backend-api/codex/responses").len(),
+        1
+    );
+}

@@ -39,6 +39,7 @@ use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
 use crate::options::CallOptions;
+use crate::options::CompactionMode;
 use crate::options::Input;
 use crate::options::WebSearch;
 use crate::turn_retry::TurnRetries;
@@ -351,6 +352,13 @@ impl CodexClientBuilder {
     /// then on, and the refused request once more.
     pub fn request_compression(mut self, compression: codex_client::RequestCompression) -> Self {
         self.transport = self.transport.request_compression(compression);
+        self
+    }
+
+    /// How histories are compacted by default (default [`CompactionMode::V2`]; per call:
+    /// [`CallOptions::compaction_mode`]).
+    pub fn compaction_mode(mut self, mode: CompactionMode) -> Self {
+        self.defaults = self.defaults.compaction_mode(mode);
         self
     }
 
@@ -720,6 +728,9 @@ impl CodexClient {
         if let Some(kind) = o.request_kind {
             ro = ro.request_kind(kind);
         }
+        for f in &o.beta_features {
+            ro = ro.beta_feature(f);
+        }
         if let Some(h) = &o.abort {
             ro = ro.abort_handle(h.clone());
         }
@@ -854,16 +865,27 @@ impl CodexClient {
         }
     }
 
-    /// Compacts a history (`POST /responses/compact`) with the session defaults; the
+    /// Compacts a history (compaction v2 by default, see [`compact_with`](Self::compact_with))
+    /// with the session defaults; the
     /// result replaces it.
     pub async fn compact(&self, history: Vec<ResponseItem>) -> Result<Vec<ResponseItem>> {
         self.compact_with(history, CallOptions::new()).await
     }
 
     /// [`compact`](Self::compact) with per-call options (model, instructions, tools,
-    /// reasoning, conversation id, window number, …). The request says
+    /// reasoning, conversation id, window number, [`CompactionMode`], …). The request says
     /// `request_kind: "compaction"` in its turn metadata; the caller that keeps the history
     /// counts the window up afterwards ([`crate::Conversation`] does).
+    ///
+    /// [`CompactionMode::V2`] (the default, as the official client 0.171): `POST /responses`
+    /// with the history plus `{"type":"compaction_trigger"}` and `x-codex-beta-features:
+    /// remote_compaction_v2`. The answer must hold exactly one `compaction` item, else
+    /// [`ErrorKind::UnexpectedCompactionOutput`] naming what came back. The returned history
+    /// is what codex-rs keeps: the latest user messages (up to 64,000 tokens, the oldest one
+    /// cut to fit), then the compaction item. When the server refuses v2 as unsupported (a
+    /// 400 naming `compaction_trigger` or `remote_compaction_v2`, or a 501), the history is
+    /// compacted with [`CompactionMode::Legacy`] instead (`POST /responses/compact`, whose
+    /// `output` is returned as it is).
     pub async fn compact_with(
         &self,
         history: Vec<ResponseItem>,
@@ -872,6 +894,21 @@ impl CodexClient {
         self.ensure_authenticated()?;
         let mut opts = opts;
         opts.request_kind = Some(codex_client::RequestKind::Compaction);
+        let mode = opts
+            .compaction_mode
+            .or(self.inner.defaults.compaction_mode)
+            .unwrap_or_default();
+        if mode == CompactionMode::V2 {
+            match self.compact_v2(&history, &opts).await {
+                Err(e) if crate::compaction::refuses_v2(&e) => {
+                    tracing::warn!(
+                        status = e.status().map(|s| s.as_u16()),
+                        "the server refused compaction v2; using POST /responses/compact"
+                    );
+                }
+                r => return r,
+            }
+        }
         let (req, ro) = self.build_request(&[], history, &opts)?;
         let creq = CompactRequest::from_request(&req);
         let mut retries = TurnRetries::new(self, "compact");
@@ -881,6 +918,29 @@ impl CodexClient {
                 Err(e) => retries.after(e.into()).await?,
             }
         }
+    }
+
+    /// One compaction v2 request and the replacement history.
+    async fn compact_v2(
+        &self,
+        history: &[ResponseItem],
+        opts: &CallOptions,
+    ) -> Result<Vec<ResponseItem>> {
+        let mut opts = opts.clone();
+        opts.beta_features
+            .push(crate::compaction::REMOTE_COMPACTION_V2.to_owned());
+        let input = crate::compaction::request_input(history.to_vec());
+        let (req, ro) = self.build_request(&[], input, &opts)?;
+        let answer = self
+            .inner
+            .transport
+            .responses()
+            .stream(&req, &ro)
+            .await?
+            .collect_text()
+            .await?;
+        let item = crate::compaction::single_compaction(answer.items)?;
+        Ok(crate::compaction::replacement_history(history, item))
     }
 
     /// The plan's rate-limit and credit status (`GET wham/usage`).

@@ -104,7 +104,8 @@ struct RegisteredTool {
 /// history, about 4 bytes of JSON per token, each image counted as a flat 1,000 tokens
 /// whatever its size) reaches the model's auto-compact limit
 /// (`auto_compact_token_limit` from the catalog, else 90 % of its context window), the
-/// history is compacted first (`POST /responses/compact`).
+/// history is compacted first ([`crate::CodexClient::compact_with`]: compaction v2 unless
+/// [`crate::CompactionMode::Legacy`] is set; the window number goes up by one).
 pub struct Conversation {
     client: CodexClient,
     options: CallOptions,
@@ -615,7 +616,9 @@ impl Conversation {
         Ok(())
     }
 
-    /// Replaces the history by its compacted form (`POST /responses/compact`), sent with
+    /// Replaces the history by its compacted form ([`crate::CodexClient::compact_with`]:
+    /// compaction v2 by default, `POST /responses/compact` with
+    /// [`crate::CompactionMode::Legacy`]), sent with
     /// `request_kind: "compaction"`; the window number goes up by one afterwards.
     pub async fn compact(&mut self) -> Result<()> {
         if self.history.is_empty() {

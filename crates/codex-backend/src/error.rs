@@ -39,13 +39,44 @@ pub enum ErrorKind {
     /// The model's output is not what was asked for (e.g. structured output that is not
     /// valid JSON for the requested type).
     InvalidOutput,
+    /// A compaction v2 answer did not hold exactly one `compaction` output item; the
+    /// source is an [`UnexpectedCompactionOutput`] naming what came back.
+    UnexpectedCompactionOutput,
 }
+
+/// What a compaction v2 answer held instead of exactly one `compaction` item (the source of
+/// an [`ErrorKind::UnexpectedCompactionOutput`] error).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnexpectedCompactionOutput {
+    /// How many `compaction` items came back.
+    pub compaction_items: usize,
+    /// The `type` of every output item, in order.
+    pub item_types: Vec<String>,
+}
+
+impl std::fmt::Display for UnexpectedCompactionOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "expected one compaction output item, received {} from {} output items",
+            self.compaction_items,
+            self.item_types.len()
+        )?;
+        if !self.item_types.is_empty() {
+            write!(f, " ({})", self.item_types.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for UnexpectedCompactionOutput {}
 
 impl ErrorKind {
     /// A stable snake_case name. API kinds use [`codex_client::ErrorKind::as_str`]
     /// (`rate_limited`, `usage_limit_reached`, …); the others are `not_authenticated`,
     /// `login_required`, `login`, `storage`, `auth`, `config`, `invalid_input`, `model_not_found`,
-    /// `tool`, `tool_loop_limit`, `invalid_output`.
+    /// `tool`, `tool_loop_limit`, `invalid_output`, `unexpected_compaction_output`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NotAuthenticated => "not_authenticated",
@@ -60,6 +91,7 @@ impl ErrorKind {
             Self::Tool => "tool",
             Self::ToolLoopLimit => "tool_loop_limit",
             Self::InvalidOutput => "invalid_output",
+            Self::UnexpectedCompactionOutput => "unexpected_compaction_output",
         }
     }
 }
@@ -299,6 +331,7 @@ mod tests {
             ErrorKind::Tool,
             ErrorKind::ToolLoopLimit,
             ErrorKind::InvalidOutput,
+            ErrorKind::UnexpectedCompactionOutput,
         ];
         let mut names: Vec<_> = kinds.iter().map(|k| k.as_str()).collect();
         for n in &names {

@@ -204,6 +204,7 @@
 //! This crate has no optional features.
 
 mod codex;
+mod compaction;
 mod conversation;
 mod error;
 mod installation;
@@ -228,7 +229,9 @@ pub use crate::conversation::Turn;
 pub use crate::error::Error;
 pub use crate::error::ErrorKind;
 pub use crate::error::Result;
+pub use crate::error::UnexpectedCompactionOutput;
 pub use crate::options::CallOptions;
+pub use crate::options::CompactionMode;
 pub use crate::options::Input;
 pub use crate::options::WebSearch;
 

@@ -48,6 +48,32 @@ impl WebSearch {
     }
 }
 
+/// How a history is compacted ([`crate::CodexClient::compact`], auto-compaction).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CompactionMode {
+    /// Compaction v2, as the official client 0.171 does it (the default): `POST /responses`
+    /// with the history plus `{"type":"compaction_trigger"}`, `x-codex-beta-features:
+    /// remote_compaction_v2`, `request_kind: "compaction"`; the answer's one `compaction`
+    /// item replaces the history, after the latest user messages. When the server refuses
+    /// v2 as unsupported, the call falls back to [`CompactionMode::Legacy`] by itself.
+    #[default]
+    V2,
+    /// The older `POST /responses/compact` (the CLI's `compact --legacy`): its `output`
+    /// replaces the history.
+    Legacy,
+}
+
+impl CompactionMode {
+    /// `v2` or `legacy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V2 => "v2",
+            Self::Legacy => "legacy",
+        }
+    }
+}
+
 /// Options of one call, each overriding the session default set on
 /// [`crate::CodexClientBuilder`] when set. `CallOptions::default()` (or
 /// [`CallOptions::new`]) overrides nothing.
@@ -92,6 +118,10 @@ pub struct CallOptions {
     pub(crate) window_number: Option<u64>,
     /// What the request does (set by compaction only).
     pub(crate) request_kind: Option<codex_client::RequestKind>,
+    /// How compaction is done (default [`CompactionMode::V2`]).
+    pub(crate) compaction_mode: Option<CompactionMode>,
+    /// Extra `x-codex-beta-features` keys of this call (set by compaction v2).
+    pub(crate) beta_features: Vec<String>,
 }
 
 impl CallOptions {
@@ -252,6 +282,13 @@ impl CallOptions {
         self
     }
 
+    /// How [`crate::CodexClient::compact_with`] (and a conversation's compaction) compacts
+    /// (default [`CompactionMode::V2`]).
+    pub fn compaction_mode(mut self, mode: CompactionMode) -> Self {
+        self.compaction_mode = Some(mode);
+        self
+    }
+
     /// The model override, if set.
     pub fn model_override(&self) -> Option<&str> {
         self.model.as_deref()
@@ -289,7 +326,8 @@ impl CallOptions {
             turn_id,
             turn_started_at,
             window_number,
-            request_kind
+            request_kind,
+            compaction_mode
         );
         let mut extra = base.extra_tools.clone();
         extra.append(&mut self.extra_tools);

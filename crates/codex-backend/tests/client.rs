@@ -322,13 +322,20 @@ async fn usage_payload() {
 }
 
 #[tokio::test]
-async fn compact_returns_the_replacement_history() {
+async fn legacy_compact_returns_the_replacement_history() {
     let (mock, _home, client) = setup_with(|b| b.instructions("sys")).await;
     let history = vec![
         ResponseItem::user_text("first"),
         ResponseItem::text_message(codex_backend::Role::Assistant, "answer"),
     ];
-    let out = client.compact(history).await.unwrap();
+    let out = client
+        .compact_with(
+            history,
+            codex_backend::CallOptions::new()
+                .compaction_mode(codex_backend::CompactionMode::Legacy),
+        )
+        .await
+        .unwrap();
     assert_eq!(out.len(), 2);
     assert!(matches!(out[0], ResponseItem::Message(_)));
     assert!(matches!(out[1], ResponseItem::Compaction(_)));

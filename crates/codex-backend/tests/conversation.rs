@@ -298,26 +298,19 @@ async fn auto_compaction_triggers_at_the_limit() {
     // The mock reports total_tokens >= 42 for every text reply: over the limit.
     assert!(conv.estimated_tokens() >= 40);
     conv.respond("second question").await.unwrap();
-    let paths: Vec<String> = backend_requests(&mock)
+    let kinds: Vec<(String, bool)> = backend_requests(&mock)
         .iter()
-        .map(|r| r.path.clone())
+        .map(|r| (r.path.clone(), is_compaction_v2(r)))
         .collect();
-    assert_eq!(
-        paths,
-        [
-            "/backend-api/codex/responses",
-            "/backend-api/codex/responses/compact",
-            "/backend-api/codex/responses"
-        ]
-    );
-    let compact = mock.requests_to("/backend-api/codex/responses/compact")[0]
-        .json()
-        .unwrap();
+    let turn = ("/backend-api/codex/responses".to_owned(), false);
+    let v2 = ("/backend-api/codex/responses".to_owned(), true);
+    assert_eq!(kinds, [turn.clone(), v2, turn]);
+    let compact = compactions(&mock)[0].json().unwrap();
     assert_eq!(
         types(&compact["input"]),
-        ["message:user", "message:assistant"]
+        ["message:user", "message:assistant", "compaction_trigger"]
     );
-    let second = &responses_bodies(&mock)[1];
+    let second = &responses_bodies(&mock)[2];
     assert_eq!(
         types(&second["input"]),
         ["message:user", "compaction", "message:user"]
@@ -333,10 +326,7 @@ async fn auto_compaction_uses_the_model_limit_and_can_be_turned_off() {
     conv.respond("b").await.unwrap();
     // Far below gpt-5.4's 244800-token limit: the catalog was read, nothing compacted.
     assert_eq!(mock.requests_to("/backend-api/codex/models").len(), 1);
-    assert!(
-        mock.requests_to("/backend-api/codex/responses/compact")
-            .is_empty()
-    );
+    assert!(compactions(&mock).is_empty());
 
     let mut off = client
         .conversation()
@@ -344,16 +334,9 @@ async fn auto_compaction_uses_the_model_limit_and_can_be_turned_off() {
         .auto_compact_limit(1);
     off.respond("a").await.unwrap();
     off.respond("b").await.unwrap();
-    assert!(
-        mock.requests_to("/backend-api/codex/responses/compact")
-            .is_empty()
-    );
+    assert!(compactions(&mock).is_empty());
     off.compact().await.unwrap();
-    assert_eq!(
-        mock.requests_to("/backend-api/codex/responses/compact")
-            .len(),
-        1
-    );
+    assert_eq!(compactions(&mock).len(), 1);
     assert!(matches!(
         off.history().last(),
         Some(ResponseItem::Compaction(_))
@@ -385,14 +368,12 @@ async fn context_window_exceeded_compacts_and_retries_once() {
     let mut conv = client.conversation();
     conv.respond("first").await.unwrap();
     mock.push_response(Reply::failed("context_length_exceeded", "too long"));
+    // The compaction v2 request shares the /responses queue.
+    mock.push_response(Reply::compaction("c1"));
     mock.push_response(Reply::text("fits now"));
     let r = conv.respond("second").await.unwrap();
     assert_eq!(r.text, "fits now");
-    assert_eq!(
-        mock.requests_to("/backend-api/codex/responses/compact")
-            .len(),
-        1
-    );
+    assert_eq!(compactions(&mock).len(), 1);
     let last = responses_bodies(&mock).pop().unwrap();
     assert_eq!(
         types(&last["input"]),
@@ -400,24 +381,17 @@ async fn context_window_exceeded_compacts_and_retries_once() {
     );
     // With run() too; and a second failure is returned, not retried again.
     mock.push_response(Reply::failed("context_length_exceeded", "too long"));
+    mock.push_response(Reply::compaction("c2"));
     mock.push_response(Reply::failed("context_length_exceeded", "still too long"));
     let err = conv.run("third").await.unwrap_err();
     assert_eq!(err.kind_str(), "context_window_exceeded");
-    assert_eq!(
-        mock.requests_to("/backend-api/codex/responses/compact")
-            .len(),
-        2
-    );
+    assert_eq!(compactions(&mock).len(), 2);
     // Without auto-compaction the error is returned at once.
     let mut off = client.conversation().auto_compact(false);
     off.respond("x").await.unwrap();
     mock.push_response(Reply::failed("context_length_exceeded", "too long"));
     assert!(off.respond("y").await.is_err());
-    assert_eq!(
-        mock.requests_to("/backend-api/codex/responses/compact")
-            .len(),
-        2
-    );
+    assert_eq!(compactions(&mock).len(), 2);
 }
 
 #[tokio::test]
@@ -735,8 +709,7 @@ async fn images_do_not_count_their_bytes_in_the_compaction_estimate() {
     conv.respond("Describe it.").await.unwrap();
     conv.respond("More detail.").await.unwrap();
     assert!(
-        mock.requests_to("/backend-api/codex/responses/compact")
-            .is_empty(),
+        compactions(&mock).is_empty(),
         "an image alone must not trigger a compaction"
     );
     // Text still counts by size: a big text history does compact.
@@ -744,11 +717,7 @@ async fn images_do_not_count_their_bytes_in_the_compaction_estimate() {
     conv.push(ResponseItem::user_text("word ".repeat(8_000)));
     assert!(conv.estimated_tokens() >= 5_000);
     conv.respond("Summarize.").await.unwrap();
-    assert_eq!(
-        mock.requests_to("/backend-api/codex/responses/compact")
-            .len(),
-        1
-    );
+    assert_eq!(compactions(&mock).len(), 1);
 }
 
 /// The `response.create` frames the mock received over WebSocket.

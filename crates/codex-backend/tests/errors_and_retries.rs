@@ -357,7 +357,10 @@ async fn a_tool_run_reports_the_retries_of_every_request() {
 
 #[tokio::test]
 async fn compaction_resends_after_a_connection_lost_mid_answer() {
-    let (mock, _home, client) = setup_with(fast).await;
+    // The legacy endpoint (compaction v2, the default since the `proto` merge, goes through
+    // `/responses` and its stream retries).
+    let (mock, _home, client) =
+        setup_with(|b| fast(b).compaction_mode(codex_backend::CompactionMode::Legacy)).await;
     mock.push(Route::Compact, Reply::drop_mid_event());
     let history = vec![codex_backend::ResponseItem::user_text("hello")];
     let out = client.compact(history).await.unwrap();

@@ -243,6 +243,7 @@ async fn compaction_says_so_and_the_window_number_goes_up_after_it() {
     let installation = std::fs::read_to_string(home.path().join("installation_id")).unwrap();
     let mut conv = client.conversation();
     mock.push_response(Reply::text("one"));
+    mock.push_response(Reply::compaction("c"));
     mock.push_response(Reply::text("two"));
     conv.respond("first").await.unwrap();
     assert_eq!(conv.window_number(), 0);
@@ -250,25 +251,59 @@ async fn compaction_says_so_and_the_window_number_goes_up_after_it() {
     assert_eq!(conv.window_number(), 1);
     conv.respond("second").await.unwrap();
     let id = conv.id().to_owned();
-    let compact = &mock.requests_to("/backend-api/codex/responses/compact")[0];
+    let compact = &compactions(&mock)[0];
     assert_eq!(
         compact.header("x-codex-window-id"),
         Some(format!("{id}:0").as_str())
     );
     assert_eq!(
-        compact.header("x-codex-installation-id"),
-        Some(installation.as_str())
+        compact.header("x-codex-beta-features"),
+        Some("remote_compaction_v2")
     );
     let m = metadata(compact);
     assert_eq!(m["request_kind"], "compaction");
     assert_eq!(m["window_number"], 0);
-    let after = &responses(&mock)[1];
+    assert_eq!(m["installation_id"], installation.as_str());
+    let after = responses(&mock)
+        .into_iter()
+        .rfind(|r| !is_compaction_v2(r))
+        .unwrap();
     assert_eq!(
         after.header("x-codex-window-id"),
         Some(format!("{id}:1").as_str())
     );
-    let m = metadata(after);
+    let m = metadata(&after);
     assert_eq!(m["request_kind"], "turn");
     assert_eq!(m["window_number"], 1);
     assert_eq!(m["window_id"], format!("{id}:1"));
+    // Turns never carry the compaction beta feature.
+    assert_eq!(after.header("x-codex-beta-features"), None);
+}
+
+#[tokio::test]
+async fn legacy_compaction_carries_the_installation_id_header() {
+    let (mock, home, client) = setup().await;
+    let installation = std::fs::read_to_string(home.path().join("installation_id")).unwrap();
+    let thread = codex_backend::client::new_uuid_v7();
+    client
+        .compact_with(
+            vec![ResponseItem::user_text("hi")],
+            CallOptions::new()
+                .conversation_id(&thread)
+                .window_number(3)
+                .compaction_mode(codex_backend::CompactionMode::Legacy),
+        )
+        .await
+        .unwrap();
+    let r = &mock.requests_to("/backend-api/codex/responses/compact")[0];
+    assert_eq!(
+        r.header("x-codex-installation-id"),
+        Some(installation.as_str())
+    );
+    assert_eq!(
+        r.header("x-codex-window-id"),
+        Some(format!("{thread}:3").as_str())
+    );
+    assert_eq!(metadata(r)["request_kind"], "compaction");
+    assert_eq!(r.header("x-codex-routing-hint"), Some("model=gpt-5.4"));
 }

@@ -31,6 +31,8 @@ use crate::error::ErrorKind;
 use crate::error::Result;
 use crate::options::RequestOptions;
 use crate::retry::RetryPolicy;
+use crate::routing;
+use crate::routing::Routing;
 use crate::status;
 use crate::transport::ProxySettings;
 use crate::transport::TlsSettings;
@@ -94,6 +96,8 @@ pub(crate) struct Config {
     pub(crate) transport: crate::ws::Transport,
     pub(crate) connect_timeout: Duration,
     pub(crate) compression: RequestCompression,
+    /// Where `wham/accounts/check` lives (`None`: no workspace routing).
+    pub(crate) chatgpt_base: Option<BaseUrl>,
 }
 
 /// Builder of a [`Client`]. Setters never fail; problems are reported by
@@ -122,6 +126,8 @@ pub struct ClientBuilder {
     cookie_store: bool,
     transport: crate::ws::Transport,
     compression: RequestCompression,
+    chatgpt_base_url: Option<String>,
+    workspace_routing: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -179,6 +185,8 @@ impl ClientBuilder {
             cookie_store: true,
             transport: crate::ws::Transport::Auto,
             compression: RequestCompression::Auto,
+            chatgpt_base_url: None,
+            workspace_routing: true,
         }
     }
 
@@ -344,6 +352,24 @@ impl ClientBuilder {
         self
     }
 
+    /// The ChatGPT backend root used for workspace routing discovery (default derived from
+    /// the base URL: the part up to and including `/backend-api`, as the usage URL).
+    pub fn chatgpt_base_url(mut self, url: impl Into<String>) -> Self {
+        self.chatgpt_base_url = Some(url.into());
+        self
+    }
+
+    /// Workspace routing (default on): before the first backend request of the process for
+    /// a ChatGPT login (credentials with an account id), `GET {chatgpt base}/wham/accounts/check`;
+    /// an https `workspace_backend_origin` replaces the base URL's origin, an
+    /// `account_routing_override` is sent as `x-openai-account-routing-override`. Cached per
+    /// ChatGPT base and account for the process; a failed discovery logs a warning and keeps
+    /// the configured base URL.
+    pub fn workspace_routing(mut self, yes: bool) -> Self {
+        self.workspace_routing = yes;
+        self
+    }
+
     /// Where credentials come from. Without a provider, requests carry no `Authorization`.
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
         self.provider = Some(provider);
@@ -367,6 +393,11 @@ impl ClientBuilder {
         let usage_url = match &self.usage_url {
             Some(u) => BaseUrl::parse("usage", u)?,
             None => base_url.derive_usage()?,
+        };
+        let chatgpt_base = match (&self.chatgpt_base_url, self.workspace_routing) {
+            (_, false) => None,
+            (Some(u), true) => Some(BaseUrl::parse("chatgpt base", u)?),
+            (None, true) => base_url.derive_chatgpt_base(),
         };
         let api_base_url = BaseUrl::parse(
             "api base",
@@ -426,6 +457,7 @@ impl ClientBuilder {
                     transport: self.transport,
                     connect_timeout: self.connect_timeout,
                     compression: self.compression,
+                    chatgpt_base,
                 },
                 transport,
                 provider: self.provider,
@@ -513,6 +545,8 @@ pub(crate) struct Prepared {
     pub(crate) body: Bytes,
     /// Whether the body may be zstd-compressed (`/responses` and compaction JSON bodies).
     pub(crate) compressible: bool,
+    /// Whether workspace routing applies (a request under the backend base URL).
+    pub(crate) routable: bool,
     /// The compressed body, made once on first use and reused by retries.
     pub(crate) zstd_body: OnceLock<Bytes>,
     /// How many idle timeouts to wait for the response head: 1, or 4 for endpoints that
@@ -590,6 +624,8 @@ impl Prepared {
         for (k, v) in extra {
             headers.insert(k.clone(), v.clone());
         }
+        let routable =
+            target == Target::Backend && uri.to_string().starts_with(client.cfg.base_url.as_str());
         Ok(Self {
             method,
             uri,
@@ -597,6 +633,7 @@ impl Prepared {
             headers,
             body,
             compressible: false,
+            routable,
             zstd_body: OnceLock::new(),
             head_wait_factor: 1,
         })
@@ -732,8 +769,9 @@ impl ClientInner {
                     request_id = tracing::field::Empty,
                 );
                 let compressed = self.compresses(p, state.creds.as_ref());
+                let route = self.route_of(p, state.creds.as_ref()).await;
                 let result = self
-                    .send_once(p, state.creds.as_ref(), compressed)
+                    .send_once(p, state.creds.as_ref(), compressed, route.as_deref())
                     .instrument(span.clone())
                     .await;
                 match &result {
@@ -825,23 +863,72 @@ impl ClientInner {
         }
     }
 
+    /// The workspace routing of these credentials (discovered once per process, see
+    /// [`crate::ClientBuilder::workspace_routing`]); `None` when it does not apply.
+    async fn routing(&self, creds: Option<&Credentials>) -> Option<Arc<Routing>> {
+        let base = self.cfg.chatgpt_base.as_ref()?;
+        let creds = creds?;
+        let account = creds.account_id.as_deref()?;
+        if let Some(r) = routing::cached(base.as_str(), account) {
+            return Some(r);
+        }
+        let found = match self.discover(base, creds).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(
+                    kind = e.kind().as_str(),
+                    status = e.status().map(|s| s.as_u16()),
+                    "workspace routing discovery failed; using the configured base URL"
+                );
+                Routing::default()
+            }
+        };
+        Some(routing::store(base.as_str(), account, found))
+    }
+
+    /// One `GET {chatgpt base}/wham/accounts/check` (one attempt, no retry).
+    async fn discover(&self, base: &BaseUrl, creds: &Credentials) -> Result<Routing> {
+        let p = Prepared {
+            method: Method::GET,
+            uri: base.join("wham/accounts/check")?,
+            path: "/wham/accounts/check",
+            headers: self.cfg.headers.clone(),
+            body: Bytes::new(),
+            compressible: false,
+            routable: false,
+            zstd_body: OnceLock::new(),
+            head_wait_factor: 1,
+        };
+        let resp = self.send_once(&p, Some(creds), false, None).await?;
+        let (parts, body) = resp.into_parts();
+        let bytes =
+            crate::transport::read_body(body, MAX_ERROR_BODY_READ, self.cfg.idle_timeout).await?;
+        if !parts.status.is_success() {
+            return Err(status::http_error(parts.status, &parts.headers, &bytes));
+        }
+        let account = creds.account_id.as_deref().unwrap_or_default();
+        Ok(routing::parse(&bytes, account))
+    }
+
     async fn send_once(
         &self,
         p: &Prepared,
         creds: Option<&Credentials>,
         compressed: bool,
+        route: Option<&Routing>,
     ) -> Result<Response<Incoming>> {
         let body = if compressed {
             p.zstd_body()?
         } else {
             p.body.clone()
         };
+        let (uri, headers) = self.routed_request(p, route, creds)?;
         let mut req = Request::builder()
             .method(p.method.clone())
-            .uri(p.uri.clone())
+            .uri(uri.clone())
             .body(Full::new(body))
             .map_err(|e| Error::config("invalid request").with_source(e))?;
-        *req.headers_mut() = self.request_headers(p, creds)?;
+        *req.headers_mut() = headers;
         if compressed {
             req.headers_mut()
                 .insert(header::CONTENT_ENCODING, HeaderValue::from_static("zstd"));
@@ -857,9 +944,40 @@ impl ClientInner {
                 .with(|d| d.retryable = true)
             })??;
         if let Some(jar) = &self.cookies {
-            jar.store(&p.uri, resp.headers());
+            jar.store(&uri, resp.headers());
         }
         Ok(resp)
+    }
+
+    /// The workspace routing that applies to `p` (`None`: not routable, or no routing).
+    pub(crate) async fn route_of(
+        &self,
+        p: &Prepared,
+        creds: Option<&Credentials>,
+    ) -> Option<Arc<Routing>> {
+        match p.routable {
+            true => self.routing(creds).await,
+            false => None,
+        }
+    }
+
+    /// The URI and headers of one attempt of `p` under `route`: the workspace origin and the
+    /// routing override applied, then [`request_headers`](Self::request_headers).
+    pub(crate) fn routed_request(
+        &self,
+        p: &Prepared,
+        route: Option<&Routing>,
+        creds: Option<&Credentials>,
+    ) -> Result<(Uri, HeaderMap)> {
+        let uri = match route {
+            Some(r) => r.apply(&p.uri),
+            None => p.uri.clone(),
+        };
+        let mut headers = self.request_headers(p, &uri, creds)?;
+        if let Some(v) = route.and_then(|r| r.routing_override.clone()) {
+            headers.insert(HeaderName::from_static(routing::ROUTING_OVERRIDE_HEADER), v);
+        }
+        Ok((uri, headers))
     }
 
     /// Fetches credentials for the next attempt when the request has none yet.
@@ -890,16 +1008,17 @@ impl ClientInner {
         }
     }
 
-    /// The headers of one attempt: the prepared ones, cookies for the host, and the
+    /// The headers of one attempt to `uri`: the prepared ones, cookies for its host, and the
     /// credentials (`Authorization` marked sensitive, `ChatGPT-Account-ID`, FedRAMP).
     pub(crate) fn request_headers(
         &self,
         p: &Prepared,
+        uri: &Uri,
         creds: Option<&Credentials>,
     ) -> Result<HeaderMap> {
         let mut headers = p.headers.clone();
         if let Some(jar) = &self.cookies
-            && let Some(cookie) = jar.header_for(&p.uri)
+            && let Some(cookie) = jar.header_for(uri)
         {
             headers.insert(header::COOKIE, cookie);
         }

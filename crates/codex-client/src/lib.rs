@@ -104,6 +104,7 @@ mod identity;
 mod multipart;
 mod options;
 mod retry;
+mod routing;
 mod status;
 mod stream;
 mod transport;

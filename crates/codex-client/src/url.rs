@@ -67,6 +67,14 @@ impl BaseUrl {
             .map_err(|e| Error::config(format!("invalid url for {path}")).with_source(e))
     }
 
+    /// The ChatGPT backend root (`<origin>/backend-api`) derived from a backend base URL: the
+    /// part up to and including `/backend-api`; `None` without it.
+    pub(crate) fn derive_chatgpt_base(&self) -> Option<Self> {
+        const MARK: &str = "/backend-api";
+        let i = self.0.find(MARK)?;
+        Self::parse("chatgpt base", &self.0[..i + MARK.len()]).ok()
+    }
+
     /// The usage (`wham/usage`) URL derived from a backend base URL: the part up to and
     /// including `/backend-api` followed by `/wham/usage`; without `/backend-api` in the path,
     /// `{scheme}://{host}/api/codex/usage` (the codex-rs rule for non-ChatGPT hosts).

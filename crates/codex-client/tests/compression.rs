@@ -39,12 +39,7 @@ async fn send(
     client: &codex_client::Client,
     req: &codex_types::ResponsesRequest,
 ) -> codex_client::Result<codex_client::TextResponse> {
-    client
-        .responses()
-        .stream(req, &fixed_opts())
-        .await?
-        .collect_text()
-        .await
+    common::collect(client, req, &fixed_opts()).await
 }
 
 fn responses(mock: &codex_mock::MockServer) -> Vec<RecordedRequest> {

@@ -314,6 +314,7 @@ async fn tls_certificate_failures_are_not_retried() {
         .unwrap();
     let (relay, count) = counting_relay(([127, 0, 0, 1], port).into()).await;
     let client = codex_client::Client::builder()
+        .workspace_routing(false)
         .base_url(format!(
             "https://127.0.0.1:{}/backend-api/codex",
             relay.port()

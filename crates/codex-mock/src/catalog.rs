@@ -187,9 +187,40 @@ pub fn compact(input: &[Value]) -> Value {
     output.push(json!({
         "type": "compaction",
         "id": "cmp_mock_0",
-        "encrypted_content": "gAAAAA-codex-mock-encrypted-compaction",
+        "encrypted_content": COMPACTION_CONTENT,
     }));
     json!({ "output": output })
+}
+
+/// The `wham/accounts/check` answer (protocol §14.1) for one account; `None` is
+/// `NO_CONSTRAINT`.
+pub fn accounts_check(
+    account_id: &str,
+    origin: Option<&str>,
+    routing_override: Option<&str>,
+) -> Value {
+    json!({
+        "accounts": [{
+            "id": account_id,
+            "workspace_backend_origin": origin.unwrap_or("NO_CONSTRAINT"),
+            "account_routing_override": routing_override.unwrap_or("NO_CONSTRAINT"),
+            "structure": "personal",
+        }],
+        "account_ordering": [account_id],
+        "default_account_id": account_id,
+    })
+}
+
+/// The opaque content of the mock's compaction items (v1 and v2).
+pub const COMPACTION_CONTENT: &str = "gAAAAA-codex-mock-encrypted-compaction";
+
+/// True when a `/responses` input ends in `{"type":"compaction_trigger"}` (compaction v2).
+pub fn is_compaction_v2(input: &[Value]) -> bool {
+    input
+        .last()
+        .and_then(|i| i.get("type"))
+        .and_then(Value::as_str)
+        == Some("compaction_trigger")
 }
 
 /// The trace_summarize answer: one summary per trace.

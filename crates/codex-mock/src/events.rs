@@ -271,6 +271,18 @@ impl StreamBuilder {
         self
     }
 
+    /// A `compaction` output item (compaction v2): added, then done, with opaque content.
+    pub fn compaction(&mut self, item_id: &str, encrypted_content: &str) -> &mut Self {
+        let idx = self.next_output_index();
+        let item =
+            json!({"id": item_id, "type": "compaction", "encrypted_content": encrypted_content});
+        self.push(
+            "response.output_item.added",
+            json!({"output_index": idx, "item": item.clone()}),
+        );
+        self.item_done(idx, item)
+    }
+
     /// A function call item with its argument deltas.
     pub fn function_call(
         &mut self,

@@ -104,6 +104,8 @@ pub enum Route {
     Models,
     /// `GET /backend-api/wham/usage`.
     Usage,
+    /// `GET /backend-api/wham/accounts/check` (workspace routing discovery).
+    AccountsCheck,
     /// `POST /v1/realtime/calls` (and the backend flavour).
     RealtimeCalls,
     /// `POST /backend-api/codex/memories/trace_summarize`.
@@ -291,6 +293,8 @@ impl MockServerBuilder {
             ws_connection_limit: AtomicU64::new(0),
             ws_generation: AtomicU64::new(0),
             accept_zstd: std::sync::atomic::AtomicBool::new(true),
+            compaction_v2: std::sync::atomic::AtomicBool::new(true),
+            routing: Mutex::new((None, None)),
         });
         for (slug, limit) in &self.auto_compact {
             shared.agent.set_auto_compact(slug.as_deref(), *limit);
@@ -481,6 +485,31 @@ impl MockServer {
         self.shared
             .accept_zstd
             .store(accept, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether compaction v2 is served (default `true`): a `POST /responses` whose input
+    /// ends in `{"type":"compaction_trigger"}` is answered, when no reply is queued, with
+    /// exactly one `compaction` output item ([`Reply::compaction`]). With `false` it is
+    /// refused as a backend without v2 would: 400 `Invalid value: 'compaction_trigger'…`.
+    pub fn set_compaction_v2(&self, supported: bool) {
+        self.shared
+            .compaction_v2
+            .store(supported, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// What `GET /backend-api/wham/accounts/check` answers for the issuer's account:
+    /// `workspace_backend_origin` (`None`: `NO_CONSTRAINT`) and `account_routing_override`
+    /// (`None`: `NO_CONSTRAINT`). Make discovery fail with [`MockServer::push`] on
+    /// [`Route::AccountsCheck`] (e.g. a 500 or 404 reply).
+    pub fn set_workspace_routing(&self, origin: Option<&str>, routing_override: Option<&str>) {
+        *self
+            .shared
+            .routing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = (
+            origin.map(str::to_owned),
+            routing_override.map(str::to_owned),
+        );
     }
 
     /// The issuer's state and settings.

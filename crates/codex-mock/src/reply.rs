@@ -221,6 +221,21 @@ impl Reply {
         Reply::events(b.finish())
     }
 
+    /// The compaction v2 answer (`POST /responses` whose input ends in `compaction_trigger`):
+    /// exactly one `compaction` output item, then `response.completed`.
+    pub fn compaction(encrypted_content: &str) -> Reply {
+        let mut b = StreamBuilder::new("resp_mock_compaction", DEFAULT_MODEL);
+        b.created();
+        b.compaction("cmp_mock_v2_0", encrypted_content);
+        b.completed(Usage {
+            input_tokens: 2_000,
+            cached_tokens: 0,
+            output_tokens: 200,
+            reasoning_tokens: 0,
+        });
+        Reply::events(b.finish())
+    }
+
     /// created, in_progress, then `response.failed` with `error {code, message}`.
     pub fn failed(code: &str, message: &str) -> Reply {
         let mut b = StreamBuilder::new("resp_mock_failed", DEFAULT_MODEL);

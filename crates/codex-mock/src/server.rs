@@ -93,6 +93,10 @@ pub(crate) struct Shared {
     pub(crate) ws_generation: AtomicU64,
     /// Whether `Content-Encoding: zstd` bodies are decoded (else 415).
     pub(crate) accept_zstd: std::sync::atomic::AtomicBool,
+    /// Whether `compaction_trigger` inputs are served (else 400, a backend without v2).
+    pub(crate) compaction_v2: std::sync::atomic::AtomicBool,
+    /// `wham/accounts/check`: workspace backend origin and routing override.
+    pub(crate) routing: Mutex<(Option<String>, Option<String>)>,
 }
 
 impl Shared {
@@ -283,6 +287,7 @@ fn route_of(method: &str, path: &str) -> Option<Route> {
         ("POST", "/backend-api/codex/responses/compact") => Route::Compact,
         ("GET", "/backend-api/codex/models") => Route::Models,
         ("GET", "/backend-api/wham/usage") => Route::Usage,
+        ("GET", "/backend-api/wham/accounts/check") => Route::AccountsCheck,
         ("POST", "/v1/realtime/calls") | ("POST", "/backend-api/codex/realtime/calls") => {
             Route::RealtimeCalls
         }
@@ -303,6 +308,7 @@ fn is_backend(route: Route) -> bool {
             | Route::Compact
             | Route::Models
             | Route::Usage
+            | Route::AccountsCheck
             | Route::RealtimeCalls
             | Route::TraceSummarize
     ) || crate::chatgpt::handles(route)
@@ -485,7 +491,31 @@ async fn backend_route(
                 .and_then(Value::as_str)
                 .unwrap_or(DEFAULT_MODEL)
                 .to_owned();
-            let reply = crate::agent::next_reply(shared, &body, n);
+            let v2 = body
+                .get("input")
+                .and_then(Value::as_array)
+                .is_some_and(|i| catalog::is_compaction_v2(i));
+            if v2 && !shared.compaction_v2.load(Ordering::SeqCst) {
+                return detail(
+                    400,
+                    "Invalid value: 'compaction_trigger'. Supported values are: 'message', 'function_call', 'function_call_output', 'reasoning', 'compaction'.",
+                );
+            }
+            let reply = if v2 {
+                // Compaction v2 is answered with exactly one compaction item (no agent rules).
+                let reply = shared
+                    .pop(Route::Responses)
+                    .unwrap_or_else(Reply::route_default);
+                match reply.body {
+                    Body::RouteDefault => Reply {
+                        body: Reply::compaction(catalog::COMPACTION_CONTENT).body,
+                        ..reply
+                    },
+                    _ => reply,
+                }
+            } else {
+                crate::agent::next_reply(shared, &body, n)
+            };
             let turn_state = req.header("x-codex-turn-state").map(str::to_owned);
             let custom = |name: &str| reply.headers.iter().any(|(k, _)| k == name);
             let (custom_ts, custom_etag) = (custom("x-codex-turn-state"), custom("x-models-etag"));
@@ -555,6 +585,21 @@ async fn backend_route(
             let identity = shared.issuer.identity();
             reply_or(shared, route, n, || {
                 json_response(200, &catalog::usage_for(&identity))
+            })
+            .await
+        }
+        Route::AccountsCheck => {
+            let id = shared.issuer.identity().account_id;
+            let (origin, over) = shared
+                .routing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            reply_or(shared, route, n, || {
+                json_response(
+                    200,
+                    &catalog::accounts_check(&id, origin.as_deref(), over.as_deref()),
+                )
             })
             .await
         }

@@ -865,6 +865,14 @@ impl ResponseItem {
         ResponseItem::Message(Message::new(Role::User, parts))
     }
 
+    /// `{"type":"compaction_trigger"}`: the last input item of a compaction v2 request.
+    pub fn compaction_trigger() -> Self {
+        ResponseItem::CompactionTrigger(CompactionTrigger {
+            extra: Map::new(),
+            nulls: NullKeys::default(),
+        })
+    }
+
     /// The call id of a call or call output item.
     pub fn call_id(&self) -> Option<&str> {
         match self {

@@ -59,10 +59,12 @@ pub fn transport() -> codex_backend::Transport {
     }
 }
 
-/// A builder pointed at `mock` with `home` as CODEX_HOME, interactive login off.
+/// A builder pointed at `mock` with `home` as CODEX_HOME, interactive login off, workspace
+/// routing discovery off (so each test sees only its own requests).
 pub fn builder(mock: &MockServer, home: &TempDir) -> CodexClientBuilder {
     CodexClient::builder()
         .transport(transport())
+        .with_client(|t| t.workspace_routing(false))
         .base_url(mock.backend_base_url())
         .usage_url(mock.usage_url())
         .api_base_url(mock.api_base_url())
@@ -104,6 +106,22 @@ pub fn responses_bodies(mock: &MockServer) -> Vec<serde_json::Value> {
     mock.requests_to("/backend-api/codex/responses")
         .iter()
         .map(|r| r.json().unwrap())
+        .collect()
+}
+
+/// True for a compaction v2 request: a `/responses` whose input ends in `compaction_trigger`.
+pub fn is_compaction_v2(r: &RecordedRequest) -> bool {
+    r.path == "/backend-api/codex/responses"
+        && r.json()
+            .and_then(|b| b["input"].as_array().and_then(|i| i.last().cloned()))
+            .is_some_and(|last| last["type"] == "compaction_trigger")
+}
+
+/// The compaction v2 requests received so far.
+pub fn compactions(mock: &MockServer) -> Vec<RecordedRequest> {
+    mock.requests_to("/backend-api/codex/responses")
+        .into_iter()
+        .filter(is_compaction_v2)
         .collect()
 }
 

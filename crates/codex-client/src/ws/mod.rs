@@ -456,13 +456,16 @@ async fn connect(
             .ensure_credentials(attempts)
             .await
             .map_err(Failed::never)?;
-        let headers = client
-            .request_headers(&turn.prepared, attempts.creds.as_ref())
+        // The upgrade follows workspace routing like an HTTP request.
+        let route = client
+            .route_of(&turn.prepared, attempts.creds.as_ref())
+            .await;
+        let (uri, headers) = client
+            .routed_request(&turn.prepared, route.as_deref(), attempts.creds.as_ref())
             .map_err(Failed::never)?;
         let within = client.cfg.connect_timeout;
         let span = tracing::info_span!("attempt", upgrade = true, refreshed = attempts.refreshed);
-        let attempt =
-            tracing::Instrument::instrument(upgrade(client, &turn.prepared.uri, headers), span);
+        let attempt = tracing::Instrument::instrument(upgrade(client, &uri, headers), span);
         let answer = tokio::time::timeout(within, attempt)
             .await
             .unwrap_or_else(|_| {

@@ -55,10 +55,13 @@ pub fn transport() -> Transport {
     }
 }
 
-/// A builder pointed at the mock, with fast retries and a short idle timeout.
+/// A builder pointed at the mock, with fast retries and a short idle timeout. Workspace
+/// routing discovery is off so each test sees only its own requests (`routing.rs` turns it
+/// on).
 pub fn builder_for(mock: &MockServer, auth: Arc<AuthManager>) -> ClientBuilder {
     let mut b = Client::builder()
         .transport(transport())
+        .workspace_routing(false)
         .base_url(mock.backend_base_url())
         .usage_url(mock.usage_url())
         .api_base_url(mock.api_base_url())
@@ -105,6 +108,20 @@ pub fn request(text: &str) -> ResponsesRequest {
         .push_input(ResponseItem::user_text(text))
         .build()
         .unwrap()
+}
+
+/// One `/responses` request read to its end.
+pub async fn collect(
+    client: &Client,
+    req: &ResponsesRequest,
+    opts: &codex_client::RequestOptions,
+) -> codex_client::Result<codex_client::TextResponse> {
+    client
+        .responses()
+        .stream(req, opts)
+        .await?
+        .collect_text()
+        .await
 }
 
 pub const CONVERSATION: &str = "5f0c6a3e-9a6e-4c55-9a39-0a7c1f0d2b11";
