@@ -320,7 +320,7 @@ async fn tls_get(s: &MockServer, alpn: &[u8]) -> (http::StatusCode, http::Versio
         ))
         .unwrap();
     let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
+        rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .unwrap()
@@ -389,7 +389,7 @@ async fn sse_over_h2_streams_and_drop_resets_the_stream() {
         ))
         .unwrap();
     let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
+        rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .unwrap()

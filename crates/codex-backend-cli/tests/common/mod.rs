@@ -107,6 +107,8 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
         .env_remove("https_proxy")
         .env_remove("ALL_PROXY")
         .env_remove("all_proxy")
+        .env_remove("CODEX_CA_CERTIFICATE")
+        .env_remove("SSL_CERT_FILE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
