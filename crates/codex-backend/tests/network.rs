@@ -49,6 +49,15 @@ async fn login_refresh_and_turn_through_a_proxy_trusting_the_extra_ca() {
         client.respond_text("hi").await.unwrap(),
         codex_mock::DEFAULT_TEXT
     );
+    // Realtime calls (the API base URL) use the same stack.
+    let call = client
+        .client()
+        .unwrap()
+        .realtime()
+        .create_call("v=0\r\n", None)
+        .await
+        .unwrap();
+    assert!(call.call_id.starts_with("rtc_"));
 
     assert_eq!(
         mock.requests_to("/api/accounts/deviceauth/usercode").len(),
@@ -57,6 +66,7 @@ async fn login_refresh_and_turn_through_a_proxy_trusting_the_extra_ca() {
     // The code exchange and the refresh.
     assert_eq!(mock.requests_to("/oauth/token").len(), 2);
     assert_eq!(mock.requests_to("/backend-api/codex/responses").len(), 1);
+    assert_eq!(mock.requests_to("/v1/realtime/calls").len(), 1);
     // Every connection the mock accepted came through the proxy: one CONNECT per TLS
     // handshake, all to the mock.
     let authority = mock.url().trim_start_matches("https://").to_owned();
