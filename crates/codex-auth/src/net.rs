@@ -92,8 +92,9 @@ fn ca_file_from_env(var: impl Fn(&str) -> Option<String>) -> Option<CaFile> {
 }
 
 /// Settings of a [`Connector`]. Setters never fail; [`build`](Self::build) reports problems as
-/// [`ErrorKind::Config`](crate::ErrorKind::Config).
-#[derive(Clone, Debug)]
+/// [`ErrorKind::Config`](crate::ErrorKind::Config). `Debug` shows whether a proxy is set, not
+/// its URL (which may carry a password).
+#[derive(Clone)]
 #[must_use]
 pub struct ConnectorBuilder {
     connect_timeout: Duration,
@@ -103,6 +104,20 @@ pub struct ConnectorBuilder {
     ca_file: Option<CaFile>,
     https_proxy: Option<String>,
     no_proxy: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectorBuilder")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("webpki_roots", &self.webpki_roots)
+            .field("platform_roots", &self.platform_roots)
+            .field("extra_pems", &self.extra_pems.len())
+            .field("ca_file", &self.ca_file)
+            .field("has_proxy", &self.https_proxy.is_some())
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
 }
 
 impl Default for ConnectorBuilder {
@@ -516,6 +531,15 @@ mod tests {
         assert_eq!(e.kind(), crate::ErrorKind::Config);
         assert!(e.to_string().contains("/nonexistent/ca.pem"), "{e}");
         assert!(b.build().is_ok());
+    }
+
+    #[test]
+    fn debug_hides_the_proxy_url() {
+        let b = ConnectorBuilder::without_env()
+            .proxy(Some("http://user:hunter2@127.0.0.1:3128".into()));
+        let shown = format!("{b:?} {:?}", b.build().unwrap());
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("has_proxy: true"), "{shown}");
     }
 
     #[tokio::test]
