@@ -14,8 +14,6 @@ use codex_mock::scrub;
 use codex_mock::scrub::Secret;
 use http_body_util::BodyExt;
 use http_body_util::Full;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use serde_json::json;
 
@@ -258,15 +256,10 @@ pub async fn record(
                 .ok_or_else(|| format!("unknown case {n} (known: {})", CASES.join(", ")))?,
         );
     }
-    let provider = rustls::crypto::ring::default_provider();
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(provider)
-        .map_err(|e| format!("tls setup: {e}"))?
-        .https_or_http()
-        .enable_http1()
-        .enable_http2()
-        .build();
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
+    // The SDK's own HTTP stack: the same TLS, proxy and extra-CA settings as the client.
+    let client = codex_auth::net::Connector::builder()
+        .build()
+        .map_err(|e| format!("network setup: {e}"))?;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let secrets = login.secrets();
     let mut done = Vec::new();
@@ -297,16 +290,13 @@ pub async fn record(
     }
 }
 
-async fn record_one<C>(
-    client: &Client<C, Full<Bytes>>,
+async fn record_one(
+    client: &codex_auth::net::Connector,
     c: &Case,
     out: &Path,
     login: &Login,
     secrets: &[Secret],
-) -> Result<Vec<PathBuf>, String>
-where
-    C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
-{
+) -> Result<Vec<PathBuf>, String> {
     let body_bytes = match &c.body {
         Some(b) => serde_json::to_vec(b).map_err(|e| e.to_string())?,
         None => Vec::new(),
@@ -343,7 +333,7 @@ where
     }
     let fut = async {
         let resp = client
-            .request(req)
+            .__send(req)
             .await
             .map_err(|e| format!("request failed: {e}"))?;
         let status = resp.status().as_u16();
@@ -472,6 +462,8 @@ mod tests {
     }
 
     async fn fetch(server: &MockServer, token: &str, body: &[u8]) -> Bytes {
+        use hyper_util::client::legacy::Client;
+        use hyper_util::rt::TokioExecutor;
         let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
         let req = http::Request::post(format!("{}/responses", server.backend_base_url()))
             .header("authorization", format!("Bearer {token}"))

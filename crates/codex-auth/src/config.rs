@@ -6,6 +6,8 @@ use std::time::Duration;
 use crate::Error;
 use crate::encoding::percent_encode;
 use crate::error::Result;
+use crate::net::Connector;
+use crate::net::ConnectorBuilder;
 
 /// The default issuer.
 pub const DEFAULT_ISSUER: &str = "https://auth.openai.com";
@@ -36,7 +38,7 @@ pub(crate) struct ConfigInner {
     pub(crate) scopes: String,
     pub(crate) originator: String,
     pub(crate) allowed_workspace_ids: Vec<String>,
-    pub(crate) root_certificates_pem: Vec<Vec<u8>>,
+    pub(crate) connector: Connector,
     pub(crate) request_timeout: Duration,
     pub(crate) refresh_url: Option<String>,
     pub(crate) revoke_url: Option<String>,
@@ -54,7 +56,8 @@ impl OAuthConfig {
             scopes: DEFAULT_SCOPES.to_owned(),
             originator: DEFAULT_ORIGINATOR.to_owned(),
             allowed_workspace_ids: Vec::new(),
-            root_certificates_pem: Vec::new(),
+            net: ConnectorBuilder::new(),
+            connector: None,
             request_timeout: Duration::from_secs(30),
             refresh_url: env(ENV_REFRESH_URL),
             revoke_url: env(ENV_REVOKE_URL),
@@ -211,7 +214,8 @@ pub struct OAuthConfigBuilder {
     scopes: String,
     originator: String,
     allowed_workspace_ids: Vec<String>,
-    root_certificates_pem: Vec<Vec<u8>>,
+    net: ConnectorBuilder,
+    connector: Option<Connector>,
     request_timeout: Duration,
     refresh_url: Option<String>,
     revoke_url: Option<String>,
@@ -254,10 +258,35 @@ impl OAuthConfigBuilder {
         self
     }
 
-    /// Trust an extra root CA (PEM) for the issuer, on top of the webpki roots. For tests with
-    /// a local TLS issuer.
+    /// Trust an extra root CA (PEM) for the issuer, on top of the other roots (see
+    /// [`ConnectorBuilder::add_root_certificate_pem`]). Ignored when
+    /// [`connector`](Self::connector) is given.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.root_certificates_pem.push(pem.into());
+        self.net = self.net.add_root_certificate_pem(pem.into());
+        self
+    }
+
+    /// Trust the CA certificates of this PEM bundle file for the issuer, on top of the other
+    /// roots; replaces `CODEX_CA_CERTIFICATE`/`SSL_CERT_FILE` (see
+    /// [`ConnectorBuilder::ca_certificate`]). Ignored when [`connector`](Self::connector) is
+    /// given.
+    pub fn ca_certificate(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        self.net = self.net.ca_certificate(path);
+        self
+    }
+
+    /// The network settings (proxy, roots, extra CA, connect timeout) of the issuer requests
+    /// (default [`ConnectorBuilder::new`]: the environment's proxy and CA file). Ignored when
+    /// [`connector`](Self::connector) is given.
+    pub fn network(mut self, settings: ConnectorBuilder) -> Self {
+        self.net = settings;
+        self
+    }
+
+    /// Send issuer requests through this connector (sharing its pool and settings, e.g. with
+    /// the API client) instead of building one from [`network`](Self::network).
+    pub fn connector(mut self, connector: Connector) -> Self {
+        self.connector = Some(connector);
         self
     }
 
@@ -295,9 +324,10 @@ impl OAuthConfigBuilder {
         if self.request_timeout.is_zero() {
             return Err(Error::config("the issuer request timeout is zero"));
         }
-        for pem in &self.root_certificates_pem {
-            crate::http::parse_pem_certs(pem)?;
-        }
+        let connector = match self.connector {
+            Some(c) => c,
+            None => self.net.build()?,
+        };
         Ok(OAuthConfig {
             inner: Arc::new(ConfigInner {
                 issuer,
@@ -305,7 +335,7 @@ impl OAuthConfigBuilder {
                 scopes: self.scopes,
                 originator: self.originator,
                 allowed_workspace_ids: self.allowed_workspace_ids,
-                root_certificates_pem: self.root_certificates_pem,
+                connector,
                 request_timeout: self.request_timeout,
                 refresh_url: self.refresh_url,
                 revoke_url: self.revoke_url,

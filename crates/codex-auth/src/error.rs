@@ -17,6 +17,10 @@ pub enum ErrorKind {
     Login,
     /// Invalid configuration (issuer URL, CA certificate, `CODEX_HOME`).
     Config,
+    /// The TLS handshake with the issuer failed: its certificate is not trusted (see
+    /// [`OAuthConfigBuilder::ca_certificate`](crate::OAuthConfigBuilder::ca_certificate)) or no
+    /// common protocol was found. Not retryable: it does not fix itself.
+    Tls,
     /// Anything else.
     Other,
 }
@@ -117,6 +121,10 @@ impl Error {
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Config, message)
+    }
+
+    pub(crate) fn tls(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Tls, message)
     }
 
     pub(crate) fn login_required(message: impl Into<String>) -> Self {

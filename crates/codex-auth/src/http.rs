@@ -1,9 +1,8 @@
-//! A small private HTTP client for the issuer (hyper-util legacy client + hyper-rustls).
+//! The issuer requests, sent through the shared [`Connector`] (crate::net).
 //!
 //! Every call has a timeout and a body size limit; plain `http` is refused unless the host is
 //! loopback; errors name the endpoint path and a category, never a request or response body.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,16 +12,12 @@ use http::StatusCode;
 use http_body_util::BodyExt;
 use http_body_util::Full;
 use http_body_util::Limited;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 
 use crate::Error;
 use crate::OAuthConfig;
 use crate::error::Result;
+use crate::net::Connector;
+use crate::net::is_tls_error;
 
 /// The largest issuer response body read.
 const MAX_BODY: usize = 1024 * 1024;
@@ -38,20 +33,6 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Parses every certificate of a PEM bundle; errors when there is none or one is malformed.
-pub(crate) fn parse_pem_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>> {
-    let mut out = Vec::new();
-    for c in CertificateDer::pem_slice_iter(pem) {
-        out.push(c.map_err(|_| Error::config("the root certificate PEM is malformed"))?);
-    }
-    if out.is_empty() {
-        return Err(Error::config(
-            "the root certificate PEM contains no certificate",
-        ));
-    }
-    Ok(out)
-}
-
 /// A response: status and the whole (limited) body.
 #[derive(Debug)]
 pub(crate) struct HttpResponse {
@@ -62,7 +43,7 @@ pub(crate) struct HttpResponse {
 /// The issuer client. Cheap to clone.
 #[derive(Clone)]
 pub(crate) struct IssuerClient {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    connector: Connector,
     timeout: Duration,
 }
 
@@ -76,36 +57,8 @@ impl std::fmt::Debug for IssuerClient {
 
 impl IssuerClient {
     pub(crate) fn new(config: &OAuthConfig) -> Result<Self> {
-        let mut roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        for pem in &config.inner.root_certificates_pem {
-            for cert in parse_pem_certs(pem)? {
-                roots
-                    .add(cert)
-                    .map_err(|_| Error::config("a root certificate is not valid"))?;
-            }
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::config("cannot configure TLS").with_source(e))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(config.request_timeout()));
-        http.set_nodelay(true);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build(connector);
         Ok(Self {
-            client,
+            connector: config.inner.connector.clone(),
             timeout: config.request_timeout(),
         })
     }
@@ -179,7 +132,13 @@ impl IssuerClient {
             Error::new(crate::ErrorKind::Other, "cannot build a request").with_source(e)
         })?;
         let fut = async {
-            let resp = self.client.request(req).await.map_err(|e| {
+            let resp = self.connector.send(req).await.map_err(|e| {
+                if is_tls_error(&e) {
+                    return Error::tls(format!(
+                        "the TLS handshake with the issuer failed ({path})"
+                    ))
+                    .with_source(e);
+                }
                 let what = if e.is_connect() {
                     "cannot connect to the issuer"
                 } else {

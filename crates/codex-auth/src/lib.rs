@@ -71,6 +71,17 @@
 //! | `CODEX_AUTH_ISSUER` | issuer base URL (default `https://auth.openai.com`) |
 //! | `CODEX_REFRESH_TOKEN_URL_OVERRIDE` | refresh endpoint |
 //! | `CODEX_REVOKE_TOKEN_URL_OVERRIDE` | revoke endpoint |
+//! | `CODEX_CA_CERTIFICATE` | extra trusted CA bundle (PEM file), added to the roots |
+//! | `SSL_CERT_FILE` | the same, when `CODEX_CA_CERTIFICATE` is unset or empty |
+//! | `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY` | CONNECT proxy for `https` and its exceptions |
+//!
+//! Issuer requests go through [`net::Connector`], the workspace's one HTTP stack, which
+//! `codex-client` shares (see [`OAuthConfigBuilder::connector`]).
+//!
+//! # Features
+//!
+//! - `__internal` (private, outside semver): exposes the pooled hyper clients of
+//!   [`net::Connector`] to `codex-client`. Not for users.
 //!
 //! # Secrets
 //!
@@ -94,6 +105,7 @@ mod http;
 mod jwt;
 mod login;
 mod manager;
+pub mod net;
 mod pkce;
 mod provider;
 mod refresh;

@@ -44,6 +44,10 @@ pub struct GlobalArgs {
     /// Directory holding auth.json [default: ~/.codex].
     #[arg(long, global = true, env = "CODEX_HOME", value_name = "DIR")]
     pub codex_home: Option<PathBuf>,
+    /// Also trust the CA certificates of this PEM bundle (backend, login, refresh, realtime);
+    /// replaces CODEX_CA_CERTIFICATE / SSL_CERT_FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Give up on a stream when no bytes arrive for this many seconds [default: 300].
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     pub idle_timeout: Option<Duration>,

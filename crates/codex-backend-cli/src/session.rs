@@ -65,9 +65,13 @@ impl Session {
         if let Some(t) = g.idle_timeout {
             b = b.idle_timeout(t);
         }
+        if let Some(f) = &g.ca_cert {
+            b = b.ca_certificate(f);
+        }
         let client = b.build().map_err(|e| {
             let e = CliError::from(e);
-            // A bad --base-url / --api-base-url / --codex-home is the user's input.
+            // A bad --base-url / --api-base-url / --codex-home / --ca-cert (or CA variable) is
+            // the user's input.
             if e.kind == "config" {
                 CliError::usage(e.message)
             } else {

@@ -145,7 +145,6 @@ pub struct CodexClientBuilder {
     transport: codex_client::ClientBuilder,
     codex_home: Option<PathBuf>,
     issuer: Option<String>,
-    root_pems: Vec<Vec<u8>>,
     interactive_login: bool,
     login_options: BrowserLoginOptions,
     provider: Option<Arc<dyn TokenProvider>>,
@@ -192,7 +191,6 @@ impl CodexClientBuilder {
             transport: codex_client::Client::builder(),
             codex_home: None,
             issuer: None,
-            root_pems: Vec::new(),
             interactive_login: true,
             login_options: BrowserLoginOptions::new(),
             provider: None,
@@ -391,11 +389,20 @@ impl CodexClientBuilder {
         self
     }
 
-    /// Trusts the CA certificates in this PEM, for the backend and the issuer (tests with
-    /// a local TLS server).
+    /// Trusts the CA certificates in this PEM, for the backend, the issuer and realtime
+    /// calls (tests with a local TLS server).
     pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.transport = self.transport.add_root_certificate_pem(pem.as_ref());
-        self.root_pems.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Trusts the CA certificates of this PEM bundle file (read by [`build`](Self::build)) in
+    /// addition to the default roots, for everything: the backend, the issuer (login and
+    /// refresh) and realtime calls. Replaces the file named by `CODEX_CA_CERTIFICATE` (or, when
+    /// that is unset or empty, `SSL_CERT_FILE`), which is used otherwise. A missing or
+    /// malformed file fails `build` with [`ErrorKind::Config`].
+    pub fn ca_certificate(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        self.transport = self.transport.ca_certificate(path);
         self
     }
 
@@ -447,6 +454,9 @@ impl CodexClientBuilder {
             None => None,
         };
         let mut installation_home = explicit_home.clone();
+        // One connector (one pool, one set of proxy and trust settings) for the backend and
+        // the issuer.
+        let connector = self.transport.network_settings().build()?;
         let (auth, provider): (AuthSource, Arc<dyn TokenProvider>) =
             match (self.provider, self.auth_manager) {
                 (Some(p), _) => (AuthSource::Provider(p.clone()), p),
@@ -464,9 +474,7 @@ impl CodexClientBuilder {
                     if let Some(i) = self.issuer {
                         cfg = cfg.issuer(i);
                     }
-                    for pem in self.root_pems {
-                        cfg = cfg.add_root_certificate_pem(pem);
-                    }
+                    cfg = cfg.connector(connector.clone());
                     let m = AuthManager::new(store, cfg.build()?)?;
                     (AuthSource::Manager(m.clone()), Arc::new(m))
                 }
@@ -476,7 +484,7 @@ impl CodexClientBuilder {
                 .as_deref()
                 .and_then(crate::installation::installation_id)
         });
-        let mut transport = self.transport.token_provider(provider);
+        let mut transport = self.transport.connector(connector).token_provider(provider);
         if let Some(id) = installation_id {
             transport = transport.installation_id(id);
         }

@@ -257,6 +257,8 @@ impl From<codex_auth::Error> for Error {
             codex_auth::ErrorKind::Login => ErrorKind::Login,
             codex_auth::ErrorKind::Config => ErrorKind::Config,
             codex_auth::ErrorKind::Storage => ErrorKind::Storage,
+            // One kind for every TLS failure, whichever host it was (backend or issuer).
+            codex_auth::ErrorKind::Tls => ErrorKind::Api(codex_client::ErrorKind::Tls),
             _ => ErrorKind::Auth,
         };
         Self(Box::new(Inner {

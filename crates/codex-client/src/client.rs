@@ -9,6 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use codex_auth::Credentials;
 use codex_auth::TokenProvider;
+use codex_auth::net::Connector;
+use codex_auth::net::ConnectorBuilder;
 use http::HeaderMap;
 use http::HeaderName;
 use http::HeaderValue;
@@ -34,8 +36,6 @@ use crate::retry::RetryPolicy;
 use crate::routing;
 use crate::routing::Routing;
 use crate::status;
-use crate::transport::ProxySettings;
-use crate::transport::TlsSettings;
 use crate::transport::Transport;
 use crate::url::BaseUrl;
 use crate::url::DEFAULT_API_BASE_URL;
@@ -49,8 +49,8 @@ pub const DEFAULT_ORIGINATOR: &str = "codex_cli_rs";
 pub const DEFAULT_CLIENT_VERSION: &str = "0.171.0";
 /// Default stream idle timeout (codex-rs `stream_idle_timeout_ms`).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
-/// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Default connect timeout (the workspace's one, [`codex_auth::net::DEFAULT_CONNECT_TIMEOUT`]).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = codex_auth::net::DEFAULT_CONNECT_TIMEOUT;
 /// Largest non-streaming response body read (the model catalog can be several MiB).
 const MAX_UNARY_BODY: usize = 64 * 1024 * 1024;
 /// Largest error body read (longer bodies are truncated, never discarded).
@@ -114,13 +114,14 @@ pub struct ClientBuilder {
     installation_id: Option<String>,
     beta_features: Vec<String>,
     headers: HeaderMap,
-    connect_timeout: Duration,
     idle_timeout: Duration,
     timeout: Option<Duration>,
     retry: RetryPolicy,
     max_event_size: usize,
-    tls: TlsSettings,
-    proxy: ProxySettings,
+    /// Also bounds a WebSocket upgrade (TLS and HTTP handshake); kept equal to `net`'s.
+    connect_timeout: Duration,
+    net: ConnectorBuilder,
+    connector: Option<Connector>,
     provider: Option<Arc<dyn TokenProvider>>,
     invalid: Option<String>,
     cookie_store: bool,
@@ -137,7 +138,8 @@ impl std::fmt::Debug for ClientBuilder {
             .field("usage_url", &self.usage_url)
             .field("api_base_url", &self.api_base_url)
             .field("originator", &self.originator)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("network", &self.net)
+            .field("connector", &self.connector)
             .field("idle_timeout", &self.idle_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
@@ -154,8 +156,9 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Defaults, with `CODEX_BASE_URL`, `CODEX_API_BASE_URL`, `HTTPS_PROXY`/`ALL_PROXY` and
-    /// `NO_PROXY` read from the environment (explicit setters win).
+    /// Defaults, with `CODEX_BASE_URL`, `CODEX_API_BASE_URL`, `HTTPS_PROXY`/`ALL_PROXY`,
+    /// `NO_PROXY`, `CODEX_CA_CERTIFICATE` and `SSL_CERT_FILE` read from the environment
+    /// (explicit setters win; see [`ConnectorBuilder::new`]).
     pub fn new() -> Self {
         let env = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
         Self {
@@ -169,17 +172,13 @@ impl ClientBuilder {
             installation_id: None,
             beta_features: Vec::new(),
             headers: HeaderMap::new(),
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             timeout: None,
             retry: RetryPolicy::default(),
             max_event_size: codex_sse::DEFAULT_MAX_EVENT_SIZE,
-            tls: TlsSettings {
-                webpki_roots: true,
-                platform_roots: false,
-                extra_pems: Vec::new(),
-            },
-            proxy: ProxySettings::from_env(),
+            connect_timeout: codex_auth::net::DEFAULT_CONNECT_TIMEOUT,
+            net: ConnectorBuilder::new(),
+            connector: None,
             provider: None,
             invalid: None,
             cookie_store: true,
@@ -259,6 +258,7 @@ impl ClientBuilder {
     /// TCP connect timeout (default 15 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self.net = self.net.connect_timeout(timeout);
         self
     }
 
@@ -298,32 +298,60 @@ impl ClientBuilder {
 
     /// Trusts the CA certificates in this PEM (in addition to the default roots).
     pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.tls.extra_pems.push(pem.as_ref().to_vec());
+        self.net = self.net.add_root_certificate_pem(pem);
+        self
+    }
+
+    /// Trusts the CA certificates of this PEM bundle file (read by [`build`](Self::build)) in
+    /// addition to the other roots, for every request of the client; replaces the file named
+    /// by `CODEX_CA_CERTIFICATE` or `SSL_CERT_FILE`. A missing or malformed file fails
+    /// `build` with [`ErrorKind::Config`].
+    pub fn ca_certificate(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        self.net = self.net.ca_certificate(path);
         self
     }
 
     /// Also trusts the platform's root certificates (default off).
     pub fn platform_roots(mut self, yes: bool) -> Self {
-        self.tls.platform_roots = yes;
+        self.net = self.net.platform_roots(yes);
         self
     }
 
     /// Trusts the bundled Mozilla (webpki) roots (default on).
     pub fn webpki_roots(mut self, yes: bool) -> Self {
-        self.tls.webpki_roots = yes;
+        self.net = self.net.webpki_roots(yes);
         self
     }
 
     /// The HTTPS proxy (an `http://` URL, reached with a CONNECT tunnel), overriding
     /// `HTTPS_PROXY`; `None` disables the proxy.
     pub fn proxy(mut self, url: Option<String>) -> Self {
-        self.proxy.https_proxy = url;
+        self.net = self.net.proxy(url);
         self
     }
 
     /// Hosts that bypass the proxy (the `NO_PROXY` syntax), overriding `NO_PROXY`.
     pub fn no_proxy(mut self, list: impl Into<String>) -> Self {
-        self.proxy.no_proxy = Some(list.into());
+        self.net = self.net.no_proxy(list);
+        self
+    }
+
+    /// Replaces every network setting (connect timeout, roots, extra CA, proxy) at once.
+    pub fn network(mut self, settings: ConnectorBuilder) -> Self {
+        self.net = settings;
+        self
+    }
+
+    /// The network settings the setters above have built so far; build a [`Connector`] from
+    /// them to share one pool with the OAuth issuer (as the `codex-backend` facade does).
+    pub fn network_settings(&self) -> &ConnectorBuilder {
+        &self.net
+    }
+
+    /// Sends every request through this connector (sharing its pool) instead of building one
+    /// from the network settings, which are then ignored.
+    pub fn connector(mut self, connector: Connector) -> Self {
+        self.connector = Some(connector);
         self
     }
 
@@ -439,7 +467,11 @@ impl ClientBuilder {
         {
             return Err(Error::config("client version must look like 1.2.3"));
         }
-        let transport = Transport::new(&self.tls, &self.proxy, self.connect_timeout)?;
+        let connector = match self.connector.take() {
+            Some(c) => c,
+            None => self.net.build().map_err(network_error)?,
+        };
+        let transport = Transport::new(connector);
         Ok(Client {
             inner: Arc::new(ClientInner {
                 cfg: Config {
@@ -680,6 +712,11 @@ impl std::fmt::Debug for Attempts {
             .field("retries", &self.retries)
             .finish()
     }
+}
+
+/// A network setting `codex-auth`'s connector rejected (CA file, proxy URL): a config error.
+fn network_error(e: codex_auth::Error) -> Error {
+    Error::config(e.to_string()).with_source(e)
 }
 
 fn auth_error(e: codex_auth::Error) -> Error {

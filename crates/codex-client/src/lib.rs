@@ -63,11 +63,15 @@
 //!
 //! # Transport
 //!
-//! One pooled hyper-util client per [`Client`] (HTTP/1.1 and HTTP/2 via ALPN) over rustls with
-//! the webpki roots; [`ClientBuilder::platform_roots`] adds the platform's roots and
-//! [`ClientBuilder::add_root_certificate_pem`] extra CAs. `HTTPS_PROXY` (or `ALL_PROXY`) is
-//! honoured for `https` targets with a CONNECT tunnel through an `http://` proxy, except for
-//! hosts matched by `NO_PROXY`. Cookies the servers set are kept in memory per exact host
+//! Requests go through [`codex_auth::net::Connector`], the workspace's one HTTP stack, also
+//! used by the OAuth issuer requests: one pooled hyper-util client per [`Client`] (HTTP/1.1 and
+//! HTTP/2 via ALPN) over rustls (aws-lc-rs provider, post-quantum `X25519MLKEM768` key exchange
+//! preferred) with the webpki roots; [`ClientBuilder::platform_roots`] adds the platform's
+//! roots, [`ClientBuilder::add_root_certificate_pem`] and [`ClientBuilder::ca_certificate`]
+//! extra CAs (else the PEM bundle named by `CODEX_CA_CERTIFICATE`, or by `SSL_CERT_FILE`).
+//! `HTTPS_PROXY` (or `ALL_PROXY`) is honoured for `https` targets with a CONNECT tunnel
+//! through an `http://` proxy, except for hosts matched by `NO_PROXY`.
+//! [`ClientBuilder::connector`] shares one connector (and its pool) with the issuer. Cookies the servers set are kept in memory per exact host
 //! and sent back to that host only ([`ClientBuilder::cookie_store`]).
 //!
 //! `POST /responses` turns go over a WebSocket first (protocol §6) and fall back to HTTP SSE
@@ -118,6 +122,8 @@ pub use client::DEFAULT_CLIENT_VERSION;
 pub use client::DEFAULT_CONNECT_TIMEOUT;
 pub use client::DEFAULT_IDLE_TIMEOUT;
 pub use client::DEFAULT_ORIGINATOR;
+pub use codex_auth::net::Connector;
+pub use codex_auth::net::ConnectorBuilder;
 pub use compression::RequestCompression;
 pub use compression::compress_body;
 pub use endpoints::Compact;

@@ -3,63 +3,18 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::Mutex;
-
+use codex_mock::ConnectProxy;
 use codex_mock::Reply;
 use common::request;
-use tokio::io::AsyncReadExt;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
-use tokio::net::TcpStream;
 
-/// A minimal CONNECT proxy recording the targets it tunnels to.
-async fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut inbound, _)) = listener.accept().await else {
-                return;
-            };
-            let log = log.clone();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    if inbound.read(&mut byte).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    head.push(byte[0]);
-                }
-                let text = String::from_utf8_lossy(&head).to_string();
-                let target = text
-                    .strip_prefix("CONNECT ")
-                    .and_then(|r| r.split_whitespace().next())
-                    .unwrap_or_default()
-                    .to_owned();
-                log.lock().unwrap().push(target.clone());
-                let Ok(mut outbound) = TcpStream::connect(&target).await else {
-                    let _ = inbound.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
-                    return;
-                };
-                inbound
-                    .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-                    .await
-                    .unwrap();
-                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-            });
-        }
-    });
-    (url, seen)
+async fn start_proxy() -> ConnectProxy {
+    ConnectProxy::start().await.unwrap()
 }
 
 #[tokio::test]
 async fn https_goes_through_the_connect_proxy() {
-    let (proxy, seen) = start_proxy().await;
-    let env = common::env_with(true, |b| b.proxy(Some(proxy.clone())).no_proxy("")).await;
+    let proxy = start_proxy().await;
+    let env = common::env_with(true, |b| b.proxy(Some(proxy.url())).no_proxy("")).await;
     env.mock.push_response(Reply::text("via proxy"));
     let out = env
         .client
@@ -72,13 +27,13 @@ async fn https_goes_through_the_connect_proxy() {
         .unwrap();
     assert_eq!(out.text, "via proxy");
     let authority = env.mock.url().trim_start_matches("https://").to_owned();
-    assert_eq!(seen.lock().unwrap().as_slice(), [authority]);
+    assert_eq!(proxy.targets(), [authority]);
 }
 
 #[tokio::test]
 async fn no_proxy_bypasses_the_proxy() {
-    let (proxy, seen) = start_proxy().await;
-    let env = common::env_with(true, |b| b.proxy(Some(proxy.clone())).no_proxy("127.0.0.1")).await;
+    let proxy = start_proxy().await;
+    let env = common::env_with(true, |b| b.proxy(Some(proxy.url())).no_proxy("127.0.0.1")).await;
     env.mock.push_response(Reply::text("direct"));
     let out = env
         .client
@@ -90,5 +45,34 @@ async fn no_proxy_bypasses_the_proxy() {
         .await
         .unwrap();
     assert_eq!(out.text, "direct");
-    assert!(seen.lock().unwrap().is_empty());
+    assert!(proxy.targets().is_empty());
+}
+
+/// The raw HTTP/1.1 connection the WebSocket transport upgrades: through the proxy, TLS with
+/// the extra CA, ALPN `http/1.1`, and a request on it answered.
+#[tokio::test]
+async fn a_raw_http1_connection_goes_through_the_proxy() {
+    use http_body_util::BodyExt;
+    let proxy = start_proxy().await;
+    let mock = codex_mock::MockServer::start_tls().await.unwrap();
+    let connector = codex_client::ConnectorBuilder::without_env()
+        .add_root_certificate_pem(mock.ca_cert_pem().unwrap())
+        .proxy(Some(proxy.url()))
+        .build()
+        .unwrap();
+    let uri: http::Uri = mock.url().parse().unwrap();
+    let io = connector.__connect_http1(uri.clone()).await.unwrap();
+    let (mut send, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+    tokio::spawn(conn);
+    let req = http::Request::get(format!("{}/backend-api/codex/models", mock.url()))
+        .header("host", uri.authority().unwrap().as_str())
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let resp = send.send_request(req).await.unwrap();
+    // No token: the mock refuses, but it answered over the tunnel.
+    assert_eq!(resp.status(), 401);
+    let _ = resp.into_body().collect().await;
+    let authority = mock.url().trim_start_matches("https://").to_owned();
+    assert_eq!(proxy.targets(), [authority]);
+    assert_eq!(mock.tls_key_exchange_groups(), ["X25519MLKEM768"]);
 }

@@ -57,6 +57,7 @@ pub mod chatgpt;
 pub mod events;
 mod issuer;
 pub mod log;
+mod proxy;
 mod reply;
 pub mod scrub;
 mod server;
@@ -78,6 +79,7 @@ pub use issuer::decode_jwt_claims;
 pub use issuer::mint_jwt;
 pub use issuer::pkce_challenge;
 pub use issuer::rfc3339;
+pub use proxy::ConnectProxy;
 pub use reply::DEFAULT_TEXT;
 pub use reply::FunctionCallSpec;
 pub use reply::RATE_LIMIT_MESSAGE;
@@ -197,6 +199,7 @@ pub struct MockServer {
     url: String,
     ca_pem: Option<String>,
     ca_der: Option<Vec<u8>>,
+    kx_log: tls::KxLog,
     task: JoinHandle<()>,
 }
 
@@ -302,12 +305,19 @@ impl MockServerBuilder {
         if let Some(r) = self.require_auth {
             shared.issuer.set_require_auth(r);
         }
-        let task = tokio::spawn(tls::serve(listener, acceptor, shared.clone()));
+        let kx_log = tls::KxLog::default();
+        let task = tokio::spawn(tls::serve(
+            listener,
+            acceptor,
+            shared.clone(),
+            kx_log.clone(),
+        ));
         Ok(MockServer {
             shared,
             url,
             ca_pem,
             ca_der,
+            kx_log,
             task,
         })
     }
@@ -416,6 +426,15 @@ impl MockServer {
     /// The DER of the test CA (TLS servers only).
     pub fn ca_cert_der(&self) -> Option<Vec<u8>> {
         self.ca_der.clone()
+    }
+
+    /// The key exchange group of every TLS handshake so far, in order, by its IANA name
+    /// (e.g. `"X25519MLKEM768"`); empty for plain HTTP.
+    pub fn tls_key_exchange_groups(&self) -> Vec<String> {
+        self.kx_log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Queue a reply for `POST /responses` (FIFO; when empty: a text reply with

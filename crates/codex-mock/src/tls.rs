@@ -47,7 +47,9 @@ pub(crate) fn acceptor() -> std::io::Result<(TlsAcceptor, String, Vec<u8>)> {
         .push(DnType::CommonName, "codex-mock");
     let leaf = leaf_params.signed_by(&leaf_key, &ca).map_err(io_err)?;
 
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    // aws-lc-rs, the provider the SDK uses: it negotiates X25519MLKEM768 as the backend's CDN
+    // does. (rcgen keeps ring for key generation: certificates only.)
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(io_err)?
@@ -65,8 +67,16 @@ pub(crate) fn acceptor() -> std::io::Result<(TlsAcceptor, String, Vec<u8>)> {
     ))
 }
 
+/// The key exchange groups negotiated by TLS handshakes, in order (e.g. `X25519MLKEM768`).
+pub(crate) type KxLog = Arc<std::sync::Mutex<Vec<String>>>;
+
 /// Accept connections until aborted; aborting drops the JoinSet, which ends every connection.
-pub(crate) async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Arc<Shared>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+    kx_log: KxLog,
+) {
     let mut conns = JoinSet::new();
     loop {
         let accepted = tokio::select! {
@@ -79,12 +89,19 @@ pub(crate) async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, share
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let tls = tls.clone();
+        let kx_log = kx_log.clone();
         conns.spawn(async move {
             let svc = service_fn(move |req| handle(shared.clone(), req));
             let builder = auto::Builder::new(TokioExecutor::new());
             match tls {
                 Some(acceptor) => {
                     if let Ok(s) = acceptor.accept(stream).await {
+                        if let Some(g) = s.get_ref().1.negotiated_key_exchange_group() {
+                            kx_log
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(format!("{:?}", g.name()));
+                        }
                         let _ = builder
                             .serve_connection_with_upgrades(TokioIo::new(s), svc)
                             .await;

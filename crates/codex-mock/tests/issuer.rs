@@ -359,7 +359,7 @@ async fn sse_over_h2_streams_and_drop_resets_the_stream() {
         ))
         .unwrap();
     let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
+        rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .unwrap()

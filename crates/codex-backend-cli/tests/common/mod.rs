@@ -94,7 +94,9 @@ pub fn command(args: &[&str]) -> Command {
         .env_remove("HTTPS_PROXY")
         .env_remove("https_proxy")
         .env_remove("ALL_PROXY")
-        .env_remove("all_proxy");
+        .env_remove("all_proxy")
+        .env_remove("CODEX_CA_CERTIFICATE")
+        .env_remove("SSL_CERT_FILE");
     cmd
 }
 

@@ -214,7 +214,7 @@ where
         .add(rustls::pki_types::CertificateDer::from(ca_der))
         .unwrap();
     let mut cfg = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
+        rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .unwrap()
