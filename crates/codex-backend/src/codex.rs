@@ -15,6 +15,8 @@ use codex_auth::OAuthConfig;
 use codex_auth::TokenProvider;
 use codex_client::RequestOptions;
 use codex_client::ResponseStream;
+
+use crate::events::EventStream;
 use codex_client::RetryPolicy;
 use codex_client::TextResponse;
 use codex_types::CompactRequest;
@@ -692,15 +694,17 @@ impl CodexClient {
     }
 
     /// Starts a model turn and returns its event stream once the response head arrived.
-    /// The stream yields typed [`crate::ResponseEvent`]s and ends after
-    /// `response.completed` (or with an error); dropping it closes the connection.
-    pub async fn stream(
-        &self,
-        input: impl Into<Input>,
-        opts: CallOptions,
-    ) -> Result<ResponseStream> {
-        self.stream_after(&[], input.into().into_items(), &opts)
-            .await
+    /// The stream yields seed-level [`crate::Event`]s (text, reasoning, tool calls, finished
+    /// items, completion; every other wire event as itself) and ends after
+    /// [`crate::Event::Completed`]; failures are `Err` of the one [`Error`] type. Dropping
+    /// it closes the connection. [`EventStream::into_wire`](crate::EventStream::into_wire)
+    /// gives the wire-level events, [`EventStream::text_stream`](crate::EventStream::text_stream)
+    /// the text only.
+    pub async fn stream(&self, input: impl Into<Input>, opts: CallOptions) -> Result<EventStream> {
+        let stream = self
+            .stream_after(&[], input.into().into_items(), &opts)
+            .await?;
+        Ok(EventStream::new(stream))
     }
 
     /// One turn, read to the end: the text, usage, output items and ids. An error carries

@@ -210,7 +210,8 @@ fn replayable(item: &ResponseItem) -> bool {
     }
 }
 
-fn is_call(item: &ResponseItem) -> bool {
+/// True for a tool call the caller must answer (function, custom or local shell).
+pub(crate) fn is_call(item: &ResponseItem) -> bool {
     matches!(
         item,
         ResponseItem::FunctionCall(_)
@@ -737,7 +738,7 @@ impl Conversation {
     fn should_compact_after(&self, e: &Error) -> bool {
         self.auto_compact
             && !self.history.is_empty()
-            && e.kind() == ErrorKind::Api(codex_client::ErrorKind::ContextWindowExceeded)
+            && e.kind() == ErrorKind::ContextWindowExceeded
     }
 
     /// One request with `turn` after the history, read to its end.
@@ -939,7 +940,7 @@ impl Turn<'_> {
         }
         if !self.committed {
             return Err(Error::new(
-                ErrorKind::Api(codex_client::ErrorKind::StreamClosed),
+                ErrorKind::StreamClosed,
                 "stream closed before response.completed",
             ));
         }
@@ -973,10 +974,7 @@ impl Stream for Turn<'_> {
 }
 
 pub(crate) fn aborted() -> Error {
-    Error::new(
-        ErrorKind::Api(codex_client::ErrorKind::Aborted),
-        "request aborted",
-    )
+    Error::new(ErrorKind::Aborted, "request aborted")
 }
 
 /// Reads a stream to its end like `ResponseStream::collect_text`, calling `on_event` with
@@ -1004,7 +1002,7 @@ async fn collect(
     }
     if !completed {
         return Err(Error::new(
-            ErrorKind::Api(codex_client::ErrorKind::StreamClosed),
+            ErrorKind::StreamClosed,
             "stream closed before response.completed",
         ));
     }

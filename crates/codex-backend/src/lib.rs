@@ -59,14 +59,18 @@
 //! # Example: streaming
 //!
 //! ```no_run
-//! use codex_backend::{CallOptions, CodexClient, ResponseEvent};
+//! use codex_backend::{CallOptions, CodexClient, Event};
 //! use futures_util::StreamExt;
 //!
 //! # async fn demo(client: CodexClient) -> Result<(), codex_backend::Error> {
 //! let mut stream = client.stream("Write a haiku.", CallOptions::new()).await?;
 //! while let Some(event) = stream.next().await {
-//!     if let ResponseEvent::OutputTextDelta(d) = event? {
-//!         print!("{}", &*d.delta);
+//!     // Failures (rate limits, aborts, a closed stream) are `Err(codex_backend::Error)`.
+//!     match event? {
+//!         Event::TextDelta(text) => print!("{text}"),
+//!         Event::ToolCall(call) => println!("\n{} wants {}", call.name(), call.arguments()),
+//!         Event::Completed(done) => println!("\n[{:?}]", done.usage),
+//!         _ => {}
 //!     }
 //! }
 //! # Ok(()) }
@@ -191,6 +195,7 @@
 mod codex;
 mod conversation;
 mod error;
+mod events;
 mod options;
 mod turn_retry;
 
@@ -212,6 +217,13 @@ pub use crate::conversation::Turn;
 pub use crate::error::Error;
 pub use crate::error::ErrorKind;
 pub use crate::error::Result;
+pub use crate::events::Completed;
+pub use crate::events::Event;
+pub use crate::events::EventStream;
+pub use crate::events::ReasoningKind;
+pub use crate::events::TextStream;
+pub use crate::events::ToolCall;
+pub use crate::events::WireStream;
 pub use crate::options::CallOptions;
 pub use crate::options::Input;
 pub use crate::options::WebSearch;
