@@ -682,7 +682,7 @@ impl CodexClient {
         Ok((req, ro.build()))
     }
 
-    pub(crate) async fn stream_after(
+    pub(crate) async fn wire_after(
         &self,
         history: &[ResponseItem],
         input: Vec<ResponseItem>,
@@ -701,8 +701,20 @@ impl CodexClient {
     /// gives the wire-level events, [`EventStream::text_stream`](crate::EventStream::text_stream)
     /// the text only.
     pub async fn stream(&self, input: impl Into<Input>, opts: CallOptions) -> Result<EventStream> {
+        self.stream_after(&[], input, opts).await
+    }
+
+    /// [`stream`](Self::stream) with `history` sent before `input`, borrowed (the caller
+    /// keeps it and does not clone it). After tool results, pass them in `history` and
+    /// [`Input::none`] to let the model continue without a new user message.
+    pub async fn stream_after(
+        &self,
+        history: &[ResponseItem],
+        input: impl Into<Input>,
+        opts: CallOptions,
+    ) -> Result<EventStream> {
         let stream = self
-            .stream_after(&[], input.into().into_items(), &opts)
+            .wire_after(history, input.into().into_items(), &opts)
             .await?;
         Ok(EventStream::new(stream))
     }
@@ -719,11 +731,23 @@ impl CodexClient {
         input: impl Into<Input>,
         opts: CallOptions,
     ) -> Result<TextResponse> {
+        self.respond_after(&[], input, opts).await
+    }
+
+    /// [`respond`](Self::respond) with `history` sent before `input`, borrowed (the caller
+    /// keeps it and does not clone it). After tool results, pass them in `history` and
+    /// [`Input::none`] to let the model continue without a new user message.
+    pub async fn respond_after(
+        &self,
+        history: &[ResponseItem],
+        input: impl Into<Input>,
+        opts: CallOptions,
+    ) -> Result<TextResponse> {
         let input = input.into().into_items();
         let mut retries = TurnRetries::new(self, "respond");
         loop {
             let attempt = async {
-                let stream = self.stream_after(&[], input.clone(), &opts).await?;
+                let stream = self.wire_after(history, input.clone(), &opts).await?;
                 Ok(stream.collect_text().await?)
             };
             match attempt.await {

@@ -593,7 +593,7 @@ impl Conversation {
         self.maybe_auto_compact().await?;
         let stream = self
             .client
-            .stream_after(&self.history, input.clone(), &self.call_options())
+            .wire_after(&self.history, input.clone(), &self.call_options())
             .await?;
         Ok(Turn {
             conv: self,
@@ -750,7 +750,7 @@ impl Conversation {
     ) -> Result<TextResponse> {
         let stream = self
             .client
-            .stream_after(&self.history, turn.to_vec(), opts)
+            .wire_after(&self.history, turn.to_vec(), opts)
             .await?;
         collect(stream, on_event).await
     }

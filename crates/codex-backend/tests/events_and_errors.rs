@@ -241,3 +241,50 @@ async fn text_stream_and_wire_stream() {
         ErrorKind::StreamClosed
     );
 }
+
+#[tokio::test]
+async fn history_by_reference_and_no_new_input_after_tool_results() {
+    let (mock, _home, client) = setup().await;
+    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
+        "get_weather",
+        "call_1",
+        r#"{"city":"Paris"}"#,
+    )]));
+    mock.push_response(Reply::text("It is sunny"));
+    let mut history = vec![ResponseItem::user_text("weather in Paris?")];
+    let call = tool_call_after(&client, &history).await;
+    history.push(call.as_history_item().clone());
+    history.push(call.to_tool_result("sunny"));
+    // Borrowed history, no new user message (Python: `None`).
+    let r = client
+        .respond_after(&history, None, CallOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(r.text, "It is sunny");
+    let bodies = responses_bodies(&mock);
+    let input = bodies[1]["input"].as_array().unwrap();
+    assert_eq!(input.len(), 3, "{input:?}");
+    assert_eq!(input[1]["type"], "function_call");
+    assert_eq!(input[2]["type"], "function_call_output");
+    assert_eq!(input[2]["call_id"], "call_1");
+    // The caller still owns its history.
+    assert_eq!(history.len(), 3);
+}
+
+/// The one tool call of a turn sent after `history` with no new input.
+async fn tool_call_after(
+    client: &codex_backend::CodexClient,
+    history: &[ResponseItem],
+) -> codex_backend::ToolCall {
+    let s = client
+        .stream_after(history, codex_backend::Input::none(), CallOptions::new())
+        .await
+        .unwrap();
+    let evs: Vec<_> = s.collect().await;
+    evs.into_iter()
+        .find_map(|e| match e.unwrap() {
+            Event::ToolCall(c) => Some(c),
+            _ => None,
+        })
+        .unwrap()
+}
