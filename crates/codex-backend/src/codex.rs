@@ -784,6 +784,19 @@ impl CodexClient {
         })
     }
 
+    /// Structured output straight into a type: one turn whose `text.format` is the strict
+    /// schema of `T` ([`crate::strict_schema`], named after the type), the answer decoded
+    /// as `T`. An answer that does not decode is [`ErrorKind::InvalidOutput`].
+    pub async fn respond_typed<T: DeserializeOwned + schemars::JsonSchema>(
+        &self,
+        input: impl Into<Input>,
+        opts: CallOptions,
+    ) -> Result<T> {
+        let name = crate::schema::schema_name::<T>();
+        self.respond_json(input, &name, crate::schema::strict_schema::<T>(), opts)
+            .await
+    }
+
     /// The account's model catalog (`GET /models`).
     pub async fn list_models(&self) -> Result<Vec<ModelInfo>> {
         self.ensure_authenticated()?;

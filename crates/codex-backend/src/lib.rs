@@ -197,6 +197,7 @@ mod conversation;
 mod error;
 mod events;
 mod options;
+mod schema;
 mod turn_retry;
 
 pub use codex_auth as auth;
@@ -227,6 +228,13 @@ pub use crate::events::WireStream;
 pub use crate::options::CallOptions;
 pub use crate::options::Input;
 pub use crate::options::WebSearch;
+pub use crate::schema::function_tool;
+pub use crate::schema::strict_schema;
+/// `schemars`, for `#[derive(JsonSchema)]` on tool arguments and structured output types
+/// (add `#[schemars(crate = "codex_backend::schemars")]` when `schemars` is not a direct
+/// dependency).
+pub use schemars;
+pub use schemars::JsonSchema;
 
 pub use codex_auth::AccountInfo;
 pub use codex_auth::AuthManager;

@@ -111,7 +111,8 @@ async fn login_required_is_one_predicate() {
     assert!(err.is_login_required(), "{err:?}");
 }
 
-#[derive(Deserialize, Debug, PartialEq)]
+#[derive(Deserialize, codex_backend::JsonSchema, Debug, PartialEq)]
+#[schemars(crate = "codex_backend::schemars")]
 struct Weather {
     city: String,
 }
@@ -287,4 +288,56 @@ async fn tool_call_after(
             _ => None,
         })
         .unwrap()
+}
+
+#[derive(Deserialize, codex_backend::JsonSchema, Debug, PartialEq)]
+#[schemars(crate = "codex_backend::schemars")]
+struct Forecast {
+    city: String,
+    high_c: i32,
+    note: Option<String>,
+}
+
+#[tokio::test]
+async fn typed_structured_output_and_typed_function_tool() {
+    let (mock, _home, client) = setup().await;
+    mock.push_response(Reply::structured(
+        serde_json::json!({"city": "Paris", "high_c": 21, "note": null}),
+    ));
+    let f: Forecast = client
+        .respond_typed("forecast?", CallOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        f,
+        Forecast {
+            city: "Paris".into(),
+            high_c: 21,
+            note: None
+        }
+    );
+    let body = &responses_bodies(&mock)[0];
+    let format = &body["text"]["format"];
+    assert_eq!(format["type"], "json_schema");
+    assert_eq!(format["name"], "Forecast");
+    assert_eq!(format["strict"], true);
+    assert_eq!(format["schema"]["additionalProperties"], false);
+    assert_eq!(
+        format["schema"]["required"],
+        serde_json::json!(["city", "high_c", "note"])
+    );
+
+    // A function tool from the argument type.
+    let tool = codex_backend::function_tool::<Weather>("get_weather", "Weather of a city");
+    mock.push_response(Reply::text("ok"));
+    client
+        .respond("x", CallOptions::new().tools(vec![tool.into()]))
+        .await
+        .unwrap();
+    let body = &responses_bodies(&mock)[1];
+    let t = &body["tools"][0];
+    assert_eq!(t["name"], "get_weather");
+    assert_eq!(t["strict"], true);
+    assert_eq!(t["parameters"]["additionalProperties"], false);
+    assert_eq!(t["parameters"]["required"], serde_json::json!(["city"]));
 }
