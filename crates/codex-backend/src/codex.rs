@@ -114,6 +114,8 @@ pub(crate) struct Inner {
     models: Mutex<Option<Vec<ModelInfo>>>,
     /// Bumped by every `abort()`, so tool loops between requests notice it.
     pub(crate) aborts: tokio::sync::watch::Sender<u64>,
+    /// Dropped with the last clone (see [`CodexClientBuilder`]'s `keep_alive`).
+    _keep_alive: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 /// The Codex backend client: session defaults, authentication and every capability
@@ -151,6 +153,8 @@ pub struct CodexClientBuilder {
     login_options: BrowserLoginOptions,
     provider: Option<Arc<dyn TokenProvider>>,
     auth_manager: Option<AuthManager>,
+    /// Values the client keeps until its last clone drops (the mock's throwaway home).
+    keep_alive: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for CodexClientBuilder {
@@ -197,6 +201,7 @@ impl CodexClientBuilder {
             login_options: BrowserLoginOptions::new(),
             provider: None,
             auth_manager: None,
+            keep_alive: Vec::new(),
         }
     }
 
@@ -364,6 +369,13 @@ impl CodexClientBuilder {
         self
     }
 
+    /// Keeps `value` alive as long as the built client (and its clones).
+    #[cfg_attr(not(feature = "mock"), allow(dead_code))]
+    pub(crate) fn keep_alive(mut self, value: Arc<dyn std::any::Any + Send + Sync>) -> Self {
+        self.keep_alive.push(value);
+        self
+    }
+
     /// The retry policy (default [`RetryPolicy::default`]): request retries and the
     /// whole-turn retries of the one-shot calls
     /// ([`RetryPolicyBuilder::stream_max_retries`](codex_client::RetryPolicyBuilder::stream_max_retries),
@@ -446,6 +458,7 @@ impl CodexClientBuilder {
                 login_options: self.login_options,
                 models: Mutex::new(None),
                 aborts: tokio::sync::watch::Sender::new(0),
+                _keep_alive: self.keep_alive,
             }),
         })
     }

@@ -56,6 +56,28 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Cargo.toml
+//!
+//! ```toml
+//! [dependencies]
+//! codex-backend = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! futures-util = "0.3"   # StreamExt, to read streams with `.next().await`
+//! ```
+//!
+//! # Try it offline
+//!
+//! With the `mock` feature, `CodexClient::mock_builder(&server)` gives a builder pointed at
+//! every endpoint of a running `codex_mock::MockServer` (backend, usage, public API, issuer)
+//! with a throwaway home holding a fake login and interactive login off:
+//!
+//! ```ignore
+//! let server = codex_mock::MockServer::start().await?;
+//! let client = codex_backend::CodexClient::mock_builder(&server)?.build()?;
+//! client.authenticate().await?;
+//! println!("{}", client.respond_text("Say hi").await?);
+//! ```
+//!
 //! # Example: streaming
 //!
 //! ```no_run
@@ -196,6 +218,8 @@ mod codex;
 mod conversation;
 mod error;
 mod events;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod options;
 mod schema;
 mod turn_retry;
