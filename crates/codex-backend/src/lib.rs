@@ -276,6 +276,7 @@ pub use codex_client::RetryPolicy;
 pub use codex_client::TextResponse;
 pub use codex_client::Transport;
 pub use codex_client::TurnRetry;
+pub use codex_types::CallId;
 pub use codex_types::ContentPart;
 pub use codex_types::CustomTool;
 pub use codex_types::CustomToolCall;

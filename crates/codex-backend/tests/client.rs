@@ -170,7 +170,9 @@ async fn invalid_requests_are_refused_before_sending() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    let orphan = codex_backend::types::FunctionCall::new("c1", "f", "{}").output("x");
+    let orphan =
+        codex_backend::types::FunctionCall::new(codex_backend::types::CallId::new("c1"), "f", "{}")
+            .output("x");
     let err = client
         .respond(orphan, CallOptions::new())
         .await
