@@ -86,7 +86,7 @@ pub enum ErrorKind {
     /// The TLS handshake failed (untrusted certificate, protocol error).
     Tls,
     /// The request was stopped through an [`crate::AbortHandle`] or
-    /// [`crate::CodexClient::abort_all`].
+    /// [`crate::CodexClient::abort`].
     Aborted,
 }
 
@@ -289,7 +289,7 @@ impl Error {
     }
 
     /// True for a call stopped through an [`crate::AbortHandle`] or
-    /// [`crate::CodexClient::abort_all`] ([`ErrorKind::Aborted`]).
+    /// [`crate::CodexClient::abort`] ([`ErrorKind::Aborted`]).
     pub fn is_aborted(&self) -> bool {
         self.0.kind == ErrorKind::Aborted
     }
