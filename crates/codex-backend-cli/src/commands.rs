@@ -4,6 +4,7 @@ use std::io::Read;
 
 use codex_backend::CallOptions;
 use codex_backend::CompactionMode;
+use codex_backend::Error;
 use codex_backend::auth::AuthManager;
 use codex_backend::auth::AuthStatus;
 use codex_backend::auth::BrowserLoginOptions;
@@ -85,7 +86,7 @@ fn print_status(out: &Out, s: &AuthStatus) {
 
 /// `status`.
 pub async fn status(sess: &Session, out: &Out) -> Result<(), CliError> {
-    let s = sess.auth.status().await?;
+    let s = sess.auth.status().await.map_err(Error::from)?;
     print_status(out, &s);
     Ok(())
 }
@@ -145,8 +146,8 @@ pub async fn login(sess: &Session, out: &Out, a: &LoginArgs) -> Result<(), CliEr
         }
         auth.login_browser(opts).await
     };
-    let success = result?;
-    let s = auth.status().await?;
+    let success = result.map_err(Error::from)?;
+    let s = auth.status().await.map_err(Error::from)?;
     if out.json {
         out.json_line(&status_json(&s));
     } else {
@@ -166,7 +167,7 @@ pub async fn login(sess: &Session, out: &Out, a: &LoginArgs) -> Result<(), CliEr
 
 /// `logout`.
 pub async fn logout(sess: &Session, out: &Out) -> Result<(), CliError> {
-    let r = sess.auth.logout().await?;
+    let r = sess.auth.logout().await.map_err(Error::from)?;
     if out.json {
         out.json_line(&json!({
             "logged_in": false,

@@ -107,71 +107,29 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-impl From<codex_backend::client::Error> for CliError {
-    fn from(e: codex_backend::client::Error) -> Self {
-        CliError::from(clone_client(&e))
-    }
-}
-
-impl From<codex_backend::auth::Error> for CliError {
-    fn from(e: codex_backend::auth::Error) -> Self {
-        use codex_backend::auth::ErrorKind as K;
-        let kind = match e.kind() {
-            K::LoginRequired => "login_required",
-            K::Transient => "transport",
-            K::Storage => "storage",
-            K::Login => "login",
-            K::Config => "config",
-            _ => "auth",
-        };
-        CliError::new(kind, chain(&e)).with_status(e.status().map(|s| s.as_u16()))
-    }
-}
-
+/// The one mapping from the facade's error to the CLI's: the kind's stable name, the
+/// message (with its causes and the request id), the status. Exit codes follow from the kind
+/// ([`CliError::exit_code`]).
 impl From<codex_backend::Error> for CliError {
     fn from(e: codex_backend::Error) -> Self {
         use codex_backend::ErrorKind as K;
-        if let Some(c) = e.client_error() {
-            let mut out = CliError::from(clone_client(c));
-            out.kind = e.kind_str().to_owned();
-            if e.kind() == K::Config {
-                out.kind = "config".to_owned();
-            }
-            return out;
-        }
-        let message = chain(&e);
-        match e.kind() {
-            // Refused before sending (e.g. web search with minimal effort): the user's input.
-            K::InvalidInput => CliError::usage(message),
-            _ => CliError::new(e.kind_str(), message).with_status(e.status().map(|s| s.as_u16())),
-        }
-    }
-}
-
-/// The CLI view of a transport error (kind, message with request id, status).
-fn clone_client(e: &codex_backend::client::Error) -> ClientView {
-    ClientView {
-        kind: e.kind().as_str(),
-        message: chain(e),
-        request_id: e.request_id().map(str::to_owned),
-        status: e.status().map(|s| s.as_u16()),
-    }
-}
-
-struct ClientView {
-    kind: &'static str,
-    message: String,
-    request_id: Option<String>,
-    status: Option<u16>,
-}
-
-impl From<ClientView> for CliError {
-    fn from(v: ClientView) -> Self {
-        let mut message = v.message;
-        if let Some(id) = v.request_id {
+        let mut message = chain(&e);
+        if let Some(id) = e.request_id() {
             message.push_str(&format!(" (request id {id})"));
         }
-        CliError::new(v.kind, message).with_status(v.status)
+        // An issuer that could not be reached is a network failure, as the CLI has always
+        // reported it.
+        let transient = e
+            .auth_error()
+            .is_some_and(|a| a.kind() == codex_backend::auth::ErrorKind::Transient);
+        match e.kind() {
+            K::Auth if transient => {
+                CliError::new("transport", message).with_status(e.status().map(|s| s.as_u16()))
+            }
+            // Refused before sending (e.g. web search with minimal effort): the user's input.
+            K::InvalidInput => CliError::usage(message),
+            k => CliError::new(k.as_str(), message).with_status(e.status().map(|s| s.as_u16())),
+        }
     }
 }
 

@@ -1,102 +1,13 @@
 //! `--mock`: the embedded codex-mock on 127.0.0.1 with a throwaway `CODEX_HOME`.
 
-use std::path::Path;
-use std::path::PathBuf;
 use std::time::Duration;
-use std::time::SystemTime;
-use std::time::UNIX_EPOCH;
 
+use codex_backend::mock::MockHome;
 use codex_mock::MockServer;
 use tokio::io::AsyncReadExt;
 use tokio::io::AsyncWriteExt;
 
 use crate::error::CliError;
-
-/// A directory under the system temp dir, removed on drop.
-#[derive(Debug)]
-pub struct TempHome {
-    path: PathBuf,
-}
-
-impl TempHome {
-    /// Creates a fresh, private directory.
-    pub fn new() -> std::io::Result<Self> {
-        let base = std::env::temp_dir();
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        for attempt in 0..100u32 {
-            let path = base.join(format!(
-                "codex-backend-mock-{}-{nanos}-{attempt}",
-                std::process::id()
-            ));
-            let mut b = std::fs::DirBuilder::new();
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::DirBuilderExt;
-                b.mode(0o700);
-            }
-            match b.create(&path) {
-                Ok(()) => {
-                    sweep_stale_homes(&base, &path);
-                    return Ok(Self { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(std::io::Error::other(
-            "cannot create a temporary CODEX_HOME",
-        ))
-    }
-
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-/// Removes the homes earlier `--mock` runs left behind when they were killed in a way no
-/// handler sees (SIGKILL, a crash): directories named `codex-backend-mock-<pid>-...` in `base`
-/// that belong to the same user as `ours` and whose process no longer exists (Linux:
-/// `/proc/<pid>`). Best effort; anything else is left alone.
-fn sweep_stale_homes(base: &Path, ours: &Path) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let Ok(me) = std::fs::metadata(ours).map(|m| m.uid()) else {
-            return;
-        };
-        let Ok(entries) = std::fs::read_dir(base) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(pid) = name
-                .to_str()
-                .and_then(|n| n.strip_prefix("codex-backend-mock-"))
-                .and_then(|rest| rest.split('-').next())
-                .and_then(|p| p.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let path = entry.path();
-            let mine = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && m.uid() == me);
-            if mine && path != ours && !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = std::fs::remove_dir_all(&path);
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = (base, ours);
-}
-
-impl Drop for TempHome {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
 
 /// The running mock and its throwaway home. Dropping it stops the server and deletes the home.
 #[derive(Debug)]
@@ -104,7 +15,7 @@ pub struct MockEnv {
     /// The server (backend, usage, realtime and issuer on one port).
     pub server: MockServer,
     /// The throwaway `CODEX_HOME`.
-    pub home: TempHome,
+    pub home: MockHome,
 }
 
 impl MockEnv {
@@ -121,7 +32,7 @@ impl MockEnv {
         server
             .issuer()
             .set_device_interval(Duration::from_secs(0), codex_mock::IntervalEncoding::String);
-        let home = TempHome::new()?;
+        let home = MockHome::new()?;
         if logged_in {
             server
                 .issuer()

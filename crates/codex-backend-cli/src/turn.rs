@@ -6,8 +6,8 @@ use std::io::Write;
 
 use codex_backend::AbortHandle;
 use codex_backend::CodexClient;
+use codex_backend::ErrorKind;
 use codex_backend::Input;
-use codex_backend::client::ErrorKind;
 use codex_backend::types::OutputItemEvent;
 use codex_backend::types::RateLimitSnapshot;
 use codex_backend::types::ResponseEvent;
@@ -221,11 +221,22 @@ fn dim_err(out: &Out, s: &str) -> String {
 }
 
 /// A decode failure in `--json` mode (see [`crate::replay::decode_error_line`]).
-fn decode_error_line(e: &codex_backend::client::Error) -> String {
+fn decode_error_line(e: &codex_backend::Error) -> String {
+    let c = e.client_error();
     let decode = std::error::Error::source(e)
         .and_then(|s| s.downcast_ref::<codex_backend::types::DecodeError>());
     let message = decode.map_or_else(|| e.to_string(), |d| d.to_string());
-    crate::replay::decode_error_line(e.event_type(), e.byte_offset(), &message, decode)
+    crate::replay::decode_error_line(
+        c.and_then(|c| c.event_type()),
+        c.and_then(|c| c.byte_offset()),
+        &message,
+        decode,
+    )
+}
+
+/// The wire JSON of the terminal event that ended a stream with `e`, if any.
+fn event_json(e: &codex_backend::Error) -> Option<&str> {
+    e.client_error().and_then(|c| c.event_json())
 }
 
 /// Sends `input` with `settings` and streams the answer. With `interruptible`, Ctrl-C
@@ -264,7 +275,8 @@ pub async fn run(
             spinner.stop();
             return TurnEnd::Failed(e.into());
         }
-        Some(Ok(s)) => s,
+        // The CLI prints every wire event (`--json`), so it reads the wire-level stream.
+        Some(Ok(s)) => s.into_wire(),
     };
     let mut human = Human {
         out,
@@ -346,7 +358,7 @@ pub async fn run(
                 }
                 // A terminal event (`response.completed`) that failed to decode ended the
                 // stream: report that error rather than a generic "stream closed".
-                if e.event_json().is_some() {
+                if event_json(&e).is_some() {
                     spinner.stop();
                     return human.failed(e.into());
                 }
@@ -356,7 +368,7 @@ pub async fn run(
                 // A terminal event (response.failed / response.incomplete / error) is printed as
                 // its wire JSON like every other event, before the final error object.
                 if out.json
-                    && let Some(raw) = e.event_json()
+                    && let Some(raw) = event_json(&e)
                 {
                     out.raw_json_line(raw);
                 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use codex_backend::CallOptions;
 use codex_backend::CodexClient;
 use codex_backend::Error;
-use codex_backend::ResponseEvent;
+use codex_backend::Event;
 use futures_util::StreamExt;
 
 /// Starts a long answer, aborts it once `after` has passed since the first text arrived,
@@ -29,8 +29,8 @@ pub async fn run(client: &CodexClient, after: Duration) -> Result<String, Error>
     let mut text = String::new();
     while let Some(event) = stream.next().await {
         match event {
-            Ok(ResponseEvent::OutputTextDelta(d)) => {
-                text.push_str(&d.delta);
+            Ok(Event::TextDelta(d)) => {
+                text.push_str(&d);
                 if timer.is_none() {
                     // Any clone of the client can stop every stream it runs.
                     let c = client.clone();
@@ -41,7 +41,7 @@ pub async fn run(client: &CodexClient, after: Duration) -> Result<String, Error>
                 }
             }
             Ok(_) => {}
-            Err(e) if e.kind() == codex_backend::client::ErrorKind::Aborted => {
+            Err(e) if e.is_aborted() => {
                 println!(
                     "aborted after {} characters:\n{}",
                     text.len(),
@@ -49,7 +49,7 @@ pub async fn run(client: &CodexClient, after: Duration) -> Result<String, Error>
                 );
                 return Ok(stream.received_text().to_owned());
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
     println!("finished before the abort:\n{text}");

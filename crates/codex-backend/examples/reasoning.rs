@@ -15,6 +15,7 @@ use std::io::Write;
 use codex_backend::CallOptions;
 use codex_backend::CodexClient;
 use codex_backend::Error;
+use codex_backend::Event;
 use codex_backend::ReasoningEffort;
 use codex_backend::ReasoningSummary;
 use codex_backend::ResponseEvent;
@@ -41,12 +42,12 @@ pub async fn run(client: &CodexClient) -> Result<Reasoned, Error> {
     let mut out = Reasoned::default();
     while let Some(event) = stream.next().await {
         match event? {
-            ResponseEvent::ReasoningSummaryTextDelta(d) => {
-                print!("{}", &*d.delta);
+            Event::ReasoningDelta { text, .. } => {
+                print!("{text}");
                 let _ = std::io::stdout().flush();
             }
-            ResponseEvent::ReasoningSummaryPartAdded(_) => println!(),
-            ResponseEvent::OutputItemDone(item) => match item.item {
+            Event::Other(ResponseEvent::ReasoningSummaryPartAdded(_)) => println!(),
+            Event::OutputItem(item) => match item {
                 // Kept verbatim (with `encrypted_content`) by conversations for later turns.
                 ResponseItem::Reasoning(r) => out.summary = r.summary_text(),
                 ResponseItem::Message(m) => out.answer.push_str(&m.text()),

@@ -13,7 +13,8 @@ use std::io::Write;
 use codex_backend::CallOptions;
 use codex_backend::CodexClient;
 use codex_backend::Error;
-use codex_backend::ResponseEvent;
+use codex_backend::ErrorKind;
+use codex_backend::Event;
 use futures_util::StreamExt;
 
 /// Streams one answer to standard output and returns its text.
@@ -24,22 +25,22 @@ pub async fn run(client: &CodexClient) -> Result<String, Error> {
     let mut text = String::new();
     while let Some(event) = stream.next().await {
         match event {
-            Ok(ResponseEvent::OutputTextDelta(d)) => {
-                print!("{}", &*d.delta);
+            Ok(Event::TextDelta(d)) => {
+                print!("{d}");
                 let _ = std::io::stdout().flush();
-                text.push_str(&d.delta);
+                text.push_str(&d);
             }
-            Ok(ResponseEvent::Completed(c)) => {
-                if let Some(u) = c.usage() {
+            Ok(Event::Completed(c)) => {
+                if let Some(u) = &c.usage {
                     println!("\n[{} tokens]", u.total_tokens);
                 }
             }
             Ok(_) => {}
             // One event that failed to decode: the stream goes on.
-            Err(e) if e.kind() == codex_backend::client::ErrorKind::Decode => {
+            Err(e) if e.kind() == ErrorKind::Decode => {
                 eprintln!("skipped an event: {e}");
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
     Ok(text)

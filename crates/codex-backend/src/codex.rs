@@ -15,6 +15,8 @@ use codex_auth::OAuthConfig;
 use codex_auth::TokenProvider;
 use codex_client::RequestOptions;
 use codex_client::ResponseStream;
+
+use crate::events::EventStream;
 use codex_client::RetryPolicy;
 use codex_client::TextResponse;
 use codex_types::CompactRequest;
@@ -113,6 +115,8 @@ pub(crate) struct Inner {
     models: Mutex<Option<Vec<ModelInfo>>>,
     /// Bumped by every `abort()`, so tool loops between requests notice it.
     pub(crate) aborts: tokio::sync::watch::Sender<u64>,
+    /// Dropped with the last clone (see [`CodexClientBuilder`]'s `keep_alive`).
+    _keep_alive: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 /// The Codex backend client: session defaults, authentication and every capability
@@ -150,6 +154,8 @@ pub struct CodexClientBuilder {
     provider: Option<Arc<dyn TokenProvider>>,
     auth_manager: Option<AuthManager>,
     installation_id: Option<String>,
+    /// Values the client keeps until its last clone drops (the mock's throwaway home).
+    keep_alive: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for CodexClientBuilder {
@@ -196,6 +202,7 @@ impl CodexClientBuilder {
             provider: None,
             auth_manager: None,
             installation_id: None,
+            keep_alive: Vec::new(),
         }
     }
 
@@ -380,6 +387,13 @@ impl CodexClientBuilder {
         self
     }
 
+    /// Keeps `value` alive as long as the built client (and its clones).
+    #[cfg_attr(not(feature = "mock"), allow(dead_code))]
+    pub(crate) fn keep_alive(mut self, value: Arc<dyn std::any::Any + Send + Sync>) -> Self {
+        self.keep_alive.push(value);
+        self
+    }
+
     /// The retry policy (default [`RetryPolicy::default`]): request retries and the
     /// whole-turn retries of the one-shot calls
     /// ([`RetryPolicyBuilder::stream_max_retries`](codex_client::RetryPolicyBuilder::stream_max_retries),
@@ -500,6 +514,7 @@ impl CodexClientBuilder {
                 login_options: self.login_options,
                 models: Mutex::new(None),
                 aborts: tokio::sync::watch::Sender::new(0),
+                _keep_alive: self.keep_alive,
             }),
         })
     }
@@ -754,7 +769,7 @@ impl CodexClient {
         Ok((req, ro.build()))
     }
 
-    pub(crate) async fn stream_after(
+    pub(crate) async fn wire_after(
         &self,
         history: &[ResponseItem],
         input: Vec<ResponseItem>,
@@ -766,15 +781,29 @@ impl CodexClient {
     }
 
     /// Starts a model turn and returns its event stream once the response head arrived.
-    /// The stream yields typed [`crate::ResponseEvent`]s and ends after
-    /// `response.completed` (or with an error); dropping it closes the connection.
-    pub async fn stream(
+    /// The stream yields seed-level [`crate::Event`]s (text, reasoning, tool calls, finished
+    /// items, completion; every other wire event as itself) and ends after
+    /// [`crate::Event::Completed`]; failures are `Err` of the one [`Error`] type. Dropping
+    /// it closes the connection. [`EventStream::into_wire`](crate::EventStream::into_wire)
+    /// gives the wire-level events, [`EventStream::text_stream`](crate::EventStream::text_stream)
+    /// the text only.
+    pub async fn stream(&self, input: impl Into<Input>, opts: CallOptions) -> Result<EventStream> {
+        self.stream_after(&[], input, opts).await
+    }
+
+    /// [`stream`](Self::stream) with `history` sent before `input`, borrowed (the caller
+    /// keeps it and does not clone it). After tool results, pass them in `history` and
+    /// [`Input::none`] to let the model continue without a new user message.
+    pub async fn stream_after(
         &self,
+        history: &[ResponseItem],
         input: impl Into<Input>,
         opts: CallOptions,
-    ) -> Result<ResponseStream> {
-        self.stream_after(&[], input.into().into_items(), &opts)
-            .await
+    ) -> Result<EventStream> {
+        let stream = self
+            .wire_after(history, input.into().into_items(), &opts)
+            .await?;
+        Ok(EventStream::new(stream))
     }
 
     /// One turn, read to the end: the text, usage, output items and ids. An error carries
@@ -789,11 +818,23 @@ impl CodexClient {
         input: impl Into<Input>,
         opts: CallOptions,
     ) -> Result<TextResponse> {
+        self.respond_after(&[], input, opts).await
+    }
+
+    /// [`respond`](Self::respond) with `history` sent before `input`, borrowed (the caller
+    /// keeps it and does not clone it). After tool results, pass them in `history` and
+    /// [`Input::none`] to let the model continue without a new user message.
+    pub async fn respond_after(
+        &self,
+        history: &[ResponseItem],
+        input: impl Into<Input>,
+        opts: CallOptions,
+    ) -> Result<TextResponse> {
         let input = input.into().into_items();
         let mut retries = TurnRetries::new(self, "respond");
         loop {
             let attempt = async {
-                let stream = self.stream_after(&[], input.clone(), &opts).await?;
+                let stream = self.wire_after(history, input.clone(), &opts).await?;
                 Ok(stream.collect_text().await?)
             };
             match attempt.await {
@@ -828,6 +869,19 @@ impl CodexClient {
             )
             .with_source(e)
         })
+    }
+
+    /// Structured output straight into a type: one turn whose `text.format` is the strict
+    /// schema of `T` ([`crate::strict_schema`], named after the type), the answer decoded
+    /// as `T`. An answer that does not decode is [`ErrorKind::InvalidOutput`].
+    pub async fn respond_typed<T: DeserializeOwned + schemars::JsonSchema>(
+        &self,
+        input: impl Into<Input>,
+        opts: CallOptions,
+    ) -> Result<T> {
+        let name = crate::schema::schema_name::<T>();
+        self.respond_json(input, &name, crate::schema::strict_schema::<T>(), opts)
+            .await
     }
 
     /// The account's model catalog (`GET /models`).

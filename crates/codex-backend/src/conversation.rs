@@ -217,7 +217,8 @@ fn replayable(item: &ResponseItem) -> bool {
     }
 }
 
-fn is_call(item: &ResponseItem) -> bool {
+/// True for a tool call the caller must answer (function, custom or local shell).
+pub(crate) fn is_call(item: &ResponseItem) -> bool {
     matches!(
         item,
         ResponseItem::FunctionCall(_)
@@ -668,7 +669,7 @@ impl Conversation {
         self.maybe_auto_compact().await?;
         let stream = self
             .client
-            .stream_after(&self.history, input.clone(), &self.call_options())
+            .wire_after(&self.history, input.clone(), &self.call_options())
             .await?;
         self.note_turn_state(stream.turn_state());
         Ok(Turn {
@@ -822,7 +823,7 @@ impl Conversation {
     fn should_compact_after(&self, e: &Error) -> bool {
         self.auto_compact
             && !self.history.is_empty()
-            && e.kind() == ErrorKind::Api(codex_client::ErrorKind::ContextWindowExceeded)
+            && e.kind() == ErrorKind::ContextWindowExceeded
     }
 
     /// One request with `turn` after the history, read to its end.
@@ -834,7 +835,7 @@ impl Conversation {
     ) -> Result<TextResponse> {
         let stream = self
             .client
-            .stream_after(&self.history, turn.to_vec(), opts)
+            .wire_after(&self.history, turn.to_vec(), opts)
             .await?;
         collect(stream, on_event).await
     }
@@ -1024,7 +1025,7 @@ impl Turn<'_> {
         }
         if !self.committed {
             return Err(Error::new(
-                ErrorKind::Api(codex_client::ErrorKind::StreamClosed),
+                ErrorKind::StreamClosed,
                 "stream closed before response.completed",
             ));
         }
@@ -1058,10 +1059,7 @@ impl Stream for Turn<'_> {
 }
 
 pub(crate) fn aborted() -> Error {
-    Error::new(
-        ErrorKind::Api(codex_client::ErrorKind::Aborted),
-        "request aborted",
-    )
+    Error::new(ErrorKind::Aborted, "request aborted")
 }
 
 /// Reads a stream to its end like `ResponseStream::collect_text`, calling `on_event` with
@@ -1089,7 +1087,7 @@ async fn collect(
     }
     if !completed {
         return Err(Error::new(
-            ErrorKind::Api(codex_client::ErrorKind::StreamClosed),
+            ErrorKind::StreamClosed,
             "stream closed before response.completed",
         ));
     }

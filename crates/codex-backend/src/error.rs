@@ -6,6 +6,11 @@ use http::StatusCode;
 
 /// What went wrong, in a form a caller can branch on. [`ErrorKind::as_str`] gives a stable
 /// snake_case name (the CLI prints it as `{"error":{"kind":...}}`).
+///
+/// One flat list for every facade API, streams included: a transport or backend failure has
+/// its own kind here (`RateLimited`, `UsageLimitReached`, `Aborted`, …), never a nested
+/// `codex_client::ErrorKind`. The predicates of [`Error`] ([`Error::is_aborted`],
+/// [`Error::is_rate_limited`], …) cover what callers branch on most.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -22,9 +27,6 @@ pub enum ErrorKind {
     /// The credentials could not be obtained for another reason (e.g. the issuer could not
     /// be reached to refresh them; see [`Error::is_retryable`]).
     Auth,
-    /// A failure of the transport or the backend; the inner kind says which
-    /// (`codex_client::ErrorKind::RateLimited`, `UsageLimitReached`, `StreamClosed`, …).
-    Api(codex_client::ErrorKind),
     /// Invalid configuration (URL, certificate, `CODEX_HOME`).
     Config,
     /// A request the backend is known to reject was refused before sending (orphan tool
@@ -42,6 +44,53 @@ pub enum ErrorKind {
     /// A compaction v2 answer did not hold exactly one `compaction` output item; the
     /// source is an [`UnexpectedCompactionOutput`] naming what came back.
     UnexpectedCompactionOutput,
+    /// An HTTP status the other kinds do not cover (see [`Error::status`]); also a redirect,
+    /// which is never followed.
+    Http,
+    /// The plan's usage limit is reached; see [`Error::plan_type`] and [`Error::resets_at`].
+    /// Never retried.
+    UsageLimitReached,
+    /// The plan does not include Codex (`usage_not_included`). Never retried.
+    UsageNotIncluded,
+    /// Quota or billing limit exhausted (`insufficient_quota`).
+    QuotaExceeded,
+    /// The conversation no longer fits the model's context window.
+    ContextWindowExceeded,
+    /// The server rejected the request (400, `invalid_prompt`, …).
+    InvalidRequest,
+    /// The request was flagged by the cyber-security policy.
+    CyberPolicy,
+    /// The request was flagged by the biology safety policy. Never retried.
+    BioPolicy,
+    /// No capacity for the flex service tier. Never retried.
+    FlexUnavailable,
+    /// The server is overloaded.
+    ServerOverloaded,
+    /// Rate limited; see [`Error::retry_after`].
+    RateLimited,
+    /// The stream ended before `response.completed`.
+    StreamClosed,
+    /// The server sent `response.incomplete`.
+    Incomplete,
+    /// The server stopped the response with its content filter. Never retried.
+    ContentFilter,
+    /// The server sent an `error` event or a `response.failed` not covered by another kind;
+    /// see [`Error::code`].
+    ApiError,
+    /// No bytes arrived for the configured stream idle timeout.
+    IdleTimeout,
+    /// The total deadline of the request passed.
+    Timeout,
+    /// One event or body could not be decoded. For a stream event this error is an item:
+    /// the stream continues.
+    Decode,
+    /// Connecting, sending or receiving failed (DNS, TCP, proxy, connection reset).
+    Transport,
+    /// The TLS handshake failed (untrusted certificate, protocol error).
+    Tls,
+    /// The request was stopped through an [`crate::AbortHandle`] or
+    /// [`crate::CodexClient::abort`].
+    Aborted,
 }
 
 /// What a compaction v2 answer held instead of exactly one `compaction` item (the source of
@@ -73,25 +122,90 @@ impl std::fmt::Display for UnexpectedCompactionOutput {
 impl std::error::Error for UnexpectedCompactionOutput {}
 
 impl ErrorKind {
-    /// A stable snake_case name. API kinds use [`codex_client::ErrorKind::as_str`]
-    /// (`rate_limited`, `usage_limit_reached`, …); the others are `not_authenticated`,
-    /// `login_required`, `login`, `storage`, `auth`, `config`, `invalid_input`, `model_not_found`,
-    /// `tool`, `tool_loop_limit`, `invalid_output`, `unexpected_compaction_output`.
+    /// A stable snake_case name: `not_authenticated`, `login_required`, `login`, `storage`,
+    /// `auth`, `config`, `invalid_input`, `model_not_found`, `tool`, `tool_loop_limit`,
+    /// `invalid_output`, `unexpected_compaction_output`, and for transport and backend failures the name
+    /// `codex_client::ErrorKind::as_str` gives (`rate_limited`, `usage_limit_reached`,
+    /// `aborted`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NotAuthenticated => "not_authenticated",
-            Self::LoginRequired => "login_required",
             Self::Login => "login",
             Self::Storage => "storage",
-            Self::Auth => "auth",
-            Self::Api(k) => k.as_str(),
-            Self::Config => "config",
             Self::InvalidInput => "invalid_input",
             Self::ModelNotFound => "model_not_found",
             Self::Tool => "tool",
             Self::ToolLoopLimit => "tool_loop_limit",
             Self::InvalidOutput => "invalid_output",
             Self::UnexpectedCompactionOutput => "unexpected_compaction_output",
+            other => other
+                .client_kind()
+                .map_or("auth", codex_client::ErrorKind::as_str),
+        }
+    }
+
+    /// The transport's kind of the same name, for the kinds both layers share.
+    fn client_kind(self) -> Option<codex_client::ErrorKind> {
+        use codex_client::ErrorKind as C;
+        Some(match self {
+            Self::LoginRequired => C::LoginRequired,
+            Self::Auth => C::Auth,
+            Self::Config => C::Config,
+            Self::Http => C::Http,
+            Self::UsageLimitReached => C::UsageLimitReached,
+            Self::UsageNotIncluded => C::UsageNotIncluded,
+            Self::QuotaExceeded => C::QuotaExceeded,
+            Self::ContextWindowExceeded => C::ContextWindowExceeded,
+            Self::InvalidRequest => C::InvalidRequest,
+            Self::CyberPolicy => C::CyberPolicy,
+            Self::BioPolicy => C::BioPolicy,
+            Self::FlexUnavailable => C::FlexUnavailable,
+            Self::ServerOverloaded => C::ServerOverloaded,
+            Self::RateLimited => C::RateLimited,
+            Self::StreamClosed => C::StreamClosed,
+            Self::Incomplete => C::Incomplete,
+            Self::ContentFilter => C::ContentFilter,
+            Self::ApiError => C::ApiError,
+            Self::IdleTimeout => C::IdleTimeout,
+            Self::Timeout => C::Timeout,
+            Self::Decode => C::Decode,
+            Self::Transport => C::Transport,
+            Self::Tls => C::Tls,
+            Self::Aborted => C::Aborted,
+            _ => return None,
+        })
+    }
+}
+
+impl From<codex_client::ErrorKind> for ErrorKind {
+    fn from(k: codex_client::ErrorKind) -> Self {
+        use codex_client::ErrorKind as C;
+        match k {
+            C::LoginRequired => Self::LoginRequired,
+            C::Config => Self::Config,
+            C::Http => Self::Http,
+            C::UsageLimitReached => Self::UsageLimitReached,
+            C::UsageNotIncluded => Self::UsageNotIncluded,
+            C::QuotaExceeded => Self::QuotaExceeded,
+            C::ContextWindowExceeded => Self::ContextWindowExceeded,
+            C::InvalidRequest => Self::InvalidRequest,
+            C::CyberPolicy => Self::CyberPolicy,
+            C::BioPolicy => Self::BioPolicy,
+            C::FlexUnavailable => Self::FlexUnavailable,
+            C::ServerOverloaded => Self::ServerOverloaded,
+            C::RateLimited => Self::RateLimited,
+            C::StreamClosed => Self::StreamClosed,
+            C::Incomplete => Self::Incomplete,
+            C::ContentFilter => Self::ContentFilter,
+            C::ApiError => Self::ApiError,
+            C::IdleTimeout => Self::IdleTimeout,
+            C::Timeout => Self::Timeout,
+            C::Decode => Self::Decode,
+            C::Transport => Self::Transport,
+            C::Tls => Self::Tls,
+            C::Aborted => Self::Aborted,
+            // `Auth` and kinds a newer transport adds.
+            _ => Self::Auth,
         }
     }
 }
@@ -206,6 +320,33 @@ impl Error {
         }
     }
 
+    /// True for a call stopped through an [`crate::AbortHandle`] or
+    /// [`crate::CodexClient::abort`] ([`ErrorKind::Aborted`]).
+    pub fn is_aborted(&self) -> bool {
+        self.0.kind == ErrorKind::Aborted
+    }
+
+    /// True when the server rate limited the request ([`ErrorKind::RateLimited`]); wait
+    /// [`retry_after`](Self::retry_after) when given.
+    pub fn is_rate_limited(&self) -> bool {
+        self.0.kind == ErrorKind::RateLimited
+    }
+
+    /// True when the plan's usage limit is reached ([`ErrorKind::UsageLimitReached`]); see
+    /// [`plan_type`](Self::plan_type) and [`resets_at`](Self::resets_at).
+    pub fn is_usage_limit(&self) -> bool {
+        self.0.kind == ErrorKind::UsageLimitReached
+    }
+
+    /// True when the user must log in (again) ([`ErrorKind::LoginRequired`] or
+    /// [`ErrorKind::NotAuthenticated`]).
+    pub fn is_login_required(&self) -> bool {
+        matches!(
+            self.0.kind,
+            ErrorKind::LoginRequired | ErrorKind::NotAuthenticated
+        )
+    }
+
     /// The server's error code (`rate_limit_exceeded`, …) when known.
     pub fn code(&self) -> Option<&str> {
         self.client_error().and_then(codex_client::Error::code)
@@ -237,12 +378,7 @@ impl Error {
 
 impl From<codex_client::Error> for Error {
     fn from(e: codex_client::Error) -> Self {
-        let kind = match e.kind() {
-            codex_client::ErrorKind::LoginRequired => ErrorKind::LoginRequired,
-            codex_client::ErrorKind::Auth => ErrorKind::Auth,
-            codex_client::ErrorKind::Config => ErrorKind::Config,
-            k => ErrorKind::Api(k),
-        };
+        let kind = ErrorKind::from(e.kind());
         Self(Box::new(Inner {
             kind,
             repr: Repr::Client(e),
@@ -258,7 +394,7 @@ impl From<codex_auth::Error> for Error {
             codex_auth::ErrorKind::Config => ErrorKind::Config,
             codex_auth::ErrorKind::Storage => ErrorKind::Storage,
             // One kind for every TLS failure, whichever host it was (backend or issuer).
-            codex_auth::ErrorKind::Tls => ErrorKind::Api(codex_client::ErrorKind::Tls),
+            codex_auth::ErrorKind::Tls => ErrorKind::Tls,
             _ => ErrorKind::Auth,
         };
         Self(Box::new(Inner {
@@ -290,10 +426,20 @@ impl std::fmt::Debug for Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0.repr {
-            Repr::Client(e) => std::fmt::Display::fmt(e, f),
-            Repr::Auth(e) => std::fmt::Display::fmt(e, f),
-            Repr::Own { message, .. } => f.write_str(message),
+            Repr::Client(e) => std::fmt::Display::fmt(e, f)?,
+            Repr::Auth(e) => std::fmt::Display::fmt(e, f)?,
+            Repr::Own { message, .. } => f.write_str(message)?,
         }
+        if self.is_usage_limit() {
+            // What the user needs to decide: which plan ran out, and until when.
+            if let Some(plan) = self.plan_type() {
+                write!(f, " (plan {plan})")?;
+            }
+            if let Some(t) = self.resets_at() {
+                write!(f, ", resets at {}", codex_auth::format_rfc3339(t))?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -342,10 +488,9 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), kinds.len());
-        assert_eq!(
-            ErrorKind::Api(codex_client::ErrorKind::RateLimited).as_str(),
-            "rate_limited"
-        );
+        assert_eq!(ErrorKind::RateLimited.as_str(), "rate_limited");
+        assert_eq!(ErrorKind::Aborted.as_str(), "aborted");
+        assert_eq!(ErrorKind::Auth.as_str(), "auth");
     }
 
     #[test]

@@ -56,17 +56,43 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Cargo.toml
+//!
+//! ```toml
+//! [dependencies]
+//! codex-backend = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! futures-util = "0.3"   # StreamExt, to read streams with `.next().await`
+//! ```
+//!
+//! # Try it offline
+//!
+//! With the `mock` feature, `CodexClient::mock_builder(&server)` gives a builder pointed at
+//! every endpoint of a running `codex_mock::MockServer` (backend, usage, public API, issuer)
+//! with a throwaway home holding a fake login and interactive login off:
+//!
+//! ```ignore
+//! let server = codex_mock::MockServer::start().await?;
+//! let client = codex_backend::CodexClient::mock_builder(&server)?.build()?;
+//! client.authenticate().await?;
+//! println!("{}", client.respond_text("Say hi").await?);
+//! ```
+//!
 //! # Example: streaming
 //!
 //! ```no_run
-//! use codex_backend::{CallOptions, CodexClient, ResponseEvent};
+//! use codex_backend::{CallOptions, CodexClient, Event};
 //! use futures_util::StreamExt;
 //!
 //! # async fn demo(client: CodexClient) -> Result<(), codex_backend::Error> {
 //! let mut stream = client.stream("Write a haiku.", CallOptions::new()).await?;
 //! while let Some(event) = stream.next().await {
-//!     if let ResponseEvent::OutputTextDelta(d) = event? {
-//!         print!("{}", &*d.delta);
+//!     // Failures (rate limits, aborts, a closed stream) are `Err(codex_backend::Error)`.
+//!     match event? {
+//!         Event::TextDelta(text) => print!("{text}"),
+//!         Event::ToolCall(call) => println!("\n{} wants {}", call.name(), call.arguments()),
+//!         Event::Completed(done) => println!("\n[{:?}]", done.usage),
+//!         _ => {}
 //!     }
 //! }
 //! # Ok(()) }
@@ -208,7 +234,11 @@ mod compaction;
 mod conversation;
 mod error;
 mod installation;
+mod events;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod options;
+mod schema;
 mod turn_retry;
 
 pub use codex_auth as auth;
@@ -230,10 +260,24 @@ pub use crate::error::Error;
 pub use crate::error::ErrorKind;
 pub use crate::error::Result;
 pub use crate::error::UnexpectedCompactionOutput;
+pub use crate::events::Completed;
+pub use crate::events::Event;
+pub use crate::events::EventStream;
+pub use crate::events::ReasoningKind;
+pub use crate::events::TextStream;
+pub use crate::events::ToolCall;
+pub use crate::events::WireStream;
 pub use crate::options::CallOptions;
 pub use crate::options::CompactionMode;
 pub use crate::options::Input;
 pub use crate::options::WebSearch;
+pub use crate::schema::function_tool;
+pub use crate::schema::strict_schema;
+/// `schemars`, for `#[derive(JsonSchema)]` on tool arguments and structured output types
+/// (add `#[schemars(crate = "codex_backend::schemars")]` when `schemars` is not a direct
+/// dependency).
+pub use schemars;
+pub use schemars::JsonSchema;
 
 pub use codex_auth::AccountInfo;
 pub use codex_auth::AuthManager;
@@ -252,6 +296,7 @@ pub use codex_client::RetryPolicy;
 pub use codex_client::TextResponse;
 pub use codex_client::Transport;
 pub use codex_client::TurnRetry;
+pub use codex_types::CallId;
 pub use codex_types::ContentPart;
 pub use codex_types::CustomTool;
 pub use codex_types::CustomToolCall;

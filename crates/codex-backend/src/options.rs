@@ -361,6 +361,12 @@ impl Input {
         }
     }
 
+    /// No new input: the model continues from the history alone (after tool results,
+    /// as the Python SDK's `None`).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
     /// Any items, as they are.
     pub fn items(items: Vec<ResponseItem>) -> Self {
         Self { items }
@@ -374,6 +380,13 @@ impl Input {
     /// The items, by value.
     pub fn into_items(self) -> Vec<ResponseItem> {
         self.items
+    }
+}
+
+impl From<Option<Input>> for Input {
+    /// `None` is [`Input::none`].
+    fn from(input: Option<Input>) -> Self {
+        input.unwrap_or_default()
     }
 }
 

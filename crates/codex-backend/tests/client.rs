@@ -13,7 +13,6 @@ use codex_backend::FunctionTool;
 use codex_backend::RealtimeSession;
 use codex_backend::ReasoningEffort;
 use codex_backend::ReasoningSummary;
-use codex_backend::ResponseEvent;
 use codex_backend::ResponseItem;
 use codex_backend::ServiceTier;
 use codex_backend::ToolChoice;
@@ -171,7 +170,9 @@ async fn invalid_requests_are_refused_before_sending() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    let orphan = codex_backend::types::FunctionCall::new("c1", "f", "{}").output("x");
+    let orphan =
+        codex_backend::types::FunctionCall::new(codex_backend::types::CallId::new("c1"), "f", "{}")
+            .output("x");
     let err = client
         .respond(orphan, CallOptions::new())
         .await
@@ -193,8 +194,8 @@ async fn stream_yields_typed_events_and_images_are_sent() {
     let mut completed = false;
     while let Some(ev) = s.next().await {
         match ev.unwrap() {
-            ResponseEvent::OutputTextDelta(d) => deltas.push_str(&d.delta),
-            ResponseEvent::Completed(_) => completed = true,
+            codex_backend::Event::TextDelta(d) => deltas.push_str(&d),
+            codex_backend::Event::Completed(_) => completed = true,
             _ => {}
         }
     }
@@ -213,10 +214,7 @@ async fn server_failures_are_typed_with_partial_text() {
     let (mock, _home, client) = setup().await;
     mock.push_response(Reply::incomplete("max_output_tokens"));
     let err = client.respond("x", CallOptions::new()).await.unwrap_err();
-    assert_eq!(
-        err.kind(),
-        ErrorKind::Api(codex_backend::client::ErrorKind::Incomplete)
-    );
+    assert_eq!(err.kind(), ErrorKind::Incomplete);
     assert_eq!(err.kind_str(), "incomplete");
     assert_eq!(err.partial_text(), Some("This answer was cut"));
     mock.push(Route::Responses, Reply::usage_limit("plus", 1_900_000_000));
@@ -235,7 +233,7 @@ async fn abort_stops_active_streams_and_is_a_noop_otherwise() {
     mock.push_response(Reply::drip(&"slow ".repeat(200), Duration::from_millis(20)));
     let s1 = client.stream("one", CallOptions::new()).await.unwrap();
     let s2 = client.stream("two", CallOptions::new()).await.unwrap();
-    let consume = |mut s: codex_backend::ResponseStream| {
+    let consume = |mut s: codex_backend::EventStream| {
         tokio::spawn(async move {
             let mut seen = 0;
             while let Some(ev) = s.next().await {
@@ -257,7 +255,7 @@ async fn abort_stops_active_streams_and_is_a_noop_otherwise() {
             .expect("abort did not stop the stream")
             .unwrap();
         let _ = seen;
-        let err = codex_backend::Error::from(err.expect("an aborted error"));
+        let err = err.expect("an aborted error");
         assert_eq!(err.kind_str(), "aborted");
     }
     // The client still works afterwards.

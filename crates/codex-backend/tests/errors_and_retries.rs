@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use codex_backend::CallOptions;
 use codex_backend::CodexClientBuilder;
-use codex_backend::ErrorKind;
+use codex_backend::ErrorKind as K;
 use codex_backend::ResponseEvent;
 use codex_backend::RetryPolicy;
-use codex_backend::client::ErrorKind as K;
 use codex_mock::DEFAULT_TEXT;
 use codex_mock::Reply;
 use codex_mock::Route;
@@ -67,7 +66,7 @@ async fn new_failure_codes_through_sse_are_typed_and_terminal() {
         let before = turns(&mock);
         mock.push(Route::Responses, Reply::failed(code, "m"));
         let err = client.respond("x", CallOptions::new()).await.unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Api(kind), "{code}");
+        assert_eq!(err.kind(), kind, "{code}");
         assert_eq!(err.kind_str(), name, "{code}");
         assert_eq!(err.code(), Some(code));
         assert!(!err.is_retryable(), "{code}");

@@ -99,7 +99,7 @@ async fn without_the_ca_login_and_turns_fail_with_a_tls_error() {
     assert!(!e.is_retryable());
     assert_eq!(
         codex_backend::Error::from(e).kind(),
-        ErrorKind::Api(codex_backend::client::ErrorKind::Tls)
+        ErrorKind::Tls
     );
     // A stored login: the turn's handshake with the backend fails the same way.
     mock.issuer()
@@ -110,7 +110,7 @@ async fn without_the_ca_login_and_turns_fail_with_a_tls_error() {
     let e = client.respond_text("hi").await.unwrap_err();
     assert_eq!(
         e.kind(),
-        ErrorKind::Api(codex_backend::client::ErrorKind::Tls),
+        ErrorKind::Tls,
         "{e}"
     );
     assert!(mock.requests_to("/backend-api/codex/responses").is_empty());

@@ -376,7 +376,7 @@ async fn invalid_requests_are_refused_before_any_network() {
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     let orphan = codex_types::CompactRequest::new(
         "gpt-5.4",
-        vec![codex_types::FunctionCall::new("c9", "f", "{}").output("x")],
+        vec![codex_types::FunctionCall::new(codex_types::CallId::new("c9"), "f", "{}").output("x")],
     );
     let err = env
         .client

@@ -447,11 +447,11 @@ impl crate::lossless::Lossless for Compaction {
     fn nulls_mut(&mut self) -> &mut NullKeys {
         &mut self.nulls
     }
-    fn type_name(&self, canonical: &'static str) -> String {
+    fn type_name(&self, canonical: &'static str) -> &'static str {
         if self.legacy_name {
-            "compaction_summary".to_owned()
+            "compaction_summary"
         } else {
-            canonical.to_owned()
+            canonical
         }
     }
     fn set_type_name(&mut self, name: &str) {
@@ -683,17 +683,47 @@ impl ReasoningItem {
     }
 }
 
+/// The id of a tool call (`call_id`), a type of its own so that a call's id and its tool's
+/// name cannot be swapped in [`FunctionCall::new`] or [`CustomToolCall::new`]:
+///
+/// ```compile_fail
+/// use codex_types::{CallId, FunctionCall};
+/// // The name where the id goes, and the id where the name goes: does not compile.
+/// let call = FunctionCall::new("lookup", CallId::new("call_7"), "{}");
+/// ```
+///
+/// ```
+/// use codex_types::{CallId, FunctionCall};
+/// let call = FunctionCall::new(CallId::new("call_7"), "lookup", "{}");
+/// assert_eq!(call.call_id, "call_7");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CallId(String);
+
+impl CallId {
+    /// A call id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The id, by value.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 impl FunctionCall {
     /// A function call.
-    pub fn new(
-        call_id: impl Into<String>,
-        name: impl Into<String>,
-        arguments: impl Into<String>,
-    ) -> Self {
+    pub fn new(call_id: CallId, name: impl Into<String>, arguments: impl Into<String>) -> Self {
         FunctionCall {
             name: name.into(),
             arguments: arguments.into(),
-            call_id: call_id.into(),
+            call_id: call_id.into_string(),
             namespace: None,
             id: None,
             status: None,
@@ -741,13 +771,9 @@ impl FunctionCallOutput {
 
 impl CustomToolCall {
     /// A custom tool call.
-    pub fn new(
-        call_id: impl Into<String>,
-        name: impl Into<String>,
-        input: impl Into<String>,
-    ) -> Self {
+    pub fn new(call_id: CallId, name: impl Into<String>, input: impl Into<String>) -> Self {
         CustomToolCall {
-            call_id: call_id.into(),
+            call_id: call_id.into_string(),
             name: name.into(),
             input: input.into(),
             status: None,
@@ -889,6 +915,19 @@ impl ResponseItem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kind_is_a_str_like_the_event_kind() {
+        let item = ResponseItem::user_text("hi");
+        let kind: &str = item.kind();
+        assert_eq!(kind, "message");
+        let legacy = ResponseItem::from_value(serde_json::json!({
+            "type": "compaction_summary", "encrypted_content": "x"
+        }));
+        assert_eq!(legacy.kind(), "compaction_summary");
+        let typeless = ResponseItem::from_value(serde_json::json!({"a": 1}));
+        assert_eq!(typeless.kind(), "");
+    }
     use serde_json::json;
 
     fn roundtrip(v: Value) {
@@ -927,7 +966,7 @@ mod tests {
             ResponseItem::Compaction(c) => assert!(c.is_legacy_summary()),
             other => panic!("{other:?}"),
         }
-        let call = FunctionCall::new("c1", "lookup", "{\"n\":3}");
+        let call = FunctionCall::new(CallId::new("c1"), "lookup", "{\"n\":3}");
         #[derive(Deserialize)]
         struct Args {
             n: u32,

@@ -24,10 +24,10 @@
 //! # Example: a tool call round trip
 //!
 //! ```
-//! use codex_types::{FunctionCall, ResponseItem, ResponsesRequest};
+//! use codex_types::{CallId, FunctionCall, ResponseItem, ResponsesRequest};
 //! #[derive(serde::Deserialize)]
 //! struct Args { n: u32 }
-//! let call = FunctionCall::new("call_7", "lookup", r#"{"n":3}"#);
+//! let call = FunctionCall::new(CallId::new("call_7"), "lookup", r#"{"n":3}"#);
 //! let args: Args = call.arguments_as().unwrap();
 //! let output = call.output(format!("{}", args.n * 2));
 //! let history = vec![ResponseItem::user_text("go"), call.into(), output];
@@ -94,6 +94,7 @@ pub use file::FileReadError;
 pub use file::IMAGE_FILE_MAX_BYTES;
 pub use file::human_size;
 pub use file::read_regular_file;
+pub use items::CallId;
 pub use items::Compaction;
 pub use items::CompactionTrigger;
 pub use items::ContentPart;

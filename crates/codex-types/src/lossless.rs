@@ -17,8 +17,8 @@ pub(crate) trait Lossless: Serialize + DeserializeOwned {
     fn nulls(&self) -> &NullKeys;
     fn nulls_mut(&mut self) -> &mut NullKeys;
     /// The `type` string to write back (only the compaction item overrides this).
-    fn type_name(&self, canonical: &'static str) -> String {
-        canonical.to_owned()
+    fn type_name(&self, canonical: &'static str) -> &'static str {
+        canonical
     }
     /// Called with the `type` string the object was decoded from.
     fn set_type_name(&mut self, _name: &str) {}
@@ -60,7 +60,10 @@ pub(crate) fn encode<T: Lossless>(
     for k in &t.nulls().0 {
         map.entry(k.clone()).or_insert(Value::Null);
     }
-    map.insert("type".to_owned(), Value::String(t.type_name(canonical)));
+    map.insert(
+        "type".to_owned(),
+        Value::String(t.type_name(canonical).to_owned()),
+    );
     Ok(map)
 }
 
@@ -95,12 +98,12 @@ macro_rules! lossless_enum {
         }
 
         impl $name {
-            /// The wire `type` string of this value (`None` only for an unknown value
-            /// without a string `type`).
-            pub fn kind(&self) -> Option<String> {
+            /// The wire `type` string of this value, as `ResponseEvent::kind` gives an
+            /// event's (empty only for an unknown value without a string `type`).
+            pub fn kind(&self) -> &str {
                 match self {
-                    $( $name::$var(x) => Some($crate::lossless::Lossless::type_name(x, $tag)), )*
-                    $name::Unknown(v) => v.get("type").and_then(|t| t.as_str()).map(str::to_owned),
+                    $( $name::$var(x) => $crate::lossless::Lossless::type_name(x, $tag), )*
+                    $name::Unknown(v) => v.get("type").and_then(|t| t.as_str()).unwrap_or(""),
                 }
             }
 

@@ -950,7 +950,7 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(err, RequestError::WebSearchWithMinimalEffort);
-        let call = FunctionCall::new("c1", "f", "{}");
+        let call = FunctionCall::new(crate::items::CallId::new("c1"), "f", "{}");
         let err = ResponsesRequest::new("m", vec![call.output("x")]).unwrap_err();
         assert!(matches!(err, RequestError::OrphanToolOutput { .. }));
         let out = call.output("x");
@@ -964,7 +964,7 @@ mod tests {
 
     #[test]
     fn every_call_needs_its_output() {
-        let call = FunctionCall::new("c1", "f", "{}");
+        let call = FunctionCall::new(crate::items::CallId::new("c1"), "f", "{}");
         let err = ResponsesRequest::new("m", vec![call.clone().into()]).unwrap_err();
         assert_eq!(
             err,
@@ -975,7 +975,11 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("append the tool result"), "{err}");
-        let custom = crate::items::CustomToolCall::new("k1", "apply_patch", "*** x");
+        let custom = crate::items::CustomToolCall::new(
+            crate::items::CallId::new("k1"),
+            "apply_patch",
+            "*** x",
+        );
         let err = ResponsesRequest::new("m", vec![custom.clone().into()]).unwrap_err();
         assert!(matches!(
             err,
@@ -1010,7 +1014,7 @@ mod tests {
 
     #[test]
     fn extend_input_leaves_the_request_unchanged_on_error() {
-        let call = FunctionCall::new("c1", "f", "{}");
+        let call = FunctionCall::new(crate::items::CallId::new("c1"), "f", "{}");
         let mut req = ResponsesRequest::new("m", vec![ResponseItem::user_text("hi")]).unwrap();
         let err = req.extend_input(vec![call.clone().into()]).unwrap_err();
         assert!(matches!(err, RequestError::MissingToolOutput { .. }));

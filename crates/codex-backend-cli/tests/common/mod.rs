@@ -225,6 +225,8 @@ pub fn command_against(server: &codex_mock::MockServer, home: &TempDir, args: &[
     all.extend_from_slice(args);
     let mut cmd = command(&all);
     cmd.env("CODEX_AUTH_ISSUER", server.issuer_url());
+    // These tests inspect the wire as SSE bytes: the transport of `test_transport()`.
+    cmd.env("CODEX_TRANSPORT", test_transport());
     cmd
 }
 
