@@ -233,8 +233,8 @@ mod codex;
 mod compaction;
 mod conversation;
 mod error;
-mod installation;
 mod events;
+mod installation;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod options;

@@ -97,10 +97,7 @@ async fn without_the_ca_login_and_turns_fail_with_a_tls_error() {
         .unwrap_err();
     assert_eq!(e.kind(), codex_backend::auth::ErrorKind::Tls, "{e}");
     assert!(!e.is_retryable());
-    assert_eq!(
-        codex_backend::Error::from(e).kind(),
-        ErrorKind::Tls
-    );
+    assert_eq!(codex_backend::Error::from(e).kind(), ErrorKind::Tls);
     // A stored login: the turn's handshake with the backend fails the same way.
     mock.issuer()
         .issue_tokens()
@@ -108,11 +105,7 @@ async fn without_the_ca_login_and_turns_fail_with_a_tls_error() {
         .unwrap();
     client.authenticate().await.unwrap();
     let e = client.respond_text("hi").await.unwrap_err();
-    assert_eq!(
-        e.kind(),
-        ErrorKind::Tls,
-        "{e}"
-    );
+    assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
     assert!(mock.requests_to("/backend-api/codex/responses").is_empty());
     assert!(!proxy.targets().is_empty());
 }
