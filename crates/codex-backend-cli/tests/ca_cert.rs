@@ -18,12 +18,7 @@ struct Env {
 impl Env {
     async fn new() -> Self {
         let server = MockServer::start_tls().await.unwrap();
-        let home = TempDir::new();
-        server
-            .issuer()
-            .issue_tokens()
-            .write_auth_json(home.path())
-            .unwrap();
+        let home = common::logged_in_home(&server);
         let ca = home.write("ca.pem", server.ca_cert_pem().unwrap());
         Self { server, home, ca }
     }

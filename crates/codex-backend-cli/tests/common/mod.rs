@@ -200,13 +200,19 @@ pub fn fixtures() -> PathBuf {
 /// A mock server and a home holding a login its issuer minted.
 pub async fn logged_in_mock() -> (codex_mock::MockServer, TempDir) {
     let server = codex_mock::MockServer::start().await.unwrap();
+    let home = logged_in_home(&server);
+    (server, home)
+}
+
+/// A fresh home holding a login that `server`'s issuer minted.
+pub fn logged_in_home(server: &codex_mock::MockServer) -> TempDir {
     let home = TempDir::new();
     server
         .issuer()
         .issue_tokens()
         .write_auth_json(home.path())
         .unwrap();
-    (server, home)
+    home
 }
 
 /// The binary pointed at `server` (backend, API base and issuer) with `home` as
