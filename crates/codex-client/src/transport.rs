@@ -51,18 +51,7 @@ impl Transport {
         self.connector
             .__connect_http1(uri.clone())
             .await
-            .map_err(|e| {
-                let tls = is_tls_error(&*e);
-                let (kind, msg) = if tls {
-                    (ErrorKind::Tls, "tls handshake failed")
-                } else {
-                    (ErrorKind::Transport, "connection failed")
-                };
-                Error::new(kind, msg).with_source(e).with(|d| {
-                    d.connect = !tls;
-                    d.retryable = !tls;
-                })
-            })
+            .map_err(|e| connection_error(e, true))
     }
 }
 
@@ -70,7 +59,13 @@ impl Transport {
 /// while connecting (safe to retry).
 fn classify_client_error(e: hyper_util::client::legacy::Error) -> Error {
     let connect = e.is_connect();
-    let tls = is_tls_error(&e);
+    connection_error(Box::new(e), connect)
+}
+
+/// A failure to connect (`connect`) or to send: Tls when the handshake or certificate failed,
+/// else Transport.
+fn connection_error(e: Box<dyn std::error::Error + Send + Sync>, connect: bool) -> Error {
+    let tls = is_tls_error(&*e);
     let (kind, msg) = if tls {
         (ErrorKind::Tls, "tls handshake failed")
     } else if connect {
