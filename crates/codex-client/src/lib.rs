@@ -98,6 +98,7 @@
 //! This crate has no optional features.
 
 mod abort;
+mod builder;
 mod client;
 mod compression;
 mod cookies;
@@ -107,6 +108,7 @@ mod events;
 mod identity;
 mod multipart;
 mod options;
+mod prepared;
 mod retry;
 mod routing;
 mod status;
@@ -116,8 +118,8 @@ mod url;
 mod ws;
 
 pub use abort::AbortHandle;
+pub use builder::ClientBuilder;
 pub use client::Client;
-pub use client::ClientBuilder;
 pub use client::DEFAULT_CLIENT_VERSION;
 pub use client::DEFAULT_CONNECT_TIMEOUT;
 pub use client::DEFAULT_IDLE_TIMEOUT;

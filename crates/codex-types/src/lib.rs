@@ -63,6 +63,7 @@ mod request;
 mod safety;
 mod shared_str;
 mod tools;
+pub mod turn;
 mod usage;
 
 pub use api_error::ApiErrorBody;
