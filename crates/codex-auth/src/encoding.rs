@@ -3,8 +3,13 @@
 //! RFC 3986 style: unreserved characters (`A-Z a-z 0-9 - . _ ~`) are kept, every other byte
 //! becomes `%XX` (upper-case hex), so a space is `%20`. The same encoding is used for query
 //! strings and `application/x-www-form-urlencoded` bodies (a `%20` decodes as a space in both).
+//!
+//! The workspace's one percent-encoder: `codex-client` encodes its query values with
+//! [`percent_encode`] too (codex-mock keeps its own copy on purpose, as the independent check).
 
-/// Percent-encodes `input` keeping only RFC 3986 unreserved characters.
+/// Percent-encodes `input` keeping only RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`);
+/// every other byte becomes `%XX` with upper-case hex, so `+` is sent as `%2B` (never read as
+/// a space) and a space as `%20`.
 pub fn percent_encode(input: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(input.len());
@@ -107,6 +112,8 @@ mod tests {
             "http%3A%2F%2Flocalhost%3A1455%2Fauth%2Fcallback"
         );
         assert_eq!(percent_encode("+&=/é"), "%2B%26%3D%2F%C3%A9");
+        // A client version with build metadata, as `GET /models?client_version=` sends it.
+        assert_eq!(percent_encode("0.1.0+build"), "0.1.0%2Bbuild");
         assert_eq!(form_encode(&[("a", "1 2"), ("b", "x")]), "a=1%202&b=x");
     }
 

@@ -4,10 +4,22 @@
 //! represent the value exactly), like chrono's `AutoSi`. Parsing accepts `Z`/`z` or a numeric
 //! offset (`+00:00`, `-05:30`), any number of fractional digits (kept to the nanosecond), and
 //! `T`, `t` or a space between date and time.
+//!
+//! The workspace's one home for calendar and epoch maths: `codex-client` turns the epoch
+//! seconds the server sends (`resets_at`) into times with [`unix_seconds`], and the CLI prints
+//! times with [`format_rfc3339`]. `codex-types` (which does not depend on this crate) parses
+//! HTTP dates with the `httpdate` crate rather than a copy of these functions; codex-mock keeps
+//! its own independent copy on purpose (it is the independent check).
 
 use std::time::Duration;
 use std::time::SystemTime;
 use std::time::UNIX_EPOCH;
+
+/// Unix seconds as a time; `None` when negative or beyond what `SystemTime` holds (a
+/// server's absurd `resets_at` never panics or wraps).
+pub fn unix_seconds(secs: i64) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(secs).ok()?))
+}
 
 /// Formats `t` as RFC 3339 in UTC.
 pub fn format_rfc3339(t: SystemTime) -> String {
@@ -162,6 +174,15 @@ mod tests {
 
     fn at(secs: u64, nanos: u32) -> SystemTime {
         UNIX_EPOCH + Duration::new(secs, nanos)
+    }
+
+    #[test]
+    fn unix_seconds_in_range_only() {
+        assert_eq!(unix_seconds(0), Some(UNIX_EPOCH));
+        assert_eq!(unix_seconds(1_738_888_888), Some(at(1_738_888_888, 0)));
+        assert_eq!(unix_seconds(-1), None);
+        // Beyond SystemTime on some platforms: never a panic.
+        let _ = unix_seconds(i64::MAX);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::UNIX_EPOCH;
 /// RFC 3339 (UTC) for a Unix time in seconds (times before 1970 clamp to 1970; a time beyond
 /// what `SystemTime` holds, e.g. a server's absurd `resets_at`, is printed as the raw number).
 pub fn epoch_rfc3339(secs: i64) -> String {
-    match UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(secs).unwrap_or(0))) {
+    match codex_backend::auth::unix_seconds(secs.max(0)) {
         Some(t) => rfc3339(t),
         None => secs.to_string(),
     }

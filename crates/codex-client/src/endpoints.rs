@@ -373,7 +373,7 @@ impl Models<'_> {
         let inner = &self.client.inner;
         let uri = inner.cfg.base_url.join(&format!(
             "models?client_version={}",
-            crate::url::encode_query_value(&inner.cfg.client_version)
+            codex_auth::percent_encode(&inner.cfg.client_version)
         ))?;
         let opts = RequestOptions::default();
         let p = Prepared::new(

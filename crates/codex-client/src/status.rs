@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 use std::time::SystemTime;
-use std::time::UNIX_EPOCH;
 
 use codex_types::ApiErrorKind;
 use codex_types::Classification;
@@ -65,11 +64,6 @@ impl From<ApiErrorKind> for ErrorKind {
     }
 }
 
-/// Epoch seconds as a time; `None` when negative or beyond what `SystemTime` holds.
-fn epoch(secs: i64) -> Option<SystemTime> {
-    UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(secs).ok()?))
-}
-
 /// The one mapping from a classification to this crate's error: kind, message, retryability
 /// and details.
 pub(crate) fn from_classification(c: Classification) -> Error {
@@ -115,7 +109,7 @@ pub(crate) fn from_classification(c: Classification) -> Error {
     };
     let resets_at = c
         .resets_at
-        .and_then(epoch)
+        .and_then(codex_auth::unix_seconds)
         .or_else(|| c.resets_in.and_then(|d| SystemTime::now().checked_add(d)));
     Error::new(c.kind.clone().into(), message).with(|d| {
         d.status = c.status;
@@ -134,6 +128,8 @@ pub(crate) fn from_classification(c: Classification) -> Error {
 
 #[cfg(test)]
 mod tests {
+    use std::time::UNIX_EPOCH;
+
     use super::*;
 
     fn h(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

@@ -10,23 +10,6 @@ pub const DEFAULT_BASE_URL: &str = "https://chatgpt.com/backend-api/codex";
 /// Default public API base URL (realtime calls).
 pub const DEFAULT_API_BASE_URL: &str = "https://api.openai.com/v1";
 
-/// Percent-encodes a query value: RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`)
-/// are kept, every other byte becomes `%XX` (so `+` is sent as `%2B`, not read as a space).
-pub(crate) fn encode_query_value(v: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
-    }
-    out
-}
-
 /// A validated base URL without a trailing slash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct BaseUrl(String);
@@ -174,12 +157,5 @@ mod tests {
         assert!(!yes("https://api.openai.com/v1"));
         assert!(!yes("https://chatgpt.com/backend-api/codex/v2"));
         assert!(!yes("https://chatgpt.com/backend-api"));
-    }
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode_query_value("0.1.0+build"), "0.1.0%2Bbuild");
-        assert_eq!(encode_query_value("a-b_c.d~e"), "a-b_c.d~e");
-        assert_eq!(encode_query_value("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
     }
 }

@@ -236,6 +236,7 @@ fn secs(t: SystemTime) -> u64 {
 }
 
 /// Format a time as RFC 3339 UTC with microseconds (`2026-01-02T03:04:05.123456Z`).
+// An independent copy of codex-auth's calendar maths, kept on purpose: the mock is the check.
 pub fn rfc3339(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let total = d.as_secs() as i64;
@@ -790,6 +791,7 @@ impl Issuer {
 }
 
 /// Percent-encode a URL component (RFC 3986 unreserved characters pass through).
+// An independent copy of codex-auth's `percent_encode`, kept on purpose: the mock is the check.
 pub(crate) fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

@@ -7,7 +7,6 @@
 
 use std::time::Duration;
 use std::time::SystemTime;
-use std::time::UNIX_EPOCH;
 
 use http::HeaderMap;
 use http::HeaderName;
@@ -346,67 +345,12 @@ fn saturating_secs(secs: f64) -> Duration {
     Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
 }
 
-/// Parses an IMF-fixdate (RFC 9110 §5.6.7), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// Parses an HTTP date (RFC 9110 §5.6.7: IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`,
+/// and the obsolete RFC 850 and asctime forms a recipient must accept) with the `httpdate`
+/// crate: this crate keeps no calendar maths of its own (codex-auth's `time` module is the
+/// workspace's copy, which codex-types cannot depend on).
 fn http_date(s: &str) -> Option<SystemTime> {
-    let (wday, rest) = s.split_once(", ")?;
-    if !matches!(wday, "Mon" | "Tue" | "Wed" | "Thu" | "Fri" | "Sat" | "Sun") {
-        return None;
-    }
-    let mut parts = rest.split(' ');
-    let (day, month, year, time, zone) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
-    if parts.next().is_some() || zone != "GMT" {
-        return None;
-    }
-    let num = |t: &str, len: usize| -> Option<u64> {
-        (t.len() == len && t.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| t.parse().ok())
-            .flatten()
-    };
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month = u64::try_from(MONTHS.iter().position(|m| *m == month)?).ok()? + 1;
-    let day = num(day, 2)?;
-    let year = num(year, 4)?;
-    let mut hms = time.split(':');
-    let (h, m, sec) = (
-        num(hms.next()?, 2)?,
-        num(hms.next()?, 2)?,
-        num(hms.next()?, 2)?,
-    );
-    if hms.next().is_some() || year < 1970 || h > 23 || m > 59 || sec > 60 {
-        return None;
-    }
-    let leap = |y: u64| y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
-    let month_days = [
-        31,
-        if leap(year) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let idx = usize::try_from(month - 1).ok()?;
-    if day == 0 || day > month_days[idx] {
-        return None;
-    }
-    let days_before_year: u64 = (1970..year).map(|y| if leap(y) { 366 } else { 365 }).sum();
-    let days_before_month: u64 = month_days[..idx].iter().sum();
-    let days = days_before_year + days_before_month + day - 1;
-    let secs = days * 86_400 + h * 3_600 + m * 60 + sec;
-    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+    httpdate::parse_http_date(s).ok()
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! The decision table of docs/client.md, one row per case.
 
+use std::time::UNIX_EPOCH;
+
 use super::*;
 
 fn h(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -332,7 +334,17 @@ fn retry_after_http_date() {
         http_date("Thu, 29 Feb 2024 00:00:00 GMT"),
         Some(UNIX_EPOCH + Duration::from_secs(1_709_164_800))
     );
+    // The obsolete forms a recipient must accept (RFC 9110 §5.6.7).
+    for obsolete in ["Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"] {
+        assert_eq!(
+            http_date(obsolete),
+            Some(UNIX_EPOCH + Duration::from_secs(784_111_777)),
+            "{obsolete}"
+        );
+    }
     for bad in [
+        // The weekday must match the date.
+        "Mon, 06 Nov 1994 08:49:37 GMT",
         "Sun, 06 Nov 1994 08:49:37 UTC",
         "Sun, 31 Feb 1994 08:49:37 GMT",
         "06 Nov 1994 08:49:37 GMT",

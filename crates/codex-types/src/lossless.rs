@@ -261,6 +261,8 @@ where
 
 /// A lenient epoch-seconds field (`resets_at`): an integer, a float (truncated) or a string
 /// holding either; a value outside the `i64` range, non-finite, or of another type is `None`.
+/// Only the JSON leniency lives here: the seconds stay a number, and codex-client turns them
+/// into a time with `codex_auth::unix_seconds` (this crate keeps no epoch or calendar maths).
 pub(crate) fn lenient_epoch<'de, D>(d: D) -> Result<Option<i64>, D::Error>
 where
     D: serde::Deserializer<'de>,
