@@ -150,11 +150,11 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// All request headers.
     pub headers: http::HeaderMap,
-    /// The body after transfer and content decoding: for a `Content-Encoding: zstd` request,
-    /// the decompressed bytes (the JSON the client meant to send).
+    /// The body after transfer and content decoding: for a `Content-Encoding: zstd` or `gzip`
+    /// request, the decompressed bytes (the JSON the client meant to send).
     pub body: Bytes,
     /// The body as it arrived (after transfer decoding only): the compressed bytes of a
-    /// `Content-Encoding: zstd` request, else the same as [`body`](Self::body).
+    /// `Content-Encoding: zstd` or `gzip` request, else the same as [`body`](Self::body).
     pub raw_body: Bytes,
     /// HTTP version, e.g. `HTTP/1.1` or `HTTP/2.0`.
     pub version: String,
@@ -499,7 +499,7 @@ impl MockServer {
     /// Whether `Content-Encoding: zstd` request bodies are accepted (default `true`, as the
     /// ChatGPT backend). With `false` such a request is answered 415
     /// `{"detail":"Unsupported content-encoding: zstd"}` (a server that does not take
-    /// compressed bodies). gzip is never decoded (this mock has no gzip decoder): 415.
+    /// zstd). `Content-Encoding: gzip` bodies are decoded either way.
     pub fn set_accept_zstd(&self, accept: bool) {
         self.shared
             .accept_zstd

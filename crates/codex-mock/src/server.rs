@@ -250,8 +250,9 @@ pub(crate) async fn handle(
     Ok(resp)
 }
 
-/// The body after content decoding: zstd is decoded (up to [`MAX_REQUEST_BODY`]); an
-/// encoding the mock does not take is a 415, a corrupt zstd body a 400, as the backend.
+/// The body after content decoding: zstd and gzip are decoded (each up to
+/// [`MAX_REQUEST_BODY`]); an encoding the mock does not take is a 415, a corrupt body a 400, a
+/// body that decodes to more than the limit (a decompression bomb) a 413.
 fn decode_content(
     shared: &Shared,
     headers: &HeaderMap,
@@ -264,20 +265,34 @@ fn decode_content(
     match encoding.as_deref() {
         None | Some("") | Some("identity") => Ok(body.clone()),
         Some("zstd") if shared.accept_zstd.load(Ordering::SeqCst) => {
-            decode_zstd(body).ok_or_else(|| (400, "Invalid zstd request body".to_owned()))
+            match zstd::stream::read::Decoder::new(&body[..]) {
+                Ok(decoder) => decode_limited(decoder, "zstd"),
+                Err(_) => Err((400, "Invalid zstd request body".to_owned())),
+            }
+        }
+        Some("gzip" | "x-gzip") => {
+            decode_limited(flate2::read::MultiGzDecoder::new(&body[..]), "gzip")
         }
         Some(other) => Err((415, format!("Unsupported content-encoding: {other}"))),
     }
 }
 
-/// Decodes a zstd body, refusing one that decodes to more than [`MAX_REQUEST_BODY`].
-fn decode_zstd(body: &[u8]) -> Option<Bytes> {
+/// Reads a decoder to its end, refusing (413) output past [`MAX_REQUEST_BODY`] without
+/// holding more than one byte beyond it; a decoding error is a 400 naming `encoding`.
+fn decode_limited(decoder: impl std::io::Read, encoding: &str) -> Result<Bytes, (u16, String)> {
     use std::io::Read;
-    let decoder = zstd::stream::read::Decoder::new(body).ok()?;
     let mut out = Vec::new();
     let limit = u64::try_from(MAX_REQUEST_BODY).unwrap_or(u64::MAX) + 1;
-    decoder.take(limit).read_to_end(&mut out).ok()?;
-    (out.len() <= MAX_REQUEST_BODY).then(|| Bytes::from(out))
+    if decoder.take(limit).read_to_end(&mut out).is_err() {
+        return Err((400, format!("Invalid {encoding} request body")));
+    }
+    if out.len() > MAX_REQUEST_BODY {
+        return Err((
+            413,
+            format!("Decoded {encoding} request body larger than {MAX_REQUEST_BODY} bytes"),
+        ));
+    }
+    Ok(Bytes::from(out))
 }
 
 fn route_of(method: &str, path: &str) -> Option<Route> {
