@@ -229,6 +229,7 @@
 //!
 //! This crate has no optional features.
 
+mod builder;
 mod codex;
 mod compaction;
 mod conversation;
@@ -246,10 +247,10 @@ pub use codex_client as client;
 pub use codex_sse as sse;
 pub use codex_types as types;
 
+pub use crate::builder::CodexClientBuilder;
 pub use crate::codex::AuthMethod;
 pub use crate::codex::Authenticated;
 pub use crate::codex::CodexClient;
-pub use crate::codex::CodexClientBuilder;
 pub use crate::codex::DEFAULT_MODEL;
 pub use crate::conversation::Conversation;
 pub use crate::conversation::DEFAULT_MAX_TOOL_ITERATIONS;
