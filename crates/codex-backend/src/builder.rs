@@ -82,7 +82,7 @@ impl CodexClientBuilder {
                 .web_search(WebSearch::Disabled)
                 .parallel_tool_calls(false)
                 .tools(Vec::new())
-                .include_reasoning(true),
+                .include_encrypted_reasoning(true),
             transport: codex_client::Client::builder(),
             codex_home: None,
             issuer: None,
@@ -158,10 +158,20 @@ impl CodexClientBuilder {
     }
 
     /// Whether to request `include: ["reasoning.encrypted_content"]` (default `true`):
-    /// with `store: false` reasoning items can only be replayed in later turns with it.
-    pub fn include_reasoning(mut self, include: bool) -> Self {
-        self.defaults = self.defaults.include_reasoning(include);
+    /// with `store: false` reasoning items can only be replayed in later turns with it. Not
+    /// the Python SDK's `include_reasoning` (reasoning deltas are always streamed).
+    pub fn include_encrypted_reasoning(mut self, include: bool) -> Self {
+        self.defaults = self.defaults.include_encrypted_reasoning(include);
         self
+    }
+
+    /// The old name of [`include_encrypted_reasoning`](Self::include_encrypted_reasoning).
+    #[deprecated(
+        since = "0.1.1",
+        note = "renamed include_encrypted_reasoning: it asks for reasoning.encrypted_content, not for reasoning events as the Python SDK's include_reasoning"
+    )]
+    pub fn include_reasoning(self, include: bool) -> Self {
+        self.include_encrypted_reasoning(include)
     }
 
     /// The Codex backend base URL (default `CODEX_BASE_URL`, else

@@ -271,7 +271,12 @@ impl CodexClient {
         input: Vec<ResponseItem>,
         opts: &CallOptions,
     ) -> Result<(ResponsesRequest, RequestOptions)> {
-        let o = opts.clone().or(&self.inner.defaults);
+        let mut o = opts.clone().or(&self.inner.defaults);
+        // A JSON schema of this call wins over the session's default verbosity, as in the
+        // Python SDK (both set on the call is refused below).
+        if opts.json_schema.is_some() && opts.verbosity.is_none() {
+            o.verbosity = None;
+        }
         let model = o.model.clone().unwrap_or_else(|| DEFAULT_MODEL.to_owned());
         let mut tools = o.tools.clone().unwrap_or_default();
         tools.extend(o.extra_tools.iter().cloned());
@@ -285,6 +290,7 @@ impl CodexClient {
         {
             tools.push(WebSearchTool::new().live(live).into());
         }
+        crate::options::check_combinations(opts, &o, &tools)?;
         let mut all = Vec::with_capacity(history.len() + input.len());
         all.extend_from_slice(history);
         all.extend(input);
@@ -299,7 +305,7 @@ impl CodexClient {
             r.summary = o.reasoning_summary.clone();
             b = b.reasoning(r);
         }
-        let include = o.include_reasoning.unwrap_or(true);
+        let include = o.include_encrypted_reasoning.unwrap_or(true);
         b = b.include_encrypted_reasoning(include);
         if include {
             b = b.include(vec![INCLUDE_REASONING_ENCRYPTED_CONTENT.to_owned()]);
@@ -375,7 +381,11 @@ impl CodexClient {
     /// it closes the connection. [`EventStream::into_wire`](crate::EventStream::into_wire)
     /// gives the wire-level events, [`EventStream::text_stream`](crate::EventStream::text_stream)
     /// the text only.
-    pub async fn stream(&self, input: impl Into<Input>, opts: CallOptions) -> Result<EventStream> {
+    pub async fn stream(
+        &self,
+        input: impl Into<Input>,
+        opts: impl Into<Option<CallOptions>>,
+    ) -> Result<EventStream> {
         self.stream_after(&[], input, opts).await
     }
 
@@ -386,8 +396,9 @@ impl CodexClient {
         &self,
         history: &[ResponseItem],
         input: impl Into<Input>,
-        opts: CallOptions,
+        opts: impl Into<Option<CallOptions>>,
     ) -> Result<EventStream> {
+        let opts = opts.into().unwrap_or_default();
         let stream = self
             .wire_after(history, input.into().into_items(), &opts)
             .await?;
@@ -404,7 +415,7 @@ impl CodexClient {
     pub async fn respond(
         &self,
         input: impl Into<Input>,
-        opts: CallOptions,
+        opts: impl Into<Option<CallOptions>>,
     ) -> Result<TextResponse> {
         self.respond_after(&[], input, opts).await
     }
@@ -416,8 +427,9 @@ impl CodexClient {
         &self,
         history: &[ResponseItem],
         input: impl Into<Input>,
-        opts: CallOptions,
+        opts: impl Into<Option<CallOptions>>,
     ) -> Result<TextResponse> {
+        let opts = opts.into().unwrap_or_default();
         let input = input.into().into_items();
         let mut retries = TurnRetries::new(self, "respond");
         loop {
@@ -434,7 +446,7 @@ impl CodexClient {
 
     /// [`respond`](Self::respond) with the session defaults, returning only the text.
     pub async fn respond_text(&self, input: impl Into<Input>) -> Result<String> {
-        Ok(self.respond(input, CallOptions::new()).await?.text)
+        Ok(self.respond(input, None).await?.text)
     }
 
     /// Structured output: one turn with `text.format` set to `schema` (strict, named
@@ -445,8 +457,9 @@ impl CodexClient {
         input: impl Into<Input>,
         name: &str,
         schema: serde_json::Value,
-        opts: CallOptions,
+        opts: impl Into<Option<CallOptions>>,
     ) -> Result<T> {
+        let opts = opts.into().unwrap_or_default();
         let r = self
             .respond(input, opts.json_schema(name, schema, true))
             .await?;
@@ -465,7 +478,7 @@ impl CodexClient {
     pub async fn respond_typed<T: DeserializeOwned + schemars::JsonSchema>(
         &self,
         input: impl Into<Input>,
-        opts: CallOptions,
+        opts: impl Into<Option<CallOptions>>,
     ) -> Result<T> {
         let name = crate::schema::schema_name::<T>();
         self.respond_json(input, &name, crate::schema::strict_schema::<T>(), opts)
@@ -519,7 +532,7 @@ impl CodexClient {
     /// with the session defaults; the
     /// result replaces it.
     pub async fn compact(&self, history: Vec<ResponseItem>) -> Result<Vec<ResponseItem>> {
-        self.compact_with(history, CallOptions::new()).await
+        self.compact_with(history, None).await
     }
 
     /// [`compact`](Self::compact) with per-call options (model, instructions, tools,
@@ -539,10 +552,10 @@ impl CodexClient {
     pub async fn compact_with(
         &self,
         history: Vec<ResponseItem>,
-        opts: CallOptions,
+        opts: impl Into<Option<CallOptions>>,
     ) -> Result<Vec<ResponseItem>> {
         self.ensure_authenticated()?;
-        let mut opts = opts;
+        let mut opts = opts.into().unwrap_or_default();
         opts.request_kind = Some(codex_client::RequestKind::Compaction);
         let mode = opts
             .compaction_mode

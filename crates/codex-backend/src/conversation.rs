@@ -36,7 +36,7 @@ pub const DEFAULT_MAX_TOOL_ITERATIONS: usize = 16;
 /// `encrypted_content`), function and custom tool calls, web search calls — then the
 /// outputs of the tools run for them (each after its call, same `call_id`). Items are kept
 /// losslessly and replayed exactly as the server sent them — except reasoning items without
-/// `encrypted_content` (received when `include_reasoning` was turned off): with
+/// `encrypted_content` (received when `include_encrypted_reasoning` was turned off): with
 /// `store: false` the backend rejects them on replay, so they are not kept.
 ///
 /// **A turn is committed only on success**: the input and output items enter the history
