@@ -290,7 +290,7 @@ impl Settings {
             .tools(self.tools.clone())
             .web_search(self.web_search)
             // As codex-rs: encrypted reasoning whenever reasoning is requested, or on demand.
-            .include_reasoning(self.include_reasoning || self.reasoning.is_some())
+            .include_encrypted_reasoning(self.include_reasoning || self.reasoning.is_some())
             .conversation_id(self.cache_key.clone())
             .prompt_cache_key(self.cache_key.clone())
             .window_number(self.window_number)

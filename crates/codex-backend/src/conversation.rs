@@ -1,9 +1,6 @@
 //! [`Conversation`]: multi-turn history, a tool loop and auto-compaction.
 
-use std::collections::HashMap;
-use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::Context;
 use std::task::Poll;
 use std::time::Duration;
@@ -11,8 +8,6 @@ use std::time::SystemTime;
 
 use codex_client::ResponseStream;
 use codex_client::TextResponse;
-use codex_types::CustomTool;
-use codex_types::FunctionTool;
 use codex_types::ResponseEvent;
 use codex_types::ResponseItem;
 use codex_types::Tool;
@@ -27,59 +22,12 @@ use crate::error::ErrorKind;
 use crate::error::Result;
 use crate::options::CallOptions;
 use crate::options::Input;
+use crate::tools::ToolHandler;
+use crate::tools::ToolRegistry;
 use crate::turn_retry::TurnRetries;
 
 /// Default bound of model requests in one [`Conversation::run`].
 pub const DEFAULT_MAX_TOOL_ITERATIONS: usize = 16;
-
-/// The boxed future a registered tool handler returns.
-pub type ToolFuture =
-    Pin<Box<dyn Future<Output = std::result::Result<ToolOutput, ToolError>> + Send>>;
-
-type Handler = Arc<dyn Fn(Value) -> ToolFuture + Send + Sync>;
-
-/// A tool handler's failure. Its message is sent to the model as the tool's output
-/// (`error: <message>`), so the model can react; the loop goes on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ToolError(String);
-
-impl ToolError {
-    /// A tool error with this message (sent to the model; keep secrets out).
-    pub fn new(message: impl std::fmt::Display) -> Self {
-        Self(message.to_string())
-    }
-
-    /// The message.
-    pub fn message(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for ToolError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ToolError {}
-
-impl From<String> for ToolError {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl From<&str> for ToolError {
-    fn from(s: &str) -> Self {
-        Self(s.to_owned())
-    }
-}
-
-#[derive(Clone)]
-struct RegisteredTool {
-    definition: Tool,
-    handler: Handler,
-}
 
 /// A conversation: keeps the history right across turns and runs tools.
 ///
@@ -88,7 +36,7 @@ struct RegisteredTool {
 /// `encrypted_content`), function and custom tool calls, web search calls — then the
 /// outputs of the tools run for them (each after its call, same `call_id`). Items are kept
 /// losslessly and replayed exactly as the server sent them — except reasoning items without
-/// `encrypted_content` (received when `include_reasoning` was turned off): with
+/// `encrypted_content` (received when `include_encrypted_reasoning` was turned off): with
 /// `store: false` the backend rejects them on replay, so they are not kept.
 ///
 /// **A turn is committed only on success**: the input and output items enter the history
@@ -111,9 +59,8 @@ pub struct Conversation {
     options: CallOptions,
     id: String,
     history: Vec<ResponseItem>,
-    tools: Vec<(String, RegisteredTool)>,
+    tools: ToolRegistry,
     max_iterations: usize,
-    tool_timeout: Option<Duration>,
     auto_compact: bool,
     compact_limit: Option<u64>,
     /// `total_tokens` of the last completed turn and the history length it covered.
@@ -146,10 +93,7 @@ impl std::fmt::Debug for Conversation {
         f.debug_struct("Conversation")
             .field("id", &self.id)
             .field("history_len", &self.history.len())
-            .field(
-                "tools",
-                &self.tools.iter().map(|t| &t.0).collect::<Vec<_>>(),
-            )
+            .field("tools", &self.tools)
             .field("max_iterations", &self.max_iterations)
             .field("auto_compact", &self.auto_compact)
             .field("compact_limit", &self.compact_limit)
@@ -234,9 +178,8 @@ impl Conversation {
             options: CallOptions::new(),
             id: codex_client::new_uuid_v7(),
             history: Vec::new(),
-            tools: Vec::new(),
+            tools: ToolRegistry::new(),
             max_iterations: DEFAULT_MAX_TOOL_ITERATIONS,
-            tool_timeout: None,
             auto_compact: true,
             compact_limit: None,
             last_total: None,
@@ -391,183 +334,105 @@ impl Conversation {
     /// `error: tool timed out` as its output.
     #[must_use]
     pub fn tool_timeout(mut self, timeout: Duration) -> Self {
-        self.tool_timeout = Some(timeout);
+        self.tools.set_timeout(Some(timeout));
         self
     }
 
     /// The tools registered so far (their definitions, as sent).
     pub fn tools(&self) -> Vec<Tool> {
-        self.tools
-            .iter()
-            .map(|(_, t)| t.definition.clone())
-            .collect()
+        self.tools.definitions()
     }
 
-    fn insert_tool(&mut self, name: String, tool: RegisteredTool) {
-        match self.tools.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = tool,
-            None => self.tools.push((name, tool)),
-        }
+    /// The conversation's tool registry, to register tools or run calls by hand.
+    pub fn tool_registry(&mut self) -> &mut ToolRegistry {
+        &mut self.tools
     }
 
-    fn wrap<F, Fut, O, E>(handler: F) -> Handler
+    /// Uses `registry` (its tools, handlers and time limit) for the tool loop, replacing the
+    /// tools registered so far.
+    #[must_use]
+    pub fn with_tools(mut self, registry: ToolRegistry) -> Self {
+        self.tools = registry;
+        self
+    }
+
+    /// Registers a typed `function` tool: the schema is derived from `A`, the arguments are
+    /// decoded into `A`, and the `Ok` value is the output ([`ToolRegistry::register`]).
+    pub fn register<A>(
+        &mut self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: impl ToolHandler<A, Returns: serde::Serialize>,
+    ) -> &mut Self
     where
-        F: Fn(Value) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = std::result::Result<O, E>> + Send + 'static,
-        O: Into<ToolOutput>,
-        E: std::fmt::Display,
+        A: schemars::JsonSchema + serde::de::DeserializeOwned + Send + 'static,
     {
-        Arc::new(move |args: Value| -> ToolFuture {
-            let fut = handler(args);
-            Box::pin(async move {
-                match fut.await {
-                    Ok(o) => Ok(o.into()),
-                    Err(e) => Err(ToolError::new(e)),
-                }
-            })
-        })
+        self.tools.register(name, description, handler);
+        self
     }
 
-    /// Registers a tool and its async handler (a tool of the same name is replaced).
-    ///
-    /// A `function` tool's handler gets the parsed JSON arguments; a `custom` tool's
-    /// handler gets its freeform input as a JSON string. The handler's `Ok` value (a
-    /// `String`, `&str` or [`ToolOutput`]) is sent back as the call's output; its `Err` is
-    /// sent as `error: <message>`. Other tool types (web search, local shell) have no
-    /// client-side handler: [`ErrorKind::Tool`].
-    pub fn register_tool<F, Fut, O, E>(
+    /// Registers a tool and its async handler ([`ToolRegistry::register_tool`]; a tool of
+    /// the same name is replaced). Tools without a client-side handler (web search, local
+    /// shell) are [`ErrorKind::Tool`].
+    pub fn register_tool(
         &mut self,
         tool: impl Into<Tool>,
-        handler: F,
-    ) -> Result<&mut Self>
-    where
-        F: Fn(Value) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = std::result::Result<O, E>> + Send + 'static,
-        O: Into<ToolOutput>,
-        E: std::fmt::Display,
-    {
-        let tool = tool.into();
-        let name = match &tool {
-            Tool::Function(f) => f.name.clone(),
-            Tool::Custom(c) => c.name.clone(),
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::Tool,
-                    "only function and custom tools can have a client-side handler",
-                ));
-            }
-        };
-        if name.is_empty() {
-            return Err(Error::new(ErrorKind::Tool, "a tool name must not be empty"));
-        }
-        self.insert_tool(
-            name,
-            RegisteredTool {
-                definition: tool,
-                handler: Self::wrap(handler),
-            },
-        );
+        handler: impl ToolHandler<Value, Returns: Into<ToolOutput>>,
+    ) -> Result<&mut Self> {
+        self.tools.register_tool(tool, handler)?;
         Ok(self)
     }
 
     /// Registers a `function` tool from its name, description and JSON Schema of the
-    /// arguments, with its async handler (gets the parsed arguments).
-    pub fn register_function<F, Fut, O, E>(
+    /// arguments, with its async handler (gets the parsed arguments;
+    /// [`ToolRegistry::register_function`]).
+    pub fn register_function(
         &mut self,
         name: impl Into<String>,
         description: impl Into<String>,
         parameters: Value,
-        handler: F,
-    ) -> &mut Self
-    where
-        F: Fn(Value) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = std::result::Result<O, E>> + Send + 'static,
-        O: Into<ToolOutput>,
-        E: std::fmt::Display,
-    {
-        let name = name.into();
-        let def = FunctionTool::new(name.clone(), description, parameters);
-        self.insert_tool(
-            name,
-            RegisteredTool {
-                definition: def.into(),
-                handler: Self::wrap(handler),
-            },
-        );
+        handler: impl ToolHandler<Value, Returns: Into<ToolOutput>>,
+    ) -> &mut Self {
+        self.tools
+            .register_function(name, description, parameters, handler);
         self
     }
 
-    /// Registers a `function` tool whose handler takes typed arguments: the model's JSON
-    /// arguments are decoded into `A` first; arguments that do not decode are answered with
-    /// `error: invalid arguments: …` without calling the handler.
-    ///
-    /// ```no_run
-    /// # fn demo(mut chat: codex_backend::Conversation) {
-    /// #[derive(serde::Deserialize)]
-    /// struct Add { a: i64, b: i64 }
-    /// let schema = serde_json::json!({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]});
-    /// chat.register_typed("add", "Adds two integers", schema, |args: Add| async move {
-    ///     Ok::<_, codex_backend::ToolError>((args.a + args.b).to_string())
-    /// });
-    /// # }
-    /// ```
-    pub fn register_typed<A, F, Fut, O, E>(
+    /// Registers a `function` tool with a hand-written schema whose handler takes typed
+    /// arguments ([`ToolRegistry::register_typed`]); arguments that do not decode are
+    /// answered with `error: invalid arguments: …` without calling the handler.
+    pub fn register_typed<A>(
         &mut self,
         name: impl Into<String>,
         description: impl Into<String>,
         parameters: Value,
-        handler: F,
+        handler: impl ToolHandler<A, Returns: Into<ToolOutput>>,
     ) -> &mut Self
     where
         A: serde::de::DeserializeOwned + Send + 'static,
-        F: Fn(A) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = std::result::Result<O, E>> + Send + 'static,
-        O: Into<ToolOutput> + Send + 'static,
-        E: std::fmt::Display + Send + 'static,
     {
-        let handler = Arc::new(handler);
-        self.register_function(name, description, parameters, move |args: Value| {
-            let call = serde_json::from_value::<A>(args).map(|a| handler(a));
-            async move {
-                match call {
-                    Ok(fut) => fut.await.map_err(|e| ToolError::new(e)),
-                    Err(e) => Err(ToolError::new(format!("invalid arguments: {e}"))),
-                }
-            }
-        })
+        self.tools
+            .register_typed(name, description, parameters, handler);
+        self
     }
 
     /// Registers a `custom` (freeform) tool with its async handler (gets the input as a
-    /// JSON string).
-    pub fn register_custom<F, Fut, O, E>(
+    /// JSON string; [`ToolRegistry::register_custom`]).
+    pub fn register_custom(
         &mut self,
         name: impl Into<String>,
         description: impl Into<String>,
-        handler: F,
-    ) -> &mut Self
-    where
-        F: Fn(Value) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = std::result::Result<O, E>> + Send + 'static,
-        O: Into<ToolOutput>,
-        E: std::fmt::Display,
-    {
-        let name = name.into();
-        let def = CustomTool::new(name.clone(), description);
-        self.insert_tool(
-            name,
-            RegisteredTool {
-                definition: def.into(),
-                handler: Self::wrap(handler),
-            },
-        );
+        handler: impl ToolHandler<Value, Returns: Into<ToolOutput>>,
+    ) -> &mut Self {
+        self.tools.register_custom(name, description, handler);
         self
     }
 
     /// The options of the next request: conversation options, registered tools, id.
     fn call_options(&self) -> CallOptions {
         let mut o = self.options.clone();
-        for (_, t) in &self.tools {
-            o = o.tool(t.definition.clone());
+        for t in self.tools.definitions() {
+            o = o.tool(t);
         }
         if o.conversation_id.is_none() {
             o.conversation_id = Some(self.id.clone());
@@ -863,97 +728,7 @@ impl Conversation {
     /// Runs the handlers of `calls` concurrently; returns one output item per call, in
     /// the order of the calls.
     pub async fn run_tools(&self, calls: &[ResponseItem]) -> Vec<ResponseItem> {
-        let by_name: HashMap<&str, &RegisteredTool> =
-            self.tools.iter().map(|(n, t)| (n.as_str(), t)).collect();
-        let mut set = tokio::task::JoinSet::new();
-        let mut outputs: Vec<Option<ResponseItem>> = vec![None; calls.len()];
-        for (i, call) in calls.iter().enumerate() {
-            let (name, arg, custom_call) = match call {
-                ResponseItem::FunctionCall(c) => {
-                    (c.name.as_str(), Some(c.arguments.as_str()), false)
-                }
-                ResponseItem::CustomToolCall(c) => (c.name.as_str(), None, true),
-                ResponseItem::LocalShellCall(c) => {
-                    outputs[i] = Some(c.output(
-                        "error: this client does not run shell commands; use the tools provided",
-                    ));
-                    continue;
-                }
-                _ => continue,
-            };
-            let answer = |text: String| -> Option<ResponseItem> {
-                match call {
-                    ResponseItem::FunctionCall(c) => Some(c.output(text)),
-                    ResponseItem::CustomToolCall(c) => Some(c.output(text)),
-                    _ => None,
-                }
-            };
-            let Some(tool) = by_name.get(name) else {
-                tracing::warn!(tool = name, "the model called an unknown tool");
-                outputs[i] = answer(format!("error: unknown tool {name}; it does not exist"));
-                continue;
-            };
-            let args = match (arg, custom_call) {
-                (_, true) => match call {
-                    ResponseItem::CustomToolCall(c) => Value::String(c.input.clone()),
-                    _ => Value::Null,
-                },
-                (Some(raw), false) if raw.trim().is_empty() => Value::Object(Default::default()),
-                (Some(raw), false) => match serde_json::from_str::<Value>(raw) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        outputs[i] =
-                            answer(format!("error: the arguments are not valid JSON: {e}"));
-                        continue;
-                    }
-                },
-                (None, false) => Value::Null,
-            };
-            let fut = (tool.handler)(args);
-            let timeout = self.tool_timeout;
-            set.spawn(async move {
-                let r = match timeout {
-                    Some(t) => match tokio::time::timeout(t, fut).await {
-                        Ok(r) => r,
-                        Err(_) => Err(ToolError::new("tool timed out")),
-                    },
-                    None => fut.await,
-                };
-                (i, r)
-            });
-        }
-        let mut results: Vec<Option<std::result::Result<ToolOutput, ToolError>>> =
-            (0..calls.len()).map(|_| None).collect();
-        while let Some(joined) = set.join_next().await {
-            match joined {
-                Ok((i, r)) => {
-                    if let Some(slot) = results.get_mut(i) {
-                        *slot = Some(r);
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "a tool task failed"),
-            }
-        }
-        for (i, call) in calls.iter().enumerate() {
-            if outputs[i].is_some() {
-                continue;
-            }
-            let out = match results[i].take() {
-                Some(Ok(o)) => o,
-                Some(Err(e)) => ToolOutput::Text(format!("error: {e}")),
-                None => ToolOutput::Text("error: the tool failed unexpectedly".to_owned()),
-            };
-            outputs[i] = match call {
-                ResponseItem::FunctionCall(c) => Some(ResponseItem::FunctionCallOutput(
-                    codex_types::FunctionCallOutput::new(c.call_id.clone(), out),
-                )),
-                ResponseItem::CustomToolCall(c) => Some(ResponseItem::CustomToolCallOutput(
-                    codex_types::CustomToolCallOutput::new(c.call_id.clone(), out),
-                )),
-                _ => None,
-            };
-        }
-        outputs.into_iter().flatten().collect()
+        self.tools.run_calls(calls).await
     }
 }
 

@@ -229,6 +229,7 @@
 //!
 //! This crate has no optional features.
 
+mod builder;
 mod codex;
 mod compaction;
 mod conversation;
@@ -239,6 +240,7 @@ mod installation;
 pub mod mock;
 mod options;
 mod schema;
+mod tools;
 mod turn_retry;
 
 pub use codex_auth as auth;
@@ -246,15 +248,13 @@ pub use codex_client as client;
 pub use codex_sse as sse;
 pub use codex_types as types;
 
+pub use crate::builder::CodexClientBuilder;
 pub use crate::codex::AuthMethod;
 pub use crate::codex::Authenticated;
 pub use crate::codex::CodexClient;
-pub use crate::codex::CodexClientBuilder;
 pub use crate::codex::DEFAULT_MODEL;
 pub use crate::conversation::Conversation;
 pub use crate::conversation::DEFAULT_MAX_TOOL_ITERATIONS;
-pub use crate::conversation::ToolError;
-pub use crate::conversation::ToolFuture;
 pub use crate::conversation::Turn;
 pub use crate::error::Error;
 pub use crate::error::ErrorKind;
@@ -273,6 +273,10 @@ pub use crate::options::Input;
 pub use crate::options::WebSearch;
 pub use crate::schema::function_tool;
 pub use crate::schema::strict_schema;
+pub use crate::tools::ToolError;
+pub use crate::tools::ToolFuture;
+pub use crate::tools::ToolHandler;
+pub use crate::tools::ToolRegistry;
 /// `schemars`, for `#[derive(JsonSchema)]` on tool arguments and structured output types
 /// (add `#[schemars(crate = "codex_backend::schemars")]` when `schemars` is not a direct
 /// dependency).

@@ -14,6 +14,10 @@ use codex_types::Tool;
 use codex_types::ToolChoice;
 use codex_types::Verbosity;
 
+use crate::error::Error;
+use crate::error::ErrorKind;
+use crate::error::Result;
+
 /// The server-side web search tool mode.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -101,7 +105,7 @@ pub struct CallOptions {
     pub(crate) tools: Option<Vec<Tool>>,
     pub(crate) extra_tools: Vec<Tool>,
     pub(crate) tool_choice: Option<ToolChoice>,
-    pub(crate) include_reasoning: Option<bool>,
+    pub(crate) include_encrypted_reasoning: Option<bool>,
     pub(crate) json_schema: Option<JsonSchemaFormat>,
     pub(crate) prompt_cache_key: Option<String>,
     pub(crate) conversation_id: Option<String>,
@@ -198,10 +202,21 @@ impl CallOptions {
     }
 
     /// Whether to request `include: ["reasoning.encrypted_content"]` so reasoning items can
-    /// be replayed in later turns (session default: on).
-    pub fn include_reasoning(mut self, include: bool) -> Self {
-        self.include_reasoning = Some(include);
+    /// be replayed in later turns (session default: on). This is not the Python SDK's
+    /// `include_reasoning` (which documents "emit reasoning events"): reasoning deltas are
+    /// always streamed, whatever this says.
+    pub fn include_encrypted_reasoning(mut self, include: bool) -> Self {
+        self.include_encrypted_reasoning = Some(include);
         self
+    }
+
+    /// The old name of [`include_encrypted_reasoning`](Self::include_encrypted_reasoning).
+    #[deprecated(
+        since = "0.1.1",
+        note = "renamed include_encrypted_reasoning: it asks for reasoning.encrypted_content, not for reasoning events as the Python SDK's include_reasoning"
+    )]
+    pub fn include_reasoning(self, include: bool) -> Self {
+        self.include_encrypted_reasoning(include)
     }
 
     /// Structured output: `text.format` = a JSON schema named `name` (`[A-Za-z0-9_-]{1,64}`).
@@ -315,7 +330,7 @@ impl CallOptions {
             parallel_tool_calls,
             tools,
             tool_choice,
-            include_reasoning,
+            include_encrypted_reasoning,
             json_schema,
             prompt_cache_key,
             conversation_id,
@@ -333,6 +348,39 @@ impl CallOptions {
         extra.append(&mut self.extra_tools);
         self.extra_tools = extra;
         self
+    }
+}
+
+/// Refuses, before any request, the option combinations the backend rejects or the Python
+/// SDK treats as exclusive ([`ErrorKind::InvalidInput`]): `call` (this call's options) sets
+/// both a verbosity and a JSON schema; `tool_choice` is `required` without any tool, or names
+/// a function that is not among `tools`. (Web search with minimal reasoning effort is refused
+/// by the request's own validation.)
+pub(crate) fn check_combinations(
+    call: &CallOptions,
+    resolved: &CallOptions,
+    tools: &[Tool],
+) -> Result<()> {
+    if call.verbosity.is_some() && call.json_schema.is_some() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "verbosity and a JSON schema (structured output) cannot be combined: set one of them",
+        ));
+    }
+    match &resolved.tool_choice {
+        Some(ToolChoice::Required) if tools.is_empty() => Err(Error::new(
+            ErrorKind::InvalidInput,
+            "tool_choice \"required\" needs at least one tool",
+        )),
+        Some(ToolChoice::Function(name))
+            if !tools.iter().any(|t| t.name() == Some(name.as_str())) =>
+        {
+            Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("tool_choice names the function {name}, which is not among the tools"),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 

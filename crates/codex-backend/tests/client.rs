@@ -146,7 +146,7 @@ async fn per_call_options_override_the_session() {
             "again",
             CallOptions::new()
                 .web_search(WebSearch::Disabled)
-                .include_reasoning(false)
+                .include_encrypted_reasoning(false)
                 .service_tier(ServiceTier::Default),
         )
         .await
