@@ -6,6 +6,7 @@ use std::io::Read;
 use std::io::Write;
 
 use codex_backend::types::ResponseItem;
+use codex_backend::types::turn::replayable;
 use serde_json::json;
 
 use crate::cli::ChatArgs;
@@ -49,19 +50,6 @@ fn spawn_reader() -> tokio::sync::mpsc::Receiver<Option<Result<String, CliError>
         }
     });
     rx
-}
-
-/// Whether `item` may be sent back in a later turn: a reasoning item without
-/// `encrypted_content` cannot be resolved by the backend with `store: false` and would get
-/// the next request rejected, so it is left out of the history.
-fn replayable(item: &ResponseItem) -> bool {
-    match item {
-        ResponseItem::Reasoning(r) => r
-            .encrypted_content
-            .as_deref()
-            .is_some_and(|c| !c.is_empty()),
-        _ => true,
-    }
 }
 
 /// Runs the REPL; returns the exit code (errors already printed) or an error to print.

@@ -13,6 +13,7 @@ use codex_backend::types::RateLimitSnapshot;
 use codex_backend::types::ResponseEvent;
 use codex_backend::types::ResponseItem;
 use codex_backend::types::Usage;
+use codex_backend::types::turn::TurnAccumulator;
 use futures_util::StreamExt;
 
 use crate::error::CliError;
@@ -288,8 +289,8 @@ pub async fn run(
         delta_indexes: HashSet::new(),
         anonymous_delta: false,
     };
-    let mut result = TurnResult::default();
-    let mut completed = false;
+    // Text is printed as it arrives, not kept: memory stays flat.
+    let mut turn = TurnAccumulator::without_text();
     loop {
         // stdout is gone (a closed pipe, a full disk): stop the stream at once (dropping it
         // closes the connection) instead of paying for tokens nobody reads.
@@ -312,6 +313,7 @@ pub async fn run(
                 if out.json {
                     out.raw_json_line(ev.raw_json());
                 }
+                turn.push(&ev);
                 match &ev {
                     ResponseEvent::OutputTextDelta(d) => {
                         spinner.stop();
@@ -337,14 +339,6 @@ pub async fn run(
                         if !out.json {
                             human.item_done(item);
                         }
-                        result.items.push(item.item.clone());
-                    }
-                    ResponseEvent::RateLimits(r) => {
-                        result.rate_limits = Some(r.snapshot.clone());
-                    }
-                    ResponseEvent::Completed(c) => {
-                        completed = true;
-                        result.usage = c.usage().cloned();
                     }
                     _ => {}
                 }
@@ -385,16 +379,18 @@ pub async fn run(
     if interrupted {
         return TurnEnd::Interrupted;
     }
-    if !completed {
+    turn.close();
+    if !turn.is_completed() {
         return human.failed(CliError::new(
             "stream_closed",
             "stream closed before response.completed",
         ));
     }
-    if result.rate_limits.is_none() {
-        result.rate_limits = stream.rate_limits();
-    }
-    TurnEnd::Done(Box::new(result))
+    TurnEnd::Done(Box::new(TurnResult {
+        usage: turn.usage().cloned(),
+        rate_limits: turn.rate_limits().cloned().or_else(|| stream.rate_limits()),
+        items: turn.take_items(),
+    }))
 }
 
 /// Prints usage and rate limits after an answer (stderr, human mode).

@@ -13,6 +13,9 @@ use codex_types::ResponseItem;
 use codex_types::Tool;
 use codex_types::ToolOutput;
 use codex_types::Usage;
+use codex_types::turn::TurnAccumulator;
+use codex_types::turn::is_tool_call;
+use codex_types::turn::replayable;
 use futures_core::Stream;
 use serde_json::Value;
 
@@ -146,29 +149,6 @@ fn strip_images(v: &mut Value, images: &mut u64) {
         }
         _ => {}
     }
-}
-
-/// Whether an item can be sent back in a later request. With `store: false` the backend
-/// cannot resolve a reasoning item by id alone: one without `encrypted_content` is
-/// rejected, so it is dropped from the replayed history (protocol §4.2, §11.9).
-fn replayable(item: &ResponseItem) -> bool {
-    match item {
-        ResponseItem::Reasoning(r) => r
-            .encrypted_content
-            .as_deref()
-            .is_some_and(|c| !c.is_empty()),
-        _ => true,
-    }
-}
-
-/// True for a tool call the caller must answer (function, custom or local shell).
-pub(crate) fn is_call(item: &ResponseItem) -> bool {
-    matches!(
-        item,
-        ResponseItem::FunctionCall(_)
-            | ResponseItem::CustomToolCall(_)
-            | ResponseItem::LocalShellCall(_)
-    )
 }
 
 impl Conversation {
@@ -541,7 +521,7 @@ impl Conversation {
             conv: self,
             stream,
             input,
-            out: TextResponse::default(),
+            out: TurnAccumulator::without_text(),
             committed: false,
         })
     }
@@ -661,8 +641,12 @@ impl Conversation {
             self.note_turn_state(resp.turn_state.as_deref());
             let mut resp = resp;
             all_retries.append(&mut resp.retries);
-            let calls: Vec<ResponseItem> =
-                resp.items.iter().filter(|i| is_call(i)).cloned().collect();
+            let calls: Vec<ResponseItem> = resp
+                .items
+                .iter()
+                .filter(|i| is_tool_call(i))
+                .cloned()
+                .collect();
             turn.extend(resp.items.iter().filter(|i| replayable(i)).cloned());
             if calls.is_empty() {
                 self.commit(turn, resp.usage.clone());
@@ -702,7 +686,9 @@ impl Conversation {
             .client
             .wire_after(&self.history, turn.to_vec(), opts)
             .await?;
-        collect(stream, on_event).await
+        Ok(stream
+            .collect_turn(TurnAccumulator::without_text(), on_event)
+            .await?)
     }
 
     /// The tool calls at the end of the history that have no output yet (after a
@@ -720,7 +706,7 @@ impl Conversation {
             .collect();
         self.history
             .iter()
-            .filter(|i| is_call(i) && i.call_id().is_some_and(|id| !answered.contains(id)))
+            .filter(|i| is_tool_call(i) && i.call_id().is_some_and(|id| !answered.contains(id)))
             .cloned()
             .collect()
     }
@@ -740,9 +726,8 @@ pub struct Turn<'a> {
     stream: ResponseStream,
     /// The input items (moved to the history on commit).
     input: Vec<ResponseItem>,
-    /// The output items received so far.
-    /// The answer so far (items, ids, usage, decode errors).
-    out: TextResponse,
+    /// The answer so far (items, ids, usage, outcome).
+    out: TurnAccumulator,
     committed: bool,
 }
 
@@ -751,7 +736,7 @@ impl std::fmt::Debug for Turn<'_> {
         f.debug_struct("Turn")
             .field("conversation", &self.conv.id)
             .field("stream", &self.stream)
-            .field("output_items", &self.out.items.len())
+            .field("output_items", &self.out.items().len())
             .field("committed", &self.committed)
             .finish()
     }
@@ -774,45 +759,43 @@ impl Turn<'_> {
     }
 
     fn observe(&mut self, ev: &ResponseEvent) {
-        self.out.record(ev);
-        if matches!(ev, ResponseEvent::Completed(_)) && !self.committed {
+        self.out.push(ev);
+        self.commit_if_completed();
+    }
+
+    /// Commits the turn to the history once its accumulator saw `response.completed`.
+    fn commit_if_completed(&mut self) {
+        if self.out.is_completed() && !self.committed {
             self.committed = true;
             let mut items = std::mem::take(&mut self.input);
-            items.extend(self.out.items.iter().cloned());
-            self.conv.commit(items, self.out.usage.clone());
+            items.extend(self.out.items().iter().cloned());
+            self.conv.commit(items, self.out.usage().cloned());
         }
     }
 
     /// Reads the rest of the turn and returns the whole answer (text, usage, every output
     /// item of the turn, ids). The turn is committed when it completed; on error nothing
     /// is committed and the error carries the partial text.
-    pub async fn finish(mut self) -> Result<TextResponse> {
-        loop {
-            let next = std::future::poll_fn(|cx| Pin::new(&mut self.stream).poll_next(cx)).await;
-            match next {
-                None => break,
-                Some(Err(e)) if e.kind() == codex_client::ErrorKind::Decode => {
-                    self.out.decode_errors.push(e);
-                }
-                Some(Err(e)) => return Err(e.into()),
-                Some(Ok(ev)) => self.observe(&ev),
-            }
+    pub async fn finish(self) -> Result<TextResponse> {
+        let Turn {
+            conv,
+            stream,
+            input,
+            out,
+            committed,
+        } = self;
+        let out = stream.collect_turn(out, |_| {}).await?;
+        if !committed {
+            let mut items = input;
+            items.extend(out.items.iter().cloned());
+            conv.commit(items, out.usage.clone());
         }
-        if !self.committed {
-            return Err(Error::new(
-                ErrorKind::StreamClosed,
-                "stream closed before response.completed",
-            ));
-        }
-        let mut out = std::mem::take(&mut self.out);
-        out.text = self.stream.received_text().to_owned();
-        out.record_head(&self.stream);
         Ok(out)
     }
 
     /// The output items received so far.
     pub fn output_items(&self) -> &[ResponseItem] {
-        &self.out.items
+        self.out.items()
     }
 }
 
@@ -835,38 +818,4 @@ impl Stream for Turn<'_> {
 
 pub(crate) fn aborted() -> Error {
     Error::new(ErrorKind::Aborted, "request aborted")
-}
-
-/// Reads a stream to its end like `ResponseStream::collect_text`, calling `on_event` with
-/// every event.
-async fn collect(
-    mut stream: ResponseStream,
-    on_event: &mut (impl FnMut(&ResponseEvent) + Send),
-) -> Result<TextResponse> {
-    let mut out = TextResponse::default();
-    let mut completed = false;
-    loop {
-        let next = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await;
-        match next {
-            None => break,
-            Some(Err(e)) if e.kind() == codex_client::ErrorKind::Decode => {
-                out.decode_errors.push(e);
-            }
-            Some(Err(e)) => return Err(e.into()),
-            Some(Ok(ev)) => {
-                on_event(&ev);
-                completed |= matches!(ev, ResponseEvent::Completed(_));
-                out.record(&ev);
-            }
-        }
-    }
-    if !completed {
-        return Err(Error::new(
-            ErrorKind::StreamClosed,
-            "stream closed before response.completed",
-        ));
-    }
-    out.text = stream.received_text().to_owned();
-    out.record_head(&stream);
-    Ok(out)
 }

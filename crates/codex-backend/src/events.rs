@@ -13,10 +13,10 @@ use codex_types::ResponseEvent;
 use codex_types::ResponseItem;
 use codex_types::ToolOutput;
 use codex_types::Usage;
+use codex_types::turn::is_tool_call;
 use futures_core::Stream;
 use serde::de::DeserializeOwned;
 
-use crate::conversation::is_call;
 use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
@@ -78,7 +78,7 @@ pub struct ToolCall(ResponseItem);
 impl ToolCall {
     /// The call in `item`, or `None` when the item is no tool call.
     pub fn from_item(item: ResponseItem) -> Option<Self> {
-        is_call(&item).then_some(Self(item))
+        is_tool_call(&item).then_some(Self(item))
     }
 
     /// The call id that its output must name.
@@ -234,7 +234,7 @@ impl EventStream {
                 text: d.delta.into(),
                 kind: ReasoningKind::Raw,
             },
-            ResponseEvent::OutputItemDone(done) if is_call(&done.item) => {
+            ResponseEvent::OutputItemDone(done) if is_tool_call(&done.item) => {
                 Event::ToolCall(ToolCall(done.item))
             }
             ResponseEvent::OutputItemDone(done) => Event::OutputItem(done.item),

@@ -5,7 +5,6 @@ use codex_types::ResponseEvent;
 
 use crate::error::Error;
 use crate::status;
-use crate::stream::TextResponse;
 
 /// How the stream treats an event.
 pub(crate) enum Class<'a> {
@@ -47,33 +46,6 @@ fn classify_kind(event: &ResponseEvent) -> Class<'_> {
             turn_state: m.turn_state().map(str::to_owned),
         },
         _ => Class::Other,
-    }
-}
-
-/// Folds one event into a [`TextResponse`] being collected.
-pub(crate) fn collect(event: &ResponseEvent, out: &mut TextResponse) {
-    if let Some(s) = event.safety_buffering() {
-        out.safety_buffering.push(s);
-    }
-    match event {
-        ResponseEvent::OutputItemDone(i) => out.items.push(i.item.clone()),
-        ResponseEvent::Created(c) | ResponseEvent::InProgress(c) if out.response_id.is_none() => {
-            out.response_id = c
-                .response
-                .as_ref()
-                .and_then(|r| r.id.as_ref())
-                .map(|s| s.as_str().to_owned());
-        }
-        ResponseEvent::Completed(c) => {
-            out.usage = c.usage().cloned();
-            out.usage_metadata = c.usage_metadata().cloned();
-            out.end_turn = c.end_turn();
-            let id = c.response_id();
-            if !id.is_empty() {
-                out.response_id = Some(id.to_owned());
-            }
-        }
-        _ => {}
     }
 }
 

@@ -11,7 +11,7 @@ use codex_sse::Frame;
 use codex_sse::Parser;
 use codex_types::ResponseEvent;
 use codex_types::ResponseItem;
-use codex_types::Usage;
+use codex_types::turn::TurnAccumulator;
 use futures_core::Stream;
 use http::HeaderMap;
 use http::Response;
@@ -32,6 +32,7 @@ use crate::error::Result;
 use crate::events;
 use crate::events::Class;
 use crate::status;
+use crate::text_response::TextResponse;
 use crate::ws;
 use crate::ws::Transport;
 
@@ -620,24 +621,43 @@ impl ResponseStream {
     /// Reads the stream to its end and returns the text, usage and output items. On error the
     /// error carries the partial text ([`Error::partial_text`]). Events that failed to decode
     /// are kept in [`TextResponse::decode_errors`].
-    pub async fn collect_text(mut self) -> Result<TextResponse> {
-        let mut out = TextResponse::default();
+    pub async fn collect_text(self) -> Result<TextResponse> {
+        self.collect_turn(TurnAccumulator::without_text(), |_| {})
+            .await
+    }
+
+    /// [`collect_text`](Self::collect_text), folding every event into `turn` (which may
+    /// already hold the events read before) and handing it to `on_event` as it passes. The
+    /// text is the stream's own ([`received_text`](Self::received_text)); the rest of the
+    /// answer is what `turn` folded ([`TextResponse::from_turn`]).
+    pub async fn collect_turn(
+        mut self,
+        mut turn: TurnAccumulator,
+        mut on_event: impl FnMut(&ResponseEvent),
+    ) -> Result<TextResponse> {
+        let mut decode_errors = Vec::new();
         loop {
             let next = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await;
             match next {
                 None => break,
-                Some(Err(e)) if e.kind() == ErrorKind::Decode => out.decode_errors.push(e),
+                Some(Err(e)) if e.kind() == ErrorKind::Decode => decode_errors.push(e),
                 Some(Err(e)) => return Err(e),
-                Some(Ok(ev)) => events::collect(&ev, &mut out),
+                Some(Ok(ev)) => {
+                    on_event(&ev);
+                    turn.push(&ev);
+                }
             }
         }
-        if !self.completed {
+        turn.close();
+        if !turn.is_completed() {
             let err = Error::new(
                 ErrorKind::StreamClosed,
                 "stream closed before response.completed",
             );
             return Err(self.end_with(err));
         }
+        let mut out = TextResponse::from_turn(turn);
+        out.decode_errors = decode_errors;
         if self.track_text {
             out.text = std::mem::take(&mut self.text);
         }
@@ -651,52 +671,7 @@ impl ResponseStream {
     }
 }
 
-/// The result of [`ResponseStream::collect_text`].
-#[derive(Debug, Default)]
-#[non_exhaustive]
-pub struct TextResponse {
-    /// The concatenated output text (empty when text tracking was off).
-    pub text: String,
-    /// Token usage from `response.completed`.
-    pub usage: Option<Usage>,
-    /// The response id.
-    pub response_id: Option<String>,
-    /// The output items, in order (`response.output_item.done`).
-    pub items: Vec<ResponseItem>,
-    /// The server's request id.
-    pub request_id: Option<String>,
-    /// The model that served the request.
-    pub served_model: Option<String>,
-    /// The sticky-routing token of this turn.
-    pub turn_state: Option<String>,
-    /// Events that could not be decoded (each a [`ErrorKind::Decode`] error).
-    pub decode_errors: Vec<Error>,
-    /// Which transport carried the turn ([`Transport::Sse`] or [`Transport::WebSocket`]).
-    pub transport: Transport,
-    /// True when the turn went over WebSocket with only the new input items.
-    pub incremental: bool,
-    /// `usage_metadata` of `response.completed` (billing and prompt-cache details).
-    pub usage_metadata: Option<codex_types::UsageMetadata>,
-    /// `end_turn` of `response.completed`.
-    pub end_turn: Option<bool>,
-    /// The `safety_buffering` objects events carried, in order (data, never an error).
-    pub safety_buffering: Vec<codex_types::SafetyBuffering>,
-    /// The `x-codex-safety-buffering-*` response headers, when sent.
-    pub safety_buffering_headers: Option<codex_types::SafetyBufferingHeaders>,
-    /// The whole-turn retries this turn needed before it completed (empty for
-    /// [`ResponseStream::collect_text`], which never retries; filled by callers that resend
-    /// turns, such as the facade's `respond`).
-    pub retries: Vec<crate::TurnRetry>,
-}
-
 impl TextResponse {
-    /// Folds one event into the result (items, response id, usage, `usage_metadata`,
-    /// `end_turn`, safety buffering). Text deltas are not folded here: the stream tracks them
-    /// ([`ResponseStream::received_text`]).
-    pub fn record(&mut self, event: &ResponseEvent) {
-        events::collect(event, self);
-    }
-
     /// Copies what the stream's response head said (request id, served model, turn state,
     /// safety-buffering headers).
     pub fn record_head(&mut self, stream: &ResponseStream) {
