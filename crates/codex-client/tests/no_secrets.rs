@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::sync::Mutex;
 
 use codex_client::ErrorKind;
+use codex_client::Transport;
 use codex_mock::Reply;
+use codex_test_support::both_transports;
 use common::request;
 
 #[derive(Clone, Default)]
@@ -25,18 +27,8 @@ impl Write for Buf {
     }
 }
 
-#[tokio::test]
-async fn tokens_never_reach_logs_or_errors() {
-    tokens_never_reach_logs_or_errors_over(common::transport()).await;
-}
-
-/// The same over WebSocket: the token rides the upgrade; a wrapped 401 refreshes once.
-#[tokio::test]
-async fn tokens_never_reach_logs_or_errors_over_websocket() {
-    tokens_never_reach_logs_or_errors_over(codex_client::Transport::WebSocket).await;
-}
-
-async fn tokens_never_reach_logs_or_errors_over(t: codex_client::Transport) {
+/// Over WebSocket the token rides the upgrade; a wrapped 401 refreshes once.
+async fn tokens_never_reach_logs_or_errors(t: Transport) {
     let buf = Buf::default();
     let writer = buf.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -86,3 +78,5 @@ async fn tokens_never_reach_logs_or_errors_over(t: codex_client::Transport) {
         assert!(!dbg.contains(t.as_str()));
     }
 }
+
+both_transports!(tokens_never_reach_logs_or_errors);

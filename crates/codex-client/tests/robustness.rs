@@ -13,29 +13,26 @@ use std::time::Instant;
 use codex_client::ErrorKind;
 use codex_client::ResponseStream;
 use codex_client::RetryPolicy;
+use codex_client::Transport;
 use codex_mock::Reply;
 use codex_mock::Route;
+use codex_test_support::both_transports;
 use codex_types::ResponseEvent;
 use common::conv;
 use common::env;
+use common::env_over;
 use common::env_with;
 use common::request;
 use futures_util::StreamExt;
 use serde_json::json;
 
+/// [`common::drain`], and the error ends the stream.
 async fn drain(mut s: ResponseStream) -> (Vec<ResponseEvent>, Option<codex_client::Error>) {
-    let mut events = Vec::new();
-    while let Some(item) = s.next().await {
-        match item {
-            Ok(e) => events.push(e),
-            Err(e) => {
-                // The error ends the stream.
-                assert!(s.next().await.is_none(), "the stream ends after {e:?}");
-                return (events, Some(e));
-            }
-        }
+    let (events, err) = common::drain_mut(&mut s).await;
+    if let Some(e) = &err {
+        assert!(s.next().await.is_none(), "the stream ends after {e:?}");
     }
-    (events, None)
+    (events, err)
 }
 
 const CREATED: &[u8] = b"data: {\"type\":\"response.created\",\"response\":{\"id\":\"r1\"}}\n\n";
@@ -75,9 +72,8 @@ async fn absurd_retry_after_on_models_is_an_error_not_a_panic() {
     }
 }
 
-#[tokio::test]
-async fn usage_limit_in_the_code_field_is_never_retried() {
-    let env = env().await;
+async fn usage_limit_in_the_code_field_is_never_retried(t: Transport) {
+    let env = env_over(t).await;
     env.mock.push_response(
         Reply::status(
             429,
@@ -85,65 +81,44 @@ async fn usage_limit_in_the_code_field_is_never_retried() {
         )
         .retry_after(Duration::from_secs(1)),
     );
-    let err = env
-        .client
-        .responses()
-        .stream(&request("q"), &conv())
-        .await
-        .unwrap_err();
+    let err = env.refused(&request("q")).await;
     assert_eq!(err.kind(), ErrorKind::UsageLimitReached);
     assert!(!err.is_retryable());
-    assert_eq!(env.mock.requests().len(), 1);
+    assert_eq!(env.turns().len(), 1);
 }
 
-#[tokio::test]
-async fn retry_after_as_an_http_date_is_honoured() {
-    let env = env().await;
+both_transports!(usage_limit_in_the_code_field_is_never_retried);
+
+async fn retry_after_as_an_http_date_is_honoured(t: Transport) {
+    let env = env_over(t).await;
     // A date in the past: retry now.
     env.mock.push_response(
         Reply::status(429, json!({"error": {"type": "rate_limit_exceeded"}}))
             .header("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT"),
     );
     env.mock.push_response(Reply::text("ok"));
-    let out = env
-        .client
-        .responses()
-        .stream(&request("q"), &conv())
-        .await
-        .unwrap()
-        .collect_text()
-        .await
-        .unwrap();
+    let out = env.turn(&request("q")).await;
     assert_eq!(out.text, "ok");
-    assert_eq!(env.mock.requests().len(), 2);
+    assert_eq!(env.turns().len(), 2);
     // A date far ahead: longer than the policy waits, so reported with its delay.
     env.mock.push_response(
         Reply::status(429, json!({"error": {"type": "rate_limit_exceeded"}}))
             .header("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"),
     );
-    let err = env
-        .client
-        .responses()
-        .stream(&request("q"), &conv())
-        .await
-        .unwrap_err();
+    let err = env.refused(&request("q")).await;
     assert!(err.retry_after().unwrap() > Duration::from_secs(86_400 * 365));
-    assert_eq!(env.mock.requests().len(), 3);
+    assert_eq!(env.turns().len(), 3);
 }
 
-#[tokio::test]
-async fn failed_event_with_a_wrongly_typed_field_keeps_its_failure() {
-    let env = env().await;
+both_transports!(retry_after_as_an_http_date_is_honoured);
+
+async fn failed_event_with_a_wrongly_typed_field_keeps_its_failure(t: Transport) {
+    let env = env_over(t).await;
     let failed = r#"{"type":"response.failed","response":{"id":"r1","error":{"code":"context_length_exceeded","message":"too long","param":5,"resets_at":1.5e9}}}"#;
     let mut body = CREATED.to_vec();
     body.extend_from_slice(format!("data: {failed}\n\n").as_bytes());
     env.mock.push_response(Reply::sse_bytes(body));
-    let s = env
-        .client
-        .responses()
-        .stream(&request("q"), &conv())
-        .await
-        .unwrap();
+    let s = env.start(&request("q")).await;
     let (events, err) = drain(s).await;
     assert_eq!(events.len(), 1);
     let err = err.unwrap();
@@ -152,9 +127,10 @@ async fn failed_event_with_a_wrongly_typed_field_keeps_its_failure() {
     assert_eq!(err.event_json(), Some(failed));
 }
 
-#[tokio::test]
-async fn terminal_events_that_fail_to_decode_end_the_stream_with_their_failure() {
-    let env = env().await;
+both_transports!(failed_event_with_a_wrongly_typed_field_keeps_its_failure);
+
+async fn terminal_events_that_fail_to_decode_end_the_stream_with_their_failure(t: Transport) {
+    let env = env_over(t).await;
     // Each of these has a field of a type the typed decode rejects.
     let cases = [
         (
@@ -187,12 +163,7 @@ async fn terminal_events_that_fail_to_decode_end_the_stream_with_their_failure()
                 .delay(Duration::from_secs(30)),
         );
         let started = Instant::now();
-        let s = env
-            .client
-            .responses()
-            .stream(&request("q"), &conv())
-            .await
-            .unwrap();
+        let s = env.start(&request("q")).await;
         let (events, err) = drain(s).await;
         assert!(started.elapsed() < Duration::from_secs(5), "{raw}");
         assert_eq!(events.len(), 1, "{raw}");
@@ -205,12 +176,7 @@ async fn terminal_events_that_fail_to_decode_end_the_stream_with_their_failure()
     let mut body = CREATED.to_vec();
     body.extend_from_slice(format!("data: {raw}\n\n").as_bytes());
     env.mock.push_response(Reply::sse_bytes(body));
-    let s = env
-        .client
-        .responses()
-        .stream(&request("q"), &conv())
-        .await
-        .unwrap();
+    let s = env.start(&request("q")).await;
     let err = drain(s).await.1.unwrap();
     assert_eq!(err.code(), Some("usage_limit_reached"));
     assert_eq!(
@@ -218,6 +184,8 @@ async fn terminal_events_that_fail_to_decode_end_the_stream_with_their_failure()
         Some(std::time::UNIX_EPOCH + Duration::from_secs(1_738_888_888))
     );
 }
+
+both_transports!(terminal_events_that_fail_to_decode_end_the_stream_with_their_failure);
 
 #[tokio::test]
 async fn a_stalled_error_body_is_classified_within_the_cap() {
@@ -234,12 +202,7 @@ async fn a_stalled_error_body_is_classified_within_the_cap() {
             .delay(Duration::from_secs(60)),
     );
     let started = Instant::now();
-    let err = env
-        .client
-        .responses()
-        .stream(&request("q"), &conv())
-        .await
-        .unwrap_err();
+    let err = env.refused(&request("q")).await;
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(err.kind(), ErrorKind::Http);
@@ -255,12 +218,7 @@ async fn an_error_body_over_the_read_cap_is_truncated_not_discarded() {
     body.push_str(r#""}"#);
     env.mock
         .push_response(Reply::raw(500, "application/json", body.clone()));
-    let err = env
-        .client
-        .responses()
-        .stream(&request("q"), &conv())
-        .await
-        .unwrap_err();
+    let err = env.refused(&request("q")).await;
     assert_eq!(err.kind(), ErrorKind::Http);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     let kept = err.body().unwrap();
@@ -329,11 +287,7 @@ async fn tls_certificate_failures_are_not_retried() {
         .token_provider(auth)
         .build()
         .unwrap();
-    let err = client
-        .responses()
-        .stream(&request("q"), &conv())
-        .await
-        .unwrap_err();
+    let err = common::refused(&client, &request("q")).await;
     assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
     assert!(!err.is_retryable());
     assert_eq!(
@@ -344,9 +298,8 @@ async fn tls_certificate_failures_are_not_retried() {
     assert!(mock.requests().is_empty());
 }
 
-#[tokio::test]
-async fn invalid_requests_are_refused_before_any_network() {
-    let env = env().await;
+async fn invalid_requests_are_refused_before_any_network(t: Transport) {
+    let env = env_over(t).await;
     // A deserialized request skips the builder: a call without its output.
     let req: codex_types::ResponsesRequest = serde_json::from_value(json!({
         "model": "gpt-5.4",
@@ -387,3 +340,5 @@ async fn invalid_requests_are_refused_before_any_network() {
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     assert!(env.mock.requests().is_empty(), "nothing was sent");
 }
+
+both_transports!(invalid_requests_are_refused_before_any_network);

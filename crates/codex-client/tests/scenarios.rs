@@ -13,6 +13,7 @@ use codex_client::Transport;
 use codex_mock::Reply;
 use codex_sse::Frame;
 use codex_sse::Parser;
+use codex_test_support::both_transports;
 use codex_types::ResponsesRequest;
 use common::env;
 use futures_util::StreamExt;
@@ -57,43 +58,8 @@ fn expected_error(name: &str) -> Option<ErrorKind> {
     Some(kind)
 }
 
-#[tokio::test]
-async fn every_synthetic_scenario_round_trips_over_sse() {
-    every_synthetic_scenario_round_trips(Transport::Sse).await;
-}
-
-#[tokio::test]
-async fn every_synthetic_scenario_round_trips_over_websocket() {
-    every_synthetic_scenario_round_trips(Transport::WebSocket).await;
-}
-
-/// The request as the mock recorded it: the `POST` body over SSE, the `response.create` frame
-/// without its `type` over WebSocket.
-fn recorded_requests(env: &common::Env, t: Transport) -> Vec<(Vec<u8>, Option<String>)> {
-    match t {
-        Transport::WebSocket => env
-            .mock
-            .websocket_frames()
-            .into_iter()
-            .filter_map(|f| {
-                let Value::Object(mut o) = f.json()? else {
-                    return None;
-                };
-                (o.remove("type")? == "response.create")
-                    .then(|| (serde_json::to_vec(&o).unwrap(), None))
-            })
-            .collect(),
-        _ => env
-            .mock
-            .requests_to("/backend-api/codex/responses")
-            .into_iter()
-            .map(|r| (r.body.to_vec(), r.header("accept").map(str::to_owned)))
-            .collect(),
-    }
-}
-
 async fn every_synthetic_scenario_round_trips(t: Transport) {
-    let env = common::env_with(false, |b| b.transport(t)).await;
+    let env = common::env_over(t).await;
     let cases = codex_mock::synthetic_cases();
     assert!(cases.len() >= 15, "{} cases", cases.len());
     for (i, (name, reply, body)) in cases.into_iter().enumerate() {
@@ -117,7 +83,8 @@ async fn every_synthetic_scenario_round_trips(t: Transport) {
         }
         assert_eq!(s.transport(), t, "{name}");
         // The request: exactly the scenario's body.
-        let (recorded, accept) = recorded_requests(&env, t).swap_remove(i);
+        let turn = env.turns().swap_remove(i);
+        let (recorded, accept) = (turn.body.to_vec(), turn.header("accept"));
         let recorded_body: Value = serde_json::from_slice(&recorded).unwrap();
         // Exactly the serialized request, byte for byte (over WebSocket: the same JSON) ...
         if t == Transport::Sse {
@@ -147,7 +114,7 @@ async fn every_synthetic_scenario_round_trips(t: Transport) {
             }
         }
         if t == Transport::Sse {
-            assert_eq!(accept.as_deref(), Some("text/event-stream"), "{name}");
+            assert_eq!(accept, Some("text/event-stream"), "{name}");
         }
         // The events: everything the mock sent, in order; a failure event comes back as the
         // error instead of an event.
@@ -169,6 +136,10 @@ async fn every_synthetic_scenario_round_trips(t: Transport) {
     }
 }
 
+both_transports!(every_synthetic_scenario_round_trips);
+
+/// SSE only: the file's bytes are the SSE body itself; every scenario's events already go over
+/// WebSocket in `every_synthetic_scenario_round_trips`.
 #[tokio::test]
 async fn replaying_a_fixture_file() {
     let env = env().await;

@@ -13,8 +13,6 @@ use std::time::UNIX_EPOCH;
 use codex_client::AbortHandle;
 use codex_client::ErrorKind;
 use codex_client::RequestOptions;
-use codex_client::ResponseStream;
-use codex_client::TextResponse;
 use codex_client::Transport;
 use codex_mock::FunctionCallSpec;
 use codex_mock::Reply;
@@ -66,36 +64,13 @@ fn creates(env: &Env) -> Vec<Value> {
     frames_of(env, "response.create")
 }
 
-/// Starts a turn of the test conversation.
-async fn start(env: &Env, request: &ResponsesRequest) -> ResponseStream {
-    env.client
-        .responses()
-        .stream(request, &conv())
-        .await
-        .unwrap()
-}
-
-/// A turn that must fail before any event.
-async fn refused(env: &Env) -> codex_client::Error {
-    env.client
-        .responses()
-        .stream(&common::request("q"), &conv())
-        .await
-        .unwrap_err()
-}
-
-/// One whole turn of the test conversation.
-async fn turn(env: &Env, request: &ResponsesRequest) -> TextResponse {
-    start(env, request).await.collect_text().await.unwrap()
-}
-
 /// Turn 1 ("first" answered "one"), and the history of turn 2 (answered "two"): turn 1's
 /// input and output, then "second".
 async fn first_turn_then_extend(env: &Env) -> Vec<ResponseItem> {
     env.mock.push_response(Reply::text("one"));
     env.mock.push_response(Reply::text("two"));
     let mut history = vec![ResponseItem::user_text("first")];
-    let out = turn(env, &with_input(history.clone())).await;
+    let out = env.turn(&with_input(history.clone())).await;
     history.extend(out.items);
     history.push(ResponseItem::user_text("second"));
     history
@@ -120,7 +95,7 @@ async fn a_conversation_goes_incremental_on_one_connection() {
         if n > 0 {
             history.push(ResponseItem::user_text(question));
         }
-        let s = start(&env, &with_input(history.clone())).await;
+        let s = env.start(&with_input(history.clone())).await;
         assert_eq!(s.transport(), Transport::WebSocket);
         assert_eq!(s.incremental(), n > 0, "turn {n}");
         let out = s.collect_text().await.unwrap();
@@ -180,7 +155,7 @@ async fn a_tool_loop_uploads_only_the_tool_outputs() {
         )]));
     env.mock.push_response(Reply::text("sunny"));
     let mut history = vec![ResponseItem::user_text("weather?")];
-    let out = turn(&env, &with_input(history.clone())).await;
+    let out = env.turn(&with_input(history.clone())).await;
     let call = out
         .items
         .iter()
@@ -191,7 +166,7 @@ async fn a_tool_loop_uploads_only_the_tool_outputs() {
         .unwrap();
     history.extend(out.items);
     history.push(call.output("18C, sunny"));
-    let out = turn(&env, &with_input(history)).await;
+    let out = env.turn(&with_input(history)).await;
     assert_eq!(out.text, "sunny");
     assert!(out.incremental);
     let frames = creates(&env);
@@ -208,12 +183,12 @@ async fn an_edited_history_or_changed_options_send_the_full_request() {
         env.mock.push_response(Reply::text(t));
     }
     let first = with_input(vec![ResponseItem::user_text("first")]);
-    let out = turn(&env, &first).await;
+    let out = env.turn(&first).await;
     // Edited history: the first message changed.
     let mut edited = vec![ResponseItem::user_text("FIRST (edited)")];
     edited.extend(out.items.clone());
     edited.push(ResponseItem::user_text("second"));
-    let s = start(&env, &with_input(edited)).await;
+    let s = env.start(&with_input(edited)).await;
     assert!(!s.incremental());
     let out2 = s.collect_text().await.unwrap();
     // Changed instructions with an extending history: full as well.
@@ -227,7 +202,7 @@ async fn an_edited_history_or_changed_options_send_the_full_request() {
         .input(history)
         .build()
         .unwrap();
-    let s = start(&env, &changed).await;
+    let s = env.start(&changed).await;
     assert!(!s.incremental());
     s.collect_text().await.unwrap();
     let frames = creates(&env);
@@ -246,7 +221,7 @@ async fn previous_response_not_found_resends_the_full_request_once() {
     let env = ws_env().await;
     let history = first_turn_then_extend(&env).await;
     env.mock.forget_websocket_responses();
-    let out = turn(&env, &with_input(history)).await;
+    let out = env.turn(&with_input(history)).await;
     assert_eq!(out.text, "two");
     assert!(!out.incremental);
     let frames = creates(&env);
@@ -262,7 +237,7 @@ async fn the_connection_limit_opens_a_new_connection_with_the_full_request() {
     let env = ws_env().await;
     env.mock.set_websocket_connection_limit(Some(1));
     let history = first_turn_then_extend(&env).await;
-    let out = turn(&env, &with_input(history)).await;
+    let out = env.turn(&with_input(history)).await;
     assert_eq!(out.text, "two");
     assert_eq!(out.transport, Transport::WebSocket);
     assert!(!out.incremental);
@@ -279,14 +254,14 @@ async fn upgrade_required_switches_the_client_to_sse_for_good() {
     env.mock.push_response(Reply::text("one"));
     env.mock.push_response(Reply::text("two"));
     for want in ["one", "two"] {
-        let s = start(&env, &common::request("q")).await;
+        let s = env.start(&common::request("q")).await;
         assert_eq!(s.transport(), Transport::Sse);
         assert_eq!(s.collect_text().await.unwrap().text, want);
     }
     // Even once the server would accept again, this client stays on SSE.
     env.mock.set_websocket(WebSocketMode::Accept);
     env.mock.push_response(Reply::text("three"));
-    let out = turn(&env, &common::request("q")).await;
+    let out = env.turn(&common::request("q")).await;
     assert_eq!(out.transport, Transport::Sse);
     assert_eq!(env.mock.websocket_upgrades().len(), 1);
     let posts = env
@@ -303,11 +278,11 @@ async fn a_refused_upgrade_falls_back_for_that_turn_only() {
     let env = auto_env().await;
     env.mock.set_websocket(WebSocketMode::Refuse);
     env.mock.push_response(Reply::text("one"));
-    let out = turn(&env, &common::request("q")).await;
+    let out = env.turn(&common::request("q")).await;
     assert_eq!(out.transport, Transport::Sse);
     env.mock.set_websocket(WebSocketMode::Accept);
     env.mock.push_response(Reply::text("two"));
-    let out = turn(&env, &common::request("q")).await;
+    let out = env.turn(&common::request("q")).await;
     assert_eq!(out.transport, Transport::WebSocket);
     assert_eq!(out.text, "two");
     assert_eq!(env.mock.websocket_upgrades().len(), 2);
@@ -317,7 +292,7 @@ async fn a_refused_upgrade_falls_back_for_that_turn_only() {
 async fn websocket_only_surfaces_a_refused_upgrade() {
     let env = ws_env().await;
     env.mock.set_websocket(WebSocketMode::Refuse);
-    let err = refused(&env).await;
+    let err = env.refused(&common::request("q")).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert!(env.mock.requests().iter().all(|r| r.method != "POST"));
 }
@@ -329,7 +304,7 @@ async fn a_401_on_the_upgrade_refreshes_once() {
         .issuer()
         .revoke_access_token(&env.tokens.access_token);
     env.mock.push_response(Reply::text("welcome back"));
-    let out = turn(&env, &common::request("q")).await;
+    let out = env.turn(&common::request("q")).await;
     assert_eq!(out.text, "welcome back");
     assert_eq!(env.mock.issuer().refresh_count(), 1);
     let ups = env.mock.websocket_upgrades();
@@ -346,7 +321,7 @@ async fn wrapped_errors_map_like_http_errors() {
     env.mock.push_response(
         Reply::usage_limit("plus", 1_767_225_600).retry_after(Duration::from_secs(1)),
     );
-    let err = refused(&env).await;
+    let err = env.refused(&common::request("q")).await;
     assert_eq!(err.kind(), ErrorKind::UsageLimitReached);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
     assert_eq!(err.plan_type(), Some("plus"));
@@ -359,7 +334,7 @@ async fn wrapped_errors_map_like_http_errors() {
     env.mock
         .push_response(Reply::status(500, serde_json::json!({"detail": "oops"})));
     env.mock.push_response(Reply::text("recovered"));
-    let out = turn(&env, &common::request("q")).await;
+    let out = env.turn(&common::request("q")).await;
     assert_eq!(out.text, "recovered");
     assert_eq!(creates(&env).len(), 3);
 }
@@ -368,7 +343,7 @@ async fn wrapped_errors_map_like_http_errors() {
 async fn a_close_mid_response_keeps_the_partial_text() {
     let env = ws_env().await;
     env.mock.push_response(Reply::drop_mid_event());
-    let s = start(&env, &common::request("q")).await;
+    let s = env.start(&common::request("q")).await;
     let err = s.collect_text().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::StreamClosed);
     let partial = err.partial_text().unwrap();
@@ -376,7 +351,7 @@ async fn a_close_mid_response_keeps_the_partial_text() {
     assert!(codex_mock::DEFAULT_TEXT.starts_with(partial), "{partial:?}");
     // The next turn works, on a new connection.
     env.mock.push_response(Reply::text("again"));
-    let out = turn(&env, &common::request("q")).await;
+    let out = env.turn(&common::request("q")).await;
     assert_eq!(out.text, "again");
     assert_eq!(env.mock.websocket_upgrades().len(), 2);
 }
@@ -410,20 +385,30 @@ async fn abort_mid_response_then_the_next_turn_works() {
     drop(s);
     assert_eq!(env.client.active_requests(), 0);
     env.mock.push_response(Reply::text("next"));
-    let out = turn(&env, &common::request("q")).await;
+    let out = env.turn(&common::request("q")).await;
     assert_eq!(out.text, "next");
     assert_eq!(out.transport, Transport::WebSocket);
 }
 
+/// The wait for the upgrade's answer is bounded by the connect timeout (protocol §6), not the
+/// idle timeout (its SSE counterpart is `idle_timeout_bounds_the_wait_for_the_response_head`).
 #[tokio::test]
-async fn idle_timeout_over_websocket() {
-    let env = ws_env_idle(Duration::from_millis(300)).await;
-    env.mock.push_response(Reply::stall(Duration::from_secs(5)));
+async fn a_silent_upgrade_is_bounded_by_the_connect_timeout() {
+    let (url, _server) = common::silent_server().await;
+    let client = codex_client::Client::builder()
+        .transport(Transport::WebSocket)
+        .base_url(url)
+        .proxy(None)
+        .connect_timeout(Duration::from_millis(300))
+        .idle_timeout(Duration::from_secs(30))
+        .retry(codex_client::RetryPolicy::none())
+        .build()
+        .unwrap();
     let started = Instant::now();
-    let s = start(&env, &common::request("q")).await;
-    let err = s.collect_text().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::IdleTimeout);
-    assert!(started.elapsed() < Duration::from_secs(3));
+    let err = common::refused(&client, &common::request("q")).await;
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err:?}");
+    assert!(err.is_retryable());
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[tokio::test]
@@ -432,7 +417,7 @@ async fn pings_reset_the_idle_timer() {
     let env = ws_env_idle(Duration::from_secs(1)).await;
     env.mock
         .push_response(Reply::keep_alive(8, Duration::from_millis(250)));
-    let out = turn(&env, &common::request("q")).await;
+    let out = env.turn(&common::request("q")).await;
     assert_eq!(out.text, codex_mock::DEFAULT_TEXT);
 }
 
@@ -442,7 +427,7 @@ async fn warm_up_sends_generate_false_and_the_turn_reuses_the_socket() {
     env.mock.push_response(Reply::text("hot"));
     let req = common::request("q");
     assert!(env.client.responses().warm_up(&req, &conv()).await.unwrap());
-    let out = turn(&env, &req).await;
+    let out = env.turn(&req).await;
     assert_eq!(out.text, "hot");
     let frames = creates(&env);
     assert_eq!(frames[0]["generate"], false);
@@ -454,7 +439,7 @@ async fn warm_up_sends_generate_false_and_the_turn_reuses_the_socket() {
 async fn https_upgrade_with_the_test_ca() {
     let env = env_with(true, |b| b.transport(Transport::WebSocket)).await;
     env.mock.push_response(Reply::text("secure"));
-    let out = turn(&env, &common::request("q")).await;
+    let out = env.turn(&common::request("q")).await;
     assert_eq!(out.text, "secure");
     assert_eq!(out.transport, Transport::WebSocket);
 }

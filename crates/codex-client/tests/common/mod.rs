@@ -15,12 +15,16 @@ use codex_auth::SecretString;
 use codex_auth::TokenData;
 use codex_client::Client;
 use codex_client::ClientBuilder;
+use codex_client::ResponseStream;
 use codex_client::RetryPolicy;
+use codex_client::TextResponse;
 use codex_client::Transport;
 use codex_mock::MockServer;
 use codex_mock::TokenSet;
+use codex_types::ResponseEvent;
 use codex_types::ResponseItem;
 use codex_types::ResponsesRequest;
+use futures_util::StreamExt;
 
 pub struct Env {
     pub mock: MockServer,
@@ -44,23 +48,13 @@ pub fn auth_for(mock: &MockServer, tokens: &TokenSet) -> Arc<AuthManager> {
     Arc::new(AuthManager::new(store, cfg.build().unwrap()).unwrap())
 }
 
-/// The transport the shared set-up uses: `CODEX_TEST_TRANSPORT` (`sse`, the default, or
-/// `websocket` / `auto`), so the whole suite can run over either transport. Tests about one
-/// transport set it explicitly.
-pub fn transport() -> Transport {
-    match std::env::var("CODEX_TEST_TRANSPORT").as_deref() {
-        Ok("websocket") => Transport::WebSocket,
-        Ok("auto") => Transport::Auto,
-        _ => Transport::Sse,
-    }
-}
-
-/// A builder pointed at the mock, with fast retries and a short idle timeout. Workspace
+/// A builder pointed at the mock over HTTP SSE (tests of both transports set theirs with
+/// [`env_over`] or `.transport(t)`), with fast retries and a short idle timeout. Workspace
 /// routing discovery is off so each test sees only its own requests (`routing.rs` turns it
 /// on).
 pub fn builder_for(mock: &MockServer, auth: Arc<AuthManager>) -> ClientBuilder {
     let mut b = Client::builder()
-        .transport(transport())
+        .transport(Transport::Sse)
         .workspace_routing(false)
         .base_url(mock.backend_base_url())
         .usage_url(mock.usage_url())
@@ -102,6 +96,58 @@ pub async fn env() -> Env {
     env_with(false, |b| b).await
 }
 
+/// [`env`] over transport `t` (the tests that `both_transports!` runs).
+pub async fn env_over(t: Transport) -> Env {
+    env_with(false, |b| b.transport(t)).await
+}
+
+impl Env {
+    /// Starts a turn of the test conversation ([`conv`]).
+    pub async fn start(&self, req: &ResponsesRequest) -> ResponseStream {
+        self.client.responses().stream(req, &conv()).await.unwrap()
+    }
+
+    /// A turn of the test conversation that must fail before any event.
+    pub async fn refused(&self, req: &ResponsesRequest) -> codex_client::Error {
+        refused(&self.client, req).await
+    }
+
+    /// One whole turn of the test conversation, read to its successful end.
+    pub async fn turn(&self, req: &ResponsesRequest) -> TextResponse {
+        self.start(req).await.collect_text().await.unwrap()
+    }
+
+    /// The turns sent so far, the same over both transports
+    /// ([`codex_test_support::mock::turn_requests`]).
+    pub fn turns(&self) -> Vec<codex_mock::RecordedRequest> {
+        codex_test_support::mock::turn_requests(&self.mock)
+    }
+}
+
+/// A turn of the test conversation on `client` that must fail before any event.
+pub async fn refused(client: &Client, req: &ResponsesRequest) -> codex_client::Error {
+    client.responses().stream(req, &conv()).await.unwrap_err()
+}
+
+/// Every item of a stream: the events until the first error, and that error.
+pub async fn drain(mut s: ResponseStream) -> (Vec<ResponseEvent>, Option<codex_client::Error>) {
+    drain_mut(&mut s).await
+}
+
+/// [`drain`] of a stream the caller keeps (to poll it after the error).
+pub async fn drain_mut(
+    s: &mut ResponseStream,
+) -> (Vec<ResponseEvent>, Option<codex_client::Error>) {
+    let mut events = Vec::new();
+    while let Some(item) = s.next().await {
+        match item {
+            Ok(e) => events.push(e),
+            Err(e) => return (events, Some(e)),
+        }
+    }
+    (events, None)
+}
+
 pub fn request(text: &str) -> ResponsesRequest {
     ResponsesRequest::builder("gpt-5.4")
         .instructions("be brief")
@@ -131,4 +177,20 @@ pub fn conv() -> codex_client::RequestOptions {
     codex_client::RequestOptions::builder()
         .conversation_id(CONVERSATION)
         .build()
+}
+
+/// A server that accepts connections and never answers.
+pub async fn silent_server() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/backend-api/codex",
+        listener.local_addr().unwrap()
+    );
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    (url, task)
 }

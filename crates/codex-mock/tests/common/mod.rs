@@ -1,173 +1,20 @@
-//! A raw HTTP/1.1 client over a TcpStream: byte-level view of what the mock sends.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Helpers of the mock's tests: requests the mock must accept, a TLS client, and the raw
+//! HTTP/1.1 client of codex-test-support (a byte-level view of what the mock sends).
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::time::Duration;
-use std::time::Instant;
 
-use tokio::io::AsyncReadExt;
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-#[derive(Debug)]
-pub struct RawResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    /// De-chunked body bytes received.
-    pub body: Vec<u8>,
-    /// The terminating zero-size chunk (or full content-length) arrived.
-    pub complete: bool,
-    /// The read ended with an error (e.g. connection reset) rather than EOF.
-    pub read_error: bool,
-    /// Time from sending the request to each received socket read (ms) with its length.
-    pub reads: Vec<(Duration, usize)>,
-}
-
-impl RawResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-
-    /// The JSON `data:` payloads of the SSE body.
-    pub fn events(&self) -> Vec<serde_json::Value> {
-        self.text()
-            .split("\n\n")
-            .filter_map(|b| b.lines().find_map(|l| l.strip_prefix("data: ")))
-            .map(|d| serde_json::from_str(d).unwrap())
-            .collect()
-    }
-
-    pub fn event_types(&self) -> Vec<String> {
-        self.events()
-            .iter()
-            .map(|e| e["type"].as_str().unwrap().to_owned())
-            .collect()
-    }
-}
-
-pub fn port(url: &str) -> u16 {
-    url.rsplit(':').next().unwrap().parse().unwrap()
-}
-
-/// Send one request with `Connection: close` and read until EOF (10 s limit).
-pub async fn send(
-    url: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> RawResponse {
-    let mut s = TcpStream::connect(("127.0.0.1", port(url))).await.unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    s.write_all(req.as_bytes()).await.unwrap();
-    s.write_all(body).await.unwrap();
-    let start = Instant::now();
-    let mut raw = Vec::new();
-    let mut reads = Vec::new();
-    let mut read_error = false;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await {
-            Err(_) => panic!("read timed out"),
-            Ok(Ok(0)) => break,
-            Ok(Ok(n)) => {
-                reads.push((start.elapsed(), n));
-                raw.extend_from_slice(&buf[..n]);
-            }
-            Ok(Err(_)) => {
-                read_error = true;
-                break;
-            }
-        }
-    }
-    parse(&raw, reads, read_error)
-}
-
-fn parse(raw: &[u8], reads: Vec<(Duration, usize)>, read_error: bool) -> RawResponse {
-    let head_end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("no header end");
-    let head = std::str::from_utf8(&raw[..head_end]).unwrap();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .map(|l| {
-            let (k, v) = l.split_once(':').unwrap();
-            (k.trim().to_ascii_lowercase(), v.trim().to_owned())
-        })
-        .collect();
-    let rest = &raw[head_end + 4..];
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
-    let (body, complete) = if chunked {
-        dechunk(rest)
-    } else {
-        let len = headers
-            .iter()
-            .find(|(k, _)| k == "content-length")
-            .map(|(_, v)| v.parse::<usize>().unwrap());
-        match len {
-            Some(n) => (rest[..n.min(rest.len())].to_vec(), rest.len() >= n),
-            None => (rest.to_vec(), true),
-        }
-    };
-    RawResponse {
-        status,
-        headers,
-        body,
-        complete,
-        read_error,
-        reads,
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> (Vec<u8>, bool) {
-    let mut out = Vec::new();
-    loop {
-        let Some(le) = b.windows(2).position(|w| w == b"\r\n") else {
-            return (out, false);
-        };
-        let size_txt = std::str::from_utf8(&b[..le]).unwrap();
-        let size = usize::from_str_radix(size_txt.split(';').next().unwrap().trim(), 16).unwrap();
-        b = &b[le + 2..];
-        if size == 0 {
-            return (out, true);
-        }
-        if b.len() < size {
-            out.extend_from_slice(b);
-            return (out, false);
-        }
-        out.extend_from_slice(&b[..size]);
-        b = &b[size..];
-        if b.len() < 2 {
-            return (out, false);
-        }
-        b = &b[2..];
-    }
-}
+pub use codex_test_support::http::RawResponse;
+pub use codex_test_support::http::port;
+pub use codex_test_support::http::send;
 
 /// A valid `/responses` request body.
 pub fn responses_body() -> Vec<u8> {
