@@ -4,8 +4,9 @@
 //! `codex-backend-sdk` from PyPI (0.1.1 and the newest release) under `target/interop/`, then
 //! re-runs itself inside a private network namespace (`unshare -n`, loopback up) so that no
 //! client can reach anything but the mock, and runs each scenario against a fresh `codex-mock`
-//! over HTTPS (this project's CLI: plain HTTP, as it has no option to trust a test CA). Prints a
-//! table and fails when any scenario fails. Not part of `.ci/run`: it downloads ~900 MB.
+//! over HTTPS (every client trusts the mock's test CA). The official CLI's scenarios run twice:
+//! over WebSocket, and with the upgrade answered 426 (its HTTPS fallback). Prints a table and
+//! fails when any scenario fails. Not part of `.ci/run`: it downloads ~900 MB.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -30,6 +31,12 @@ const USAGE: &str = "usage: cargo xtask interop [--no-install] [--no-netns] [--o
 /// npm versions of `@openai/codex` and PyPI versions of `codex-backend-sdk`.
 const CLI_VERSIONS: &[&str] = &["0.169.0", "latest"];
 const SDK_VERSIONS: &[&str] = &["0.1.1", "latest"];
+/// The turn route, over `POST` and as the WebSocket upgrade's path.
+const RESPONSES: &str = "/backend-api/codex/responses";
+/// The request log's method for a WebSocket frame (`codex_mock::WS_FRAME_METHOD`).
+const WS_FRAME: &str = "WS";
+/// What the official CLI prints when it gives up on WebSocket for HTTPS.
+const FALLBACK_WARNING: &str = "Falling back from WebSockets to HTTPS";
 /// Longest a client may take for one scenario.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -203,7 +210,12 @@ impl Mock {
         std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
         let (log, ca) = (work.join("requests.jsonl"), work.join("ca.pem"));
         let mut c = Command::new(bin("codex-mock"));
-        c.arg("--codex-home").arg(&home).arg("--log").arg(&log);
+        // Relative files in the mock's arguments (`--script`, `replay:`) are the scenario's.
+        c.current_dir(work)
+            .arg("--codex-home")
+            .arg(&home)
+            .arg("--log")
+            .arg(&log);
         if tls {
             c.arg("--tls").arg("--ca-out").arg(&ca);
         }
@@ -238,28 +250,47 @@ impl Mock {
         Ok(mock)
     }
 
-    /// The logged request bodies of `POST /backend-api/codex/responses`.
-    fn responses_bodies(&self) -> Vec<serde_json::Value> {
+    /// The log's lines, parsed.
+    fn lines(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|l| l["method"] == "POST" && l["path"] == "/backend-api/codex/responses")
+            .collect()
+    }
+
+    /// The turn bodies sent to `/backend-api/codex/responses`: `POST` bodies and the
+    /// WebSocket `response.create` frames, in arrival order.
+    fn responses_bodies(&self) -> Vec<serde_json::Value> {
+        self.lines()
+            .into_iter()
+            .filter(|l| l["path"] == RESPONSES)
+            .filter(|l| {
+                l["method"] == "POST"
+                    || (l["method"] == WS_FRAME && l["body"]["type"] == "response.create")
+            })
             .map(|l| l["body"].clone())
             .collect()
     }
 
-    fn paths(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    /// How many logged requests have this method and path.
+    fn count(&self, method: &str, path: &str) -> usize {
+        self.lines()
+            .iter()
+            .filter(|l| l["method"] == method && l["path"] == path)
+            .count()
+    }
+
+    /// The `content-encoding` of every logged `POST` to `/responses`.
+    fn post_encodings(&self) -> Vec<String> {
+        self.lines()
+            .iter()
+            .filter(|l| l["method"] == "POST" && l["path"] == RESPONSES)
             .map(|l| {
-                format!(
-                    "{} {}",
-                    l["method"].as_str().unwrap_or(""),
-                    l["path"].as_str().unwrap_or("")
-                )
+                l["headers"]["content-encoding"]
+                    .as_str()
+                    .unwrap_or("identity")
+                    .to_owned()
             })
             .collect()
     }
@@ -312,22 +343,102 @@ fn last_line(s: &str) -> String {
     line.chars().take(100).collect()
 }
 
-/// The official CLI's stderr must show no catalog decode warning and no 404.
-fn official_stderr_clean(stderr: &str) -> Result<(), String> {
-    for bad in ["failed to decode", "404"] {
-        if let Some(line) = stderr
-            .lines()
-            .find(|l| l.to_ascii_lowercase().contains(bad))
-        {
-            let line: String = line.chars().take(100).collect();
+/// How the official CLI's turns reach the mock in one run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OfficialTransport {
+    /// The mock accepts the WebSocket upgrade: every turn must go over WebSocket.
+    WebSocket,
+    /// The mock answers the upgrade 426: one attempt per process, then HTTPS (SSE).
+    HttpsFallback,
+}
+
+impl OfficialTransport {
+    const ALL: [OfficialTransport; 2] = [Self::WebSocket, Self::HttpsFallback];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::WebSocket => "websocket",
+            Self::HttpsFallback => "https (ws 426)",
+        }
+    }
+
+    fn parse(scenario: &str) -> (&str, OfficialTransport) {
+        for t in Self::ALL {
+            if let Some(name) = scenario.strip_suffix(&format!(" [{}]", t.label())) {
+                return (name, t);
+            }
+        }
+        (scenario, Self::WebSocket)
+    }
+}
+
+/// The official CLI's stderr must show no catalog decode warning, no 404 and, when the mock
+/// accepts WebSocket, no fallback to HTTPS.
+fn official_stderr_clean(stderr: &str, transport: OfficialTransport) -> Result<(), String> {
+    let mut bad = vec!["failed to decode", "404"];
+    if transport == OfficialTransport::WebSocket {
+        bad.push(FALLBACK_WARNING);
+    }
+    for bad in bad {
+        if let Some(line) = stderr.lines().find(|l| shows(l, bad)) {
+            let line: String = line.chars().take(160).collect();
             return Err(format!("stderr shows {bad:?}: {line}"));
         }
     }
     Ok(())
 }
 
+/// `line` contains `needle` (ASCII case-insensitive) not inside a longer number or word, so
+/// "404" is a status and not the digits of a timestamp such as `09:20:01.777404Z`.
+fn shows(line: &str, needle: &str) -> bool {
+    let (line, needle) = (line.to_ascii_lowercase(), needle.to_ascii_lowercase());
+    line.match_indices(&needle).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = line[at + needle.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+/// The turns went the way `transport` says: over WebSocket only, or one refused upgrade per
+/// process then `POST`s (zstd-compressed, the official client's default).
+fn official_transport_check(
+    mock: &Mock,
+    transport: OfficialTransport,
+    processes: usize,
+) -> Result<String, String> {
+    let upgrades = mock.count("GET", RESPONSES);
+    let frames = mock.count(WS_FRAME, RESPONSES);
+    let posts = mock.post_encodings();
+    match transport {
+        OfficialTransport::WebSocket => {
+            if frames == 0 || !posts.is_empty() {
+                return Err(format!(
+                    "expected WebSocket turns only: {upgrades} upgrades, {frames} frames, {} POSTs",
+                    posts.len()
+                ));
+            }
+            Ok(format!("{upgrades} upgrade(s), {frames} ws frames"))
+        }
+        OfficialTransport::HttpsFallback => {
+            if frames > 0 || posts.is_empty() || upgrades > processes {
+                return Err(format!(
+                    "expected at most {processes} refused upgrade(s), then POSTs: \
+                     {upgrades} upgrades, {frames} frames, {} POSTs",
+                    posts.len()
+                ));
+            }
+            let zstd = posts.iter().filter(|e| e.as_str() == "zstd").count();
+            Ok(format!(
+                "{upgrades} upgrade(s) refused, {} POSTs ({zstd} zstd)",
+                posts.len()
+            ))
+        }
+    }
+}
+
 fn official_config(mock: &Mock) -> Result<(), String> {
-    // Request compression stays off: this mock decodes no zstd yet (docs/mock.md, Gaps).
+    // Request compression stays on (the CLI's default): the mock decodes zstd bodies.
     let config = format!(
         "chatgpt_base_url = \"{url}/backend-api/\"\n\
          openai_base_url = \"{url}/backend-api/codex\"\n\
@@ -336,8 +447,7 @@ fn official_config(mock: &Mock) -> Result<(), String> {
          apps = false\n\
          plugins = false\n\
          remote_plugin = false\n\
-         tool_suggest = false\n\
-         enable_request_compression = false\n",
+         tool_suggest = false\n",
         url = mock.url
     );
     std::fs::write(mock.home.join("config.toml"), config).map_err(|e| e.to_string())
@@ -366,27 +476,41 @@ fn official_exec(
 
 /// One official-CLI scenario: the turns it takes must work, then its stderr must be clean.
 fn official(version: &str, scenario: &str, work: &Path) -> Result<String, String> {
-    let mock_args: &[&str] = match scenario {
+    let (scenario, transport) = OfficialTransport::parse(scenario);
+    let scenario_args: &[&str] = match scenario {
         "plain turn" => &["--scenario", "text:interop-plain-ok"],
         "shell tool call" => &["--scenario", "shell:echo interop-shell-ok"],
         "reasoning turn" => &["--scenario", "reasoning"],
         "exec resume --last" => &["--scenario", "text:interop-first", "text:interop-second"],
+        // By rule, not by queue: the compaction request between the turns takes the queue's
+        // next reply (docs/mock.md), while rules skip it and it gets its compaction item.
         "automatic compaction" => &[
             "--auto-compact-limit",
             "gpt-5.4=10",
-            "--scenario",
-            "text:interop-first",
-            "text:interop-second",
+            "--script",
+            "script.json",
         ],
         "failure (insufficient_quota)" => &["--scenario", "failed:insufficient_quota"],
         _ => return Err(format!("unknown scenario {scenario}")),
     };
-    let mock = Mock::start(work, true, mock_args)?;
+    std::fs::write(
+        work.join("script.json"),
+        r#"[{"user_contains": "First.", "reply": "text:interop-first"},
+            {"user_contains": "Second.", "reply": "text:interop-second"}]"#,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut mock_args = scenario_args.to_vec();
+    if transport == OfficialTransport::HttpsFallback {
+        mock_args.extend(["--websocket", "upgrade-required"]);
+    }
+    let mock = Mock::start(work, true, &mock_args)?;
     official_config(&mock)?;
     let mut stderr = String::new();
+    let mut processes = 0;
     let mut exec = |args: &[&str], tag: &str| -> Result<Outcome, String> {
         let o = official_exec(version, &mock, work, args, tag)?;
         stderr.push_str(&o.stderr);
+        processes += 1;
         Ok(o)
     };
     let detail = match scenario {
@@ -409,11 +533,7 @@ fn official(version: &str, scenario: &str, work: &Path) -> Result<String, String
                 }
                 format!("{} /responses requests", bodies.len())
             } else {
-                let legacy = mock
-                    .paths()
-                    .iter()
-                    .filter(|p| p.ends_with("/responses/compact"))
-                    .count();
+                let legacy = mock.count("POST", "/backend-api/codex/responses/compact");
                 let v2 = bodies
                     .iter()
                     .filter(|b| b.to_string().contains("\"compaction_trigger\""))
@@ -436,13 +556,15 @@ fn official(version: &str, scenario: &str, work: &Path) -> Result<String, String
             format!("exit {:?}, quota message", o.code)
         }
     };
-    let ws = mock
-        .paths()
-        .iter()
-        .any(|p| p == "GET /backend-api/codex/responses");
-    let transport = if ws { "websocket attempted" } else { "https" };
-    official_stderr_clean(&stderr).map_err(|e| format!("{detail} ({transport}); but {e}"))?;
-    Ok(format!("{detail} ({transport})"))
+    let how = official_transport_check(&mock, transport, processes)
+        .map_err(|e| format!("{detail}; but {e}"))?;
+    official_stderr_clean(&stderr, transport).map_err(|e| format!("{detail} ({how}); but {e}"))?;
+    let fallback = if stderr.contains(FALLBACK_WARNING) {
+        ", fallback warning"
+    } else {
+        ""
+    };
+    Ok(format!("{detail} ({how}{fallback})"))
 }
 
 fn python_sdk(version: &str, scenario: &str, work: &Path) -> Result<String, String> {
@@ -464,17 +586,21 @@ fn python_sdk(version: &str, scenario: &str, work: &Path) -> Result<String, Stri
     expect_ok(&o, "ok: ")
 }
 
+/// This project's CLI against the same HTTPS mock as the third-party clients (`--ca-cert`):
+/// `ask` over each `--transport`, checked in the request log, and the JSON commands.
 fn this_cli(scenario: &str, work: &Path) -> Result<String, String> {
-    let mock = Mock::start(work, false, &["--scenario", "text:interop-ask-ok"])?;
+    let mock = Mock::start(work, true, &["--scenario", "text:interop-ask-ok"])?;
     let mut c = Command::new(bin("codex-backend"));
     c.current_dir(work)
         .arg("--base-url")
         .arg(format!("{}/backend-api/codex", mock.url))
         .arg("--codex-home")
-        .arg(&mock.home);
+        .arg(&mock.home)
+        .arg("--ca-cert")
+        .arg(&mock.ca);
     let needle = match scenario {
-        "ask" => {
-            c.args(["ask", "Say it."]);
+        "ask --transport sse" | "ask --transport websocket" => {
+            c.args(scenario.split(' ')).arg("Say it.");
             "interop-ask-ok"
         }
         "models" => {
@@ -487,7 +613,25 @@ fn this_cli(scenario: &str, work: &Path) -> Result<String, String> {
         }
     };
     let o = run_client(c, work, "cli")?;
-    expect_ok(&o, needle)
+    let detail = expect_ok(&o, needle)?;
+    let (upgrades, frames) = (
+        mock.count("GET", RESPONSES),
+        mock.count(WS_FRAME, RESPONSES),
+    );
+    let posts = mock.count("POST", RESPONSES);
+    let went = match scenario {
+        "ask --transport sse" if upgrades + frames == 0 && posts == 1 => "1 POST",
+        "ask --transport websocket" if upgrades == 1 && frames > 0 && posts == 0 => {
+            "1 upgrade, ws frames"
+        }
+        "models" | "usage" => return Ok(detail),
+        _ => {
+            return Err(format!(
+                "{detail}; but {upgrades} upgrades, {frames} ws frames, {posts} POSTs"
+            ));
+        }
+    };
+    Ok(format!("{detail} ({went})"))
 }
 
 /// Inside the namespace: loopback up, every scenario, the table.
@@ -507,7 +651,9 @@ fn inside(o: &Opts) -> Result<(), String> {
             "automatic compaction",
             "failure (insufficient_quota)",
         ] {
-            plan.push((format!("codex CLI {v}"), s.to_owned()));
+            for t in OfficialTransport::ALL {
+                plan.push((format!("codex CLI {v}"), format!("{s} [{}]", t.label())));
+            }
         }
     }
     for v in SDK_VERSIONS {
@@ -522,7 +668,12 @@ fn inside(o: &Opts) -> Result<(), String> {
             plan.push((format!("python SDK {v}"), s.to_owned()));
         }
     }
-    for s in ["ask", "models", "usage"] {
+    for s in [
+        "ask --transport sse",
+        "ask --transport websocket",
+        "models",
+        "usage",
+    ] {
         plan.push(("codex-backend (this CLI)".to_owned(), s.to_owned()));
     }
     let runs = dir().join("runs");
@@ -582,5 +733,25 @@ fn print_table(rows: &[Row]) {
             r.wall.as_secs_f64(),
             r.detail.replace('|', "\\|")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shows;
+
+    #[test]
+    fn a_404_is_a_status_not_the_digits_of_a_timestamp() {
+        assert!(!shows(
+            "2026-12-06T09:20:01.777404Z ERROR failed to connect",
+            "404"
+        ));
+        assert!(!shows("port 14045 answered", "404"));
+        assert!(shows("unexpected status 404 Not Found: /ps/mcp", "404"));
+        assert!(shows("HTTP 404", "404"));
+        assert!(shows(
+            "WARN Failed to decode models response",
+            "failed to decode"
+        ));
     }
 }

@@ -1,5 +1,5 @@
-//! The request log file: one JSON line per request, secrets redacted, so a test can assert what
-//! a client (any client, in any language) sent.
+//! The request log file: one JSON line per request and per WebSocket frame received, secrets
+//! redacted, so a test can assert what a client (any client, in any language) sent.
 
 use std::io::Write;
 use std::sync::Mutex;

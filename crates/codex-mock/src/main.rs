@@ -229,7 +229,7 @@ scenarios:
 --no-auth       accept any bearer token (default: only tokens this issuer minted)
 --ca-out FILE   with --tls: write the test CA (PEM) to FILE before printing the URL
 --codex-home D  write D/auth.json with tokens the issuer accepts (a fake login)
---log FILE      write one JSON line per request to FILE (secrets redacted)
+--log FILE      write one JSON line per request and WebSocket frame to FILE (secrets redacted)
 --auto-compact-limit [SLUG=]N
                 set auto_compact_token_limit of model SLUG (or of every model) to N
                 tokens (`null`: unset)

@@ -108,6 +108,19 @@ impl Shared {
         self.requests.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Adds a request (or WebSocket frame) to the in-memory log and, with `--log`, to the
+    /// request log file: every place that receives something records it through here.
+    pub(crate) fn record(&self, recorded: &RecordedRequest) {
+        let seq = {
+            let mut log = self.requests();
+            log.push(recorded.clone());
+            log.len() as u64
+        };
+        if let Some(file) = &self.log {
+            file.write(seq, recorded);
+        }
+    }
+
     pub(crate) fn next(&self) -> u64 {
         self.counter.fetch_add(1, Ordering::Relaxed) + 1
     }
@@ -217,7 +230,7 @@ pub(crate) async fn handle(
             raw_body: Bytes::new(),
             version: format!("{:?}", req.version()),
         };
-        shared.requests().push(recorded.clone());
+        shared.record(&recorded);
         return Ok(crate::ws::upgrade(shared, req, recorded).await);
     }
     let (parts, body) = req.into_parts();
@@ -235,14 +248,7 @@ pub(crate) async fn handle(
         raw_body: body,
         version: format!("{:?}", parts.version),
     };
-    let seq = {
-        let mut log = shared.requests();
-        log.push(recorded.clone());
-        log.len() as u64
-    };
-    if let Some(file) = &shared.log {
-        file.write(seq, &recorded);
-    }
+    shared.record(&recorded);
     let resp = match decoded {
         Ok(_) => route(&shared, &recorded).await,
         Err((status, msg)) => detail(status, &msg),

@@ -130,7 +130,7 @@ async fn serve(shared: Arc<Shared>, mut socket: Socket, upgrade: RecordedRequest
             Ok(_) => continue,
         };
         let body = Bytes::from(text);
-        shared.requests().push(RecordedRequest {
+        shared.record(&RecordedRequest {
             method: WS_FRAME_METHOD.to_owned(),
             path: upgrade.path.clone(),
             query: None,

@@ -7,8 +7,10 @@ use std::io::Write;
 
 use codex_mock::MockServer;
 use common::RawResponse;
+use common::log_lines;
 use common::responses_body;
 use common::send;
+use common::server_with_log_file;
 
 async fn server() -> (MockServer, String) {
     let s = MockServer::start().await.unwrap();
@@ -48,15 +50,7 @@ fn bomb(one_mib: Vec<u8>) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_gzip_body_is_decoded_validated_and_answered() {
-    let dir = std::env::temp_dir().join(format!("codex-mock-gzip-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let log = dir.join("requests.jsonl");
-    let s = MockServer::builder()
-        .request_log(&log)
-        .start()
-        .await
-        .unwrap();
-    let t = s.issuer().issue_tokens().access_token;
+    let (s, t, log) = server_with_log_file("gzip").await;
     let json = responses_body();
     let compressed = gzip(&json);
     let r = post_encoded(&s, &t, "gzip", &compressed).await;
@@ -66,17 +60,10 @@ async fn a_gzip_body_is_decoded_validated_and_answered() {
     assert_eq!(req.body, json, "body holds the decoded JSON");
     assert_eq!(req.raw_body, compressed, "raw_body holds what arrived");
     // The request log shows the decoded JSON, not bytes.
-    let line: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(&log)
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
+    let line = &log_lines(&log)[0];
     assert_eq!(line["body"]["model"], req.json().unwrap()["model"]);
     assert_eq!(line["headers"]["content-encoding"], "gzip");
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(log.parent().unwrap()).unwrap();
 }
 
 #[tokio::test]

@@ -102,3 +102,29 @@ pub async fn wait_for_access_token(home: &std::path::Path) -> String {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&auth).unwrap()).unwrap();
     v["tokens"]["access_token"].as_str().unwrap().to_owned()
 }
+
+/// A mock writing its request log file into a fresh temporary folder named after `tag`, a
+/// valid access token for it, and the log file's path (remove its folder when done).
+pub async fn server_with_log_file(
+    tag: &str,
+) -> (codex_mock::MockServer, String, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("codex-mock-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("requests.jsonl");
+    let s = codex_mock::MockServer::builder()
+        .request_log(&log)
+        .start()
+        .await
+        .unwrap();
+    let token = s.issuer().issue_tokens().access_token;
+    (s, token, log)
+}
+
+/// The request log file's lines, parsed.
+pub fn log_lines(log: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
