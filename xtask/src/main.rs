@@ -1,16 +1,21 @@
 //! Project automation: `cargo xtask ci|bench|fuzz|record`.
 //!
 //! - `ci`: exactly what `.ci/run` does (fmt check, `cargo deny check bans licenses sources`,
-//!   clippy `-D warnings` on all targets, `cargo test --workspace`, rustdoc with `-D warnings`).
+//!   clippy `-D warnings` on all targets, `cargo test --workspace`, rustdoc with `-D warnings`,
+//!   `doc-links`).
 //! - `bench [-p PKG] [ARGS...]`: `cargo bench` for the workspace or one package.
 //! - `fuzz [--seconds N] [--target NAME]`: `cargo fuzz run` inside `fuzz/` (installs
 //!   cargo-fuzz if missing; nightly features through `RUSTC_BOOTSTRAP=1`).
 //! - `record [--base-url URL] [--out DIR] [--case NAME]... [--codex-home DIR]`: send the named
 //!   request set to the backend with the stored login and write scrubbed fixtures. See
 //!   `docs/fixtures.md`.
+//! - `doc-links [--no-build]`: `cargo doc --workspace --no-deps`, then fails on any intra-doc
+//!   link left unresolved (as literal `[text]`) in the facade's rendered pages, where the
+//!   layers' docs are inlined (see `doc_links.rs`).
 //! - `interop [--no-install] [--no-netns] [--only TEXT]`: the official Codex CLI and the Python
 //!   SDK against codex-mock, in a private network namespace; prints a table. See `docs/mock.md`.
 
+mod doc_links;
 mod interop;
 mod record;
 
@@ -28,6 +33,8 @@ commands:
   record [--base-url URL] [--out DIR] [--case NAME]... [--codex-home DIR]
                             record fixtures from the backend (default https://chatgpt.com/backend-api/codex)
                             cases: text tool_call reasoning_summary structured_output image compact models usage
+  doc-links [--no-build]    cargo doc --workspace --no-deps, then fail on unresolved links in the
+                            facade's rendered docs (re-exported items included)
   interop [--no-install] [--no-netns] [--only TEXT]
                             official Codex CLI + Python SDK (npm/PyPI, cached in target/interop) against
                             codex-mock inside unshare -n; prints a table, fails on any failure";
@@ -93,6 +100,8 @@ fn ci() -> Result<(), String> {
     c.args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings");
     run(c)?;
+    eprintln!("== doc links");
+    doc_links::main(&["--no-build".to_owned()])?;
     eprintln!("== ci ok");
     Ok(())
 }
@@ -156,6 +165,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz(rest),
         "record" => record::main(rest),
         "interop" => interop::main(rest),
+        "doc-links" => doc_links::main(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

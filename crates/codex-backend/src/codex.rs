@@ -410,7 +410,7 @@ impl CodexClient {
     ///
     /// The caller sees nothing before the end, so a turn whose stream closes early, idles
     /// out or fails with a retryable code is sent again, up to
-    /// [`RetryPolicy::stream_max_retries`] times (default 5, 0 disables) with the client's
+    /// [`RetryPolicy::stream_max_retries`](crate::RetryPolicy::stream_max_retries) times (default 5, 0 disables) with the client's
     /// backoff; each retry is logged and listed in [`TextResponse::retries`].
     pub async fn respond(
         &self,

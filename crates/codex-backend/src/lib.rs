@@ -4,11 +4,15 @@
 //!
 //! # Quick start
 //!
-//! ```no_run
+//! ```
 //! use codex_backend::CodexClient;
 //!
-//! # async fn demo() -> Result<(), codex_backend::Error> {
-//! let client = CodexClient::builder().build()?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = codex_mock::MockServer::start().await?;
+//! let client = CodexClient::builder()
+//! # ; drop(client); let client = CodexClient::mock_builder(&server)?
+//!     .build()?;
 //! // Uses ~/.codex/auth.json (shared with the Codex CLI); refreshes stale tokens; opens the
 //! // browser login the first time.
 //! client.authenticate().await?;
@@ -18,7 +22,25 @@
 //! ```
 //!
 //! Every example below and every program in `examples/` needs the network and a ChatGPT
-//! login (`codex-backend login`, or `authenticate()` with interactive login on).
+//! login (`codex-backend login`, or `authenticate()` with interactive login on). The doc
+//! examples run as tests against `codex-mock` (see "Try it offline"), through hidden lines.
+//!
+//! # Cargo.toml
+//!
+//! ```toml
+//! [dependencies]
+//! codex-backend = "0.1"
+//! # The runtime: `#[tokio::main]` needs `macros` and `rt-multi-thread` (or `rt` with
+//! # `#[tokio::main(flavor = "current_thread")]`).
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! futures-util = "0.3"   # StreamExt, to read streams with `.next().await`
+//! serde = { version = "1", features = ["derive"] }   # typed tools and structured output
+//!
+//! [dev-dependencies]
+//! # Offline tests against a local mock of the backend (`CodexClient::mock_builder`).
+//! codex-backend = { version = "0.1", features = ["mock"] }
+//! codex-mock = "0.1"
+//! ```
 //!
 //! # Authentication
 //!
@@ -35,12 +57,19 @@
 //! # Session defaults and per-call options
 //!
 //! The builder sets the session defaults; [`CallOptions`] overrides any of them for one call.
+//! Every call that takes options takes `impl Into<Option<CallOptions>>`: `None` uses the
+//! session defaults. Combinations the backend refuses (a verbosity with a JSON schema on one
+//! call, `tool_choice` naming a missing tool, web search with minimal effort) fail with
+//! [`ErrorKind::InvalidInput`] before any request.
 //!
-//! ```no_run
+//! ```
 //! use codex_backend::{CallOptions, CodexClient, ReasoningEffort, ServiceTier, Verbosity, WebSearch};
 //!
-//! # async fn demo() -> Result<(), codex_backend::Error> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = codex_mock::MockServer::start().await?;
 //! let client = CodexClient::builder()
+//! # ; drop(client); let client = CodexClient::mock_builder(&server)?
 //!     .model("gpt-5.4")                      // the default
 //!     .instructions("You are terse.")
 //!     .reasoning_effort(ReasoningEffort::Medium)
@@ -49,6 +78,7 @@
 //!     .service_tier(ServiceTier::Priority)   // "fast"
 //!     .build()?;
 //! client.authenticate().await?;
+//! let reply = client.respond("Explain lifetimes.", None).await?;   // the session defaults
 //! let reply = client
 //!     .respond("Explain lifetimes.", CallOptions::new().verbosity(Verbosity::High))
 //!     .await?;
@@ -56,36 +86,34 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Cargo.toml
-//!
-//! ```toml
-//! [dependencies]
-//! codex-backend = "0.1"
-//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
-//! futures-util = "0.3"   # StreamExt, to read streams with `.next().await`
-//! ```
-//!
 //! # Try it offline
 //!
-//! With the `mock` feature, `CodexClient::mock_builder(&server)` gives a builder pointed at
-//! every endpoint of a running `codex_mock::MockServer` (backend, usage, public API, issuer)
-//! with a throwaway home holding a fake login and interactive login off:
+//! With the `mock` feature, `CodexClient::mock_builder` gives a builder pointed at every
+//! endpoint of a running `codex_mock::MockServer` (backend, usage, public API, issuer) with a
+//! throwaway home holding a fake login and interactive login off:
 //!
-//! ```ignore
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = codex_mock::MockServer::start().await?;
 //! let client = codex_backend::CodexClient::mock_builder(&server)?.build()?;
 //! client.authenticate().await?;
 //! println!("{}", client.respond_text("Say hi").await?);
+//! # Ok(()) }
 //! ```
 //!
 //! # Example: streaming
 //!
-//! ```no_run
-//! use codex_backend::{CallOptions, CodexClient, Event};
+//! ```
+//! use codex_backend::{CodexClient, Event};
 //! use futures_util::StreamExt;
 //!
-//! # async fn demo(client: CodexClient) -> Result<(), codex_backend::Error> {
-//! let mut stream = client.stream("Write a haiku.", CallOptions::new()).await?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = codex_mock::MockServer::start().await?;
+//! # let client = CodexClient::mock_builder(&server)?.build()?;
+//! # client.authenticate().await?;
+//! let mut stream = client.stream("Write a haiku.", None).await?;
 //! while let Some(event) = stream.next().await {
 //!     // Failures (rate limits, aborts, a closed stream) are `Err(codex_backend::Error)`.
 //!     match event? {
@@ -98,68 +126,90 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Example: a conversation with tools
+//! # Example: a conversation with typed tools
 //!
-//! ```no_run
-//! use codex_backend::{CodexClient, ToolError};
-//! use serde_json::{json, Value};
+//! ```
+//! use codex_backend::{JsonSchema, ToolError};
+//! use serde::Deserialize;
 //!
-//! # async fn demo(client: CodexClient) -> Result<(), codex_backend::Error> {
+//! #[derive(Deserialize, JsonSchema)]
+//! struct Add { a: i64, b: i64 }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = codex_mock::MockServer::start().await?;
+//! # server.push_response(codex_mock::Reply::tool_calls(vec![codex_mock::FunctionCallSpec::new("add", "call_1", r#"{"a":2,"b":40}"#)]));
+//! # server.push_response(codex_mock::Reply::text("42"));
+//! # let client = codex_backend::CodexClient::mock_builder(&server)?.build()?;
+//! # client.authenticate().await?;
 //! let mut chat = client.conversation();
-//! chat.register_function(
-//!     "add",
-//!     "Adds two integers",
-//!     json!({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]}),
-//!     |args: Value| async move {
-//!         let a = args["a"].as_i64().ok_or("a must be an integer")?;
-//!         let b = args["b"].as_i64().ok_or("b must be an integer")?;
-//!         Ok::<_, ToolError>((a + b).to_string())
-//!     },
-//! );
+//! // The schema comes from `Add`; the model's arguments are decoded into it.
+//! chat.register("add", "Adds two integers", |args: Add| async move {
+//!     Ok::<_, ToolError>(args.a + args.b)
+//! });
 //! // Runs the tool whenever the model calls it, until the model answers.
 //! let reply = chat.run("What is 2 + 40?").await?;
 //! println!("{}", reply.text);
 //! // The history keeps user messages, assistant messages, reasoning (with encrypted
 //! // content), calls and their outputs; the next turn replays it.
 //! let reply = chat.respond("And doubled?").await?;
+//! # assert_eq!(chat.history().len(), 6);
 //! # let _ = reply;
 //! # Ok(()) }
 //! ```
 //!
+//! A loop written by hand uses a [`ToolRegistry`] the same way: `registry.dispatch(&call)`
+//! runs the handler of an [`Event::ToolCall`] and gives the call and its output to append to
+//! the history, then [`CodexClient::stream_after`]`(&history, None, opts)` continues.
+//!
 //! # Example: images, structured output, reasoning
 //!
-//! ```no_run
-//! use codex_backend::{CallOptions, CodexClient, ContentPart, ReasoningEffort, ReasoningSummary};
-//! use serde_json::json;
+//! ```
+//! use codex_backend::{CallOptions, ContentPart, JsonSchema, ReasoningEffort, ReasoningSummary};
 //!
-//! # async fn demo(client: CodexClient) -> Result<(), Box<dyn std::error::Error>> {
-//! let photo = ContentPart::image_file("photo.jpg", None)?;
+//! #[derive(serde::Deserialize, JsonSchema)]
+//! struct City { name: String, population: u64 }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = codex_mock::MockServer::start().await?;
+//! # let client = codex_backend::CodexClient::mock_builder(&server)?.build()?;
+//! # client.authenticate().await?;
+//! # server.push_response(codex_mock::Reply::text("A photo."));
+//! # server.push_response(codex_mock::Reply::structured(serde_json::json!({"name":"Tokyo","population":14000000})));
+//! // `ContentPart::image_file(path, None)?` reads and inlines a local file.
+//! let photo = ContentPart::image_url("https://example.com/photo.jpg");
 //! let reply = client
-//!     .respond(vec![ContentPart::input_text("What is this?"), photo], CallOptions::new())
+//!     .respond(vec![ContentPart::input_text("What is this?"), photo], None)
 //!     .await?;
 //!
-//! #[derive(serde::Deserialize)]
-//! struct City { name: String, population: u64 }
-//! let schema = json!({"type":"object","properties":{"name":{"type":"string"},"population":{"type":"integer"}},"required":["name","population"],"additionalProperties":false});
-//! let city: City = client.respond_json("Largest city of Japan?", "city", schema, CallOptions::new()).await?;
+//! // The strict JSON Schema of `City` is sent as `text.format`; the answer decodes into it.
+//! let city: City = client.respond_typed("Largest city of Japan?", None).await?;
 //!
 //! let opts = CallOptions::new()
 //!     .reasoning_effort(ReasoningEffort::High)
 //!     .reasoning_summary(ReasoningSummary::Auto);
 //! let reasoned = client.respond("Is 1001 prime?", opts).await?;
+//! # assert_eq!(city.name, "Tokyo");
 //! # let _ = (reply, city.name, city.population, reasoned);
 //! # Ok(()) }
 //! ```
 //!
 //! # Example: models, usage, compaction, realtime calls, abort
 //!
-//! ```no_run
-//! # async fn demo(client: codex_backend::CodexClient, history: Vec<codex_backend::ResponseItem>, offer: String) -> Result<(), codex_backend::Error> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let server = codex_mock::MockServer::start().await?;
+//! # let client = codex_backend::CodexClient::mock_builder(&server)?.build()?;
+//! # client.authenticate().await?;
+//! # let history = vec![codex_backend::ResponseItem::user_text("Hi")];
+//! # let offer = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
 //! let models = client.list_models().await?;
 //! let gpt = client.get_model("gpt-5.4").await?;          // ErrorKind::ModelNotFound if absent
 //! let usage = client.usage().await?;                     // plan, rate-limit windows, credits
 //! let compacted = client.compact(history).await?;        // replaces the history
-//! let call = client.create_realtime_call(&offer, None).await?; // SDP answer + rtc_ call id
+//! let call = client.create_realtime_call(offer, None).await?; // SDP answer + rtc_ call id
 //! client.abort();                                        // stops this client's active streams
 //! # let _ = (models, gpt, usage, compacted, call);
 //! # Ok(()) }
@@ -168,9 +218,11 @@
 //! # Examples
 //!
 //! `examples/`: `quickstart`, `streaming`, `abort`, `models`, `multi_turn`, `tools`,
-//! `images`, `reasoning`, `structured_output`, `compaction`, `usage`, `realtime_call` and
+//! `images`, `reasoning`, `structured_output`, `compaction`, `usage`, `realtime_call`,
 //! `agent` (a tool loop with a clock, a calculator and a sandboxed read-only directory
-//! listing). Run one with `cargo run -p codex-backend --example quickstart`. They read
+//! listing), `two_tools_agent` (two typed tools through a [`ToolRegistry`]) and
+//! `seed_readme` (every example of the Python SDK's README, in order;
+//! `docs/migrating-from-python.md` maps each Python call to its Rust equivalent). Run one with `cargo run -p codex-backend --example quickstart`. They read
 //! `CODEX_HOME`, `CODEX_BASE_URL`, `CODEX_API_BASE_URL` and `CODEX_AUTH_ISSUER` like the CLI,
 //! so they can be pointed at a local mock server; the crate's tests run each one against
 //! `codex-mock`.
@@ -227,7 +279,8 @@
 //!
 //! # Features
 //!
-//! This crate has no optional features.
+//! - `mock`: `CodexClient::mock_builder` and the `mock` module, the one-call offline
+//!   setup against a running `codex_mock::MockServer` (adds the `codex-mock` dependency).
 
 mod builder;
 mod codex;
@@ -281,6 +334,8 @@ pub use crate::tools::ToolRegistry;
 /// (add `#[schemars(crate = "codex_backend::schemars")]` when `schemars` is not a direct
 /// dependency).
 pub use schemars;
+// Not inlined: schemars' own docs link to items this crate does not document.
+#[doc(no_inline)]
 pub use schemars::JsonSchema;
 
 pub use codex_auth::AccountInfo;
@@ -327,7 +382,12 @@ pub use codex_types::UsagePayload;
 pub use codex_types::Verbosity;
 pub use codex_types::WebSearchTool;
 
-// The README's Rust sample is compiled as a doctest, so it cannot drift from the API.
+// The READMEs' Rust samples run as doctests (against codex-mock), so they cannot drift from
+// the API.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 mod readme_doctest {}
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod crate_readme_doctest {}

@@ -240,12 +240,14 @@ impl ToolRegistry {
     {
         let name = name.into();
         let def = crate::schema::function_tool::<A>(name.clone(), description);
-        let handler = Self::typed(handler, |o| match serde_json::to_value(&o) {
-            Ok(Value::String(s)) => Ok(ToolOutput::Text(s)),
-            Ok(v) => Ok(ToolOutput::Text(v.to_string())),
-            Err(e) => Err(ToolError::new(format!(
-                "the tool output cannot be encoded: {e}"
-            ))),
+        // A string as it is; anything else as its JSON text, fields in declaration order.
+        let handler = Self::typed(handler, |o| {
+            let text = match serde_json::to_value(&o) {
+                Ok(Value::String(s)) => Ok(s),
+                _ => serde_json::to_string(&o),
+            };
+            text.map(ToolOutput::Text)
+                .map_err(|e| ToolError::new(format!("the tool output cannot be encoded: {e}")))
         });
         self.insert(def.into(), name, handler)
     }

@@ -32,6 +32,9 @@ mod realtime_call;
 #[path = "../examples/reasoning.rs"]
 mod reasoning;
 #[allow(dead_code)]
+#[path = "../examples/seed_readme.rs"]
+mod seed_readme;
+#[allow(dead_code)]
 #[path = "../examples/streaming.rs"]
 mod streaming;
 #[allow(dead_code)]
@@ -40,6 +43,9 @@ mod structured_output;
 #[allow(dead_code)]
 #[path = "../examples/tools.rs"]
 mod tools;
+#[allow(dead_code)]
+#[path = "../examples/two_tools_agent.rs"]
+mod two_tools_agent;
 #[allow(dead_code)]
 #[path = "../examples/usage.rs"]
 mod usage;
@@ -51,6 +57,17 @@ use codex_mock::FunctionCallSpec;
 use codex_mock::Reply;
 use common::*;
 use serde_json::json;
+
+/// The output text of the `function_call_output` for `call_id` in a request's input.
+fn tool_output(input: &[serde_json::Value], call_id: &str) -> String {
+    input
+        .iter()
+        .find(|i| i["type"] == "function_call_output" && i["call_id"] == call_id)
+        .unwrap()["output"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
 
 #[tokio::test]
 async fn quickstart_example() {
@@ -241,15 +258,7 @@ async fn agent_example_runs_its_safe_tools() {
     let bodies = responses_bodies(&mock);
     assert_eq!(bodies[0]["tools"].as_array().unwrap().len(), 3);
     let input = bodies[1]["input"].as_array().unwrap();
-    let out = |id: &str| {
-        input
-            .iter()
-            .find(|i| i["type"] == "function_call_output" && i["call_id"] == id)
-            .unwrap()["output"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let out = |id: &str| tool_output(input, id);
     let now = out("c1");
     assert_eq!(now.len(), 20, "{now}");
     assert!(now.ends_with('Z') && now.starts_with("20"));
@@ -272,4 +281,138 @@ fn agent_calculator_and_clock() {
     assert_eq!(agent::rfc3339(0), "1970-01-01T00:00:00Z");
     assert_eq!(agent::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     assert_eq!(agent::rfc3339(1_767_225_600), "2026-01-01T00:00:00Z");
+}
+
+#[tokio::test]
+async fn seed_readme_runs_every_python_readme_example() {
+    let (mock, home, client) = setup().await;
+    let photo = home.path().join("photo.png");
+    std::fs::write(&photo, images::TINY_PNG).unwrap();
+    let essay = "word ".repeat(400);
+    for reply in [
+        Reply::text("Quicksort picks a pivot."),
+        Reply::text("Quicksort picks a pivot."),
+        Reply::drip(&essay, Duration::from_millis(5)),
+        Reply::text("Hi Alice."),
+        Reply::text("Your name is Alice."),
+        Reply::tool_calls(vec![FunctionCallSpec::new(
+            "get_weather",
+            "call_w",
+            r#"{"city":"Paris"}"#,
+        )]),
+        Reply::text("22 degrees in Paris."),
+        Reply::text("A photo."),
+        Reply::text("A red pixel."),
+        Reply::reasoning("3x = 15", "x = 5"),
+        Reply::structured(json!({"name":"Alice","age":30})),
+        Reply::compaction("enc_summary"),
+        Reply::text("Continuing."),
+    ] {
+        mock.push_response(reply);
+    }
+    seed_readme::run(&client, &photo, realtime_call::SAMPLE_OFFER)
+        .await
+        .unwrap();
+    let bodies = responses_bodies(&mock);
+    assert_eq!(bodies.len(), 13);
+    // Multi-turn: the second turn replays the first.
+    assert_eq!(bodies[4]["input"].as_array().unwrap().len(), 3);
+    // Tools: the strict schema from the type, then the call and its output.
+    assert_eq!(bodies[5]["tools"][0]["name"], "get_weather");
+    assert_eq!(
+        bodies[5]["tools"][0]["parameters"]["required"],
+        json!(["city"])
+    );
+    let input = bodies[6]["input"].as_array().unwrap();
+    assert_eq!(input.len(), 3);
+    assert_eq!(input[2]["call_id"], "call_w");
+    assert_eq!(
+        input[2]["output"],
+        r#"{"city":"Paris","temperature":22,"unit":"celsius"}"#
+    );
+    // Images: a URL, then a file sent inline.
+    assert_eq!(
+        bodies[7]["input"][0]["content"][1]["image_url"],
+        "https://example.com/photo.jpg"
+    );
+    assert!(
+        bodies[8]["input"][0]["content"][1]["image_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/png;base64,")
+    );
+    assert_eq!(
+        bodies[9]["reasoning"],
+        json!({"effort":"medium","summary":"concise"})
+    );
+    assert_eq!(bodies[10]["text"]["format"]["name"], "Person");
+    // Compaction v2, then the compacted history replayed.
+    let last_type =
+        |b: &serde_json::Value| b["input"].as_array().unwrap().last().unwrap()["type"].clone();
+    assert_eq!(last_type(&bodies[11]), "compaction_trigger");
+    assert!(
+        bodies[12]["input"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["type"] == "compaction")
+    );
+    assert!(!mock.requests_to("/backend-api/codex/models").is_empty());
+    assert!(!mock.requests_to("/backend-api/wham/usage").is_empty());
+    assert_eq!(mock.requests_to("/v1/realtime/calls").len(), 1);
+    assert_eq!(client.active_requests(), 0);
+}
+
+/// Non-blank lines that are not `//` comments (how the Python README's examples were
+/// counted too: non-blank lines that are not `#` comments, 120 in its 13 `python` blocks).
+fn code_lines(source: &str) -> usize {
+    source
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .count()
+}
+
+#[test]
+fn seed_readme_is_at_most_1_3x_the_python_readme() {
+    const PYTHON_LINES: usize = 120;
+    let source = include_str!("../examples/seed_readme.rs");
+    let n = code_lines(source);
+    assert!(
+        n * 10 <= PYTHON_LINES * 13,
+        "seed_readme.rs has {n} lines, over 1.3 x {PYTHON_LINES}"
+    );
+    // The header states the count; keep it true.
+    assert!(
+        source.contains(&format!("{n} of Rust")),
+        "update the line count in seed_readme.rs's header to {n}"
+    );
+}
+
+#[tokio::test]
+async fn two_tools_agent_runs_both_typed_tools() {
+    let (mock, _home, client) = setup().await;
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::new("get_weather", "w1", r#"{"city":"Paris"}"#),
+        FunctionCallSpec::new("get_weather", "w2", r#"{"city":"Atlantis"}"#),
+        FunctionCallSpec::new("celsius_to_fahrenheit", "f1", r#"{"celsius":18.5}"#),
+        FunctionCallSpec::new("celsius_to_fahrenheit", "f2", r#"{"kelvin":3}"#),
+    ]));
+    mock.push_response(Reply::text("Paris: 65.3 °F."));
+    let r = two_tools_agent::run(&client, "Paris in °F?").await.unwrap();
+    assert_eq!(r.text, "Paris: 65.3 °F.");
+    let bodies = responses_bodies(&mock);
+    let tools = bodies[0]["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 2);
+    assert_eq!(tools[1]["parameters"]["required"], json!(["celsius"]));
+    let input = bodies[1]["input"].as_array().unwrap();
+    let out = |id: &str| tool_output(input, id);
+    assert_eq!(out("w1"), r#"{"city":"Paris","celsius":18.5}"#);
+    assert_eq!(out("w2"), "error: no weather for Atlantis");
+    assert_eq!(out("f1"), "65.3");
+    assert!(
+        out("f2").starts_with("error: invalid arguments:"),
+        "{}",
+        out("f2")
+    );
 }
