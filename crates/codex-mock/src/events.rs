@@ -221,13 +221,8 @@ impl StreamBuilder {
 
     /// Like [`message`](Self::message), stopping after the deltas when `finish` is false.
     pub fn message_opts(&mut self, item_id: &str, deltas: &[&str], finish: bool) -> &mut Self {
-        let idx = self.next_output_index();
-        self.push(
-            "response.output_item.added",
-            json!({
-                "output_index": idx,
-                "item": {"id": item_id, "type": "message", "status": "in_progress", "role": "assistant", "content": []},
-            }),
+        let idx = self.item_added(
+            json!({"id": item_id, "type": "message", "status": "in_progress", "role": "assistant", "content": []}),
         );
         self.push(
             "response.content_part.added",
@@ -236,21 +231,15 @@ impl StreamBuilder {
                 "part": {"type": "output_text", "annotations": [], "logprobs": [], "text": ""},
             }),
         );
-        for d in deltas {
-            self.push(
-                "response.output_text.delta",
-                json!({"item_id": item_id, "output_index": idx, "content_index": 0, "delta": d, "logprobs": []}),
-            );
-        }
+        let ids =
+            json!({"item_id": item_id, "output_index": idx, "content_index": 0, "logprobs": []});
+        self.deltas(&ids, "response.output_text.delta", deltas.iter().copied());
         if !finish {
             return self;
         }
         let text: String = deltas.concat();
         let part = json!({"type": "output_text", "annotations": [], "logprobs": [], "text": text});
-        self.push(
-            "response.output_text.done",
-            json!({"item_id": item_id, "output_index": idx, "content_index": 0, "text": text, "logprobs": []}),
-        );
+        self.push("response.output_text.done", with_field(&ids, "text", &text));
         self.push(
             "response.content_part.done",
             json!({"item_id": item_id, "output_index": idx, "content_index": 0, "part": part}),
@@ -260,6 +249,30 @@ impl StreamBuilder {
             "content": [part],
         });
         self.item_done(idx, item)
+    }
+
+    /// `response.output_item.added` for the next output item; returns its `output_index`.
+    fn item_added(&mut self, item: Value) -> usize {
+        let idx = self.next_output_index();
+        self.push(
+            "response.output_item.added",
+            json!({"output_index": idx, "item": item}),
+        );
+        idx
+    }
+
+    /// One `kind` event per piece, each with the fields of `ids` (`item_id`, `output_index`,
+    /// …) and the piece under `delta`.
+    fn deltas<'a>(
+        &mut self,
+        ids: &Value,
+        kind: &str,
+        pieces: impl IntoIterator<Item = &'a str>,
+    ) -> &mut Self {
+        for piece in pieces {
+            self.push(kind, with_field(ids, "delta", piece));
+        }
+        self
     }
 
     fn item_done(&mut self, idx: usize, item: Value) -> &mut Self {
@@ -273,13 +286,9 @@ impl StreamBuilder {
 
     /// A `compaction` output item (compaction v2): added, then done, with opaque content.
     pub fn compaction(&mut self, item_id: &str, encrypted_content: &str) -> &mut Self {
-        let idx = self.next_output_index();
         let item =
             json!({"id": item_id, "type": "compaction", "encrypted_content": encrypted_content});
-        self.push(
-            "response.output_item.added",
-            json!({"output_index": idx, "item": item.clone()}),
-        );
+        let idx = self.item_added(item.clone());
         self.item_done(idx, item)
     }
 
@@ -291,23 +300,18 @@ impl StreamBuilder {
         call_id: &str,
         arguments: &str,
     ) -> &mut Self {
-        let idx = self.next_output_index();
-        self.push(
-            "response.output_item.added",
-            json!({
-                "output_index": idx,
-                "item": {"id": item_id, "type": "function_call", "status": "in_progress", "arguments": "", "call_id": call_id, "name": name},
-            }),
+        let idx = self.item_added(
+            json!({"id": item_id, "type": "function_call", "status": "in_progress", "arguments": "", "call_id": call_id, "name": name}),
         );
-        for d in split_half(arguments) {
-            self.push(
-                "response.function_call_arguments.delta",
-                json!({"item_id": item_id, "output_index": idx, "delta": d}),
-            );
-        }
+        let ids = json!({"item_id": item_id, "output_index": idx});
+        self.deltas(
+            &ids,
+            "response.function_call_arguments.delta",
+            split_half(arguments),
+        );
         self.push(
             "response.function_call_arguments.done",
-            json!({"item_id": item_id, "output_index": idx, "arguments": arguments}),
+            with_field(&ids, "arguments", arguments),
         );
         let item = json!({
             "id": item_id, "type": "function_call", "status": "completed",
@@ -324,23 +328,18 @@ impl StreamBuilder {
         call_id: &str,
         input: &str,
     ) -> &mut Self {
-        let idx = self.next_output_index();
-        self.push(
-            "response.output_item.added",
-            json!({
-                "output_index": idx,
-                "item": {"id": item_id, "type": "custom_tool_call", "status": "in_progress", "call_id": call_id, "name": name, "input": ""},
-            }),
+        let idx = self.item_added(
+            json!({"id": item_id, "type": "custom_tool_call", "status": "in_progress", "call_id": call_id, "name": name, "input": ""}),
         );
-        for d in split_half(input) {
-            self.push(
-                "response.custom_tool_call_input.delta",
-                json!({"item_id": item_id, "call_id": call_id, "output_index": idx, "delta": d}),
-            );
-        }
+        let ids = json!({"item_id": item_id, "call_id": call_id, "output_index": idx});
+        self.deltas(
+            &ids,
+            "response.custom_tool_call_input.delta",
+            split_half(input),
+        );
         self.push(
             "response.custom_tool_call_input.done",
-            json!({"item_id": item_id, "call_id": call_id, "output_index": idx, "input": input}),
+            with_field(&ids, "input", input),
         );
         let item = json!({
             "id": item_id, "type": "custom_tool_call", "status": "completed",
@@ -352,13 +351,8 @@ impl StreamBuilder {
     /// A reasoning item: one summary part per entry of `summary_parts` (each streamed as
     /// word deltas), then the item with `encrypted_content`.
     pub fn reasoning(&mut self, item_id: &str, summary_parts: &[&str]) -> &mut Self {
-        let idx = self.next_output_index();
-        self.push(
-            "response.output_item.added",
-            json!({
-                "output_index": idx,
-                "item": {"id": item_id, "type": "reasoning", "summary": [], "encrypted_content": null},
-            }),
+        let idx = self.item_added(
+            json!({"id": item_id, "type": "reasoning", "summary": [], "encrypted_content": null}),
         );
         let mut summary = Vec::new();
         for (si, text) in summary_parts.iter().enumerate() {
@@ -366,15 +360,15 @@ impl StreamBuilder {
                 "response.reasoning_summary_part.added",
                 json!({"item_id": item_id, "output_index": idx, "summary_index": si, "part": {"type": "summary_text", "text": ""}}),
             );
-            for d in split_words(text) {
-                self.push(
-                    "response.reasoning_summary_text.delta",
-                    json!({"item_id": item_id, "output_index": idx, "summary_index": si, "delta": d}),
-                );
-            }
+            let ids = json!({"item_id": item_id, "output_index": idx, "summary_index": si});
+            self.deltas(
+                &ids,
+                "response.reasoning_summary_text.delta",
+                split_words(text),
+            );
             self.push(
                 "response.reasoning_summary_text.done",
-                json!({"item_id": item_id, "output_index": idx, "summary_index": si, "text": text}),
+                with_field(&ids, "text", text),
             );
             let part = json!({"type": "summary_text", "text": text});
             self.push(
@@ -392,11 +386,8 @@ impl StreamBuilder {
 
     /// A server-side web search: `web_search_call` item plus its progress events.
     pub fn web_search(&mut self, item_id: &str, query: &str) -> &mut Self {
-        let idx = self.next_output_index();
-        self.push(
-            "response.output_item.added",
-            json!({"output_index": idx, "item": {"id": item_id, "type": "web_search_call", "status": "in_progress"}}),
-        );
+        let idx = self
+            .item_added(json!({"id": item_id, "type": "web_search_call", "status": "in_progress"}));
         for phase in ["in_progress", "searching", "completed"] {
             self.push(
                 &format!("response.web_search_call.{phase}"),
@@ -484,6 +475,15 @@ impl StreamBuilder {
 /// Opaque, clearly fake `encrypted_content` blob for an item.
 pub fn fake_encrypted(item_id: &str) -> String {
     format!("gAAAAA-codex-mock-encrypted-{item_id}")
+}
+
+/// `ids` (a JSON object) with `key` set to the string `value`.
+fn with_field(ids: &Value, key: &str, value: &str) -> Value {
+    let mut fields = ids.clone();
+    if let Value::Object(m) = &mut fields {
+        m.insert(key.to_owned(), json!(value));
+    }
+    fields
 }
 
 /// Split text into word-sized deltas (each word keeps its leading space); never splits a char.

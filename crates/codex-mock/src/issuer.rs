@@ -242,7 +242,8 @@ pub fn rfc3339(t: SystemTime) -> String {
     let total = d.as_secs() as i64;
     let days = total.div_euclid(86_400);
     let rem = total.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
+    // Civil-from-days (Howard Hinnant's algorithm). The mock's own copy of codex-auth's date
+    // maths, on purpose: it depends on no workspace crate, so it checks the SDK independently.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
