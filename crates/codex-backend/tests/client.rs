@@ -98,7 +98,6 @@ async fn per_call_options_override_the_session() {
         .instructions("Be verbose.")
         .reasoning_effort(ReasoningEffort::Low)
         .reasoning_summary(ReasoningSummary::Detailed)
-        .verbosity(Verbosity::High)
         .web_search(WebSearch::Live)
         .service_tier(ServiceTier::Flex)
         .parallel_tool_calls(false)
@@ -121,7 +120,8 @@ async fn per_call_options_override_the_session() {
         body["reasoning"],
         json!({"effort":"low","summary":"detailed"})
     );
-    assert_eq!(body["text"]["verbosity"], "high");
+    // A call's JSON schema wins over the session's verbosity (both on one call is refused).
+    assert!(body["text"].get("verbosity").is_none());
     assert_eq!(body["text"]["format"]["type"], "json_schema");
     assert_eq!(body["text"]["format"]["name"], "answer");
     assert_eq!(body["text"]["format"]["strict"], true);
@@ -147,11 +147,13 @@ async fn per_call_options_override_the_session() {
             CallOptions::new()
                 .web_search(WebSearch::Disabled)
                 .include_encrypted_reasoning(false)
-                .service_tier(ServiceTier::Default),
+                .service_tier(ServiceTier::Default)
+                .verbosity(Verbosity::High),
         )
         .await
         .unwrap();
     let body = &responses_bodies(&mock)[1];
+    assert_eq!(body["text"]["verbosity"], "high");
     assert_eq!(body["tools"].as_array().unwrap().len(), 1);
     assert_eq!(body["include"], json!([]));
     assert!(body.get("service_tier").is_none());
