@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -112,7 +111,6 @@ pub(crate) struct Inner {
     auth_lock: tokio::sync::Mutex<()>,
     interactive_login: bool,
     login_options: BrowserLoginOptions,
-    models: Mutex<Option<Vec<ModelInfo>>>,
     /// Bumped by every `abort()`, so tool loops between requests notice it.
     pub(crate) aborts: tokio::sync::watch::Sender<u64>,
     /// Dropped with the last clone (see [`CodexClientBuilder`]'s `keep_alive`).
@@ -154,6 +152,7 @@ pub struct CodexClientBuilder {
     provider: Option<Arc<dyn TokenProvider>>,
     auth_manager: Option<AuthManager>,
     installation_id: Option<String>,
+    models_cache: Option<crate::ModelsCache>,
     /// Values the client keeps until its last clone drops (the mock's throwaway home).
     keep_alive: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
@@ -202,6 +201,7 @@ impl CodexClientBuilder {
             provider: None,
             auth_manager: None,
             installation_id: None,
+            models_cache: None,
             keep_alive: Vec::new(),
         }
     }
@@ -454,6 +454,17 @@ impl CodexClientBuilder {
         self
     }
 
+    /// Where the model catalog is cached (see [`ModelsCache`](crate::ModelsCache)). Default: in
+    /// memory and in `<codex home>/`[`codex_client::MODELS_CACHE_FILE_NAME`] (this SDK's own
+    /// file, never the official client's `models_cache.json`) when there is a codex home,
+    /// else in memory only. [`ModelsCache::Disabled`](crate::ModelsCache::Disabled)
+    /// sends `GET /models` on every [`CodexClient::list_models`] (and on every auto-compaction
+    /// check that needs the model's limit).
+    pub fn models_cache(mut self, cache: crate::ModelsCache) -> Self {
+        self.models_cache = Some(cache);
+        self
+    }
+
     /// Validates the configuration and builds the client. Makes no network call. On disk
     /// it only checks that an explicitly given [`codex_home`](Self::codex_home) (or
     /// `CODEX_HOME`) is an existing directory, and reads the installation id the official
@@ -498,7 +509,19 @@ impl CodexClientBuilder {
                 .as_deref()
                 .and_then(crate::installation::installation_id)
         });
-        let mut transport = self.transport.connector(connector).token_provider(provider);
+        let models_cache = self
+            .models_cache
+            .unwrap_or_else(|| match &installation_home {
+                Some(home) => {
+                    crate::ModelsCache::File(home.join(codex_client::MODELS_CACHE_FILE_NAME))
+                }
+                None => crate::ModelsCache::InMemory,
+            });
+        let mut transport = self
+            .transport
+            .connector(connector)
+            .token_provider(provider)
+            .models_cache(models_cache);
         if let Some(id) = installation_id {
             transport = transport.installation_id(id);
         }
@@ -512,7 +535,6 @@ impl CodexClientBuilder {
                 auth_lock: tokio::sync::Mutex::new(()),
                 interactive_login: self.interactive_login,
                 login_options: self.login_options,
-                models: Mutex::new(None),
                 aborts: tokio::sync::watch::Sender::new(0),
                 _keep_alive: self.keep_alive,
             }),
@@ -884,15 +906,12 @@ impl CodexClient {
             .await
     }
 
-    /// The account's model catalog (`GET /models`).
+    /// The account's model catalog (`GET /models`, through the models cache: see
+    /// [`CodexClientBuilder::models_cache`]).
     pub async fn list_models(&self) -> Result<Vec<ModelInfo>> {
         self.ensure_authenticated()?;
         let catalog = self.inner.transport.models().list().await?;
-        let models = catalog.models.models;
-        if let Ok(mut g) = self.inner.models.lock() {
-            *g = Some(models.clone());
-        }
-        Ok(models)
+        Ok(catalog.models.models)
     }
 
     /// One catalog entry; [`ErrorKind::ModelNotFound`] when the account has no such model.
@@ -909,22 +928,10 @@ impl CodexClient {
             })
     }
 
-    /// The catalog entry of `slug` from the last [`list_models`](Self::list_models) (fetched
-    /// when nothing is cached yet).
+    /// The catalog entry of `slug`, from the models cache when it is fresh (see
+    /// [`CodexClientBuilder::models_cache`]).
     pub(crate) async fn model_cached(&self, slug: &str) -> Result<ModelInfo> {
-        let cached: Option<Option<ModelInfo>> = self.inner.models.lock().ok().and_then(|g| {
-            g.as_ref()
-                .map(|m| m.iter().find(|m| m.slug == slug).cloned())
-        });
-        match cached {
-            Some(Some(m)) => Ok(m),
-            // The catalog is cached and has no such model: do not fetch it again.
-            Some(None) => Err(Error::new(
-                ErrorKind::ModelNotFound,
-                format!("model not found in this account's catalog: {slug}"),
-            )),
-            None => self.get_model(slug).await,
-        }
+        self.get_model(slug).await
     }
 
     /// Compacts a history (compaction v2 by default, see [`compact_with`](Self::compact_with))
