@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -43,6 +42,7 @@ pub struct CodexClientBuilder {
     provider: Option<Arc<dyn TokenProvider>>,
     auth_manager: Option<AuthManager>,
     installation_id: Option<String>,
+    models_cache: Option<crate::ModelsCache>,
     /// Values the client keeps until its last clone drops (the mock's throwaway home).
     keep_alive: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
@@ -91,6 +91,7 @@ impl CodexClientBuilder {
             provider: None,
             auth_manager: None,
             installation_id: None,
+            models_cache: None,
             keep_alive: Vec::new(),
         }
     }
@@ -353,6 +354,17 @@ impl CodexClientBuilder {
         self
     }
 
+    /// Where the model catalog is cached (see [`ModelsCache`](crate::ModelsCache)). Default: in
+    /// memory and in `<codex home>/`[`codex_client::MODELS_CACHE_FILE_NAME`] (this SDK's own
+    /// file, never the official client's `models_cache.json`) when there is a codex home,
+    /// else in memory only. [`ModelsCache::Disabled`](crate::ModelsCache::Disabled)
+    /// sends `GET /models` on every [`CodexClient::list_models`] (and on every auto-compaction
+    /// check that needs the model's limit).
+    pub fn models_cache(mut self, cache: crate::ModelsCache) -> Self {
+        self.models_cache = Some(cache);
+        self
+    }
+
     /// Validates the configuration and builds the client. Makes no network call. On disk
     /// it only checks that an explicitly given [`codex_home`](Self::codex_home) (or
     /// `CODEX_HOME`) is an existing directory, and reads the installation id the official
@@ -397,7 +409,19 @@ impl CodexClientBuilder {
                 .as_deref()
                 .and_then(crate::installation::installation_id)
         });
-        let mut transport = self.transport.connector(connector).token_provider(provider);
+        let models_cache = self
+            .models_cache
+            .unwrap_or_else(|| match &installation_home {
+                Some(home) => {
+                    crate::ModelsCache::File(home.join(codex_client::MODELS_CACHE_FILE_NAME))
+                }
+                None => crate::ModelsCache::InMemory,
+            });
+        let mut transport = self
+            .transport
+            .connector(connector)
+            .token_provider(provider)
+            .models_cache(models_cache);
         if let Some(id) = installation_id {
             transport = transport.installation_id(id);
         }
@@ -411,7 +435,6 @@ impl CodexClientBuilder {
                 auth_lock: tokio::sync::Mutex::new(()),
                 interactive_login: self.interactive_login,
                 login_options: self.login_options,
-                models: Mutex::new(None),
                 aborts: tokio::sync::watch::Sender::new(0),
                 _keep_alive: self.keep_alive,
             }),

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering;
 
@@ -106,7 +105,6 @@ pub(crate) struct Inner {
     pub(crate) auth_lock: tokio::sync::Mutex<()>,
     pub(crate) interactive_login: bool,
     pub(crate) login_options: BrowserLoginOptions,
-    pub(crate) models: Mutex<Option<Vec<ModelInfo>>>,
     /// Bumped by every `abort()`, so tool loops between requests notice it.
     pub(crate) aborts: tokio::sync::watch::Sender<u64>,
     /// Dropped with the last clone (see [`CodexClientBuilder`]'s `keep_alive`).
@@ -485,15 +483,12 @@ impl CodexClient {
             .await
     }
 
-    /// The account's model catalog (`GET /models`).
+    /// The account's model catalog (`GET /models`, through the models cache: see
+    /// [`CodexClientBuilder::models_cache`]).
     pub async fn list_models(&self) -> Result<Vec<ModelInfo>> {
         self.ensure_authenticated()?;
         let catalog = self.inner.transport.models().list().await?;
-        let models = catalog.models.models;
-        if let Ok(mut g) = self.inner.models.lock() {
-            *g = Some(models.clone());
-        }
-        Ok(models)
+        Ok(catalog.models.models)
     }
 
     /// One catalog entry; [`ErrorKind::ModelNotFound`] when the account has no such model.
@@ -510,22 +505,10 @@ impl CodexClient {
             })
     }
 
-    /// The catalog entry of `slug` from the last [`list_models`](Self::list_models) (fetched
-    /// when nothing is cached yet).
+    /// The catalog entry of `slug`, from the models cache when it is fresh (see
+    /// [`CodexClientBuilder::models_cache`]).
     pub(crate) async fn model_cached(&self, slug: &str) -> Result<ModelInfo> {
-        let cached: Option<Option<ModelInfo>> = self.inner.models.lock().ok().and_then(|g| {
-            g.as_ref()
-                .map(|m| m.iter().find(|m| m.slug == slug).cloned())
-        });
-        match cached {
-            Some(Some(m)) => Ok(m),
-            // The catalog is cached and has no such model: do not fetch it again.
-            Some(None) => Err(Error::new(
-                ErrorKind::ModelNotFound,
-                format!("model not found in this account's catalog: {slug}"),
-            )),
-            None => self.get_model(slug).await,
-        }
+        self.get_model(slug).await
     }
 
     /// Compacts a history (compaction v2 by default, see [`compact_with`](Self::compact_with))

@@ -349,6 +349,7 @@ pub use codex_auth::SecretString;
 pub use codex_auth::StaticTokenProvider;
 pub use codex_auth::TokenProvider;
 pub use codex_client::AbortHandle;
+pub use codex_client::ModelsCache;
 pub use codex_client::RequestCompression;
 pub use codex_client::ResponseStream;
 pub use codex_client::RetryPolicy;

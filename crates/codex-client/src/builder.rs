@@ -60,6 +60,8 @@ pub struct ClientBuilder {
     compression: RequestCompression,
     chatgpt_base_url: Option<String>,
     workspace_routing: bool,
+    models_cache: crate::ModelsCache,
+    models_cache_ttl: Duration,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -75,6 +77,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("transport", &self.transport)
+            .field("models_cache", &self.models_cache)
             .field("has_token_provider", &self.provider.is_some())
             .finish_non_exhaustive()
     }
@@ -117,6 +120,8 @@ impl ClientBuilder {
             compression: RequestCompression::Auto,
             chatgpt_base_url: None,
             workspace_routing: true,
+            models_cache: crate::ModelsCache::InMemory,
+            models_cache_ttl: crate::DEFAULT_MODELS_CACHE_TTL,
         }
     }
 
@@ -329,6 +334,24 @@ impl ClientBuilder {
         self
     }
 
+    /// Where [`Models::list`](crate::Models::list) keeps the catalog (default
+    /// [`ModelsCache::InMemory`](crate::ModelsCache::InMemory)): per ChatGPT account, base URL
+    /// and client version, used without a request for [`models_cache_ttl`](Self::models_cache_ttl),
+    /// then revalidated with `If-None-Match` (a `304` keeps it), and refetched once a
+    /// `/responses` answer names another `x-models-etag`. See docs/client.md.
+    pub fn models_cache(mut self, cache: crate::ModelsCache) -> Self {
+        self.models_cache = cache;
+        self
+    }
+
+    /// How long a cached catalog is used without asking the server (default
+    /// [`DEFAULT_MODELS_CACHE_TTL`](crate::DEFAULT_MODELS_CACHE_TTL), 5 minutes; zero: every
+    /// `list` revalidates).
+    pub fn models_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.models_cache_ttl = ttl;
+        self
+    }
+
     /// Where credentials come from. Without a provider, requests carry no `Authorization`.
     pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
         self.provider = Some(provider);
@@ -403,6 +426,12 @@ impl ClientBuilder {
             None => self.net.build().map_err(network_error)?,
         };
         let transport = Transport::new(connector);
+        let models_cache = crate::models_cache::Cache::new(
+            self.models_cache,
+            self.models_cache_ttl,
+            base_url.as_str(),
+            &self.client_version,
+        );
         Ok(Client {
             inner: Arc::new(ClientInner {
                 cfg: Config {
@@ -428,6 +457,7 @@ impl ClientBuilder {
                 cookies: self.cookie_store.then(crate::cookies::Jar::default),
                 ws: crate::ws::Pool::default(),
                 plain_bodies: AtomicBool::new(false),
+                models_cache,
             }),
         })
     }

@@ -80,6 +80,8 @@ pub(crate) struct ClientInner {
     pub(crate) ws: crate::ws::Pool,
     /// Set once a server refused a compressed body: every later body goes out plain.
     pub(crate) plain_bodies: AtomicBool,
+    /// The `/models` catalog cache.
+    pub(crate) models_cache: crate::models_cache::Cache,
 }
 
 #[derive(Debug)]
@@ -271,6 +273,13 @@ impl ClientInner {
                 }
                 let err = match result {
                     Ok(resp) if resp.status().is_success() => return Ok(resp),
+                    // The answer to a conditional request (the models cache): not an error.
+                    Ok(resp)
+                        if resp.status() == StatusCode::NOT_MODIFIED
+                            && p.headers.contains_key(header::IF_NONE_MATCH) =>
+                    {
+                        return Ok(resp);
+                    }
                     Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED => {
                         let (parts, body) = resp.into_parts();
                         let bytes = crate::transport::read_error_body(
@@ -534,8 +543,17 @@ impl ClientInner {
         p: Prepared,
         opts: &RequestOptions,
     ) -> Result<(http::response::Parts, Bytes)> {
+        self.unary_with(p, opts, self.new_attempts(opts)).await
+    }
+
+    /// [`unary`](Self::unary) continuing `state` (e.g. credentials already fetched).
+    pub(crate) async fn unary_with(
+        &self,
+        p: Prepared,
+        opts: &RequestOptions,
+        mut state: Attempts,
+    ) -> Result<(http::response::Parts, Bytes)> {
         let slot = self.abort_slot(opts);
-        let mut state = self.new_attempts(opts);
         let resp = self.execute(&p, &mut state, &slot).await?;
         let (parts, body) = resp.into_parts();
         let idle = self.cfg.idle_timeout;

@@ -216,6 +216,11 @@ impl ResponseStream {
         track_text: bool,
     ) -> Self {
         let idle_timeout = client.cfg.idle_timeout;
+        let account = attempts
+            .creds
+            .as_ref()
+            .and_then(|c| c.account_id.as_deref());
+        client.models_cache.observe(account, &headers);
         let parser = new_parser(client.cfg.max_event_size);
         let now = Instant::now();
         let deadline = attempts
