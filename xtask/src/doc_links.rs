@@ -8,12 +8,16 @@
 //! --no-deps`, so the layers' pages exist) and reads every page under
 //! `target/doc/codex_backend`: any `[path]` or `` [`path`] `` left in the prose of a doc block
 //! is an unresolved link, and so is a relative `href` naming a file that does not exist.
+//! `--no-build` skips the workspace build (CI has just run it); the facade's pages are always
+//! rendered once more, after the layers' (see `main`).
 
 use std::path::Path;
 use std::path::PathBuf;
 
 /// The crate whose rendered docs are checked.
 const CRATE: &str = "codex_backend";
+/// Its package.
+const CRATE_PACKAGE: &str = "codex-backend";
 
 pub fn main(args: &[String]) -> Result<(), String> {
     let mut build = true;
@@ -29,6 +33,22 @@ pub fn main(args: &[String]) -> Result<(), String> {
             .env("RUSTDOCFLAGS", "-D warnings");
         crate::run(c)?;
     }
+    // With `--no-deps` cargo does not order the members' rustdoc runs, and rustdoc links to
+    // another crate only when that crate's pages already exist: the facade's pages can have
+    // been rendered before the layers'. Render them again now that every member's pages
+    // exist (other RUSTDOCFLAGS than the build above, so cargo runs rustdoc again).
+    let mut c = crate::cargo();
+    c.args([
+        "rustdoc",
+        "-p",
+        CRATE_PACKAGE,
+        "--lib",
+        "--features",
+        "mock",
+    ])
+    .env("RUSTDOCFLAGS", "--cap-lints=warn")
+    .env_remove("CARGO_ENCODED_RUSTDOCFLAGS");
+    crate::run(c)?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::root().join("target"));
