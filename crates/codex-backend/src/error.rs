@@ -11,6 +11,9 @@ use http::StatusCode;
 /// its own kind here (`RateLimited`, `UsageLimitReached`, `Aborted`, …), never a nested
 /// `codex_client::ErrorKind`. The predicates of [`Error`] ([`Error::is_aborted`],
 /// [`Error::is_rate_limited`], …) cover what callers branch on most.
+// The transport and backend variants repeat `codex_client::ErrorKind`'s, docs included, on
+// purpose: the facade's kind must not nest the client's type, so the list is written out and
+// mapped one to one in the two `match`es below; no shared function can replace a variant list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {

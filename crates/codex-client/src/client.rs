@@ -191,6 +191,19 @@ pub(crate) fn aborted_error() -> Error {
 }
 
 impl ClientInner {
+    /// The head and (bounded) body of an error answer: at most [`MAX_ERROR_BODY_READ`]
+    /// bytes, read for at most [`MAX_ERROR_BODY_WAIT`] (or the idle timeout when shorter).
+    async fn read_error_answer(&self, resp: Response<Incoming>) -> (http::response::Parts, Bytes) {
+        let (parts, body) = resp.into_parts();
+        let bytes = crate::transport::read_error_body(
+            body,
+            MAX_ERROR_BODY_READ,
+            self.cfg.idle_timeout.min(MAX_ERROR_BODY_WAIT),
+        )
+        .await;
+        (parts, bytes)
+    }
+
     pub(crate) fn new_attempts(&self, opts: &RequestOptions) -> Attempts {
         let timeout = opts.timeout.or(self.cfg.timeout);
         Attempts {
@@ -281,26 +294,14 @@ impl ClientInner {
                         return Ok(resp);
                     }
                     Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED => {
-                        let (parts, body) = resp.into_parts();
-                        let bytes = crate::transport::read_error_body(
-                            body,
-                            MAX_ERROR_BODY_READ,
-                            self.cfg.idle_timeout.min(MAX_ERROR_BODY_WAIT),
-                        )
-                        .await;
+                        let (parts, bytes) = self.read_error_answer(resp).await;
                         if self.refresh_after_401(state).await? {
                             continue;
                         }
                         return Err(status::http_error(parts.status, &parts.headers, &bytes));
                     }
                     Ok(resp) => {
-                        let (parts, body) = resp.into_parts();
-                        let bytes = crate::transport::read_error_body(
-                            body,
-                            MAX_ERROR_BODY_READ,
-                            self.cfg.idle_timeout.min(MAX_ERROR_BODY_WAIT),
-                        )
-                        .await;
+                        let (parts, bytes) = self.read_error_answer(resp).await;
                         if compressed
                             && !state.plain_retry
                             && crate::compression::refuses_encoding(parts.status, &bytes)

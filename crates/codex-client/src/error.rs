@@ -294,6 +294,9 @@ impl std::fmt::Debug for Error {
     }
 }
 
+// `Display` and `source()` read like codex-auth's `Error` on purpose: each public crate's
+// opaque error implements the std traits for its own type; a macro exported from a lower crate
+// for two short impls would be public API with no other use.
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0.message)

@@ -1,4 +1,8 @@
 //! [`ResponseStream`]: the pull-driven stream of typed events of one `POST /responses`.
+//!
+//! The response head and its accessors are in `stream/head.rs`, the resends from inside the
+//! stream (rate limit before output, WebSocket) in `stream/resend.rs`, the collect helpers in
+//! `stream/collect.rs`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,8 +14,6 @@ use std::time::Duration;
 use codex_sse::Frame;
 use codex_sse::Parser;
 use codex_types::ResponseEvent;
-use codex_types::ResponseItem;
-use codex_types::turn::TurnAccumulator;
 use futures_core::Stream;
 use http::HeaderMap;
 use http::Response;
@@ -32,9 +34,13 @@ use crate::error::Result;
 use crate::events;
 use crate::events::Class;
 use crate::status;
-use crate::text_response::TextResponse;
 use crate::ws;
-use crate::ws::Transport;
+
+mod collect;
+mod head;
+mod resend;
+
+use head::Head;
 
 type Reconnect =
     Pin<Box<dyn Future<Output = (Attempts, Result<Response<Incoming>>)> + Send + 'static>>;
@@ -58,32 +64,6 @@ enum State {
     /// Sending the turn again over WebSocket.
     WsStart(WsStart),
     Done,
-}
-
-/// What the response head said (refined by `response.metadata` events).
-#[derive(Debug, Default)]
-struct Head {
-    headers: HeaderMap,
-    request_id: Option<String>,
-    served_model: Option<String>,
-    turn_state: Option<String>,
-}
-
-impl Head {
-    fn from_headers(headers: HeaderMap) -> Self {
-        let get = |n: &str| {
-            headers
-                .get(n)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        Self {
-            request_id: status::request_id(&headers),
-            served_model: get("openai-model").or_else(|| get("x-openai-model")),
-            turn_state: get("x-codex-turn-state"),
-            headers,
-        }
-    }
 }
 
 /// The typed events of one `POST /responses`, pulled from the HTTP body as the caller polls
@@ -253,76 +233,6 @@ impl ResponseStream {
         }
     }
 
-    /// Which transport carried this turn: [`Transport::Sse`] or [`Transport::WebSocket`].
-    pub fn transport(&self) -> Transport {
-        if self.ws_turn.is_some() {
-            Transport::WebSocket
-        } else {
-            Transport::Sse
-        }
-    }
-
-    /// True when the turn went over WebSocket with only the new input items and
-    /// `previous_response_id` (protocol §6, docs/client.md).
-    pub fn incremental(&self) -> bool {
-        self.incremental
-    }
-
-    /// The headers of the (last) successful response.
-    pub fn headers(&self) -> &HeaderMap {
-        &self.head.headers
-    }
-
-    /// The server's request id (`x-request-id`, `x-oai-request-id` or `cf-ray`).
-    pub fn request_id(&self) -> Option<&str> {
-        self.head.request_id.as_deref()
-    }
-
-    /// The model actually serving the request (`openai-model`, possibly updated by a
-    /// `response.metadata` event); may differ from the one requested.
-    pub fn served_model(&self) -> Option<&str> {
-        self.head.served_model.as_deref()
-    }
-
-    /// The sticky-routing token (`x-codex-turn-state`) to echo on later requests of the same
-    /// turn ([`crate::RequestOptionsBuilder::turn_state`]).
-    pub fn turn_state(&self) -> Option<&str> {
-        self.head.turn_state.as_deref()
-    }
-
-    /// The rate-limit snapshot sent with the response headers (protocol §8.2).
-    pub fn rate_limits(&self) -> Option<codex_types::RateLimitSnapshot> {
-        codex_types::RateLimitSnapshot::from_headers(&self.head.headers)
-    }
-
-    /// Every rate-limit family in the response headers (`codex` plus e.g. `codex_other`).
-    pub fn all_rate_limits(&self) -> codex_types::RateLimits {
-        codex_types::RateLimits::all_from_headers(&self.head.headers)
-    }
-
-    /// The `x-codex-safety-buffering-*` response headers (the server may hold output back
-    /// for a safety check); `None` when not sent.
-    pub fn safety_buffering_headers(&self) -> Option<codex_types::SafetyBufferingHeaders> {
-        codex_types::SafetyBufferingHeaders::from_headers(&self.head.headers)
-    }
-
-    /// The model catalog version (`x-models-etag`); refetch `/models` when it changes.
-    pub fn models_etag(&self) -> Option<&str> {
-        self.head
-            .headers
-            .get("x-models-etag")
-            .and_then(|v| v.to_str().ok())
-    }
-
-    /// True when the server says past reasoning tokens are already accounted
-    /// (`x-reasoning-included` present and not `false`).
-    pub fn reasoning_included(&self) -> bool {
-        self.head
-            .headers
-            .get("x-reasoning-included")
-            .is_some_and(|v| v.as_bytes() != b"false")
-    }
-
     /// The output text received so far (`response.output_text.delta`), also after an error or
     /// abort. Empty when text tracking was turned off
     /// ([`crate::RequestOptionsBuilder::track_text`]).
@@ -465,129 +375,6 @@ impl ResponseStream {
         Some(Ok(event))
     }
 
-    /// A terminal failure: retried when it is a rate limit before any yielded event and the
-    /// policy allows it, else the stream ends with it.
-    fn on_failure(&mut self, err: Error) -> Option<Result<ResponseEvent>> {
-        if self.ws_turn.is_some() {
-            return match self.ws_retry(&err) {
-                Some(fut) => {
-                    self.state = State::WsStart(fut);
-                    None
-                }
-                None => Some(Err(self.end_with(err))),
-            };
-        }
-        let retry = self.attempts.as_ref().map_or(0, |a| a.retries) + 1;
-        if self.yielded == 0
-            && err.kind() == ErrorKind::RateLimited
-            && let Some(delay) = self.client.cfg.retry.delay_for(retry, &err)
-            && let Some(mut attempts) = self.attempts.take()
-        {
-            tracing::info!(
-                retry,
-                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                "rate limited before output; retrying"
-            );
-            attempts.retries = retry;
-            let client = self.client.clone();
-            let prepared = self.prepared.clone();
-            let slot = self.slot.clone();
-            self.state = State::Reconnect(Box::pin(async move {
-                tokio::time::sleep(delay).await;
-                let r = client.execute(&prepared, &mut attempts, &slot).await;
-                (attempts, r)
-            }));
-            return None;
-        }
-        Some(Err(self.end_with(err)))
-    }
-
-    /// The resend of a WebSocket turn that failed before any event was yielded, when the
-    /// failure allows one: `previous_response_not_found` (full request, same connection),
-    /// `websocket_connection_limit_reached` or a reused connection that closed (full request,
-    /// new connection), each once; a rate limit within the retry policy.
-    fn ws_retry(&mut self, err: &Error) -> Option<WsStart> {
-        if self.yielded != 0 {
-            return None;
-        }
-        let turn = self.ws_turn.clone()?;
-        let mut attempts = self.attempts.take()?;
-        let reused = self.ws.as_ref().is_some_and(|a| a.reused);
-        let kind = ws::retry_via(err);
-        let via = match kind {
-            Some(ws::RetryKind::FullOnSame) if self.incremental && !self.ws_resent => {
-                match self.ws.take() {
-                    Some(a) => ws::Via::SameFull(a.into_conn()),
-                    None => ws::Via::Fresh,
-                }
-            }
-            Some(ws::RetryKind::FreshConnection) if !self.ws_resent => ws::Via::Fresh,
-            None if err.kind() == ErrorKind::StreamClosed && reused && !self.ws_resent => {
-                ws::Via::Fresh
-            }
-            // A wrapped 401: one refresh, then a new connection with the fresh credentials.
-            None if err.status() == Some(http::StatusCode::UNAUTHORIZED)
-                && !attempts.refreshed
-                && self.client.provider.is_some() =>
-            {
-                let client = self.client.clone();
-                self.ws = None;
-                let rejected = status::http_error(
-                    http::StatusCode::UNAUTHORIZED,
-                    &HeaderMap::new(),
-                    err.body().unwrap_or_default().as_bytes(),
-                );
-                return Some(Box::pin(async move {
-                    let r = match client.refresh_after_401(&mut attempts).await {
-                        Ok(true) => ws::start(&client, &turn, &mut attempts, ws::Via::Fresh).await,
-                        Ok(false) => Err(ws::Failed::never(rejected)),
-                        Err(e) => Err(ws::Failed::never(e)),
-                    };
-                    (attempts, r)
-                }));
-            }
-            // A wrapped HTTP error or a rate limit: the one retry policy, as for HTTP.
-            None if err.kind() == ErrorKind::RateLimited || err.status().is_some() => {
-                let retry = attempts.retries + 1;
-                match self.client.cfg.retry.delay_for(retry, err) {
-                    Some(delay) => {
-                        attempts.retries = retry;
-                        let client = self.client.clone();
-                        let conn = self.ws.take().map(|a| a.into_conn());
-                        return Some(Box::pin(async move {
-                            tokio::time::sleep(delay).await;
-                            let via = match conn {
-                                Some(c) => ws::Via::Same(c),
-                                None => ws::Via::Fresh,
-                            };
-                            let r = ws::start(&client, &turn, &mut attempts, via).await;
-                            (attempts, r)
-                        }));
-                    }
-                    None => {
-                        self.attempts = Some(attempts);
-                        return None;
-                    }
-                }
-            }
-            _ => {
-                self.attempts = Some(attempts);
-                return None;
-            }
-        };
-        tracing::info!(
-            code = err.code(),
-            kind = err.kind().as_str(),
-            "websocket turn sent again in full"
-        );
-        self.ws_resent = true;
-        let client = self.client.clone();
-        Some(Box::pin(async move {
-            let r = ws::start(&client, &turn, &mut attempts, via).await;
-            (attempts, r)
-        }))
-    }
-
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ResponseEvent>>> {
         loop {
             let due = after(self.last_activity, self.idle_timeout);
@@ -621,71 +408,6 @@ impl ResponseStream {
             return Poll::Ready(Some(Err(self.end_with(timeout_error()))));
         }
         Poll::Pending
-    }
-
-    /// Reads the stream to its end and returns the text, usage and output items. On error the
-    /// error carries the partial text ([`Error::partial_text`]). Events that failed to decode
-    /// are kept in [`TextResponse::decode_errors`].
-    pub async fn collect_text(self) -> Result<TextResponse> {
-        self.collect_turn(TurnAccumulator::without_text(), |_| {})
-            .await
-    }
-
-    /// [`collect_text`](Self::collect_text), folding every event into `turn` (which may
-    /// already hold the events read before) and handing it to `on_event` as it passes. The
-    /// text is the stream's own ([`received_text`](Self::received_text)); the rest of the
-    /// answer is what `turn` folded ([`TextResponse::from_turn`]).
-    pub async fn collect_turn(
-        mut self,
-        mut turn: TurnAccumulator,
-        mut on_event: impl FnMut(&ResponseEvent),
-    ) -> Result<TextResponse> {
-        let mut decode_errors = Vec::new();
-        loop {
-            let next = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await;
-            match next {
-                None => break,
-                Some(Err(e)) if e.kind() == ErrorKind::Decode => decode_errors.push(e),
-                Some(Err(e)) => return Err(e),
-                Some(Ok(ev)) => {
-                    on_event(&ev);
-                    turn.push(&ev);
-                }
-            }
-        }
-        turn.close();
-        if !turn.is_completed() {
-            let err = Error::new(
-                ErrorKind::StreamClosed,
-                "stream closed before response.completed",
-            );
-            return Err(self.end_with(err));
-        }
-        let mut out = TextResponse::from_turn(turn);
-        out.decode_errors = decode_errors;
-        if self.track_text {
-            out.text = std::mem::take(&mut self.text);
-        }
-        out.record_head(&self);
-        Ok(out)
-    }
-
-    /// Reads the stream to its end and returns the output items (`response.output_item.done`).
-    pub async fn collect_items(self) -> Result<Vec<ResponseItem>> {
-        Ok(self.collect_text().await?.items)
-    }
-}
-
-impl TextResponse {
-    /// Copies what the stream's response head said (request id, served model, turn state,
-    /// safety-buffering headers).
-    pub fn record_head(&mut self, stream: &ResponseStream) {
-        self.request_id = stream.head.request_id.clone();
-        self.served_model = stream.head.served_model.clone();
-        self.turn_state = stream.head.turn_state.clone();
-        self.safety_buffering_headers = stream.safety_buffering_headers();
-        self.transport = stream.transport();
-        self.incremental = stream.incremental;
     }
 }
 
