@@ -78,6 +78,27 @@ macro_rules! impl_lossless {
 }
 pub(crate) use impl_lossless;
 
+/// Declares a public `#[non_exhaustive]` wire struct that keeps the keys this version does
+/// not know in `extra` and remembers explicit `null`s, and implements [`Lossless`] for it.
+/// Attributes given first (docs, a further `#[derive(Default)]`) go on the struct.
+macro_rules! lossless_struct {
+    ($(#[$m:meta])* $name:ident { $($body:tt)* }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct $name {
+            $($body)*
+            /// Keys this version does not know, kept verbatim.
+            #[serde(flatten)]
+            pub extra: serde_json::Map<String, serde_json::Value>,
+            #[serde(skip)]
+            nulls: $crate::lossless::NullKeys,
+        }
+        $crate::lossless::impl_lossless!($name);
+    };
+}
+pub(crate) use lossless_struct;
+
 /// Declares a `type`-tagged wire enum whose unknown types (and known types whose fields do
 /// not match) are kept as raw JSON in `Unknown`.
 macro_rules! lossless_enum {

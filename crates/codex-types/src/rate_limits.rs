@@ -295,43 +295,20 @@ mod tests {
     #[test]
     fn headers() {
         let mut h = HeaderMap::new();
-        h.insert(
-            "x-codex-primary-used-percent",
-            HeaderValue::from_static("12.5"),
-        );
-        h.insert(
-            "x-codex-primary-window-minutes",
-            HeaderValue::from_static("300"),
-        );
-        h.insert(
-            "x-codex-primary-reset-at",
-            HeaderValue::from_static("1767225600"),
-        );
-        h.insert(
-            "x-codex-secondary-used-percent",
-            HeaderValue::from_static("0"),
-        );
-        h.insert(
-            "x-codex-secondary-window-minutes",
-            HeaderValue::from_static("0"),
-        );
-        h.insert("x-codex-credits-has-credits", HeaderValue::from_static("1"));
-        h.insert(
-            "x-codex-credits-unlimited",
-            HeaderValue::from_static("false"),
-        );
-        h.insert(
-            "x-codex-other-primary-used-percent",
-            HeaderValue::from_static("50"),
-        );
-        h.insert(
-            "x-codex-other-limit-name",
-            HeaderValue::from_static("Other"),
-        );
-        h.insert(
-            "x-codex-active-limit",
-            HeaderValue::from_static("codex_other"),
-        );
+        for (name, value) in [
+            ("x-codex-primary-used-percent", "12.5"),
+            ("x-codex-primary-window-minutes", "300"),
+            ("x-codex-primary-reset-at", "1767225600"),
+            ("x-codex-secondary-used-percent", "0"),
+            ("x-codex-secondary-window-minutes", "0"),
+            ("x-codex-credits-has-credits", "1"),
+            ("x-codex-credits-unlimited", "false"),
+            ("x-codex-other-primary-used-percent", "50"),
+            ("x-codex-other-limit-name", "Other"),
+            ("x-codex-active-limit", "codex_other"),
+        ] {
+            h.insert(name, HeaderValue::from_static(value));
+        }
         let s = RateLimitSnapshot::from_headers(&h).unwrap();
         assert_eq!(s.primary.as_ref().unwrap().window_minutes, Some(300));
         assert_eq!(

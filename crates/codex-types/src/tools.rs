@@ -7,8 +7,8 @@ use serde_json::Map;
 use serde_json::Value;
 
 use crate::lossless::NullKeys;
-use crate::lossless::impl_lossless;
 use crate::lossless::lossless_enum;
+use crate::lossless::lossless_struct;
 
 lossless_enum! {
     /// A tool the model may call.
@@ -35,79 +35,60 @@ lossless_enum! {
     }
 }
 
-/// A `function` tool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct FunctionTool {
-    /// Name the model calls.
-    pub name: String,
-    /// What it does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Strict schema adherence.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub strict: Option<bool>,
-    /// JSON Schema of the arguments object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<Value>,
-    /// Keys this version does not know, kept verbatim.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-    #[serde(skip)]
-    nulls: NullKeys,
+lossless_struct! {
+    /// A `function` tool.
+    FunctionTool {
+        /// Name the model calls.
+        pub name: String,
+        /// What it does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
+        /// Strict schema adherence.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub strict: Option<bool>,
+        /// JSON Schema of the arguments object.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub parameters: Option<Value>,
+    }
 }
 
-/// A `custom` (freeform) tool.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct CustomTool {
-    /// Name the model calls.
-    pub name: String,
-    /// What it does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Input format, e.g. `{"type":"grammar","syntax":"lark","definition":"…"}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<Value>,
-    /// Keys this version does not know, kept verbatim.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-    #[serde(skip)]
-    nulls: NullKeys,
+lossless_struct! {
+    /// A `custom` (freeform) tool.
+    CustomTool {
+        /// Name the model calls.
+        pub name: String,
+        /// What it does.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub description: Option<String>,
+        /// Input format, e.g. `{"type":"grammar","syntax":"lark","definition":"…"}`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub format: Option<Value>,
+    }
 }
 
-/// The `local_shell` tool.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct LocalShellTool {
-    /// Keys this version does not know, kept verbatim.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-    #[serde(skip)]
-    nulls: NullKeys,
+lossless_struct! {
+    /// The `local_shell` tool.
+    #[derive(Default)]
+    LocalShellTool {}
 }
 
-/// The server-side `web_search` tool.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct WebSearchTool {
-    /// `false` = cached index only, `true` = live access; `None` = server default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_web_access: Option<bool>,
-    /// Domain filters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filters: Option<WebSearchFilters>,
-    /// Approximate user location.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_location: Option<UserLocation>,
-    /// `low`, `medium` or `high`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub search_context_size: Option<String>,
-    /// Keys this version does not know, kept verbatim.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-    #[serde(skip)]
-    nulls: NullKeys,
+lossless_struct! {
+    /// The server-side `web_search` tool.
+    #[derive(Default)]
+    WebSearchTool {
+        /// `false` = cached index only, `true` = live access; `None` = server default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub external_web_access: Option<bool>,
+        /// Domain filters.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub filters: Option<WebSearchFilters>,
+        /// Approximate user location.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub user_location: Option<UserLocation>,
+        /// `low`, `medium` or `high`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub search_context_size: Option<String>,
+    }
 }
 
 /// `filters` of the web search tool.
@@ -149,8 +130,6 @@ pub struct UserLocation {
 fn approximate() -> String {
     "approximate".to_owned()
 }
-
-impl_lossless!(FunctionTool, CustomTool, LocalShellTool, WebSearchTool);
 
 impl FunctionTool {
     /// A function tool (`strict: false`).

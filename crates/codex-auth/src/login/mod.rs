@@ -50,8 +50,32 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(120);
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
 
-type UrlCallback = Arc<dyn Fn(&str) + Send + Sync>;
-type CodeCallback = Arc<dyn Fn(&DeviceCode) + Send + Sync>;
+type UrlCallback = Callback<dyn Fn(&str) + Send + Sync>;
+type CodeCallback = Callback<dyn Fn(&DeviceCode) + Send + Sync>;
+
+/// A caller's hook in the login options: shared, callable through `Deref`, and shown by
+/// `Debug` as a marker, so both option structs derive `Debug`.
+struct Callback<F: ?Sized>(Arc<F>);
+
+impl<F: ?Sized> Clone for Callback<F> {
+    fn clone(&self) -> Self {
+        Callback(Arc::clone(&self.0))
+    }
+}
+
+impl<F: ?Sized> std::ops::Deref for Callback<F> {
+    type Target = F;
+
+    fn deref(&self) -> &F {
+        &self.0
+    }
+}
+
+impl<F: ?Sized> std::fmt::Debug for Callback<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<callback>")
+    }
+}
 
 #[derive(Deserialize)]
 struct CodeExchangeResponse {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::Callback;
 use super::CodeCallback;
 use super::DEFAULT_CALLBACK_PORT;
 use super::DEVICE_CODE_LIFETIME;
@@ -11,7 +12,7 @@ use super::MIN_POLL_INTERVAL;
 use super::UrlCallback;
 
 /// Options of [`AuthManager::login_browser`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[must_use]
 pub struct BrowserLoginOptions {
     pub(super) port: u16,
@@ -20,19 +21,6 @@ pub struct BrowserLoginOptions {
     pub(super) timeout: Duration,
     pub(super) api_key_exchange: bool,
     pub(super) on_url: Option<UrlCallback>,
-}
-
-impl std::fmt::Debug for BrowserLoginOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BrowserLoginOptions")
-            .field("port", &self.port)
-            .field("fallback_port", &self.fallback_port)
-            .field("open_browser", &self.open_browser)
-            .field("timeout", &self.timeout)
-            .field("api_key_exchange", &self.api_key_exchange)
-            .field("on_url", &self.on_url.is_some())
-            .finish()
-    }
 }
 
 impl Default for BrowserLoginOptions {
@@ -90,7 +78,7 @@ impl BrowserLoginOptions {
 
     /// Called once with the authorize URL instead of printing it to standard error.
     pub fn on_url(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
-        self.on_url = Some(Arc::new(f));
+        self.on_url = Some(Callback(Arc::new(f)));
         self
     }
 }
@@ -108,24 +96,13 @@ pub struct DeviceCode {
 }
 
 /// Options of [`AuthManager::login_device`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[must_use]
 pub struct DeviceLoginOptions {
     pub(super) timeout: Duration,
     pub(super) api_key_exchange: bool,
     pub(super) min_poll_interval: Duration,
     pub(super) on_code: Option<CodeCallback>,
-}
-
-impl std::fmt::Debug for DeviceLoginOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceLoginOptions")
-            .field("timeout", &self.timeout)
-            .field("api_key_exchange", &self.api_key_exchange)
-            .field("min_poll_interval", &self.min_poll_interval)
-            .field("on_code", &self.on_code.is_some())
-            .finish()
-    }
 }
 
 impl Default for DeviceLoginOptions {
@@ -169,7 +146,7 @@ impl DeviceLoginOptions {
 
     /// Called once with the verification URL and user code instead of printing them.
     pub fn on_code(mut self, f: impl Fn(&DeviceCode) + Send + Sync + 'static) -> Self {
-        self.on_code = Some(Arc::new(f));
+        self.on_code = Some(Callback(Arc::new(f)));
         self
     }
 }

@@ -10,14 +10,11 @@
 //! written back under the type name it was read with (so replaying history is exact); a
 //! compaction item built with [`Compaction::new`] is written as `compaction`.
 
-use serde::Deserialize;
-use serde::Serialize;
 use serde_json::Map;
-use serde_json::Value;
 
 use crate::lossless::NullKeys;
-use crate::lossless::impl_lossless;
 use crate::lossless::lossless_enum;
+use crate::lossless::lossless_struct;
 use crate::lossless::string_enum;
 
 mod build;
@@ -140,23 +137,6 @@ string_enum! {
         /// `original`.
         Original = "original",
     }
-}
-
-macro_rules! lossless_struct {
-    ($(#[$m:meta])* $name:ident { $($body:tt)* }) => {
-        $(#[$m])*
-        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-        #[non_exhaustive]
-        pub struct $name {
-            $($body)*
-            /// Keys this version does not know, kept verbatim.
-            #[serde(flatten)]
-            pub extra: Map<String, Value>,
-            #[serde(skip)]
-            nulls: NullKeys,
-        }
-        impl_lossless!($name);
-    };
 }
 
 lossless_struct! {

@@ -1,5 +1,8 @@
 //! Unit tests of item round trips and constructors.
 
+use serde::Deserialize;
+use serde_json::Value;
+
 use super::*;
 
 #[test]
