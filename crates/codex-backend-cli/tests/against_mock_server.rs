@@ -11,11 +11,12 @@ use codex_mock::FunctionCallSpec;
 use codex_mock::MockServer;
 use codex_mock::Reply;
 use codex_mock::TokenSet;
+use codex_test_support::both_transports;
 use common::Run;
 use common::TempDir;
+use common::Transport;
 use common::has_ansi;
 use common::run_with;
-use common::test_transport;
 use serde_json::Value;
 use serde_json::json;
 
@@ -23,10 +24,16 @@ struct Env {
     server: MockServer,
     home: TempDir,
     tokens: Option<TokenSet>,
+    /// The `--transport` of every run that does not name one.
+    transport: Transport,
 }
 
 impl Env {
     async fn new(logged_in: bool) -> Self {
+        Self::over(logged_in, Transport::Sse).await
+    }
+
+    async fn over(logged_in: bool, transport: Transport) -> Self {
         let server = MockServer::start().await.unwrap();
         let home = TempDir::new();
         let tokens = logged_in.then(|| {
@@ -38,6 +45,7 @@ impl Env {
             server,
             home,
             tokens,
+            transport,
         }
     }
 
@@ -53,7 +61,7 @@ impl Env {
             self.home.str().into(),
         ];
         if !args.contains(&"--transport") {
-            all.extend(["--transport".into(), test_transport()]);
+            all.extend(["--transport".into(), self.transport.arg().into()]);
         }
         all.extend(args.iter().map(|s| s.to_string()));
         let issuer = self.server.issuer_url();
@@ -66,12 +74,16 @@ impl Env {
         .unwrap()
     }
 
+    /// The binary against this server over this transport, then `args` (not started).
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut all = vec!["--transport", self.transport.arg()];
+        all.extend_from_slice(args);
+        common::command_against(&self.server, &self.home, &all)
+    }
+
+    /// The bodies of the turns sent, over either transport.
     fn response_bodies(&self) -> Vec<Value> {
-        self.server
-            .requests_to("/backend-api/codex/responses")
-            .iter()
-            .map(|r| r.json().unwrap())
-            .collect()
+        codex_test_support::mock::turn_bodies(&self.server)
     }
 }
 
@@ -119,9 +131,8 @@ async fn exit_3_when_the_refresh_token_was_revoked() {
     assert!(r.stderr.contains("codex-backend login"), "{r:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exit_1_on_api_and_stream_errors() {
-    let env = Env::new(true).await;
+async fn exit_1_on_api_and_stream_errors(t: Transport) {
+    let env = Env::over(true, t).await;
 
     env.server.push_response(Reply::failed(
         "context_length_exceeded",
@@ -147,10 +158,12 @@ async fn exit_1_on_api_and_stream_errors() {
     env.server.push_response(Reply::truncated());
     let r = env.run(&["ask", "hi"], "").await;
     r.expect_code(1);
-    assert!(
-        r.stderr.contains("stream closed before response.completed"),
-        "{r:?}"
-    );
+    // The same kind; the message names what closed (protocol §6 for the WebSocket wording).
+    let closed = match t {
+        Transport::Sse => "stream closed before response.completed",
+        Transport::WebSocket => "websocket connection lost before response.completed",
+    };
+    assert!(r.stderr.contains(closed), "{r:?}");
     assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
 
     env.server
@@ -168,9 +181,10 @@ async fn exit_1_on_api_and_stream_errors() {
     assert_eq!(err["status"], 429);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exit_1_on_idle_timeout() {
-    let env = Env::new(true).await;
+both_transports!(exit_1_on_api_and_stream_errors);
+
+async fn exit_1_on_idle_timeout(t: Transport) {
+    let env = Env::over(true, t).await;
     env.server
         .push_response(Reply::stall(Duration::from_secs(10)));
     let r = env
@@ -179,6 +193,8 @@ async fn exit_1_on_idle_timeout() {
     r.expect_code(1);
     assert_eq!(r.json_error()["kind"], "idle_timeout");
 }
+
+both_transports!(exit_1_on_idle_timeout);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_2_on_usage_errors() {
@@ -243,9 +259,8 @@ async fn status_never_prints_a_token() {
     assert_eq!(v["account_id"], t.account_id.as_str());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ask_sends_the_flags_exactly() {
-    let env = Env::new(true).await;
+async fn ask_sends_the_flags_exactly(t: Transport) {
+    let env = Env::over(true, t).await;
     let dir = TempDir::new();
     let schema_v = json!({
         "title": "answer",
@@ -356,13 +371,14 @@ async fn ask_sends_the_flags_exactly() {
         content[2]["image_url"],
         "data:image/png;base64,iVBORw0KGgo="
     );
-    let req = &env.server.requests_to("/backend-api/codex/responses")[0];
+    let req = &codex_test_support::mock::turn_requests(&env.server)[0];
     assert_eq!(req.header("session-id"), Some("cache-key-123"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ask_defaults_and_include_reasoning() {
-    let env = Env::new(true).await;
+both_transports!(ask_sends_the_flags_exactly);
+
+async fn ask_defaults_and_include_reasoning(t: Transport) {
+    let env = Env::over(true, t).await;
     env.run(&["ask", "plain"], "").await.expect_code(0);
     env.run(
         &[
@@ -400,9 +416,10 @@ async fn ask_defaults_and_include_reasoning() {
     assert_ne!(inc["prompt_cache_key"], plain["prompt_cache_key"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ask_prints_tool_calls_without_running_them() {
-    let env = Env::new(true).await;
+both_transports!(ask_defaults_and_include_reasoning);
+
+async fn ask_prints_tool_calls_without_running_them(t: Transport) {
+    let env = Env::over(true, t).await;
     env.server
         .push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
             "lookup",
@@ -424,9 +441,10 @@ async fn ask_prints_tool_calls_without_running_them() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ask_shows_reasoning_summary_on_stderr() {
-    let env = Env::new(true).await;
+both_transports!(ask_prints_tool_calls_without_running_them);
+
+async fn ask_shows_reasoning_summary_on_stderr(t: Transport) {
+    let env = Env::over(true, t).await;
     env.server
         .push_response(Reply::reasoning("Thinking about primes", "2, 3, 5"));
     let r = env
@@ -438,6 +456,8 @@ async fn ask_shows_reasoning_summary_on_stderr() {
     assert!(r.stderr.contains("[reasoning] "), "{r:?}");
     assert!(r.stderr.contains("Thinking about primes"));
 }
+
+both_transports!(ask_shows_reasoning_summary_on_stderr);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_over_websocket_keeps_one_connection_and_sends_only_new_items() {
@@ -470,6 +490,7 @@ async fn chat_over_websocket_keeps_one_connection_and_sends_only_new_items() {
     }
 }
 
+/// SSE only: it reads the whole history re-sent each turn; over WebSocket a chat sends only the new items (`chat_over_websocket_keeps_one_connection_and_sends_only_new_items`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_keeps_history_and_obeys_reset_and_model() {
     let env = Env::new(true).await;
@@ -512,9 +533,8 @@ async fn chat_keeps_history_and_obeys_reset_and_model() {
     assert_eq!(third[0]["content"][0]["text"], "third");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chat_human_reports_a_failed_turn_and_goes_on() {
-    let env = Env::new(true).await;
+async fn chat_human_reports_a_failed_turn_and_goes_on(t: Transport) {
+    let env = Env::over(true, t).await;
     env.server
         .push_response(Reply::failed("server_is_overloaded", "Try later."));
     env.server.push_response(Reply::text("fine now"));
@@ -533,29 +553,19 @@ async fn chat_human_reports_a_failed_turn_and_goes_on() {
     assert_eq!(r.json_error()["kind"], "server_overloaded");
 }
 
+both_transports!(chat_human_reports_a_failed_turn_and_goes_on);
+
 #[cfg(unix)]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chat_ctrl_c_aborts_the_answer_not_the_program() {
+async fn chat_ctrl_c_aborts_the_answer_not_the_program(t: Transport) {
     use std::io::Write;
     use std::process::Stdio;
 
-    let env = Env::new(true).await;
+    let env = Env::over(true, t).await;
     env.server
         .push_response(Reply::stall(Duration::from_secs(30)));
     env.server.push_response(Reply::text("after the interrupt"));
-    let mut child = std::process::Command::new(common::bin())
-        .args([
-            "--base-url",
-            &env.server.backend_base_url(),
-            "--codex-home",
-            env.home.str(),
-            "chat",
-        ])
-        .env_remove("CODEX_BASE_URL")
-        .env_remove("CODEX_HOME")
-        .env_remove("RUST_LOG")
-        .env("CODEX_AUTH_ISSUER", env.server.issuer_url())
-        .env("CODEX_TRANSPORT", test_transport())
+    let mut child = env
+        .command(&["chat"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -597,28 +607,17 @@ async fn chat_ctrl_c_aborts_the_answer_not_the_program() {
 }
 
 #[cfg(unix)]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ask_ctrl_c_stops_the_answer_with_exit_1() {
+both_transports!(chat_ctrl_c_aborts_the_answer_not_the_program);
+
+#[cfg(unix)]
+async fn ask_ctrl_c_stops_the_answer_with_exit_1(t: Transport) {
     use std::process::Stdio;
 
-    let env = Env::new(true).await;
+    let env = Env::over(true, t).await;
     env.server
         .push_response(Reply::stall(Duration::from_secs(30)));
-    let child = std::process::Command::new(common::bin())
-        .args([
-            "--json",
-            "--base-url",
-            &env.server.backend_base_url(),
-            "--codex-home",
-            env.home.str(),
-            "ask",
-            "hi",
-        ])
-        .env_remove("CODEX_BASE_URL")
-        .env_remove("CODEX_HOME")
-        .env_remove("RUST_LOG")
-        .env("CODEX_AUTH_ISSUER", env.server.issuer_url())
-        .env("CODEX_TRANSPORT", test_transport())
+    let child = env
+        .command(&["--json", "ask", "hi"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -651,9 +650,11 @@ async fn ask_ctrl_c_stops_the_answer_with_exit_1() {
     assert_eq!(r.json_error()["kind"], "aborted");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn json_ask_prints_the_exact_wire_events() {
-    let env = Env::new(true).await;
+#[cfg(unix)]
+both_transports!(ask_ctrl_c_stops_the_answer_with_exit_1);
+
+async fn json_ask_prints_the_exact_wire_events(t: Transport) {
+    let env = Env::over(true, t).await;
     for name in [
         "reasoning_summary",
         "parallel_tool_calls",
@@ -670,9 +671,10 @@ async fn json_ask_prints_the_exact_wire_events() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn undecodable_live_events_are_printed_not_dropped() {
-    let env = Env::new(true).await;
+both_transports!(json_ask_prints_the_exact_wire_events);
+
+async fn undecodable_live_events_are_printed_not_dropped(t: Transport) {
+    let env = Env::over(true, t).await;
     env.server.push_response(Reply::sse_bytes(
         "data: {\"type\":\"response.created\",\"response\":{\"id\":\"r1\"}}\n\n\
          data: {oops\n\n\
@@ -700,9 +702,10 @@ async fn undecodable_live_events_are_printed_not_dropped() {
     assert!(r.stderr.contains("warning: "), "{r:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chat_double_slash_sends_a_slash_message() {
-    let env = Env::new(true).await;
+both_transports!(undecodable_live_events_are_printed_not_dropped);
+
+async fn chat_double_slash_sends_a_slash_message(t: Transport) {
+    let env = Env::over(true, t).await;
     let r = env
         .run(&["chat"], "//etc/hosts: what is it?\n/nonsense\n")
         .await;
@@ -716,9 +719,10 @@ async fn chat_double_slash_sends_a_slash_message() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exit_3_on_401_after_refresh() {
-    let env = Env::new(true).await;
+both_transports!(chat_double_slash_sends_a_slash_message);
+
+async fn exit_3_on_401_after_refresh(t: Transport) {
+    let env = Env::over(true, t).await;
     for _ in 0..2 {
         env.server
             .push_response(Reply::status(401, json!({"detail": "Unauthorized"})));
@@ -732,6 +736,8 @@ async fn exit_3_on_401_after_refresh() {
     );
 }
 
+both_transports!(exit_3_on_401_after_refresh);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn environment_variables_replace_the_options() {
     let env = Env::new(true).await;
@@ -739,7 +745,7 @@ async fn environment_variables_replace_the_options() {
     let sdp = dir.write("offer.sdp", "v=0\r\n");
     let vars = [
         ("CODEX_BASE_URL", env.server.backend_base_url()),
-        ("CODEX_TRANSPORT", test_transport()),
+        ("CODEX_TRANSPORT", "sse".to_owned()),
         ("CODEX_API_BASE_URL", env.server.api_base_url()),
         ("CODEX_HOME", env.home.str().to_owned()),
         ("CODEX_AUTH_ISSUER", env.server.issuer_url()),
@@ -813,6 +819,7 @@ fn without_encrypted_reasoning(reply: &Reply) -> Reply {
     Reply::sse_bytes(out.into_bytes())
 }
 
+/// SSE only: it reads the replayed history in the second request; over WebSocket that history rides `previous_response_id`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_replays_reasoning_with_its_encrypted_content() {
     let env = Env::new(true).await;
@@ -844,6 +851,7 @@ async fn chat_replays_reasoning_with_its_encrypted_content() {
     assert_eq!(second[1]["encrypted_content"], enc);
 }
 
+/// SSE only: as `chat_replays_reasoning_with_its_encrypted_content`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_does_not_replay_reasoning_without_encrypted_content() {
     let env = Env::new(true).await;
@@ -862,6 +870,7 @@ async fn chat_does_not_replay_reasoning_without_encrypted_content() {
     assert_eq!(second[1]["role"], "assistant");
 }
 
+/// SSE only: `Content-Encoding: zstd` is a property of an HTTP request body.
 #[tokio::test]
 async fn ask_compresses_bodies_unless_no_request_compression() {
     let env = Env::new(true).await;
@@ -886,6 +895,7 @@ async fn ask_compresses_bodies_unless_no_request_compression() {
     }
 }
 
+/// SSE only: it reads the compaction requests as `POST` bodies next to `/responses/compact` ones.
 #[tokio::test]
 async fn compact_uses_v2_by_default_and_legacy_on_request() {
     let env = Env::new(true).await;

@@ -6,30 +6,17 @@ mod common;
 
 use codex_mock::MockServer;
 use codex_mock::Reply;
+use codex_test_support::both_transports;
 use common::TempDir;
-use common::run_with;
+use common::Transport;
 
-async fn ask_json(server: &MockServer, home: &TempDir) -> common::Run {
-    let args: Vec<String> = vec![
-        "--json".into(),
-        "--base-url".into(),
-        server.backend_base_url(),
-        "--codex-home".into(),
-        home.str().into(),
-        "ask".into(),
-        "hi".into(),
-    ];
-    let issuer = server.issuer_url();
-    tokio::task::spawn_blocking(move || {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_with(&refs, &[("CODEX_AUTH_ISSUER", &issuer)], "")
-    })
-    .await
-    .unwrap()
+/// `--json ask hi` over `t`.
+async fn ask_json(server: &MockServer, home: &TempDir, t: Transport) -> common::Run {
+    let args = ["--transport", t.arg(), "--json", "ask", "hi"];
+    common::run_blocking(common::command_against(server, home, &args)).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn terminal_events_are_printed_before_the_error_object() {
+async fn terminal_events_are_printed_before_the_error_object(t: Transport) {
     let (server, home) = common::logged_in_mock().await;
     let cases = [
         (
@@ -50,7 +37,7 @@ async fn terminal_events_are_printed_before_the_error_object() {
     ];
     for (reply, event_type, kind) in cases {
         server.push_response(reply);
-        let r = ask_json(&server, &home).await;
+        let r = ask_json(&server, &home, t).await;
         r.expect_code(1);
         let lines = r.json_lines();
         assert!(lines.len() >= 2, "{r:?}");
@@ -62,10 +49,11 @@ async fn terminal_events_are_printed_before_the_error_object() {
     }
 }
 
+both_transports!(terminal_events_are_printed_before_the_error_object);
+
 /// An event that fails to decode but is a JSON object is printed exactly as sent (key order
 /// and number spelling kept), also when it is the terminal `response.completed`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn undecodable_events_are_printed_byte_for_byte() {
+async fn undecodable_events_are_printed_byte_for_byte(t: Transport) {
     let (server, home) = common::logged_in_mock().await;
     let created = r#"{"type":"response.created","response":{"id":"r1"}}"#;
     let bad_delta =
@@ -73,7 +61,7 @@ async fn undecodable_events_are_printed_byte_for_byte() {
     let bad_completed = r#"{"z":1e300,"type":"response.completed","response":{"id":5},"a":0.10}"#;
     let body = format!("data: {created}\n\ndata: {bad_delta}\n\ndata: {bad_completed}\n\n");
     server.push_response(Reply::sse_bytes(body.into_bytes()));
-    let r = ask_json(&server, &home).await;
+    let r = ask_json(&server, &home, t).await;
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{r:?}");
     assert_eq!(lines[1], bad_delta, "{r:?}");
@@ -82,3 +70,5 @@ async fn undecodable_events_are_printed_byte_for_byte() {
     r.expect_code(1);
     assert_eq!(r.json_error()["kind"], "decode", "{r:?}");
 }
+
+both_transports!(undecodable_events_are_printed_byte_for_byte);

@@ -71,10 +71,24 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_codex-backend")
 }
 
-/// The `--transport` of tests that inspect the wire as HTTP requests: `CODEX_TEST_TRANSPORT`
-/// (default `sse`), so the suite can also run over `websocket` or `auto`.
-pub fn test_transport() -> String {
-    std::env::var("CODEX_TEST_TRANSPORT").unwrap_or_else(|_| "sse".to_owned())
+/// The transport of a CLI turn (`--transport`), for the tests that `both_transports!` runs
+/// once over each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// `--transport sse`.
+    Sse,
+    /// `--transport websocket`.
+    WebSocket,
+}
+
+impl Transport {
+    /// The `--transport` value.
+    pub fn arg(self) -> &'static str {
+        match self {
+            Transport::Sse => "sse",
+            Transport::WebSocket => "websocket",
+        }
+    }
 }
 
 /// The binary with `args` and a clean environment (no inherited URLs, home, issuer, proxy,
@@ -231,8 +245,8 @@ pub fn command_against(server: &codex_mock::MockServer, home: &TempDir, args: &[
     all.extend_from_slice(args);
     let mut cmd = command(&all);
     cmd.env("CODEX_AUTH_ISSUER", server.issuer_url());
-    // These tests inspect the wire as SSE bytes: the transport of `test_transport()`.
-    cmd.env("CODEX_TRANSPORT", test_transport());
+    // These tests inspect the wire as SSE requests; `--transport` in `args` wins.
+    cmd.env("CODEX_TRANSPORT", "sse");
     cmd
 }
 
