@@ -274,10 +274,7 @@ async fn terminal_control_sequences_from_the_network_are_escaped_in_human_mode()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_that_arrives_only_in_output_item_done_is_printed() {
     let (server, home) = logged_in_mock().await;
-    let ev = |kind: &str, data: Value| SseEvent {
-        kind: kind.into(),
-        data,
-    };
+    let ev = |kind: &str, data: Value| SseEvent::new(kind, data);
     server.push_response(Reply::events(vec![
         ev("response.created", json!({"type": "response.created", "response": {"id": "resp_1"}})),
         ev(

@@ -45,12 +45,7 @@ fn body() -> Vec<u8> {
     let mut b = StreamBuilder::new("resp_bench", "gpt-5.4");
     b.created();
     b.message("msg_bench_0", &deltas);
-    b.completed(Usage {
-        input_tokens: 10,
-        cached_tokens: 0,
-        output_tokens: DELTAS as u64,
-        reasoning_tokens: 0,
-    });
+    b.completed(Usage::new(10, 0, DELTAS as u64, 0));
     to_sse_bytes(&b.finish())
 }
 

@@ -16,6 +16,7 @@ pub const CREATED_AT: i64 = 1_767_225_600;
 
 /// One server-sent event: its `type` and its JSON payload (which also holds `type`).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SseEvent {
     /// The `event:` name, equal to the payload's `type`.
     pub kind: String,
@@ -24,6 +25,14 @@ pub struct SseEvent {
 }
 
 impl SseEvent {
+    /// An event of type `kind` with the `data` payload (which should also hold `type`).
+    pub fn new(kind: impl Into<String>, data: Value) -> SseEvent {
+        SseEvent {
+            kind: kind.into(),
+            data,
+        }
+    }
+
     /// Serialize as `event: <type>\ndata: <json>\n\n` with a stable key order (`type` first,
     /// then keys sorted), independent of serde_json's `preserve_order` feature.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -96,6 +105,7 @@ pub fn to_sse_bytes(events: &[SseEvent]) -> Vec<u8> {
 
 /// Token counts reported in `response.completed` / `response.incomplete`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Usage {
     /// `input_tokens`.
     pub input_tokens: u64,
@@ -108,6 +118,22 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// Token counts: input (of which `cached_tokens` were cached) and output (of which
+    /// `reasoning_tokens` were reasoning).
+    pub fn new(
+        input_tokens: u64,
+        cached_tokens: u64,
+        output_tokens: u64,
+        reasoning_tokens: u64,
+    ) -> Usage {
+        Usage {
+            input_tokens,
+            cached_tokens,
+            output_tokens,
+            reasoning_tokens,
+        }
+    }
+
     /// The usage object as sent on the wire.
     pub fn to_json(&self) -> Value {
         json!({

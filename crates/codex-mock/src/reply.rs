@@ -24,6 +24,7 @@ pub const RATE_LIMIT_MESSAGE: &str = "Rate limit reached for gpt-5.4 in organiza
 
 /// One function call of [`Reply::tool_calls`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FunctionCallSpec {
     /// Tool name.
     pub name: String,

@@ -51,6 +51,7 @@ impl fmt::Debug for Secret {
 
 /// Something credential-shaped was still present after scrubbing.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Leftover {
     /// What kind of credential (e.g. `jwt`, `api-key`, `bearer`, or a secret's label).
     pub kind: String,
