@@ -9,6 +9,8 @@
 //! Run briefly: `cargo bench -p codex-client --bench compression`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod common;
+
 use std::time::Duration;
 
 use codex_client::compress_body;
@@ -18,49 +20,30 @@ use criterion::Criterion;
 use criterion::Throughput;
 use serde_json::json;
 
-/// Pseudo-random base64 (the shape of `encrypted_content`), deterministic.
-fn opaque(len: usize, seed: u64) -> String {
-    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            char::from(B64[(x % 64) as usize])
-        })
-        .collect()
-}
-
-fn item(v: serde_json::Value) -> ResponseItem {
-    serde_json::from_value(v).unwrap()
-}
-
 /// The JSON body of a request carrying a `turns`-turn history.
 fn history_body(turns: usize) -> Vec<u8> {
     let source = "fn parse_config(path: &Path) -> Result<Config, Error> {\n    let text = std::fs::read_to_string(path)?;\n    let mut cfg: Config = toml::from_str(&text)?;\n    cfg.apply_defaults();\n    cfg.validate()?;\n    Ok(cfg)\n}\n";
-    let mut b = ResponsesRequest::builder("gpt-5.4")
-        .instructions("You are a coding agent. Answer briefly, run tools when needed. ".repeat(20));
+    let mut b = ResponsesRequest::builder("gpt-5.4").instructions(common::instructions());
     for t in 0..turns {
         let call = format!("call_{t:04}");
         b = b
             .push_input(ResponseItem::user_text(format!(
                 "Turn {t}: why does parse_config fail on the file in config/app{t}.toml? Show me the relevant code and suggest a fix."
             )))
-            .push_input(item(json!({
+            .push_input(common::item(json!({
                 "type": "reasoning", "id": format!("rs_{t}"),
                 "summary": [{"type": "summary_text", "text": format!("**Looking at parse_config**\n\nI should read src/config.rs and check the validation of turn {t}.")}],
-                "encrypted_content": opaque(1_200, t as u64),
+                "encrypted_content": common::opaque(1_200, t as u64),
             })))
-            .push_input(item(json!({
+            .push_input(common::item(json!({
                 "type": "function_call", "id": format!("fc_{t}"), "call_id": call,
                 "name": "read_file", "arguments": format!("{{\"path\":\"src/config.rs\",\"line\":{}}}", t * 10),
             })))
-            .push_input(item(json!({
+            .push_input(common::item(json!({
                 "type": "function_call_output", "call_id": call,
                 "output": source.repeat(3),
             })))
-            .push_input(item(json!({
+            .push_input(common::item(json!({
                 "type": "message", "role": "assistant", "id": format!("msg_{t}"),
                 "content": [{"type": "output_text", "text": format!("In turn {t}: `validate` rejects relative paths; resolve them against the config directory before validating.")}],
             })));

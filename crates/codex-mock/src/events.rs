@@ -377,6 +377,18 @@ impl StreamBuilder {
     /// A reasoning item: one summary part per entry of `summary_parts` (each streamed as
     /// word deltas), then the item with `encrypted_content`.
     pub fn reasoning(&mut self, item_id: &str, summary_parts: &[&str]) -> &mut Self {
+        self.reasoning_with_content(item_id, summary_parts, &fake_encrypted(item_id))
+    }
+
+    /// [`reasoning`](Self::reasoning) whose item carries `encrypted_content` as given (for
+    /// example several KB of opaque base64, as the backend returns it when the request asks
+    /// for `include: ["reasoning.encrypted_content"]`) instead of the short fake blob.
+    pub fn reasoning_with_content(
+        &mut self,
+        item_id: &str,
+        summary_parts: &[&str],
+        encrypted_content: &str,
+    ) -> &mut Self {
         let idx = self.item_added(
             json!({"id": item_id, "type": "reasoning", "summary": [], "encrypted_content": null}),
         );
@@ -405,7 +417,7 @@ impl StreamBuilder {
         }
         let item = json!({
             "id": item_id, "type": "reasoning", "summary": summary,
-            "encrypted_content": fake_encrypted(item_id),
+            "encrypted_content": encrypted_content,
         });
         self.item_done(idx, item)
     }

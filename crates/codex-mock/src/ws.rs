@@ -259,18 +259,23 @@ async fn answer(
                 Err(_) => continue,
             },
         };
+        // The frames of one body chunk are flushed together, as the chunk is one write over
+        // HTTP (a reply streamed event by event still gets one flush per event).
         for piece in sse.feed(&chunk) {
-            let sent = match piece {
+            let msg = match piece {
                 Piece::Data(data) => {
                     terminal |= note_terminal(&data, served);
-                    send(socket, data).await
+                    Message::text(data)
                 }
                 // An SSE keep-alive comment is a Ping over WebSocket.
-                Piece::Comment => socket.send(Message::Ping(Bytes::new())).await.is_ok(),
+                Piece::Comment => Message::Ping(Bytes::new()),
             };
-            if !sent {
+            if socket.feed(msg).await.is_err() {
                 return false;
             }
+        }
+        if socket.flush().await.is_err() {
+            return false;
         }
     }
     // A body that ends mid-event or without a terminal event is, over WebSocket, a
@@ -280,6 +285,16 @@ async fn answer(
 
 /// True for an event that ends a response; remembers the id of a completed one.
 fn note_terminal(data: &str, served: &mut HashSet<String>) -> bool {
+    // Only an event naming one of these can be terminal: the others skip the JSON parse.
+    const TERMINAL: [&str; 4] = [
+        "response.completed",
+        "response.failed",
+        "response.incomplete",
+        "\"error\"",
+    ];
+    if !TERMINAL.iter().any(|t| data.contains(t)) {
+        return false;
+    }
     let Ok(v) = serde_json::from_str::<Value>(data) else {
         return false;
     };
