@@ -12,6 +12,7 @@ mod chat;
 mod cli;
 mod commands;
 mod error;
+#[cfg_attr(not(feature = "mock"), path = "mock_off.rs")]
 mod mock;
 mod output;
 mod replay;
