@@ -18,7 +18,6 @@ use codex_mock::events::StreamBuilder;
 use codex_mock::events::to_sse_bytes;
 use codex_test_support::both_transports;
 use codex_types::ResponseEvent;
-use common::conv;
 use common::drain;
 use common::env_over;
 use common::request;
