@@ -124,12 +124,12 @@ fn reply(comp: Composition, session: u64, turn: usize) -> Reply {
             &args.to_string(),
         );
     }
-    b.completed(Usage {
-        input_tokens: 2_000 + 1_800 * turn as u64,
-        cached_tokens: 1_800 * turn as u64,
-        output_tokens: 300,
-        reasoning_tokens: 200,
-    });
+    b.completed(Usage::new(
+        2_000 + 1_800 * turn as u64,
+        1_800 * turn as u64,
+        300,
+        200,
+    ));
     Reply::events(b.finish())
 }
 
