@@ -160,7 +160,7 @@ async fn state_mismatch_is_rejected_first() {
     ))
     .await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("State mismatch"));
+    assert!(r.text().contains("State mismatch"));
     let e = finish(h).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Login);
     assert!(e.to_string().contains("state mismatch"), "{e}");
@@ -417,7 +417,7 @@ async fn cancel_endpoint_ends_the_flow() {
     let (h, url) = start(&m, opts()).await;
     let r = get(&format!("http://localhost:{}/cancel", callback_port(&url))).await;
     assert_eq!(r.status, 200);
-    assert!(r.body.contains("Login cancelled"));
+    assert!(r.text().contains("Login cancelled"));
     assert!(
         finish(h)
             .await

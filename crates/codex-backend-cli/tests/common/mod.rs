@@ -1,14 +1,20 @@
 //! Helpers: run the built binary as a user would, with a clean environment.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    dead_code,
+    unused_imports
+)]
 
 use std::io::Write;
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::Command;
 use std::process::Stdio;
-use std::sync::atomic::AtomicU32;
-use std::sync::atomic::Ordering;
 
+pub use codex_test_support::TempDir;
+pub use codex_test_support::mock::logged_in_home;
 use serde_json::Value;
 
 /// The output of one run.
@@ -151,48 +157,6 @@ pub fn run(args: &[&str]) -> Run {
     run_with(args, &[], "")
 }
 
-/// A private temporary directory, removed on drop.
-#[derive(Debug)]
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "codex-backend-cli-test-{}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    pub fn str(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-
-    /// Writes `name` with `contents`; returns its path as a string.
-    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, contents).unwrap();
-        p.to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// True when `s` holds an ANSI escape.
 pub fn has_ansi(s: &str) -> bool {
     s.contains('\u{1b}')
@@ -216,17 +180,6 @@ pub async fn logged_in_mock() -> (codex_mock::MockServer, TempDir) {
     let server = codex_mock::MockServer::start().await.unwrap();
     let home = logged_in_home(&server);
     (server, home)
-}
-
-/// A fresh home holding a login that `server`'s issuer minted.
-pub fn logged_in_home(server: &codex_mock::MockServer) -> TempDir {
-    let home = TempDir::new();
-    server
-        .issuer()
-        .issue_tokens()
-        .write_auth_json(home.path())
-        .unwrap();
-    home
 }
 
 /// The binary pointed at `server` (backend, API base and issuer) with `home` as
