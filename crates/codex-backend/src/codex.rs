@@ -16,6 +16,7 @@ use codex_client::ResponseStream;
 use crate::events::EventStream;
 use codex_client::TextResponse;
 use codex_types::CompactRequest;
+use codex_types::History;
 use codex_types::INCLUDE_REASONING_ENCRYPTED_CONTENT;
 use codex_types::ModelInfo;
 use codex_types::RealtimeCall;
@@ -262,10 +263,12 @@ impl CodexClient {
         Ok(&self.inner.transport)
     }
 
-    /// The request body and transport options of a call with `input` after `history`.
+    /// The request body and transport options of a call with `input` after `history`. The
+    /// request shares `history` ([`ResponsesRequest::history`]): no copy of its items when
+    /// it is a [`History`] or a `Vec` (a slice is copied once).
     pub fn build_request(
         &self,
-        history: &[ResponseItem],
+        history: impl Into<History>,
         input: Vec<ResponseItem>,
         opts: &CallOptions,
     ) -> Result<(ResponsesRequest, RequestOptions)> {
@@ -289,12 +292,10 @@ impl CodexClient {
             tools.push(WebSearchTool::new().live(live).into());
         }
         crate::options::check_combinations(opts, &o, &tools)?;
-        let mut all = Vec::with_capacity(history.len() + input.len());
-        all.extend_from_slice(history);
-        all.extend(input);
         let mut b = ResponsesRequest::builder(model)
             .instructions(o.instructions.clone().unwrap_or_default())
-            .input(all)
+            .input(input)
+            .history(history)
             .tools(tools)
             .parallel_tool_calls(o.parallel_tool_calls.unwrap_or(false));
         if o.reasoning_effort.is_some() || o.reasoning_summary.is_some() {
@@ -363,7 +364,7 @@ impl CodexClient {
 
     pub(crate) async fn wire_after(
         &self,
-        history: &[ResponseItem],
+        history: History,
         input: Vec<ResponseItem>,
         opts: &CallOptions,
     ) -> Result<ResponseStream> {
@@ -384,7 +385,7 @@ impl CodexClient {
         input: impl Into<Input>,
         opts: impl Into<Option<CallOptions>>,
     ) -> Result<EventStream> {
-        self.stream_after(&[], input, opts).await
+        self.stream_after(History::new(), input, opts).await
     }
 
     /// [`stream`](Self::stream) with `history` sent before `input`, borrowed (the caller
@@ -392,13 +393,13 @@ impl CodexClient {
     /// [`Input::none`] to let the model continue without a new user message.
     pub async fn stream_after(
         &self,
-        history: &[ResponseItem],
+        history: impl Into<History>,
         input: impl Into<Input>,
         opts: impl Into<Option<CallOptions>>,
     ) -> Result<EventStream> {
         let opts = opts.into().unwrap_or_default();
         let stream = self
-            .wire_after(history, input.into().into_items(), &opts)
+            .wire_after(history.into(), input.into().into_items(), &opts)
             .await?;
         Ok(EventStream::new(stream))
     }
@@ -415,7 +416,7 @@ impl CodexClient {
         input: impl Into<Input>,
         opts: impl Into<Option<CallOptions>>,
     ) -> Result<TextResponse> {
-        self.respond_after(&[], input, opts).await
+        self.respond_after(History::new(), input, opts).await
     }
 
     /// [`respond`](Self::respond) with `history` sent before `input`, borrowed (the caller
@@ -423,16 +424,20 @@ impl CodexClient {
     /// [`Input::none`] to let the model continue without a new user message.
     pub async fn respond_after(
         &self,
-        history: &[ResponseItem],
+        history: impl Into<History>,
         input: impl Into<Input>,
         opts: impl Into<Option<CallOptions>>,
     ) -> Result<TextResponse> {
         let opts = opts.into().unwrap_or_default();
         let input = input.into().into_items();
+        let history = history.into();
         let mut retries = TurnRetries::new(self, "respond");
         loop {
             let attempt = async {
-                let stream = self.wire_after(history, input.clone(), &opts).await?;
+                // A retry shares the history again (a reference count, no copy).
+                let stream = self
+                    .wire_after(history.clone(), input.clone(), &opts)
+                    .await?;
                 Ok(stream.collect_text().await?)
             };
             match attempt.await {
@@ -555,7 +560,7 @@ impl CodexClient {
                 r => return r,
             }
         }
-        let (req, ro) = self.build_request(&[], history, &opts)?;
+        let (req, ro) = self.build_request(History::new(), history, &opts)?;
         let creq = CompactRequest::from_request(&req);
         let mut retries = TurnRetries::new(self, "compact");
         loop {
@@ -576,7 +581,7 @@ impl CodexClient {
         opts.beta_features
             .push(crate::compaction::REMOTE_COMPACTION_V2.to_owned());
         let input = crate::compaction::request_input(history.to_vec());
-        let (req, ro) = self.build_request(&[], input, &opts)?;
+        let (req, ro) = self.build_request(History::new(), input, &opts)?;
         let answer = self
             .inner
             .transport

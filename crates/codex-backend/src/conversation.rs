@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use codex_client::ResponseStream;
 use codex_client::TextResponse;
+use codex_types::History;
 use codex_types::ResponseEvent;
 use codex_types::ResponseItem;
 use codex_types::Tool;
@@ -61,7 +62,7 @@ pub struct Conversation {
     client: CodexClient,
     options: CallOptions,
     id: String,
-    history: Vec<ResponseItem>,
+    history: History,
     tools: ToolRegistry,
     max_iterations: usize,
     auto_compact: bool,
@@ -157,7 +158,7 @@ impl Conversation {
             client,
             options: CallOptions::new(),
             id: codex_client::new_uuid_v7(),
-            history: Vec::new(),
+            history: History::new(),
             tools: ToolRegistry::new(),
             max_iterations: DEFAULT_MAX_TOOL_ITERATIONS,
             auto_compact: true,
@@ -251,6 +252,13 @@ impl Conversation {
         &self.history
     }
 
+    /// The history, shared (a reference count, no copy of the items): e.g. for
+    /// [`CodexClient::stream_after`]. Keeping this clone alive across a turn makes the
+    /// conversation copy its items once when the turn is committed (copy on write).
+    pub fn shared_history(&self) -> History {
+        self.history.clone()
+    }
+
     /// Appends an item to the history (e.g. a developer message, or the output of a tool
     /// call you ran yourself after [`send`](Self::send)).
     pub fn push(&mut self, item: impl Into<ResponseItem>) -> &mut Self {
@@ -258,9 +266,10 @@ impl Conversation {
         self
     }
 
-    /// Replaces the history (e.g. a saved one).
-    pub fn set_history(&mut self, history: Vec<ResponseItem>) -> &mut Self {
-        self.history = history;
+    /// Replaces the history (e.g. a saved one; a `Vec` or a [`History`] is kept without
+    /// copying its items).
+    pub fn set_history(&mut self, history: impl Into<History>) -> &mut Self {
+        self.history = history.into();
         self.last_total = None;
         self.last_usage = None;
         self
@@ -268,7 +277,7 @@ impl Conversation {
 
     /// Clears the history (the id, options and tools stay).
     pub fn reset(&mut self) -> &mut Self {
-        self.set_history(Vec::new())
+        self.set_history(History::new())
     }
 
     /// Usage reported by the last completed turn.
@@ -473,8 +482,11 @@ impl Conversation {
         let mut opts = self.call_options();
         // The turn state routes the turn's model requests, not the compaction.
         opts.turn_state = None;
-        let out = self.client.compact_with(self.history.clone(), opts).await?;
-        self.history = out;
+        let out = self
+            .client
+            .compact_with(self.history.to_vec(), opts)
+            .await?;
+        self.history = History::from(out);
         self.window_number = self.window_number.saturating_add(1);
         self.last_total = None;
         self.last_usage = None;
@@ -514,7 +526,7 @@ impl Conversation {
         self.maybe_auto_compact().await?;
         let stream = self
             .client
-            .wire_after(&self.history, input.clone(), &self.call_options())
+            .wire_after(self.history.clone(), input.clone(), &self.call_options())
             .await?;
         self.note_turn_state(stream.turn_state());
         Ok(Turn {
@@ -684,7 +696,7 @@ impl Conversation {
     ) -> Result<TextResponse> {
         let stream = self
             .client
-            .wire_after(&self.history, turn.to_vec(), opts)
+            .wire_after(self.history.clone(), turn.to_vec(), opts)
             .await?;
         Ok(stream
             .collect_turn(TurnAccumulator::without_text(), on_event)

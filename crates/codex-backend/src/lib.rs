@@ -362,6 +362,7 @@ pub use codex_types::CustomTool;
 pub use codex_types::CustomToolCall;
 pub use codex_types::FunctionCall;
 pub use codex_types::FunctionTool;
+pub use codex_types::History;
 pub use codex_types::ImageDetail;
 pub use codex_types::JsonSchemaFormat;
 pub use codex_types::Message;

@@ -341,3 +341,46 @@ async fn typed_structured_output_and_typed_function_tool() {
     assert_eq!(t["parameters"]["additionalProperties"], false);
     assert_eq!(t["parameters"]["required"], serde_json::json!(["city"]));
 }
+
+/// A shared history goes into the request without a copy of its items, a retry-free
+/// call releases it again, and a conversation extends its history in place.
+#[tokio::test]
+async fn shared_history_is_not_copied_per_call() {
+    let (mock, _home, client) = setup().await;
+    let history = codex_backend::History::from(vec![
+        ResponseItem::user_text("first"),
+        ResponseItem::user_text("second"),
+    ]);
+    let (req, _) = client
+        .build_request(
+            history.clone(),
+            vec![ResponseItem::user_text("third")],
+            &CallOptions::new(),
+        )
+        .unwrap();
+    assert!(
+        req.history().ptr_eq(&history),
+        "the request shares the history"
+    );
+    assert_eq!(std::sync::Arc::strong_count(history.as_arc()), 2);
+    drop(req);
+    mock.push_response(Reply::text("ok"));
+    let r = client
+        .respond_after(history.clone(), "third", CallOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(r.text, "ok");
+    // Nothing kept a clone after the call, and the wire body is the flat list.
+    assert_eq!(std::sync::Arc::strong_count(history.as_arc()), 1);
+    let bodies = responses_bodies(&mock);
+    assert_eq!(bodies[0]["input"].as_array().unwrap().len(), 3);
+    // A conversation's turn shares its history and commits in place (same allocation).
+    mock.push_response(Reply::text("one"));
+    let mut conv = client.conversation();
+    conv.set_history(history);
+    let before = std::sync::Arc::as_ptr(conv.shared_history().as_arc());
+    conv.respond("again").await.unwrap();
+    let after = conv.shared_history();
+    assert_eq!(std::sync::Arc::as_ptr(after.as_arc()), before);
+    assert_eq!(after.len(), 4);
+}

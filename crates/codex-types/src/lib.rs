@@ -148,6 +148,7 @@ pub use realtime::RealtimeSession;
 pub use realtime::call_id_from_location;
 pub use request::CompactRequest;
 pub use request::CompactResponse;
+pub use request::History;
 pub use request::INCLUDE_REASONING_ENCRYPTED_CONTENT;
 pub use request::JsonSchemaFormat;
 pub use request::Reasoning;

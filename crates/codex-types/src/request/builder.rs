@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Map;
 use serde_json::Value;
 
+use super::History;
 use super::ResponsesRequest;
 use super::ServiceTier;
 use super::Verbosity;
@@ -34,15 +35,24 @@ impl ResponsesRequestBuilder {
         self
     }
 
-    /// Replaces the input items.
+    /// Replaces the input items (and drops a shared [`history`](Self::history) set before).
     pub fn input(mut self, input: Vec<ResponseItem>) -> Self {
-        self.req.input = input;
+        self.req.input.shared = History::new();
+        self.req.input.own = input;
         self
     }
 
-    /// Appends one input item.
+    /// Sets the shared history sent before the input items (kept as is: no copy of its
+    /// items; [`input`](Self::input) and [`push_input`](Self::push_input) add the items
+    /// sent after it). The wire body is the same as with one `input` list of both.
+    pub fn history(mut self, history: impl Into<History>) -> Self {
+        self.req.input.shared = history.into();
+        self
+    }
+
+    /// Appends one input item (after the shared history).
     pub fn push_input(mut self, item: impl Into<ResponseItem>) -> Self {
-        self.req.input.push(item.into());
+        self.req.input.own.push(item.into());
         self
     }
 

@@ -76,7 +76,7 @@ impl CompactRequest {
         if self.model.trim().is_empty() {
             return Err(RequestError::EmptyModel);
         }
-        check_pairs(&self.input, false)
+        check_pairs(self.input.iter(), false)
     }
 
     /// The compact request matching a turn request (same model, history, instructions,
@@ -84,7 +84,7 @@ impl CompactRequest {
     pub fn from_request(req: &ResponsesRequest) -> Self {
         CompactRequest {
             model: req.model.clone(),
-            input: req.input.clone(),
+            input: req.input.to_vec(),
             instructions: req.instructions.clone(),
             tools: req.tools.clone(),
             parallel_tool_calls: req.parallel_tool_calls && !req.tools.is_empty(),

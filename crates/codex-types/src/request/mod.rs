@@ -1,5 +1,6 @@
 //! The `POST /responses` request body (protocol §4.1) and the compact request (§7.1).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::HashSet;
 
@@ -26,6 +27,10 @@ pub use controls::Verbosity;
 
 mod error;
 pub use error::RequestError;
+
+mod history;
+pub use history::History;
+use history::Input;
 
 mod builder;
 pub use builder::ResponsesRequestBuilder;
@@ -64,7 +69,7 @@ pub struct ResponsesRequest {
     #[serde(default)]
     instructions: String,
     #[serde(default)]
-    input: Vec<ResponseItem>,
+    input: Input,
     #[serde(default)]
     tools: Vec<Tool>,
     #[serde(default)]
@@ -93,7 +98,7 @@ pub struct ResponsesRequest {
 struct Wire<'a> {
     model: &'a str,
     instructions: &'a str,
-    input: &'a [ResponseItem],
+    input: &'a Input,
     tools: &'a [Tool],
     tool_choice: ToolChoice,
     parallel_tool_calls: bool,
@@ -155,7 +160,7 @@ impl ResponsesRequest {
             req: ResponsesRequest {
                 model: model.into(),
                 instructions: String::new(),
-                input: Vec::new(),
+                input: Input::default(),
                 tools: Vec::new(),
                 tool_choice: None,
                 parallel_tool_calls: false,
@@ -187,9 +192,33 @@ impl ResponsesRequest {
         &self.instructions
     }
 
-    /// The input items.
-    pub fn input(&self) -> &[ResponseItem] {
-        &self.input
+    /// The input items: the shared [`history`](Self::history) followed by the
+    /// [`new_input`](Self::new_input). Borrowed when one of the two is empty, else a copy
+    /// of both (use the two accessors to read them without copying).
+    pub fn input(&self) -> Cow<'_, [ResponseItem]> {
+        if self.input.own.is_empty() {
+            Cow::Borrowed(self.input.shared.as_slice())
+        } else if self.input.shared.is_empty() {
+            Cow::Borrowed(&self.input.own)
+        } else {
+            Cow::Owned(self.input.to_vec())
+        }
+    }
+
+    /// The shared history prefix of the input (empty unless set with
+    /// [`ResponsesRequestBuilder::history`]); a clone of it shares its items.
+    pub fn history(&self) -> &History {
+        &self.input.shared
+    }
+
+    /// The input items after the shared [`history`](Self::history).
+    pub fn new_input(&self) -> &[ResponseItem] {
+        &self.input.own
+    }
+
+    /// The number of input items (history and new input).
+    pub fn input_len(&self) -> usize {
+        self.input.len()
     }
 
     /// Appends items to the input (e.g. the model's output and the tool outputs of the
@@ -199,11 +228,11 @@ impl ResponsesRequest {
         items: impl IntoIterator<Item = ResponseItem>,
     ) -> Result<(), RequestError> {
         // Validate the result before keeping it: on error the request is left as it was.
-        let before = self.input.len();
-        self.input.extend(items);
+        let before = self.input.own.len();
+        self.input.own.extend(items);
         let checked = validate(self);
         if checked.is_err() {
-            self.input.truncate(before);
+            self.input.own.truncate(before);
         }
         checked
     }
@@ -306,15 +335,18 @@ fn validate(req: &ResponsesRequest) -> Result<(), RequestError> {
     {
         return Err(RequestError::InvalidSchemaName(f.name.clone()));
     }
-    check_pairs(&req.input, true)
+    check_pairs(req.input.iter(), true)
 }
 
 /// Every tool output follows its call; with `require_outputs`, every call also has its
 /// output (protocol §4.2).
-fn check_pairs(input: &[ResponseItem], require_outputs: bool) -> Result<(), RequestError> {
+fn check_pairs<'a>(
+    input: impl Iterator<Item = &'a ResponseItem> + Clone,
+    require_outputs: bool,
+) -> Result<(), RequestError> {
     let mut fn_calls: HashSet<&str> = HashSet::new();
     let mut custom_calls: HashSet<&str> = HashSet::new();
-    for item in input {
+    for item in input.clone() {
         match item {
             ResponseItem::FunctionCall(c) => {
                 fn_calls.insert(&c.call_id);
@@ -347,7 +379,7 @@ fn check_pairs(input: &[ResponseItem], require_outputs: bool) -> Result<(), Requ
     }
     let mut fn_outputs: HashSet<&str> = HashSet::new();
     let mut custom_outputs: HashSet<&str> = HashSet::new();
-    for item in input {
+    for item in input.clone() {
         match item {
             ResponseItem::FunctionCallOutput(o) => {
                 fn_outputs.insert(&o.call_id);
