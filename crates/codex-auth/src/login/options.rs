@@ -11,7 +11,7 @@ use super::FALLBACK_CALLBACK_PORT;
 use super::MIN_POLL_INTERVAL;
 use super::UrlCallback;
 
-/// Options of [`AuthManager::login_browser`].
+/// Options of [`AuthManager::login_browser`](crate::AuthManager::login_browser).
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct BrowserLoginOptions {
@@ -95,7 +95,7 @@ pub struct DeviceCode {
     pub interval: Duration,
 }
 
-/// Options of [`AuthManager::login_device`].
+/// Options of [`AuthManager::login_device`](crate::AuthManager::login_device).
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct DeviceLoginOptions {
