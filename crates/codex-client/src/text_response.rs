@@ -6,13 +6,9 @@ use codex_types::Usage;
 use codex_types::turn::TurnAccumulator;
 
 use crate::error::Error;
-#[cfg(doc)]
-use crate::error::ErrorKind;
-#[cfg(doc)]
-use crate::stream::ResponseStream;
 use crate::ws::Transport;
 
-/// The result of [`ResponseStream::collect_text`].
+/// The result of [`ResponseStream::collect_text`](crate::ResponseStream::collect_text).
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct TextResponse {
@@ -30,7 +26,7 @@ pub struct TextResponse {
     pub served_model: Option<String>,
     /// The sticky-routing token of this turn.
     pub turn_state: Option<String>,
-    /// Events that could not be decoded (each a [`ErrorKind::Decode`] error).
+    /// Events that could not be decoded (each a [`ErrorKind::Decode`](crate::ErrorKind::Decode) error).
     pub decode_errors: Vec<Error>,
     /// Which transport carried the turn ([`Transport::Sse`] or [`Transport::WebSocket`]).
     pub transport: Transport,
@@ -45,7 +41,7 @@ pub struct TextResponse {
     /// The `x-codex-safety-buffering-*` response headers, when sent.
     pub safety_buffering_headers: Option<codex_types::SafetyBufferingHeaders>,
     /// The whole-turn retries this turn needed before it completed (empty for
-    /// [`ResponseStream::collect_text`], which never retries; filled by callers that resend
+    /// [`ResponseStream::collect_text`](crate::ResponseStream::collect_text), which never retries; filled by callers that resend
     /// turns, such as the facade's `respond`).
     pub retries: Vec<crate::TurnRetry>,
 }
@@ -62,7 +58,7 @@ impl TextResponse {
 
     /// Folds one event into the result (items, response id, usage, `usage_metadata`,
     /// `end_turn`, safety buffering) with the rules of [`TurnAccumulator`]. Text deltas are
-    /// not folded here: the stream tracks them ([`ResponseStream::received_text`]).
+    /// not folded here: the stream tracks them ([`ResponseStream::received_text`](crate::ResponseStream::received_text)).
     pub fn record(&mut self, event: &ResponseEvent) {
         let mut turn = TurnAccumulator::without_text();
         turn.push(event);
