@@ -1,4 +1,11 @@
 //! The sans-IO parser: feed [`Bytes`] chunks in, pull [`Frame`]s out.
+//!
+//! One file on purpose, though longer than 600 lines: it is one state machine on the hot path
+//! (the line loop, the whole-event and single-line fast paths, the carry buffer, the field
+//! rules and dispatch all read and write the same private `State`), and splitting it would
+//! widen that state's visibility and scatter the invariants the fast paths must keep in step
+//! with the line-by-line rules. Its settings and errors ([`Config`], [`Error`],
+//! [`EndOfStream`]) sit at the top; its tests are in `src/tests/`.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
