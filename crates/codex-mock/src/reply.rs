@@ -1,8 +1,9 @@
 //! Scripted replies: what the mock sends for one request.
 //!
-//! The synthetic fixture cases and the request bodies that go with them live in
-//! `synthetic.rs`.
+//! [`FunctionCallSpec`] lives in `function_call.rs`; the synthetic fixture cases and the
+//! request bodies that go with them in `synthetic.rs`.
 
+mod function_call;
 mod synthetic;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use crate::events::Usage;
 use crate::events::canonical_json;
 use crate::events::split_words;
 
+pub use function_call::FunctionCallSpec;
 pub use synthetic::TINY_PNG_DATA_URL;
 pub use synthetic::request_body;
 pub use synthetic::synthetic_cases;
@@ -31,29 +33,6 @@ pub const DEFAULT_TEXT: &str = "Hello from codex-mock.";
 
 /// The message of the synthetic `rate_limit_exceeded` failure (retry hint 11.054 s).
 pub const RATE_LIMIT_MESSAGE: &str = "Rate limit reached for gpt-5.4 in organization org-codexmock0001 on tokens per min (TPM): Limit 30000, Used 22999, Requested 12528. Please try again in 11.054s. Visit https://platform.openai.com/account/rate-limits to learn more.";
-
-/// One function call of [`Reply::tool_calls`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FunctionCallSpec {
-    /// Tool name.
-    pub name: String,
-    /// `call_id` the client must answer with.
-    pub call_id: String,
-    /// Arguments, a JSON document encoded as a string.
-    pub arguments: String,
-}
-
-impl FunctionCallSpec {
-    /// A function call spec.
-    pub fn new(name: &str, call_id: &str, arguments: &str) -> FunctionCallSpec {
-        FunctionCallSpec {
-            name: name.to_owned(),
-            call_id: call_id.to_owned(),
-            arguments: arguments.to_owned(),
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub(crate) enum Step {

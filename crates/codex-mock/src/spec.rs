@@ -257,11 +257,9 @@ fn scenario_inner(spec: &str) -> Result<Reply, String> {
             let calls = (0..n as usize)
                 .map(|i| {
                     let city = CITIES[i % CITIES.len()];
-                    FunctionCallSpec::new(
-                        "get_weather",
-                        &format!("call_mock_{i}"),
-                        &serde_json::json!({ "city": city }).to_string(),
-                    )
+                    FunctionCallSpec::named("get_weather")
+                        .call_id(format!("call_mock_{i}"))
+                        .arguments(serde_json::json!({ "city": city }).to_string())
                 })
                 .collect();
             Reply::tool_calls(calls)

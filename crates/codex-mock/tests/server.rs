@@ -63,8 +63,12 @@ async fn every_sse_constructor_is_served_byte_exact() {
     let replies = vec![
         Reply::text("one two three"),
         Reply::tool_calls(vec![
-            FunctionCallSpec::new("a", "call_1", "{}"),
-            FunctionCallSpec::new("b", "call_2", r#"{"x":1}"#),
+            FunctionCallSpec::named("a")
+                .call_id("call_1")
+                .arguments("{}"),
+            FunctionCallSpec::named("b")
+                .call_id("call_2")
+                .arguments(r#"{"x":1}"#),
         ]),
         Reply::custom_tool_call("apply_patch", "call_3", "*** Begin Patch\n*** End Patch"),
         Reply::reasoning("first\n\nsecond", "answer"),
@@ -93,8 +97,12 @@ async fn every_sse_constructor_is_served_byte_exact() {
 async fn scenario_shapes() {
     let (s, t) = server().await;
     s.push_response(Reply::tool_calls(vec![
-        FunctionCallSpec::new("get_weather", "call_1", r#"{"city":"Paris"}"#),
-        FunctionCallSpec::new("get_weather", "call_2", r#"{"city":"Oslo"}"#),
+        FunctionCallSpec::named("get_weather")
+            .call_id("call_1")
+            .arguments(r#"{"city":"Paris"}"#),
+        FunctionCallSpec::named("get_weather")
+            .call_id("call_2")
+            .arguments(r#"{"city":"Oslo"}"#),
     ]));
     let ev = post_responses(&s.url(), &t).await.events();
     let calls: Vec<_> = ev

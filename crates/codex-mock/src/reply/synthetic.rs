@@ -27,8 +27,12 @@ pub fn synthetic_cases() -> Vec<(String, Reply, Value)> {
         (
             "parallel_tool_calls".into(),
             Reply::tool_calls(vec![
-                FunctionCallSpec::new("get_weather", "call_mock_0", r#"{"city":"Paris"}"#),
-                FunctionCallSpec::new("get_weather", "call_mock_1", r#"{"city":"Tokyo"}"#),
+                FunctionCallSpec::named("get_weather")
+                    .call_id("call_mock_0")
+                    .arguments(r#"{"city":"Paris"}"#),
+                FunctionCallSpec::named("get_weather")
+                    .call_id("call_mock_1")
+                    .arguments(r#"{"city":"Tokyo"}"#),
             ]),
             {
                 let mut r = text_req("What is the weather in Paris and Tokyo?");
