@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use bytes::Buf as _;
 use bytes::Bytes;
 use futures_util::SinkExt as _;
 use futures_util::StreamExt as _;
@@ -23,6 +24,7 @@ use serde_json::Value;
 use serde_json::json;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
@@ -260,12 +262,15 @@ async fn answer(
             },
         };
         // The frames of one body chunk are flushed together, as the chunk is one write over
-        // HTTP (a reply streamed event by event still gets one flush per event).
-        for piece in sse.feed(&chunk) {
+        // HTTP (a reply streamed event by event still gets one flush per event). Each frame
+        // is queued as soon as it is split off, so a large chunk starts going out (every
+        // `write_buffer_size` bytes) while the rest is still being split.
+        sse.push(chunk);
+        while let Some(piece) = sse.next_piece() {
             let msg = match piece {
                 Piece::Data(data) => {
                     terminal |= note_terminal(&data, served);
-                    Message::text(data)
+                    Message::Text(data)
                 }
                 // An SSE keep-alive comment is a Ping over WebSocket.
                 Piece::Comment => Message::Ping(Bytes::new()),
@@ -292,6 +297,15 @@ fn note_terminal(data: &str, served: &mut HashSet<String>) -> bool {
         "response.incomplete",
         "\"error\"",
     ];
+    // The usual shape names its type first: a plain type that is not terminal needs no scan.
+    if let Some(kind) = leading_type(data)
+        && !matches!(
+            kind,
+            "response.completed" | "response.failed" | "response.incomplete" | "error"
+        )
+    {
+        return false;
+    }
     if !TERMINAL.iter().any(|t| data.contains(t)) {
         return false;
     }
@@ -308,6 +322,13 @@ fn note_terminal(data: &str, served: &mut HashSet<String>) -> bool {
         kind,
         "response.completed" | "response.failed" | "response.incomplete" | "error"
     )
+}
+
+/// The value of a leading `{"type":"…"` without escapes (what the mock's events start with).
+fn leading_type(data: &str) -> Option<&str> {
+    let rest = data.strip_prefix("{\"type\":\"")?;
+    let end = memchr::memchr2(b'"', b'\\', rest.as_bytes())?;
+    (rest.as_bytes()[end] == b'"').then(|| &rest[..end])
 }
 
 /// A non-200 answer as a wrapped error frame: its status, its JSON error body (or the text
@@ -338,82 +359,111 @@ fn wrapped(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> String {
 /// What one SSE line or event gives.
 #[derive(Debug, PartialEq)]
 enum Piece {
-    /// A whole event's data.
-    Data(String),
+    /// A whole event's data (invalid UTF-8 replaced, as `String::from_utf8_lossy` does).
+    Data(Utf8Bytes),
     /// A comment line (keep-alive).
     Comment,
 }
 
+/// An event's data so far: one line kept as a slice of the body (no copy), or several joined.
+enum Data {
+    One(Bytes),
+    Joined(Vec<u8>),
+}
+
 /// Splits SSE bytes into `data` payloads (multi-line data joined by `\n`; CRLF, CR and LF
-/// line ends; comments and other fields ignored).
+/// line ends; comments and other fields ignored). Lines are found with `memchr` and a
+/// one-line event's data is a slice of the chunk, so a large body costs no copy per event.
 #[derive(Default)]
 struct SseSplitter {
-    buf: Vec<u8>,
-    data: Option<String>,
+    /// Bytes not split yet (a partial line at most, once `next_piece` returned `None`).
+    rest: Bytes,
+    data: Option<Data>,
 }
 
 impl SseSplitter {
-    fn feed(&mut self, chunk: &[u8]) -> Vec<Piece> {
-        self.buf.extend_from_slice(chunk);
-        let mut out = Vec::new();
-        let mut start = 0;
-        let mut i = 0;
-        while i < self.buf.len() {
-            let b = self.buf[i];
-            if b == b'\n' || b == b'\r' {
-                // A CR at the very end may be the first half of a CRLF: wait for more.
-                if b == b'\r' && i + 1 == self.buf.len() {
-                    break;
-                }
-                let line = String::from_utf8_lossy(&self.buf[start..i]).into_owned();
-                if b == b'\r' && self.buf.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-                i += 1;
-                start = i;
-                if let Some(d) = self.line(&line) {
-                    out.push(d);
-                }
-                continue;
-            }
-            i += 1;
+    /// Adds a body chunk; take its pieces with [`Self::next_piece`].
+    fn push(&mut self, chunk: Bytes) {
+        if self.rest.is_empty() {
+            self.rest = chunk;
+        } else {
+            let mut joined = Vec::with_capacity(self.rest.len() + chunk.len());
+            joined.extend_from_slice(&self.rest);
+            joined.extend_from_slice(&chunk);
+            self.rest = Bytes::from(joined);
         }
-        self.buf.drain(..start);
-        out
     }
 
-    fn line(&mut self, line: &str) -> Option<Piece> {
-        if line.is_empty() {
-            return self.data.take().map(Piece::Data);
-        }
-        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-        if line.starts_with(':') {
-            return Some(Piece::Comment);
-        }
-        if let Some(rest) = line.strip_prefix("data") {
-            let value = rest
-                .strip_prefix(':')
-                .map(|v| v.strip_prefix(' ').unwrap_or(v));
-            let value = match value {
-                Some(v) => v,
-                None if rest.is_empty() => "",
-                None => return None,
+    /// The next piece of the bytes pushed so far, or `None` when more bytes are needed.
+    fn next_piece(&mut self) -> Option<Piece> {
+        loop {
+            let i = memchr::memchr2(b'\n', b'\r', &self.rest)?;
+            let cr = self.rest[i] == b'\r';
+            // A CR at the very end may be the first half of a CRLF: wait for more.
+            if cr && i + 1 == self.rest.len() {
+                return None;
+            }
+            let end = if cr && self.rest.get(i + 1) == Some(&b'\n') {
+                i + 2
+            } else {
+                i + 1
             };
-            match &mut self.data {
-                Some(d) => {
-                    d.push('\n');
-                    d.push_str(value);
-                }
-                None => self.data = Some(value.to_owned()),
+            let piece = self.line(i);
+            self.rest.advance(end);
+            if piece.is_some() {
+                return piece;
             }
         }
+    }
+
+    /// Handles the line `rest[..len]`.
+    fn line(&mut self, len: usize) -> Option<Piece> {
+        if len == 0 {
+            return self.data.take().map(|d| Piece::Data(utf8_lossy(d)));
+        }
+        let mut line = &self.rest[..len];
+        line = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line);
+        if line.starts_with(b":") {
+            return Some(Piece::Comment);
+        }
+        let rest = line.strip_prefix(b"data")?;
+        let value = match rest.strip_prefix(b":") {
+            Some(v) => v.strip_prefix(b" ").unwrap_or(v),
+            None if rest.is_empty() => rest,
+            None => return None,
+        };
+        self.data = Some(match self.data.take() {
+            None => Data::One(self.rest.slice_ref(value)),
+            Some(Data::One(first)) => {
+                let mut joined = Vec::with_capacity(first.len() + 1 + value.len());
+                joined.extend_from_slice(&first);
+                joined.push(b'\n');
+                joined.extend_from_slice(value);
+                Data::Joined(joined)
+            }
+            Some(Data::Joined(mut joined)) => {
+                joined.push(b'\n');
+                joined.extend_from_slice(value);
+                Data::Joined(joined)
+            }
+        });
         None
     }
 
     /// True when the bytes so far end inside an event (no blank line after its data).
     fn truncated(&self) -> bool {
-        self.data.is_some() || self.buf.iter().any(|b| !b.is_ascii_whitespace())
+        self.data.is_some() || self.rest.iter().any(|b| !b.is_ascii_whitespace())
     }
+}
+
+/// The data as text, invalid UTF-8 replaced by U+FFFD.
+fn utf8_lossy(data: Data) -> Utf8Bytes {
+    let bytes = match data {
+        Data::One(b) => b,
+        Data::Joined(v) => Bytes::from(v),
+    };
+    Utf8Bytes::try_from(bytes.clone())
+        .unwrap_or_else(|_| Utf8Bytes::from(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 #[cfg(test)]
@@ -427,7 +477,8 @@ mod tests {
             let mut s = SseSplitter::default();
             let mut out = Vec::new();
             for c in text.as_bytes().chunks(size) {
-                out.extend(s.feed(c));
+                s.push(Bytes::copy_from_slice(c));
+                out.extend(std::iter::from_fn(|| s.next_piece()));
             }
             let want = vec![
                 Piece::Data("{\"x\":1}".into()),
@@ -437,5 +488,45 @@ mod tests {
             assert_eq!(out, want, "chunk size {size}");
             assert!(s.truncated());
         }
+    }
+
+    #[test]
+    fn replaces_invalid_utf8_and_strips_a_bom_per_line() {
+        let mut s = SseSplitter::default();
+        s.push(Bytes::from_static(
+            b"\xef\xbb\xbfdata: a\xff\ndata: \xc3\r\n\r\ndata:x\n\n",
+        ));
+        let out: Vec<Piece> = std::iter::from_fn(|| s.next_piece()).collect();
+        assert_eq!(
+            out,
+            vec![
+                Piece::Data("a\u{fffd}\n\u{fffd}".into()),
+                Piece::Data("x".into())
+            ]
+        );
+        assert!(!s.truncated());
+    }
+
+    #[test]
+    fn terminal_events_are_recognised_in_any_field_order() {
+        let mut served = HashSet::new();
+        let delta = r#"{"type":"response.output_text.delta","delta":"response.completed"}"#;
+        assert!(!note_terminal(delta, &mut served));
+        let completed = r#"{"type":"response.completed","response":{"id":"resp_1"}}"#;
+        assert!(note_terminal(completed, &mut served));
+        let reordered = r#"{"response":{"id":"resp_2"},"type":"response.completed"}"#;
+        assert!(note_terminal(reordered, &mut served));
+        assert!(note_terminal(
+            r#"{"type":"error","message":"x"}"#,
+            &mut served
+        ));
+        assert!(note_terminal(r#"{"type":"response.failed"}"#, &mut served));
+        assert!(!note_terminal(
+            r#"{"type":"response.completed""#,
+            &mut served
+        ));
+        let mut ids: Vec<_> = served.into_iter().collect();
+        ids.sort();
+        assert_eq!(ids, ["resp_1", "resp_2"]);
     }
 }

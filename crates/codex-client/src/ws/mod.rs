@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use codex_types::ResponseEvent;
+use codex_types::SharedStr;
 use futures_core::Stream as _;
 use futures_util::SinkExt as _;
 use http::HeaderMap;
@@ -298,8 +299,8 @@ impl std::fmt::Debug for Active {
 
 /// What reading the socket produced.
 pub(crate) enum Read {
-    /// A text frame: one event's JSON.
-    Text(Bytes),
+    /// A text frame: one event's JSON (validated as UTF-8 by the WebSocket layer).
+    Text(SharedStr),
     /// A ping or pong (activity for the idle timeout; tungstenite answers pings itself).
     Activity,
     /// The response cannot go on: binary frame, close or reset.
@@ -332,9 +333,9 @@ impl Active {
         };
         Poll::Ready(match read {
             Some(Ok(Message::Text(t))) => {
-                let b = Bytes::from(t);
-                self.received += b.len() as u64;
-                Read::Text(b)
+                self.received += t.len() as u64;
+                // The same bytes, shared: tungstenite validated them, nothing is re-checked.
+                Read::Text(SharedStr::slice_of(t.as_ref(), t.as_str()))
             }
             Some(Ok(Message::Binary(_))) => Read::Failed(Error::new(
                 ErrorKind::Decode,

@@ -57,6 +57,13 @@ impl ResponseEvent {
         decode_text(data, text)
     }
 
+    /// Decodes one event's JSON that is already known to be UTF-8 (a WebSocket text frame,
+    /// validated by the WebSocket layer): [`ResponseEvent::decode`] without validating again.
+    /// Text is kept as zero-copy slices of `text`.
+    pub fn decode_str(text: &SharedStr) -> Result<ResponseEvent, DecodeError> {
+        decode_text(text.as_bytes(), text.as_str())
+    }
+
     /// Decodes the data of a parsed SSE event (ignores its `event:` name). The SSE layer has
     /// already validated the data as UTF-8, so it is not validated again.
     pub fn from_sse(event: &codex_sse::Event) -> Result<ResponseEvent, DecodeError> {
