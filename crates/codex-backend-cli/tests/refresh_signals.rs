@@ -15,7 +15,9 @@ use std::time::SystemTime;
 
 use codex_mock::MockServer;
 use codex_mock::Reply;
+use codex_test_support::both_transports;
 use common::TempDir;
+use common::Transport;
 use serde_json::Value;
 use serde_json::json;
 
@@ -27,8 +29,9 @@ fn stored_refresh_token(home: &TempDir) -> String {
 
 /// Starts `ask`, sends `signal` once the issuer has rotated the token (its answer is held
 /// back 1.5 s), and checks the outcome. `stale`: the stored access token is expired (refresh
-/// before the stream); else the backend answers 401 first (refresh inside the turn).
-async fn signal_during_refresh(signal: &str, stale: bool) {
+/// before the stream); else the backend answers 401 first (refresh inside the turn). Both
+/// commands run over `t`.
+async fn signal_during_refresh(signal: &str, stale: bool, t: Transport) {
     let server = MockServer::start().await.unwrap();
     let home = TempDir::new();
     let tokens = if stale {
@@ -54,6 +57,8 @@ async fn signal_during_refresh(signal: &str, stale: bool) {
     let issuer = server.issuer_url();
     let args = [
         "--json",
+        "--transport",
+        t.arg(),
         "--base-url",
         &base,
         "--codex-home",
@@ -69,11 +74,7 @@ async fn signal_during_refresh(signal: &str, stale: bool) {
         assert!(Instant::now() < deadline, "the refresh never started");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let status = std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::send_signal(child.id(), signal);
     let started = Instant::now();
     let r = tokio::task::spawn_blocking(move || common::finish(child))
         .await
@@ -92,6 +93,8 @@ async fn signal_during_refresh(signal: &str, stale: bool) {
     let home_str = home.str().to_owned();
     let r = tokio::task::spawn_blocking(move || {
         let args = [
+            "--transport",
+            t.arg(),
             "--base-url",
             &base,
             "--codex-home",
@@ -108,22 +111,25 @@ async fn signal_during_refresh(signal: &str, stale: bool) {
     assert!(server.issuer().refresh_count() >= 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_before_the_stream_keeps_the_login() {
-    signal_during_refresh("-TERM", true).await;
+async fn sigterm_before_the_stream_keeps_the_login(t: Transport) {
+    signal_during_refresh("TERM", true, t).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_c_before_the_stream_keeps_the_login() {
-    signal_during_refresh("-INT", true).await;
+async fn ctrl_c_before_the_stream_keeps_the_login(t: Transport) {
+    signal_during_refresh("INT", true, t).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_after_a_401_in_the_turn_keeps_the_login() {
-    signal_during_refresh("-TERM", false).await;
+async fn sigterm_after_a_401_in_the_turn_keeps_the_login(t: Transport) {
+    signal_during_refresh("TERM", false, t).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_c_after_a_401_in_the_turn_keeps_the_login() {
-    signal_during_refresh("-INT", false).await;
+async fn ctrl_c_after_a_401_in_the_turn_keeps_the_login(t: Transport) {
+    signal_during_refresh("INT", false, t).await;
 }
+
+both_transports!(
+    sigterm_before_the_stream_keeps_the_login,
+    ctrl_c_before_the_stream_keeps_the_login,
+    sigterm_after_a_401_in_the_turn_keeps_the_login,
+    ctrl_c_after_a_401_in_the_turn_keeps_the_login,
+);
