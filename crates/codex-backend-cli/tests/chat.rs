@@ -10,6 +10,7 @@ use codex_mock::Reply;
 use codex_test_support::both_transports;
 use codex_test_support::mock::without_encrypted_reasoning;
 use common::Env;
+use common::Run;
 use common::Transport;
 use serde_json::Value;
 use serde_json::json;
@@ -120,13 +121,7 @@ async fn chat_ctrl_c_aborts_the_answer_not_the_program(t: Transport) {
     env.server
         .push_response(Reply::stall(Duration::from_secs(30)));
     env.server.push_response(Reply::text("after the interrupt"));
-    let mut child = env
-        .command(&["chat"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn(env.command(&["chat"]), Stdio::piped());
     child
         .stdin
         .take()
@@ -163,25 +158,35 @@ async fn chat_double_slash_sends_a_slash_message(t: Transport) {
 
 both_transports!(chat_double_slash_sends_a_slash_message);
 
-/// SSE only: it reads the replayed history in the second request; over WebSocket that history rides `previous_response_id`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chat_replays_reasoning_with_its_encrypted_content() {
-    let env = Env::new(true).await;
-    env.server
-        .push_response(Reply::reasoning("Think first.", "42"));
+/// Pushes `first`, then a text reply, and runs `--json chat` with two lines: the run, every
+/// request body, and the `input` of the second.
+async fn two_turns(env: &Env, first: Reply) -> (Run, Vec<Value>, Vec<Value>) {
+    env.server.push_response(first);
     env.server.push_response(Reply::text("more"));
     let r = env.run(&["--json", "chat"], "why?\nand?\n").await;
     r.expect_code(0);
     let bodies = env.response_bodies();
-    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies.len(), 2, "{r:?}");
+    let second = bodies[1]["input"].as_array().unwrap().clone();
+    (r, bodies, second)
+}
+
+/// The `type` of each item.
+fn kinds(items: &[Value]) -> Vec<&str> {
+    items.iter().map(|i| i["type"].as_str().unwrap()).collect()
+}
+
+/// SSE only: it reads the replayed history in the second request; over WebSocket that history rides `previous_response_id`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_replays_reasoning_with_its_encrypted_content() {
+    let env = Env::new(true).await;
+    let (r, bodies, second) = two_turns(&env, Reply::reasoning("Think first.", "42")).await;
     for b in &bodies {
         let inc = b["include"].as_array().unwrap();
         assert!(inc.contains(&json!("reasoning.encrypted_content")), "{b}");
     }
-    let second = bodies[1]["input"].as_array().unwrap();
-    let kinds: Vec<&str> = second.iter().map(|i| i["type"].as_str().unwrap()).collect();
     assert_eq!(
-        kinds,
+        kinds(&second),
         ["message", "reasoning", "message", "message"],
         "{second:?}"
     );
@@ -195,21 +200,17 @@ async fn chat_replays_reasoning_with_its_encrypted_content() {
     assert_eq!(second[1]["encrypted_content"], enc);
 }
 
-/// SSE only: as `chat_replays_reasoning_with_its_encrypted_content`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chat_does_not_replay_reasoning_without_encrypted_content() {
-    let env = Env::new(true).await;
-    env.server
-        .push_response(without_encrypted_reasoning(&Reply::reasoning(
-            "Think.", "42",
-        )));
-    env.server.push_response(Reply::text("more"));
-    let r = env.run(&["--json", "chat"], "why?\nand?\n").await;
-    r.expect_code(0);
-    let bodies = env.response_bodies();
-    assert_eq!(bodies.len(), 2);
-    let second = bodies[1]["input"].as_array().unwrap();
-    let kinds: Vec<&str> = second.iter().map(|i| i["type"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["message", "message", "message"], "{second:?}");
+/// Dropping the reasoning item edits the history, so a WebSocket chat sends the full request too.
+async fn chat_does_not_replay_reasoning_without_encrypted_content(t: Transport) {
+    let env = Env::over(true, t).await;
+    let reply = without_encrypted_reasoning(&Reply::reasoning("Think.", "42"));
+    let (_, _, second) = two_turns(&env, reply).await;
+    assert_eq!(
+        kinds(&second),
+        ["message", "message", "message"],
+        "{second:?}"
+    );
     assert_eq!(second[1]["role"], "assistant");
 }
+
+both_transports!(chat_does_not_replay_reasoning_without_encrypted_content);

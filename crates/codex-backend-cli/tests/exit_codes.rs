@@ -174,13 +174,7 @@ async fn ask_ctrl_c_stops_the_answer_with_exit_1(t: Transport) {
     let env = Env::over(true, t).await;
     env.server
         .push_response(Reply::stall(Duration::from_secs(30)));
-    let child = env
-        .command(&["--json", "ask", "hi"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = common::spawn(env.command(&["--json", "ask", "hi"]), Stdio::null());
     let r = env.interrupt_once_a_turn_started(child).await;
     r.expect_code(1);
     assert_eq!(r.json_error()["kind"], "aborted");

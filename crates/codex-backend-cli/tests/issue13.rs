@@ -132,11 +132,7 @@ fn a_prompt_on_standard_input_is_bounded() {
             eprintln!("no /dev/zero: skipping");
             return;
         };
-        let mut cmd = command(args);
-        cmd.stdin(zero)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let child = cmd.spawn().unwrap();
+        let child = common::spawn(command(args), zero.into());
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
@@ -195,13 +191,7 @@ async fn a_closed_stdout_pipe_stops_the_stream_at_once(t: Transport) {
     let text = "abcdefghij".repeat(40);
     env.server
         .push_response(Reply::drip(&text, Duration::from_millis(25)));
-    let mut child = env
-        .command(&["ask", "hi"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn(env.command(&["ask", "hi"]), Stdio::null());
     let mut stdout = child.stdout.take().unwrap();
     let stdout = tokio::task::spawn_blocking(move || {
         let mut first = [0u8; 1];

@@ -296,6 +296,17 @@ fn realtime_call_human_and_json() {
     assert!(r.stdout.contains("\nv=0"));
 }
 
+/// `--mock --json login FLOW`: checks the second line is the logged-in status and returns
+/// the first (what the user is asked to do).
+fn json_login(flow: &str) -> Value {
+    let r = run(&["--mock", "--json", "login", flow]);
+    r.expect_code(0);
+    let lines = r.json_lines();
+    assert_eq!(lines.len(), 2, "{r:?}");
+    assert_status_doc(&lines[1], true);
+    lines[0].clone()
+}
+
 #[test]
 fn login_browser_flow_is_driven_against_the_mock() {
     let r = run(&["--mock", "login", "--no-browser"]);
@@ -306,17 +317,9 @@ fn login_browser_flow_is_driven_against_the_mock() {
     assert!(url_line.contains("code_challenge_method=S256"));
     assert!(r.stdout.contains("Logged in as mock-user@example.com"));
 
-    let r = run(&["--mock", "--json", "login", "--no-browser"]);
-    r.expect_code(0);
-    let lines = r.json_lines();
-    assert_eq!(lines.len(), 2, "{r:?}");
-    assert!(
-        lines[0]["authorize_url"]
-            .as_str()
-            .unwrap()
-            .contains("/oauth/authorize?")
-    );
-    assert_status_doc(&lines[1], true);
+    let prompt = json_login("--no-browser");
+    let url = prompt["authorize_url"].as_str().unwrap();
+    assert!(url.contains("/oauth/authorize?"), "{prompt}");
 }
 
 #[test]
@@ -326,18 +329,10 @@ fn login_device_flow_against_the_mock() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert!(lines[0].ends_with("/codex/device"), "{r:?}");
     assert!(!lines[1].is_empty() && !lines[1].contains(' '));
-    let r = run(&["--mock", "--json", "login", "--device"]);
-    r.expect_code(0);
-    let lines = r.json_lines();
-    assert_eq!(lines.len(), 2, "{r:?}");
-    assert!(
-        lines[0]["verification_url"]
-            .as_str()
-            .unwrap()
-            .ends_with("/codex/device")
-    );
-    assert!(lines[0]["user_code"].is_string());
-    assert_status_doc(&lines[1], true);
+    let prompt = json_login("--device");
+    let url = prompt["verification_url"].as_str().unwrap();
+    assert!(url.ends_with("/codex/device"), "{prompt}");
+    assert!(prompt["user_code"].is_string());
 }
 
 #[test]

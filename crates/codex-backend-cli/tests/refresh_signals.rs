@@ -9,6 +9,7 @@
 
 mod common;
 
+use std::process::Stdio;
 use std::time::Duration;
 use std::time::Instant;
 use std::time::SystemTime;
@@ -53,22 +54,12 @@ async fn signal_during_refresh(signal: &str, stale: bool, t: Transport) {
     server
         .issuer()
         .set_access_token_lifetime(Duration::from_secs(60));
-    let base = server.backend_base_url();
-    let issuer = server.issuer_url();
-    let args = [
-        "--json",
-        "--transport",
-        t.arg(),
-        "--base-url",
-        &base,
-        "--codex-home",
-        home.str(),
-        "ask",
-        "hi",
-    ];
-    let child = common::piped(&args, &[("CODEX_AUTH_ISSUER", &issuer)])
-        .spawn()
-        .unwrap();
+    let over_t = |args: &[&str]| {
+        let mut all = vec!["--transport", t.arg()];
+        all.extend_from_slice(args);
+        common::command_against(&server, &home, &all)
+    };
+    let child = common::spawn(over_t(&["--json", "ask", "hi"]), Stdio::null());
     let deadline = Instant::now() + Duration::from_secs(20);
     while server.issuer().refresh_count() == 0 {
         assert!(Instant::now() < deadline, "the refresh never started");
@@ -90,22 +81,7 @@ async fn signal_during_refresh(signal: &str, stale: bool, t: Transport) {
     );
     // The next command refreshes with the saved token (no "refresh token was already used").
     server.issuer().set_refresh_answer_delay(Duration::ZERO);
-    let home_str = home.str().to_owned();
-    let r = tokio::task::spawn_blocking(move || {
-        let args = [
-            "--transport",
-            t.arg(),
-            "--base-url",
-            &base,
-            "--codex-home",
-            &home_str,
-            "ask",
-            "again",
-        ];
-        common::run_with(&args, &[("CODEX_AUTH_ISSUER", &issuer)], "")
-    })
-    .await
-    .unwrap();
+    let r = common::run_blocking(over_t(&["ask", "again"])).await;
     r.expect_code(0);
     assert!(r.stdout.contains("Hello from codex-mock"), "{r:?}");
     assert!(server.issuer().refresh_count() >= 2);

@@ -164,6 +164,15 @@ pub fn piped(args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd
 }
 
+/// Starts `cmd` with `stdin` and piped stdout and stderr.
+pub fn spawn(mut cmd: Command, stdin: Stdio) -> std::process::Child {
+    cmd.stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the CLI")
+}
+
 /// Runs the binary with `args`, `stdin` piped in, a clean environment plus `env`.
 pub fn run_with(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
     let mut child = piped(args, env).spawn().expect("spawn the CLI");
@@ -238,13 +247,8 @@ pub fn command_against(server: &codex_mock::MockServer, home: &TempDir, args: &[
 /// Runs `cmd` (stdin empty, stdout and stderr captured) and gives up after `limit`: `None`
 /// when it was still running (it is then killed), so a test of "never blocks" fails instead
 /// of hanging.
-pub fn run_within(mut cmd: Command, limit: std::time::Duration) -> Option<Run> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the CLI");
+pub fn run_within(cmd: Command, limit: std::time::Duration) -> Option<Run> {
+    let mut child = spawn(cmd, Stdio::null());
     let started = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > limit {
