@@ -225,7 +225,15 @@ async fn ask_compresses_bodies_unless_no_request_compression() {
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[0].header("content-encoding"), Some("zstd"));
     assert_eq!(reqs[1].header("content-encoding"), None);
-    // Both carry the identity of the official client.
+}
+
+async fn every_turn_carries_the_identity_of_the_official_client(t: Transport) {
+    let env = Env::over(true, t).await;
+    for _ in 0..2 {
+        env.run(&["--json", "ask", "hi"], "").await.expect_code(0);
+    }
+    let reqs = codex_test_support::mock::turn_requests(&env.server);
+    assert_eq!(reqs.len(), 2);
     for r in &reqs {
         assert_eq!(r.header("x-codex-routing-hint"), Some("model=gpt-5.4"));
         let thread = r.header("thread-id").unwrap();
@@ -237,6 +245,8 @@ async fn ask_compresses_bodies_unless_no_request_compression() {
         assert!(r.json().unwrap()["client_metadata"]["x-codex-turn-metadata"].is_string());
     }
 }
+
+both_transports!(every_turn_carries_the_identity_of_the_official_client);
 
 async fn compact_uses_v2_by_default_and_legacy_on_request(t: Transport) {
     let env = Env::over(true, t).await;
