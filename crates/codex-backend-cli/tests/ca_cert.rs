@@ -5,27 +5,38 @@
 mod common;
 
 use codex_mock::MockServer;
+use codex_test_support::both_transports;
 use common::Run;
 use common::TempDir;
+use common::Transport;
 use common::run_with;
 
 struct Env {
     server: MockServer,
     home: TempDir,
     ca: String,
+    /// The `--transport` of every `ask`.
+    transport: Transport,
 }
 
 impl Env {
-    async fn new() -> Self {
+    async fn new(transport: Transport) -> Self {
         let server = MockServer::start_tls().await.unwrap();
         let home = common::logged_in_home(&server);
         let ca = home.write("ca.pem", server.ca_cert_pem().unwrap());
-        Self { server, home, ca }
+        Self {
+            server,
+            home,
+            ca,
+            transport,
+        }
     }
 
     /// `ask hi` with extra arguments before it and extra environment variables.
     async fn ask(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut all: Vec<String> = vec![
+            "--transport".into(),
+            self.transport.arg().into(),
             "--base-url".into(),
             self.server.backend_base_url(),
             "--codex-home".into(),
@@ -54,9 +65,8 @@ fn answered(r: &Run) {
     assert!(r.stdout.contains(codex_mock::DEFAULT_TEXT), "{r:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_extra_ca_comes_from_the_flag_or_the_variables() {
-    let env = Env::new().await;
+async fn the_extra_ca_comes_from_the_flag_or_the_variables(t: Transport) {
+    let env = Env::new(t).await;
     let ca = env.ca.as_str();
     // Not trusted by default: the handshake fails (not a usage error).
     let r = env.ask(&[], &[]).await;
@@ -88,11 +98,19 @@ async fn the_extra_ca_comes_from_the_flag_or_the_variables() {
         )
         .await,
     );
+    // Every answer came over `t`.
+    assert_eq!(
+        env.server.websocket_upgrades().is_empty(),
+        t == Transport::Sse
+    );
 }
+
+both_transports!(the_extra_ca_comes_from_the_flag_or_the_variables);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_ca_file_exits_2() {
-    let env = Env::new().await;
+    // Nothing is sent: the transport plays no part.
+    let env = Env::new(Transport::Sse).await;
     let garbage = env.home.write("garbage.pem", "not a certificate");
     for (args, vars) in [
         (vec!["--ca-cert", "/nonexistent.pem"], vec![]),

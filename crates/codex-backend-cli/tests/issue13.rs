@@ -15,8 +15,11 @@ use std::time::Instant;
 use codex_mock::Reply;
 use codex_mock::Route;
 use codex_mock::SseEvent;
+use codex_test_support::both_transports;
+use common::Env;
 use common::Run;
 use common::TempDir;
+use common::Transport;
 use common::command;
 use common::command_against;
 use common::logged_in_mock;
@@ -129,11 +132,7 @@ fn a_prompt_on_standard_input_is_bounded() {
             eprintln!("no /dev/zero: skipping");
             return;
         };
-        let mut cmd = command(args);
-        cmd.stdin(zero)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let child = cmd.spawn().unwrap();
+        let child = common::spawn(command(args), zero.into());
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
@@ -149,8 +148,7 @@ fn dev_full() -> Option<std::fs::File> {
         .ok()
 }
 
-#[test]
-fn stdout_write_errors_fail_the_command() {
+async fn stdout_write_errors_fail_the_command(t: Transport) {
     if dev_full().is_none() {
         eprintln!("no /dev/full: skipping");
         return;
@@ -161,14 +159,16 @@ fn stdout_write_errors_fail_the_command() {
         r#"[{"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}]"#,
     );
     for args in [
-        vec!["--mock", "status"],
-        vec!["--mock", "--json", "status"],
-        vec!["--mock", "compact", &history],
-        vec!["--mock", "--json", "compact", &history],
-        vec!["--mock", "ask", "hi"],
-        vec!["--mock", "models"],
+        vec!["status"],
+        vec!["--json", "status"],
+        vec!["compact", &history],
+        vec!["--json", "compact", &history],
+        vec!["ask", "hi"],
+        vec!["models"],
     ] {
-        let out = command(&args)
+        let mut all = vec!["--mock", "--transport", t.arg()];
+        all.extend_from_slice(&args);
+        let out = command(&all)
             .stdin(Stdio::null())
             .stdout(dev_full().unwrap())
             .stderr(Stdio::piped())
@@ -183,21 +183,23 @@ fn stdout_write_errors_fail_the_command() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_closed_stdout_pipe_stops_the_stream_at_once() {
-    let (server, home) = logged_in_mock().await;
+both_transports!(stdout_write_errors_fail_the_command);
+
+async fn a_closed_stdout_pipe_stops_the_stream_at_once(t: Transport) {
+    let env = Env::over(true, t).await;
     // 400 characters, 25 ms apart: 10 s of answer.
     let text = "abcdefghij".repeat(40);
-    server.push_response(Reply::drip(&text, Duration::from_millis(25)));
-    let mut child = command_against(&server, &home, &["ask", "hi"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    env.server
+        .push_response(Reply::drip(&text, Duration::from_millis(25)));
+    let mut child = common::spawn(env.command(&["ask", "hi"]), Stdio::null());
     let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 1];
-    tokio::task::block_in_place(|| stdout.read_exact(&mut first)).unwrap();
+    let stdout = tokio::task::spawn_blocking(move || {
+        let mut first = [0u8; 1];
+        stdout.read_exact(&mut first).unwrap();
+        stdout
+    })
+    .await
+    .unwrap();
     // `| head -c 1`: the reader goes away after one byte.
     drop(stdout);
     let closed = Instant::now();
@@ -222,6 +224,8 @@ async fn a_closed_stdout_pipe_stops_the_stream_at_once() {
     );
 }
 
+both_transports!(a_closed_stdout_pipe_stops_the_stream_at_once);
+
 /// Control sequences an attacker would send: OSC (set the title) ended by BEL, CSI (clear
 /// the screen), a bare ESC, a C1 CSI and a carriage return that rewrites the line.
 const HOSTILE: &str = "A\u{1b}]0;pwned\u{7}B\u{1b}[2JC\u{1b}D\u{9b}31mE\rF";
@@ -233,10 +237,10 @@ fn assert_neutralised(what: &str, s: &str) {
     assert!(s.contains("\\u{1b}]0;pwned\\u{7}B"), "{what}: {s:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn terminal_control_sequences_from_the_network_are_escaped_in_human_mode() {
-    let (server, home) = logged_in_mock().await;
-    let run = |args: &'static [&'static str]| run_blocking(command_against(&server, &home, args));
+async fn terminal_control_sequences_from_the_network_are_escaped_in_human_mode(t: Transport) {
+    let env = Env::over(true, t).await;
+    let server = &env.server;
+    let run = |args: &'static [&'static str]| run_blocking(env.command(args));
     // In the answer's deltas.
     server.push_response(Reply::drip(HOSTILE, Duration::ZERO));
     let r = run(&["ask", "hi"]).await;
@@ -271,9 +275,11 @@ async fn terminal_control_sequences_from_the_network_are_escaped_in_human_mode()
     assert_neutralised("the login error", &r.stderr);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn text_that_arrives_only_in_output_item_done_is_printed() {
-    let (server, home) = logged_in_mock().await;
+both_transports!(terminal_control_sequences_from_the_network_are_escaped_in_human_mode);
+
+async fn text_that_arrives_only_in_output_item_done_is_printed(t: Transport) {
+    let env = Env::over(true, t).await;
+    let server = &env.server;
     let ev = |kind: &str, data: Value| SseEvent::new(kind, data);
     server.push_response(Reply::events(vec![
         ev("response.created", json!({"type": "response.created", "response": {"id": "resp_1"}})),
@@ -288,21 +294,22 @@ async fn text_that_arrives_only_in_output_item_done_is_printed() {
             json!({"type": "response.completed", "response": {"id": "resp_1"}}),
         ),
     ]));
-    let r = run_blocking(command_against(&server, &home, &["ask", "hi"])).await;
+    let r = run_blocking(env.command(&["ask", "hi"])).await;
     r.expect_code(0);
     assert_eq!(r.stdout, "only in the done event\n", "{r:?}");
     // With deltas, the done event does not print the text twice.
     server.push_response(Reply::text("once"));
-    let r = run_blocking(command_against(&server, &home, &["ask", "hi"])).await;
+    let r = run_blocking(env.command(&["ask", "hi"])).await;
     r.expect_code(0);
     assert_eq!(r.stdout, "once\n", "{r:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_answer_reports_how_much_text_arrived() {
-    let (server, home) = logged_in_mock().await;
-    server.push_response(Reply::truncated());
-    let r = run_blocking(command_against(&server, &home, &["ask", "hi"])).await;
+both_transports!(text_that_arrives_only_in_output_item_done_is_printed);
+
+async fn a_failed_answer_reports_how_much_text_arrived(t: Transport) {
+    let env = Env::over(true, t).await;
+    env.server.push_response(Reply::truncated());
+    let r = run_blocking(env.command(&["ask", "hi"])).await;
     r.expect_code(1);
     let bytes = r.stdout.trim_end_matches('\n').len();
     assert!(bytes > 0, "{r:?}");
@@ -311,6 +318,9 @@ async fn a_failed_answer_reports_how_much_text_arrived() {
     assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
 }
 
+both_transports!(a_failed_answer_reports_how_much_text_arrived);
+
+// SSE only: the stream carries bytes that are not UTF-8, which a WebSocket text frame cannot.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_decode_edge_cases() {
     let (server, home) = logged_in_mock().await;
@@ -354,8 +364,7 @@ async fn json_decode_edge_cases() {
     }
 }
 
-#[test]
-fn idle_timeout_states_its_real_limit() {
+async fn idle_timeout_states_its_real_limit(t: Transport) {
     for v in ["1e30", "31536001"] {
         let r = run_limited(&["--mock", "ask", "hi", "--idle-timeout", v]);
         r.expect_code(2);
@@ -367,9 +376,19 @@ fn idle_timeout_states_its_real_limit() {
     let r = run_limited(&["--mock", "ask", "hi", "--idle-timeout", "0"]);
     r.expect_code(2);
     assert!(r.stderr.contains("must be more than 0 seconds"), "{r:?}");
-    let r = run_limited(&["--mock", "ask", "hi", "--idle-timeout", "31536000"]);
+    let r = run_limited(&[
+        "--mock",
+        "--transport",
+        t.arg(),
+        "ask",
+        "hi",
+        "--idle-timeout",
+        "31536000",
+    ]);
     r.expect_code(0);
 }
+
+both_transports!(idle_timeout_states_its_real_limit);
 
 #[test]
 fn a_control_character_in_the_prompt_cache_key_is_a_usage_error() {
@@ -426,11 +445,7 @@ fn mock_cleans_up_its_home_when_a_signal_ends_it() {
         }
         // The fake login is written; let the command reach its prompt.
         std::thread::sleep(Duration::from_millis(300));
-        let killed = std::process::Command::new("kill")
-            .args([format!("-{signal}"), child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        common::send_signal(child.id(), signal);
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(code), "SIG{signal}: {status:?}");
         assert!(

@@ -1,11 +1,15 @@
-//! Every command with `--mock`, as a new user would run it: human and `--json` output.
+//! Every command with `--mock`, as a new user would run it: human and `--json` output. The
+//! commands that run a turn (`ask`, `chat`, `compact`) run over each `--transport`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
+use codex_test_support::both_transports;
 use common::TempDir;
+use common::Transport;
 use common::has_ansi;
 use common::run;
+use common::run_mock;
 use common::run_with;
 use serde_json::Value;
 
@@ -80,14 +84,13 @@ fn usage_human_and_json() {
     assert_eq!(v["rate_limit"]["primary_window"]["used_percent"], 42.0);
 }
 
-#[test]
-fn ask_human_and_json() {
-    let r = run(&["--mock", "ask", "Say hi", "--show-usage"]);
+async fn ask_human_and_json(t: Transport) {
+    let r = run_mock(t, &["ask", "Say hi", "--show-usage"], "");
     r.expect_code(0);
     assert_eq!(r.stdout, "Hello from codex-mock.\n");
     assert!(r.stderr.contains("tokens: 42 input"), "{r:?}");
     assert!(r.stderr.contains("rate limit primary: 42% used"), "{r:?}");
-    let r = run(&["--mock", "--json", "ask", "Say hi"]);
+    let r = run_mock(t, &["--json", "ask", "Say hi"], "");
     r.expect_code(0);
     let lines = r.json_lines();
     assert!(lines.len() >= 3);
@@ -102,8 +105,9 @@ fn ask_human_and_json() {
     assert_eq!(text, "Hello from codex-mock.");
 }
 
-#[test]
-fn ask_with_every_flag_under_mock() {
+both_transports!(ask_human_and_json);
+
+async fn ask_with_every_flag_under_mock(t: Transport) {
     let dir = TempDir::new();
     let tool = dir.write(
         "tool.json",
@@ -113,20 +117,10 @@ fn ask_with_every_flag_under_mock() {
         "history.json",
         r#"[{"type":"message","role":"user","content":[{"type":"input_text","text":"earlier"}]}]"#,
     );
-    let png = dir.write(
-        "pixel.png",
-        [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a],
-    );
-    let r = run(&[
-        "--mock",
-        "ask",
-        "hello",
-        "--model",
-        "gpt-5.4-mini",
-        "--instructions",
-        "Be brief",
-        "--reasoning",
-        "high",
+    let png = dir.write("pixel.png", common::PNG_SIGNATURE);
+    let mut args = vec!["ask", "hello"];
+    args.extend(common::MODEL_FLAGS);
+    args.extend([
         "--reasoning-summary",
         "concise",
         // Not with --schema: the two are exclusive (issue 17), see mock_answers_show_each_feature.
@@ -151,6 +145,7 @@ fn ask_with_every_flag_under_mock() {
         &history,
         "--include-reasoning",
     ]);
+    let r = run_mock(t, &args, "");
     r.expect_code(0);
     // The mock answers in the shape the flags ask for: here, a call of the tool.
     assert_eq!(
@@ -159,14 +154,15 @@ fn ask_with_every_flag_under_mock() {
     );
 }
 
-#[test]
-fn mock_answers_show_each_feature() {
+both_transports!(ask_with_every_flag_under_mock);
+
+async fn mock_answers_show_each_feature(t: Transport) {
     let dir = TempDir::new();
     let schema = dir.write(
         "schema.json",
         r#"{"type":"object","properties":{"city":{"type":"string"},"n":{"type":"integer"},"ok":{"type":"boolean"}}}"#,
     );
-    let r = run(&["--mock", "ask", "hi", "--schema", &schema]);
+    let r = run_mock(t, &["ask", "hi", "--schema", &schema], "");
     r.expect_code(0);
     let v: Value = serde_json::from_str(r.stdout.trim()).unwrap();
     assert_eq!(
@@ -174,26 +170,23 @@ fn mock_answers_show_each_feature() {
         serde_json::json!({"city": "example", "n": 0, "ok": false})
     );
 
-    let r = run(&["--mock", "ask", "rust news", "--web-search", "live"]);
+    let r = run_mock(t, &["ask", "rust news", "--web-search", "live"], "");
     r.expect_code(0);
     assert!(
         r.stdout.contains("[web search: search \"rust news\"]"),
         "{r:?}"
     );
 
-    let r = run(&["--mock", "ask", "hi", "--reasoning-summary", "auto"]);
+    let r = run_mock(t, &["ask", "hi", "--reasoning-summary", "auto"], "");
     r.expect_code(0);
     assert!(r.stderr.starts_with("[reasoning] "), "{r:?}");
     assert_eq!(r.stdout, "Hello from codex-mock.\n");
 
-    let r = run(&[
-        "--mock",
-        "--json",
-        "ask",
-        "hi",
-        "--reasoning-summary",
-        "auto",
-    ]);
+    let r = run_mock(
+        t,
+        &["--json", "ask", "hi", "--reasoning-summary", "auto"],
+        "",
+    );
     r.expect_code(0);
     assert!(
         r.json_lines()
@@ -202,10 +195,11 @@ fn mock_answers_show_each_feature() {
     );
 }
 
-#[test]
-fn chat_piped_human_and_json() {
+both_transports!(mock_answers_show_each_feature);
+
+async fn chat_piped_human_and_json(t: Transport) {
     let input = "first\n/model gpt-5.4-mini\nsecond\n/compact\n/reset\nthird\n/exit\nnot sent\n";
-    let r = run_with(&["--mock", "chat"], &[], input);
+    let r = run_mock(t, &["chat"], input);
     r.expect_code(0);
     assert_eq!(
         r.stdout.matches("Hello from codex-mock.").count(),
@@ -217,7 +211,7 @@ fn chat_piped_human_and_json() {
     assert!(r.stderr.contains("compacted"));
     assert!(!has_ansi(&r.stdout));
 
-    let r = run_with(&["--mock", "--json", "chat"], &[], input);
+    let r = run_mock(t, &["--json", "chat"], input);
     r.expect_code(0);
     let lines = r.json_lines();
     let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
@@ -234,6 +228,8 @@ fn chat_piped_human_and_json() {
         .unwrap();
     assert_eq!(compacted["items_before"], 4);
 }
+
+both_transports!(chat_piped_human_and_json);
 
 #[test]
 fn chat_json_is_the_same_over_every_transport() {
@@ -265,23 +261,24 @@ fn chat_json_is_the_same_over_every_transport() {
     .expect_code(2);
 }
 
-#[test]
-fn compact_human_and_json() {
+async fn compact_human_and_json(t: Transport) {
     let dir = TempDir::new();
     let h = dir.write(
         "h.json",
         r#"[{"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]},{"type":"message","role":"assistant","content":[{"type":"output_text","text":"hello"}]}]"#,
     );
-    let r = run(&["--mock", "--json", "compact", &h]);
+    let r = run_mock(t, &["--json", "compact", &h], "");
     r.expect_code(0);
     let v = r.json_doc();
     let items = v.as_array().unwrap();
     assert!(items.iter().any(|i| i["type"] == "compaction"), "{v}");
-    let r = run(&["--mock", "compact", &h]);
+    let r = run_mock(t, &["compact", &h], "");
     r.expect_code(0);
     let pretty: Value = serde_json::from_str(&r.stdout).unwrap();
     assert!(pretty.is_array());
 }
+
+both_transports!(compact_human_and_json);
 
 #[test]
 fn realtime_call_human_and_json() {
@@ -299,6 +296,17 @@ fn realtime_call_human_and_json() {
     assert!(r.stdout.contains("\nv=0"));
 }
 
+/// `--mock --json login FLOW`: checks the second line is the logged-in status and returns
+/// the first (what the user is asked to do).
+fn json_login(flow: &str) -> Value {
+    let r = run(&["--mock", "--json", "login", flow]);
+    r.expect_code(0);
+    let lines = r.json_lines();
+    assert_eq!(lines.len(), 2, "{r:?}");
+    assert_status_doc(&lines[1], true);
+    lines[0].clone()
+}
+
 #[test]
 fn login_browser_flow_is_driven_against_the_mock() {
     let r = run(&["--mock", "login", "--no-browser"]);
@@ -309,17 +317,9 @@ fn login_browser_flow_is_driven_against_the_mock() {
     assert!(url_line.contains("code_challenge_method=S256"));
     assert!(r.stdout.contains("Logged in as mock-user@example.com"));
 
-    let r = run(&["--mock", "--json", "login", "--no-browser"]);
-    r.expect_code(0);
-    let lines = r.json_lines();
-    assert_eq!(lines.len(), 2, "{r:?}");
-    assert!(
-        lines[0]["authorize_url"]
-            .as_str()
-            .unwrap()
-            .contains("/oauth/authorize?")
-    );
-    assert_status_doc(&lines[1], true);
+    let prompt = json_login("--no-browser");
+    let url = prompt["authorize_url"].as_str().unwrap();
+    assert!(url.contains("/oauth/authorize?"), "{prompt}");
 }
 
 #[test]
@@ -329,18 +329,10 @@ fn login_device_flow_against_the_mock() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert!(lines[0].ends_with("/codex/device"), "{r:?}");
     assert!(!lines[1].is_empty() && !lines[1].contains(' '));
-    let r = run(&["--mock", "--json", "login", "--device"]);
-    r.expect_code(0);
-    let lines = r.json_lines();
-    assert_eq!(lines.len(), 2, "{r:?}");
-    assert!(
-        lines[0]["verification_url"]
-            .as_str()
-            .unwrap()
-            .ends_with("/codex/device")
-    );
-    assert!(lines[0]["user_code"].is_string());
-    assert_status_doc(&lines[1], true);
+    let prompt = json_login("--device");
+    let url = prompt["verification_url"].as_str().unwrap();
+    assert!(url.ends_with("/codex/device"), "{prompt}");
+    assert!(prompt["user_code"].is_string());
 }
 
 #[test]
@@ -356,18 +348,21 @@ fn logout_human_and_json() {
     assert_eq!(v["revoked"], true);
 }
 
-#[test]
-fn no_ansi_when_not_a_terminal_or_no_color() {
+async fn no_ansi_when_not_a_terminal_or_no_color(t: Transport) {
     for env in [&[][..], &[("NO_COLOR", "1")][..]] {
         for args in [
-            &["--mock", "ask", "hi", "--show-usage"][..],
-            &["--mock", "status"][..],
-            &["--mock", "models"][..],
-            &["--mock", "ask", "--bogus"][..],
+            &["ask", "hi", "--show-usage"][..],
+            &["status"][..],
+            &["models"][..],
+            &["ask", "--bogus"][..],
         ] {
-            let r = run_with(args, env, "");
+            let mut all = vec!["--mock", "--transport", t.arg()];
+            all.extend_from_slice(args);
+            let r = run_with(&all, env, "");
             assert!(!has_ansi(&r.stdout), "{r:?}");
             assert!(!has_ansi(&r.stderr), "{r:?}");
         }
     }
 }
+
+both_transports!(no_ansi_when_not_a_terminal_or_no_color);

@@ -9,13 +9,16 @@
 
 mod common;
 
+use std::process::Stdio;
 use std::time::Duration;
 use std::time::Instant;
 use std::time::SystemTime;
 
 use codex_mock::MockServer;
 use codex_mock::Reply;
+use codex_test_support::both_transports;
 use common::TempDir;
+use common::Transport;
 use serde_json::Value;
 use serde_json::json;
 
@@ -27,8 +30,9 @@ fn stored_refresh_token(home: &TempDir) -> String {
 
 /// Starts `ask`, sends `signal` once the issuer has rotated the token (its answer is held
 /// back 1.5 s), and checks the outcome. `stale`: the stored access token is expired (refresh
-/// before the stream); else the backend answers 401 first (refresh inside the turn).
-async fn signal_during_refresh(signal: &str, stale: bool) {
+/// before the stream); else the backend answers 401 first (refresh inside the turn). Both
+/// commands run over `t`.
+async fn signal_during_refresh(signal: &str, stale: bool, t: Transport) {
     let server = MockServer::start().await.unwrap();
     let home = TempDir::new();
     let tokens = if stale {
@@ -50,30 +54,18 @@ async fn signal_during_refresh(signal: &str, stale: bool) {
     server
         .issuer()
         .set_access_token_lifetime(Duration::from_secs(60));
-    let base = server.backend_base_url();
-    let issuer = server.issuer_url();
-    let args = [
-        "--json",
-        "--base-url",
-        &base,
-        "--codex-home",
-        home.str(),
-        "ask",
-        "hi",
-    ];
-    let child = common::piped(&args, &[("CODEX_AUTH_ISSUER", &issuer)])
-        .spawn()
-        .unwrap();
+    let over_t = |args: &[&str]| {
+        let mut all = vec!["--transport", t.arg()];
+        all.extend_from_slice(args);
+        common::command_against(&server, &home, &all)
+    };
+    let child = common::spawn(over_t(&["--json", "ask", "hi"]), Stdio::null());
     let deadline = Instant::now() + Duration::from_secs(20);
     while server.issuer().refresh_count() == 0 {
         assert!(Instant::now() < deadline, "the refresh never started");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let status = std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::send_signal(child.id(), signal);
     let started = Instant::now();
     let r = tokio::task::spawn_blocking(move || common::finish(child))
         .await
@@ -89,41 +81,31 @@ async fn signal_during_refresh(signal: &str, stale: bool) {
     );
     // The next command refreshes with the saved token (no "refresh token was already used").
     server.issuer().set_refresh_answer_delay(Duration::ZERO);
-    let home_str = home.str().to_owned();
-    let r = tokio::task::spawn_blocking(move || {
-        let args = [
-            "--base-url",
-            &base,
-            "--codex-home",
-            &home_str,
-            "ask",
-            "again",
-        ];
-        common::run_with(&args, &[("CODEX_AUTH_ISSUER", &issuer)], "")
-    })
-    .await
-    .unwrap();
+    let r = common::run_blocking(over_t(&["ask", "again"])).await;
     r.expect_code(0);
     assert!(r.stdout.contains("Hello from codex-mock"), "{r:?}");
     assert!(server.issuer().refresh_count() >= 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_before_the_stream_keeps_the_login() {
-    signal_during_refresh("-TERM", true).await;
+async fn sigterm_before_the_stream_keeps_the_login(t: Transport) {
+    signal_during_refresh("TERM", true, t).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_c_before_the_stream_keeps_the_login() {
-    signal_during_refresh("-INT", true).await;
+async fn ctrl_c_before_the_stream_keeps_the_login(t: Transport) {
+    signal_during_refresh("INT", true, t).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_after_a_401_in_the_turn_keeps_the_login() {
-    signal_during_refresh("-TERM", false).await;
+async fn sigterm_after_a_401_in_the_turn_keeps_the_login(t: Transport) {
+    signal_during_refresh("TERM", false, t).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_c_after_a_401_in_the_turn_keeps_the_login() {
-    signal_during_refresh("-INT", false).await;
+async fn ctrl_c_after_a_401_in_the_turn_keeps_the_login(t: Transport) {
+    signal_during_refresh("INT", false, t).await;
 }
+
+both_transports!(
+    sigterm_before_the_stream_keeps_the_login,
+    ctrl_c_before_the_stream_keeps_the_login,
+    sigterm_after_a_401_in_the_turn_keeps_the_login,
+    ctrl_c_after_a_401_in_the_turn_keeps_the_login,
+);

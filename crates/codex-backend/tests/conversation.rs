@@ -15,6 +15,7 @@ use codex_backend::ResponseItem;
 use codex_backend::ToolError;
 use codex_mock::FunctionCallSpec;
 use codex_mock::Reply;
+use codex_test_support::mock::without_encrypted_reasoning;
 use common::*;
 use futures_util::StreamExt;
 use serde_json::Value;
@@ -646,38 +647,6 @@ async fn abort_stops_a_run_while_its_tools_run() {
         conv.run("again").await.unwrap().text,
         codex_mock::DEFAULT_TEXT
     );
-}
-
-/// `reply` with every `encrypted_content` of reasoning items removed from its events.
-fn without_encrypted_reasoning(reply: &Reply) -> Reply {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(o) => {
-                if o.get("type").and_then(Value::as_str) == Some("reasoning") {
-                    o.remove("encrypted_content");
-                }
-                o.values_mut().for_each(strip);
-            }
-            Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    let text = String::from_utf8(reply.sse_body_bytes().unwrap()).unwrap();
-    let mut out = String::new();
-    for line in text.split_inclusive('\n') {
-        match line.strip_prefix("data: ") {
-            Some(d) => {
-                let mut v: Value = serde_json::from_str(d.trim_end()).unwrap();
-                strip(&mut v);
-                out.push_str("data: ");
-                out.push_str(&v.to_string());
-                out.push('\n');
-            }
-            None => out.push_str(line),
-        }
-    }
-    assert!(!out.contains("encrypted_content"));
-    Reply::sse_bytes(out.into_bytes())
 }
 
 /// With `store: false` the backend cannot resolve a reasoning item without

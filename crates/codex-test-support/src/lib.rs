@@ -7,8 +7,8 @@
 //! - [`http`]: a raw HTTP/1.1 client over a `TcpStream`, to play a browser during a login or
 //!   to see a server's answer byte by byte.
 //! - [`both_transports!`]: one test body run over HTTP SSE and over WebSocket.
-//! - `mock` (feature `mock`): a login minted by codex-mock's issuer and transport-neutral views
-//!   of codex-mock's request log.
+//! - `mock` (feature `mock`): a login minted by codex-mock's issuer, transport-neutral views
+//!   of codex-mock's request log, and replies derived from codex-mock's.
 //!
 //! Test code: helpers panic with a clear message instead of returning errors.
 #![allow(

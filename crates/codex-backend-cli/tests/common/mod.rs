@@ -15,7 +15,10 @@ use std::process::Stdio;
 
 pub use codex_test_support::TempDir;
 pub use codex_test_support::mock::logged_in_home;
+pub use env::Env;
 use serde_json::Value;
+
+mod env;
 
 /// The output of one run.
 #[derive(Debug)]
@@ -97,6 +100,35 @@ impl Transport {
     }
 }
 
+/// Runs `--mock --transport T` plus `args` with `stdin` piped in (a clean environment).
+pub fn run_mock(t: Transport, args: &[&str], stdin: &str) -> Run {
+    let mut all = vec!["--mock", "--transport", t.arg()];
+    all.extend_from_slice(args);
+    run_with(&all, &[], stdin)
+}
+
+/// Sends `signal` (`INT`, `TERM`, `HUP`) to the process `pid` with kill(1).
+pub fn send_signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid}: {status:?}");
+}
+
+/// The eight-byte PNG signature: the smallest file `--image` accepts as a PNG.
+pub const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+
+/// The model options the "every flag" tests pass to `ask` before their own.
+pub const MODEL_FLAGS: [&str; 6] = [
+    "--model",
+    "gpt-5.4-mini",
+    "--instructions",
+    "Be brief",
+    "--reasoning",
+    "high",
+];
+
 /// The binary with `args` and a clean environment (no inherited URLs, home, issuer, proxy,
 /// logging or colour settings); stdio is left to the caller.
 pub fn command(args: &[&str]) -> Command {
@@ -130,6 +162,15 @@ pub fn piped(args: &[&str], env: &[(&str, &str)]) -> Command {
         cmd.env(k, v);
     }
     cmd
+}
+
+/// Starts `cmd` with `stdin` and piped stdout and stderr.
+pub fn spawn(mut cmd: Command, stdin: Stdio) -> std::process::Child {
+    cmd.stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the CLI")
 }
 
 /// Runs the binary with `args`, `stdin` piped in, a clean environment plus `env`.
@@ -206,13 +247,8 @@ pub fn command_against(server: &codex_mock::MockServer, home: &TempDir, args: &[
 /// Runs `cmd` (stdin empty, stdout and stderr captured) and gives up after `limit`: `None`
 /// when it was still running (it is then killed), so a test of "never blocks" fails instead
 /// of hanging.
-pub fn run_within(mut cmd: Command, limit: std::time::Duration) -> Option<Run> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the CLI");
+pub fn run_within(cmd: Command, limit: std::time::Duration) -> Option<Run> {
+    let mut child = spawn(cmd, Stdio::null());
     let started = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > limit {
