@@ -1,8 +1,8 @@
 //! Project automation: `cargo xtask ci|bench|fuzz|record`.
 //!
 //! - `ci`: exactly what `.ci/run` does (fmt check, `cargo deny check bans licenses sources`,
-//!   clippy `-D warnings` on all targets, `cargo test --workspace`, rustdoc with `-D warnings`,
-//!   `doc-links`).
+//!   clippy `-D warnings` on all targets, `cargo test --workspace`, `cargo package
+//!   --no-verify` of the publishable crates, rustdoc with `-D warnings`, `doc-links`).
 //! - `bench [-p PKG] [ARGS...]`: `cargo bench` for the workspace or one package.
 //! - `fuzz [--seconds N] [--target NAME]`: `cargo fuzz run` inside `fuzz/` (installs
 //!   cargo-fuzz if missing; nightly features through `RUSTC_BOOTSTRAP=1`).
@@ -26,7 +26,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci                        fmt check, cargo deny, clippy -D warnings, tests, rustdoc -D warnings (= .ci/run)
+  ci                        fmt check, cargo deny, clippy -D warnings, tests, cargo package --no-verify,
+                            rustdoc -D warnings (= .ci/run)
   bench [-p PKG] [ARGS...]  cargo bench (workspace, or one package)
   fuzz [--seconds N] [--target NAME]
                             run a cargo-fuzz target in fuzz/ (default sse_parser, 60 s)
@@ -94,6 +95,20 @@ fn ci() -> Result<(), String> {
     eprintln!("== test");
     let mut c = cargo();
     c.args(["test", "--workspace"]);
+    run(c)?;
+    eprintln!("== package");
+    let mut c = cargo();
+    c.args([
+        "package",
+        "--workspace",
+        "--exclude",
+        "codex-test-support",
+        "--exclude",
+        "xtask",
+        "--offline",
+        "--no-verify",
+        "--allow-dirty",
+    ]);
     run(c)?;
     eprintln!("== doc");
     let mut c = cargo();

@@ -47,24 +47,78 @@ async fn finish(h: Login) -> codex_auth::Result<LoginSuccess> {
         .unwrap()
 }
 
-/// A mock issuer, a folder, a browser login started on a free port: the login's handle, its
-/// authorize URL, its callback port and its `state`.
-async fn started() -> (MockServer, TempDir, Login, String, u16, String) {
+/// A browser login in progress: the mock issuer, the folder of its `auth.json`, the manager,
+/// the login's handle, its authorize URL, its callback port and its `state`.
+struct Flow {
+    mock: MockServer,
+    dir: TempDir,
+    m: AuthManager,
+    h: Login,
+    url: String,
+    port: u16,
+    state: String,
+}
+
+/// A fresh mock issuer, a folder and a manager storing into it.
+async fn setup() -> (MockServer, TempDir, AuthManager) {
     let mock = MockServer::start().await.unwrap();
     let dir = TempDir::new();
     let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
+    (mock, dir, m)
+}
+
+/// Starts a browser login with `options` against `mock`, storing into `dir`.
+async fn begin(mock: MockServer, dir: TempDir, options: BrowserLoginOptions) -> Flow {
+    let m = file_manager(&mock, &dir);
+    let (h, url) = start(&m, options).await;
     let port = callback_port(&url);
     let state = query_param(&url, "state").unwrap();
-    (mock, dir, h, url, port, state)
+    Flow {
+        mock,
+        dir,
+        m,
+        h,
+        url,
+        port,
+        state,
+    }
+}
+
+/// A fresh mock issuer and folder, a browser login started with `options`.
+async fn flow(options: BrowserLoginOptions) -> Flow {
+    begin(MockServer::start().await.unwrap(), TempDir::new(), options).await
+}
+
+/// A fresh mock issuer and folder, a browser login started on a free port.
+async fn started() -> Flow {
+    flow(opts()).await
+}
+
+/// Plays the browser through the issuer; the callback must redirect to the success page.
+async fn approve(url: &str) -> RawResponse {
+    let cb = browser_callback(url).await;
+    assert_eq!(cb.status, 302, "{cb:?}");
+    cb
+}
+
+/// The login ends with an error whose message contains `text`.
+async fn fails_with(h: Login, text: &str) -> codex_auth::Error {
+    let e = finish(h).await.unwrap_err();
+    assert!(e.to_string().contains(text), "{e}");
+    e
 }
 
 #[tokio::test]
 async fn whole_browser_flow_saves_tokens_before_success_page() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
+    let Flow {
+        mock,
+        dir,
+        m,
+        h,
+        url,
+        port,
+        ..
+    } = started().await;
 
     // Section 9.2: every parameter, in order.
     let q = url.split_once('?').unwrap().1;
@@ -92,10 +146,8 @@ async fn whole_browser_flow_saves_tokens_before_success_page() {
     assert_eq!(query_param(&url, "state").unwrap().len(), 43);
     assert_eq!(query_param(&url, "code_challenge").unwrap().len(), 43);
 
-    let cb = browser_callback(&url).await;
-    assert_eq!(cb.status, 302, "{cb:?}");
+    let cb = approve(&url).await;
     let location = cb.header("location").unwrap().to_owned();
-    let port = callback_port(&url);
     assert!(
         location.starts_with(&format!(
             "http://localhost:{port}/success?needs_setup=false&org_id=org-codexmock0001"
@@ -149,11 +201,9 @@ async fn whole_browser_flow_saves_tokens_before_success_page() {
 
 #[tokio::test]
 async fn state_mismatch_is_rejected_first() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
-    let port = callback_port(&url);
+    let Flow {
+        mock, dir, h, port, ..
+    } = started().await;
     // A forged callback with a valid-looking code and an error, but the wrong state.
     let r = get(&format!(
         "http://localhost:{port}/auth/callback?code=abc&state=forged&error=access_denied"
@@ -161,47 +211,44 @@ async fn state_mismatch_is_rejected_first() {
     .await;
     assert_eq!(r.status, 400);
     assert!(r.text().contains("State mismatch"));
-    let e = finish(h).await.unwrap_err();
+    let e = fails_with(h, "state mismatch").await;
     assert_eq!(e.kind(), ErrorKind::Login);
-    assert!(e.to_string().contains("state mismatch"), "{e}");
     assert!(!dir.auth_json().exists());
     assert_eq!(mock.requests_to("/oauth/token").len(), 0);
 }
 
 #[tokio::test]
 async fn missing_state_is_a_mismatch() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
-    let port = callback_port(&url);
+    let Flow {
+        mock: _mock,
+        dir: _dir,
+        h,
+        port,
+        ..
+    } = started().await;
     let r = get(&format!("http://localhost:{port}/auth/callback?code=abc")).await;
     assert_eq!(r.status, 400);
-    assert!(
-        finish(h)
-            .await
-            .unwrap_err()
-            .to_string()
-            .contains("state mismatch")
-    );
+    fails_with(h, "state mismatch").await;
 }
 
 #[tokio::test]
 async fn error_parameter_ends_the_flow_with_its_description() {
-    let (mock, dir, h, _url, port, state) = started().await;
-    let m = file_manager(&mock, &dir);
+    let Flow {
+        mock: _mock,
+        dir,
+        m,
+        h,
+        port,
+        state,
+        ..
+    } = started().await;
     let r = get(&format!(
         "http://localhost:{port}/auth/callback?state={state}&error=access_denied&error_description=missing_codex_entitlement"
     ))
     .await;
     assert_eq!(r.status, 403);
-    let e = finish(h).await.unwrap_err();
+    let e = fails_with(h, "Codex is not enabled for this ChatGPT workspace").await;
     assert_eq!(e.kind(), ErrorKind::Login);
-    assert!(
-        e.to_string()
-            .contains("Codex is not enabled for this ChatGPT workspace"),
-        "{e}"
-    );
 
     let (h, url) = start(&m, opts()).await;
     let port = callback_port(&url);
@@ -210,33 +257,38 @@ async fn error_parameter_ends_the_flow_with_its_description() {
         "http://localhost:{port}/auth/callback?state={state}&error=server_error&error_description=Something%20%3Cbroke%3E"
     ))
     .await;
-    let e = finish(h).await.unwrap_err();
-    assert!(
-        e.to_string().contains("server_error: Something <broke>"),
-        "{e}"
-    );
+    fails_with(h, "server_error: Something <broke>").await;
     assert!(!dir.auth_json().exists());
 }
 
 #[tokio::test]
 async fn missing_code_is_an_error() {
-    let (_mock, _dir, h, _url, port, state) = started().await;
+    let Flow {
+        mock: _mock,
+        dir: _dir,
+        h,
+        port,
+        state,
+        ..
+    } = started().await;
     let r = get(&format!(
         "http://localhost:{port}/auth/callback?state={state}&code="
     ))
     .await;
     assert_eq!(r.status, 400);
-    let e = finish(h).await.unwrap_err();
-    assert!(e.to_string().contains("missing_authorization_code"), "{e}");
+    fails_with(h, "missing_authorization_code").await;
 }
 
 #[tokio::test]
 async fn hostile_requests_do_not_break_the_flow() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
-    let port = callback_port(&url);
+    let Flow {
+        dir: _dir,
+        mock,
+        h,
+        url,
+        port,
+        ..
+    } = started().await;
 
     // Garbage, a huge header, a non-GET, unknown paths, a half-open connection.
     let garbage = raw_request(port, b"\x00\xff\xfe garbage \r\n\r\n").await;
@@ -295,9 +347,7 @@ async fn hostile_requests_do_not_break_the_flow() {
 
 #[tokio::test]
 async fn busy_port_falls_back() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
+    let (_mock, _dir, m) = setup().await;
     // Something that is not a login server holds the primary port and ignores /cancel.
     let busy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let primary = busy.local_addr().unwrap().port();
@@ -316,8 +366,7 @@ async fn busy_port_falls_back() {
         "retried the primary port first"
     );
     assert_eq!(callback_port(&url), fallback);
-    let cb = browser_callback(&url).await;
-    assert_eq!(cb.status, 302);
+    let cb = approve(&url).await;
     let _ = get(cb.header("location").unwrap()).await;
     finish(h).await.unwrap();
     holder.abort();
@@ -325,25 +374,19 @@ async fn busy_port_falls_back() {
 
 #[tokio::test]
 async fn a_new_login_cancels_a_stale_server_on_the_port() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
+    let (_mock, _dir, m) = setup().await;
     let port = free_port();
     let (stale, _) = start(&m, opts().port(port)).await;
     let (h, url) = start(&m, opts().port(port).fallback_port(Some(free_port()))).await;
-    let e = finish(stale).await.unwrap_err();
-    assert!(e.to_string().contains("cancelled"), "{e}");
+    fails_with(stale, "cancelled").await;
     assert_eq!(callback_port(&url), port, "the primary port was taken over");
-    let cb = browser_callback(&url).await;
-    assert_eq!(cb.status, 302);
+    approve(&url).await;
     finish(h).await.unwrap();
 }
 
 #[tokio::test]
 async fn both_ports_busy_is_an_error() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
+    let (_mock, _dir, m) = setup().await;
     let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let pa = a.local_addr().unwrap().port();
     let e = m
@@ -356,13 +399,14 @@ async fn both_ports_busy_is_an_error() {
 
 #[tokio::test]
 async fn timeout_ends_the_flow() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
-    let (h, _) = start(&m, opts().timeout(Duration::from_millis(300))).await;
-    let e = finish(h).await.unwrap_err();
+    let Flow {
+        mock: _mock,
+        dir: _dir,
+        h,
+        ..
+    } = flow(opts().timeout(Duration::from_millis(300))).await;
+    let e = fails_with(h, "did not complete").await;
     assert_eq!(e.kind(), ErrorKind::Login);
-    assert!(e.to_string().contains("did not complete"), "{e}");
 }
 
 #[tokio::test]
@@ -379,11 +423,7 @@ async fn workspace_restriction_and_api_key_exchange() {
     assert!(url.ends_with("&originator=codex_cli_rs&allowed_workspace_id=ws-other"));
     let cb = browser_callback(&url).await;
     assert_eq!(cb.status, 500);
-    let e = finish(h).await.unwrap_err();
-    assert!(
-        e.to_string().contains("restricted to workspace ws-other"),
-        "{e}"
-    );
+    fails_with(h, "restricted to workspace ws-other").await;
     assert!(!dir.auth_json().exists());
 
     // The allowed workspace, with the API-key exchange.
@@ -395,8 +435,7 @@ async fn workspace_restriction_and_api_key_exchange() {
         .unwrap();
     let m = AuthManager::new(AuthStore::memory(), cfg).unwrap();
     let (h, url) = start(&m, opts().api_key_exchange(true)).await;
-    let cb = browser_callback(&url).await;
-    assert_eq!(cb.status, 302);
+    approve(&url).await;
     let ok = finish(h).await.unwrap();
     assert!(ok.api_key_stored);
     let stored = m.store().load().await.unwrap().unwrap();
@@ -411,37 +450,35 @@ async fn workspace_restriction_and_api_key_exchange() {
 
 #[tokio::test]
 async fn cancel_endpoint_ends_the_flow() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
-    let r = get(&format!("http://localhost:{}/cancel", callback_port(&url))).await;
+    let Flow {
+        mock: _mock,
+        dir: _dir,
+        h,
+        port,
+        ..
+    } = started().await;
+    let r = get(&format!("http://localhost:{port}/cancel")).await;
     assert_eq!(r.status, 200);
     assert!(r.text().contains("Login cancelled"));
-    assert!(
-        finish(h)
-            .await
-            .unwrap_err()
-            .to_string()
-            .contains("cancelled")
-    );
+    fails_with(h, "cancelled").await;
 }
 
 #[tokio::test]
 async fn a_repeated_state_parameter_is_a_mismatch() {
-    let (mock, _dir, h, _url, port, state) = started().await;
+    let Flow {
+        dir: _dir,
+        mock,
+        h,
+        port,
+        state,
+        ..
+    } = started().await;
     let r = get(&format!(
         "http://localhost:{port}/auth/callback?state={state}&state={state}&code=abc"
     ))
     .await;
     assert_eq!(r.status, 400);
-    assert!(
-        finish(h)
-            .await
-            .unwrap_err()
-            .to_string()
-            .contains("state mismatch")
-    );
+    fails_with(h, "state mismatch").await;
     assert_eq!(mock.requests_to("/oauth/token").len(), 0);
 }
 
@@ -449,38 +486,40 @@ async fn a_repeated_state_parameter_is_a_mismatch() {
 /// untouched" — a login must not replace it with a fresh file.
 #[tokio::test]
 async fn login_over_a_corrupt_file_is_an_error_and_leaves_it_untouched() {
-    let mock = MockServer::start().await.unwrap();
     let dir = TempDir::new();
     let bad = &b"{\"tokens\": {\"id_token\": \"half"[..];
     std::fs::write(dir.auth_json(), bad).unwrap();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
+    let Flow {
+        mock: _mock,
+        dir,
+        h,
+        url,
+        ..
+    } = begin(MockServer::start().await.unwrap(), dir, opts()).await;
     let cb = browser_callback(&url).await;
     assert_ne!(cb.status, 302, "{cb:?}");
-    let e = finish(h).await.unwrap_err();
+    let e = fails_with(h, &dir.auth_json().display().to_string()).await;
     assert_eq!(e.kind(), ErrorKind::Storage, "{e}");
-    assert!(
-        e.to_string()
-            .contains(&dir.auth_json().display().to_string()),
-        "{e}"
-    );
     assert_eq!(std::fs::read(dir.auth_json()).unwrap(), bad);
 }
 
 /// Protocol §10: a login never drops an `OPENAI_API_KEY` already in the file.
 #[tokio::test]
 async fn login_keeps_an_existing_api_key_and_unknown_keys() {
-    let mock = MockServer::start().await.unwrap();
     let dir = TempDir::new();
     std::fs::write(
         dir.auth_json(),
         br#"{"auth_mode":"apikey","OPENAI_API_KEY":"sk-existing-key","extra":{"keep":1}}"#,
     )
     .unwrap();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
-    let cb = browser_callback(&url).await;
-    assert_eq!(cb.status, 302, "{cb:?}");
+    let Flow {
+        mock: _mock,
+        dir,
+        h,
+        url,
+        ..
+    } = begin(MockServer::start().await.unwrap(), dir, opts()).await;
+    approve(&url).await;
     let ok = finish(h).await.unwrap();
     assert!(!ok.api_key_stored);
     let v: serde_json::Value =
@@ -494,13 +533,16 @@ async fn login_keeps_an_existing_api_key_and_unknown_keys() {
 /// does not turn the finished login into an error.
 #[tokio::test]
 async fn cancel_after_a_finished_login_still_reports_success() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
-    let port = callback_port(&url);
-    let cb = browser_callback(&url).await;
-    assert_eq!(cb.status, 302, "{cb:?}");
+    let Flow {
+        mock: _mock,
+        dir,
+        m,
+        h,
+        url,
+        port,
+        ..
+    } = started().await;
+    approve(&url).await;
     assert!(dir.auth_json().exists());
     // The browser never loads /success; another login asks this server to cancel.
     let r = get(&format!("http://localhost:{port}/cancel")).await;
@@ -512,13 +554,15 @@ async fn cancel_after_a_finished_login_still_reports_success() {
 
 #[tokio::test]
 async fn a_bad_state_after_a_finished_login_still_reports_success() {
-    let mock = MockServer::start().await.unwrap();
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
-    let (h, url) = start(&m, opts()).await;
-    let port = callback_port(&url);
-    let cb = browser_callback(&url).await;
-    assert_eq!(cb.status, 302, "{cb:?}");
+    let Flow {
+        mock: _mock,
+        dir: _dir,
+        h,
+        url,
+        port,
+        ..
+    } = started().await;
+    approve(&url).await;
     let r = get(&format!(
         "http://localhost:{port}/auth/callback?state=wrong&code=abc"
     ))
@@ -533,7 +577,15 @@ async fn a_bad_state_after_a_finished_login_still_reports_success() {
 /// login, even with the right `state`.
 #[tokio::test]
 async fn foreign_host_headers_are_refused() {
-    let (mock, dir, h, url, port, state) = started().await;
+    let Flow {
+        mock,
+        dir,
+        h,
+        url,
+        port,
+        state,
+        ..
+    } = started().await;
     let code = mock.issuer().issue_authorization_code(None, None);
     let request = |host: String, path: String| async move {
         let req = if host.is_empty() {
@@ -566,8 +618,7 @@ async fn foreign_host_headers_are_refused() {
         assert_eq!(request(host, "/favicon.ico".to_owned()).await.status, 404);
     }
     // The real browser (Host: localhost:PORT) still completes the login.
-    let cb = browser_callback(&url).await;
-    assert_eq!(cb.status, 302, "{cb:?}");
+    approve(&url).await;
     finish(h).await.unwrap();
     assert!(dir.auth_json().exists());
 }

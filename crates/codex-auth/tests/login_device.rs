@@ -7,12 +7,28 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use codex_auth::AuthManager;
 use codex_auth::DeviceCode;
 use codex_auth::DeviceLoginOptions;
 use codex_auth::ErrorKind;
 use codex_mock::IntervalEncoding;
 use codex_mock::MockServer;
 use common::*;
+
+/// A mock issuer whose device flow answers `pending` polls with "pending" and gives
+/// `interval` (written as `encoding`), a folder and a manager storing into it.
+async fn setup(
+    interval: Duration,
+    encoding: IntervalEncoding,
+    pending: u32,
+) -> (MockServer, TempDir, AuthManager) {
+    let mock = MockServer::start().await.unwrap();
+    mock.issuer().set_device_interval(interval, encoding);
+    mock.issuer().set_device_pending_polls(pending);
+    let dir = TempDir::new();
+    let m = file_manager(&mock, &dir);
+    (mock, dir, m)
+}
 
 fn capture() -> (Arc<Mutex<Option<DeviceCode>>>, DeviceLoginOptions) {
     let seen = Arc::new(Mutex::new(None));
@@ -25,12 +41,7 @@ fn capture() -> (Arc<Mutex<Option<DeviceCode>>>, DeviceLoginOptions) {
 
 #[tokio::test]
 async fn pending_then_success_with_string_interval() {
-    let mock = MockServer::start().await.unwrap();
-    mock.issuer()
-        .set_device_interval(Duration::from_secs(1), IntervalEncoding::String);
-    mock.issuer().set_device_pending_polls(2);
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
+    let (mock, dir, m) = setup(Duration::from_secs(1), IntervalEncoding::String, 2).await;
     let (seen, opts) = capture();
     let started = std::time::Instant::now();
     let ok = m.login_device(opts).await.unwrap();
@@ -71,12 +82,7 @@ async fn pending_then_success_with_string_interval() {
 
 #[tokio::test]
 async fn numeric_interval_is_accepted() {
-    let mock = MockServer::start().await.unwrap();
-    mock.issuer()
-        .set_device_interval(Duration::from_secs(0), IntervalEncoding::Number);
-    mock.issuer().set_device_pending_polls(3);
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
+    let (mock, _dir, m) = setup(Duration::from_secs(0), IntervalEncoding::Number, 3).await;
     let (seen, opts) = capture();
     m.login_device(opts.min_poll_interval(Duration::from_millis(100)))
         .await
@@ -92,12 +98,7 @@ async fn numeric_interval_is_accepted() {
 /// at most two polls (t = 0 and t = 1 s), not one every few milliseconds.
 #[tokio::test]
 async fn zero_interval_is_floored_at_one_second_by_default() {
-    let mock = MockServer::start().await.unwrap();
-    mock.issuer()
-        .set_device_interval(Duration::from_secs(0), IntervalEncoding::Number);
-    mock.issuer().set_device_pending_polls(u32::MAX);
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
+    let (mock, _dir, m) = setup(Duration::from_secs(0), IntervalEncoding::Number, u32::MAX).await;
     let (seen, opts) = capture();
     let e = m
         .login_device(opts.timeout(Duration::from_millis(1500)))
@@ -114,12 +115,7 @@ async fn zero_interval_is_floored_at_one_second_by_default() {
 
 #[tokio::test]
 async fn expiry_gives_up() {
-    let mock = MockServer::start().await.unwrap();
-    mock.issuer()
-        .set_device_interval(Duration::from_secs(0), IntervalEncoding::String);
-    mock.issuer().set_device_pending_polls(u32::MAX);
-    let dir = TempDir::new();
-    let m = file_manager(&mock, &dir);
+    let (mock, dir, m) = setup(Duration::from_secs(0), IntervalEncoding::String, u32::MAX).await;
     let (_, opts) = capture();
     let e = m
         .login_device(opts.timeout(Duration::from_millis(700)))

@@ -18,6 +18,20 @@ use codex_mock::MockServer;
 use common::*;
 use serde_json::Value;
 
+/// Saves a ChatGPT login with these tokens (account `acc`) into `store`.
+async fn save_tokens(store: &AuthStore, id: &str, access: &str, refresh: &str) {
+    let tokens = TokenData::new(
+        SecretString::new(id),
+        access.into(),
+        refresh.into(),
+        Some("acc".into()),
+    );
+    store
+        .save(&AuthFile::chatgpt(tokens, None, SystemTime::now()))
+        .await
+        .unwrap();
+}
+
 /// What the official CLI writes: pretty JSON, microsecond `last_refresh` with `Z`.
 fn official_text(
     id: &str,
@@ -141,16 +155,7 @@ async fn files_are_0600_even_over_a_world_readable_one() {
     std::fs::write(dir.auth_json(), b"{}").unwrap();
     std::fs::set_permissions(dir.auth_json(), std::fs::Permissions::from_mode(0o644)).unwrap();
     let store = AuthStore::file(dir.auth_json());
-    let tokens = TokenData::new(
-        "a.b.c".into(),
-        "d.e.f".into(),
-        "rt".into(),
-        Some("acc".into()),
-    );
-    store
-        .save(&AuthFile::chatgpt(tokens, None, SystemTime::now()))
-        .await
-        .unwrap();
+    save_tokens(&store, "a.b.c", "d.e.f", "rt").await;
     assert_eq!(mode(&dir.auth_json()), 0o600);
     // No temporary files left behind; the lock file (if any) is 0600 too.
     let names: Vec<String> = std::fs::read_dir(dir.path())
@@ -230,16 +235,7 @@ async fn memory_store_round_trip() {
     let store = AuthStore::memory();
     assert!(store.load().await.unwrap().is_none());
     assert!(store.path().is_none());
-    let tokens = TokenData::new(
-        SecretString::new("h.e30.s"),
-        "a".into(),
-        "r".into(),
-        Some("acc".into()),
-    );
-    store
-        .save(&AuthFile::chatgpt(tokens, None, SystemTime::now()))
-        .await
-        .unwrap();
+    save_tokens(&store, "h.e30.s", "a", "r").await;
     assert!(store.clone().load().await.unwrap().is_some());
     assert!(store.delete().await.unwrap());
     assert!(!store.delete().await.unwrap());

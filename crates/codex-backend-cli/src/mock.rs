@@ -160,14 +160,16 @@ pub fn script_ask(server: &MockServer, s: &crate::request::Settings, prompt: &st
         .iter()
         .find(|t| wanted.is_none_or(|w| t.name() == Some(w)) && t.name().is_some());
     let reply = match tool {
-        Some(Tool::Function(f)) if tools_allowed => Reply::tool_calls(vec![FunctionCallSpec::new(
-            &f.name,
-            "call_mock_1",
-            &f.parameters
-                .as_ref()
-                .map_or_else(|| serde_json::json!({}), sample)
-                .to_string(),
-        )]),
+        Some(Tool::Function(f)) if tools_allowed => Reply::tool_calls(vec![
+            FunctionCallSpec::named(&f.name)
+                .call_id("call_mock_1")
+                .arguments(
+                    f.parameters
+                        .as_ref()
+                        .map_or_else(|| serde_json::json!({}), sample)
+                        .to_string(),
+                ),
+        ]),
         Some(Tool::Custom(c)) if tools_allowed => {
             Reply::custom_tool_call(&c.name, "call_mock_1", "(mock input)")
         }

@@ -420,12 +420,11 @@ both_transports!(ask_defaults_and_include_reasoning);
 
 async fn ask_prints_tool_calls_without_running_them(t: Transport) {
     let env = Env::over(true, t).await;
-    env.server
-        .push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-            "lookup",
-            "call_7",
-            r#"{"n":3}"#,
-        )]));
+    env.server.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("lookup")
+            .call_id("call_7")
+            .arguments(r#"{"n":3}"#),
+    ]));
     let r = env.run(&["ask", "use the tool"], "").await;
     r.expect_code(0);
     assert!(

@@ -37,8 +37,12 @@ async fn json_output_is_identical_over_both_transports() {
         ("text", || Reply::text("Hello over both")),
         ("tool calls", || {
             Reply::tool_calls(vec![
-                FunctionCallSpec::new("lookup", "call_1", r#"{"n":1}"#),
-                FunctionCallSpec::new("lookup", "call_2", r#"{"n":2}"#),
+                FunctionCallSpec::named("lookup")
+                    .call_id("call_1")
+                    .arguments(r#"{"n":1}"#),
+                FunctionCallSpec::named("lookup")
+                    .call_id("call_2")
+                    .arguments(r#"{"n":2}"#),
             ])
         }),
         ("reasoning", || Reply::reasoning("Thinking", "The answer")),

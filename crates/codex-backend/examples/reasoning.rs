@@ -23,6 +23,10 @@ use codex_backend::ResponseItem;
 use futures_util::StreamExt;
 
 /// The reasoning summary and the answer of one turn.
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "example data, built and read by field"
+)]
 #[derive(Debug, Default)]
 pub struct Reasoned {
     /// The reasoning summary (from the `reasoning` output item).

@@ -15,6 +15,10 @@ use codex_backend::Error;
 use serde_json::json;
 
 /// The typed answer.
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "example data, built and read by field"
+)]
 #[derive(Debug, PartialEq, serde::Deserialize)]
 pub struct Capital {
     /// The country.

@@ -15,6 +15,10 @@ use codex_backend::ToolError;
 use serde_json::json;
 
 /// The tool's arguments, decoded from the model's JSON.
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "example data, built and read by field"
+)]
 #[derive(Debug, serde::Deserialize)]
 pub struct Temperature {
     /// Degrees Celsius.

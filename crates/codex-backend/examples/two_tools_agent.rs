@@ -19,6 +19,10 @@ use serde::Deserialize;
 use serde::Serialize;
 
 /// The arguments of `get_weather`.
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "example data, built and read by field"
+)]
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct WeatherArgs {
     /// The city name, e.g. "Paris".
@@ -26,6 +30,10 @@ pub struct WeatherArgs {
 }
 
 /// What `get_weather` returns (sent to the model as JSON).
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "example data, built and read by field"
+)]
 #[derive(Debug, Serialize)]
 pub struct Weather {
     /// The city.
@@ -35,6 +43,10 @@ pub struct Weather {
 }
 
 /// The arguments of `celsius_to_fahrenheit`.
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "example data, built and read by field"
+)]
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ConvertArgs {
     /// A temperature in degrees Celsius.

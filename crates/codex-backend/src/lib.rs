@@ -138,7 +138,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let server = codex_mock::MockServer::start().await?;
-//! # server.push_response(codex_mock::Reply::tool_calls(vec![codex_mock::FunctionCallSpec::new("add", "call_1", r#"{"a":2,"b":40}"#)]));
+//! # server.push_response(codex_mock::Reply::tool_calls(vec![codex_mock::FunctionCallSpec::named("add").call_id("call_1").arguments(r#"{"a":2,"b":40}"#)]));
 //! # server.push_response(codex_mock::Reply::text("42"));
 //! # let client = codex_backend::CodexClient::mock_builder(&server)?.build()?;
 //! # client.authenticate().await?;

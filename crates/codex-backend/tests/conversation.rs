@@ -134,10 +134,18 @@ async fn tool_loop_runs_parallel_calls_and_sends_outputs_in_order() {
         },
     );
     mock.push_response(Reply::tool_calls(vec![
-        FunctionCallSpec::new("add", "call_1", r#"{"a":1,"b":2}"#),
-        FunctionCallSpec::new("add", "call_2", r#"{"a":10,"b":20}"#),
-        FunctionCallSpec::new("nope", "call_3", "{}"),
-        FunctionCallSpec::new("add", "call_4", r#"{"a":1}"#),
+        FunctionCallSpec::named("add")
+            .call_id("call_1")
+            .arguments(r#"{"a":1,"b":2}"#),
+        FunctionCallSpec::named("add")
+            .call_id("call_2")
+            .arguments(r#"{"a":10,"b":20}"#),
+        FunctionCallSpec::named("nope")
+            .call_id("call_3")
+            .arguments("{}"),
+        FunctionCallSpec::named("add")
+            .call_id("call_4")
+            .arguments(r#"{"a":1}"#),
     ]));
     mock.push_response(Reply::text("The sums are 3 and 30"));
     let r = conv.run("Add 1+2 and 10+20").await.unwrap();
@@ -220,11 +228,11 @@ async fn tool_loop_is_bounded_and_commits_nothing_on_failure() {
         Ok::<_, ToolError>("again")
     });
     for i in 0..3 {
-        mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-            "again",
-            &format!("call_{i}"),
-            "{}",
-        )]));
+        mock.push_response(Reply::tool_calls(vec![
+            FunctionCallSpec::named("again")
+                .call_id(format!("call_{i}"))
+                .arguments("{}"),
+        ]));
     }
     let err = conv.run("loop").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ToolLoopLimit);
@@ -401,9 +409,11 @@ async fn run_with_events_streams_every_request_and_send_leaves_pending_calls() {
     conv.register_function("ping", "pong", json!({"type":"object"}), |_| async {
         Ok::<_, ToolError>("pong")
     });
-    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-        "ping", "p1", "{}",
-    )]));
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("ping")
+            .call_id("p1")
+            .arguments("{}"),
+    ]));
     mock.push_response(Reply::text("got pong"));
     let mut kinds = Vec::new();
     let mut text = String::new();
@@ -425,9 +435,11 @@ async fn run_with_events_streams_every_request_and_send_leaves_pending_calls() {
     assert!(conv.pending_tool_calls().is_empty());
 
     // send() does not run tools: the call stays pending until answered.
-    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-        "ping", "p2", "{}",
-    )]));
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("ping")
+            .call_id("p2")
+            .arguments("{}"),
+    ]));
     conv.respond("ping again").await.unwrap();
     let pending = conv.pending_tool_calls();
     assert_eq!(pending.len(), 1);
@@ -452,8 +464,12 @@ async fn tool_loop_echoes_the_turn_state_within_the_turn_only() {
         Ok::<_, ToolError>("pong")
     });
     mock.push_response(
-        Reply::tool_calls(vec![FunctionCallSpec::new("ping", "p1", "{}")])
-            .header("x-codex-turn-state", "ts-abc"),
+        Reply::tool_calls(vec![
+            FunctionCallSpec::named("ping")
+                .call_id("p1")
+                .arguments("{}"),
+        ])
+        .header("x-codex-turn-state", "ts-abc"),
     );
     mock.push_response(Reply::text("done"));
     conv.run("go").await.unwrap();
@@ -481,9 +497,15 @@ async fn panicking_and_slow_tools_become_error_outputs() {
         Ok::<_, ToolError>("late")
     });
     mock.push_response(Reply::tool_calls(vec![
-        FunctionCallSpec::new("boom", "b1", "{}"),
-        FunctionCallSpec::new("slow", "s1", "{}"),
-        FunctionCallSpec::new("boom", "b2", "not json"),
+        FunctionCallSpec::named("boom")
+            .call_id("b1")
+            .arguments("{}"),
+        FunctionCallSpec::named("slow")
+            .call_id("s1")
+            .arguments("{}"),
+        FunctionCallSpec::named("boom")
+            .call_id("b2")
+            .arguments("not json"),
     ]));
     mock.push_response(Reply::text("recovered"));
     let r = tokio::time::timeout(Duration::from_secs(10), conv.run("go"))
@@ -556,8 +578,12 @@ async fn typed_tool_handlers_decode_their_arguments() {
         |x: Add| async move { Ok::<_, ToolError>((x.a + x.b).to_string()) },
     );
     mock.push_response(Reply::tool_calls(vec![
-        FunctionCallSpec::new("add", "t1", r#"{"a":2,"b":40}"#),
-        FunctionCallSpec::new("add", "t2", r#"{"a":"two"}"#),
+        FunctionCallSpec::named("add")
+            .call_id("t1")
+            .arguments(r#"{"a":2,"b":40}"#),
+        FunctionCallSpec::named("add")
+            .call_id("t2")
+            .arguments(r#"{"a":"two"}"#),
     ]));
     mock.push_response(Reply::text("42"));
     conv.run("add").await.unwrap();
@@ -585,9 +611,11 @@ async fn abort_stops_a_run_while_its_tools_run() {
             Ok::<_, ToolError>("late")
         }
     });
-    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-        "slow", "s1", "{}",
-    )]));
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("slow")
+            .call_id("s1")
+            .arguments("{}"),
+    ]));
     let c = client.clone();
     let stopper = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -744,11 +772,11 @@ async fn over_websocket_a_conversation_and_its_tool_loop_send_only_new_items() {
     let r1 = conv.respond("My name is Ada").await.unwrap();
     assert_eq!(r1.transport, codex_backend::Transport::WebSocket);
     assert!(!r1.incremental);
-    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-        "lookup",
-        "call_1",
-        r#"{"q":"Ada"}"#,
-    )]));
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("lookup")
+            .call_id("call_1")
+            .arguments(r#"{"q":"Ada"}"#),
+    ]));
     mock.push_response(Reply::text("Ada Lovelace"));
     let r2 = conv.run("Who is Ada?").await.unwrap();
     assert_eq!(r2.text, "Ada Lovelace");

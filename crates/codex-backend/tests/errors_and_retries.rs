@@ -342,9 +342,11 @@ async fn a_tool_run_reports_the_retries_of_every_request() {
     mock.push(Route::Responses, Reply::truncated());
     mock.push(
         Route::Responses,
-        Reply::tool_calls(vec![codex_mock::FunctionCallSpec::new(
-            "ping", "call_1", "{}",
-        )]),
+        Reply::tool_calls(vec![
+            codex_mock::FunctionCallSpec::named("ping")
+                .call_id("call_1")
+                .arguments("{}"),
+        ]),
     );
     mock.push(Route::Responses, Reply::failed("mock_unknown_code", "m"));
     let r = chat.run("x").await.unwrap();

@@ -165,11 +165,11 @@ async fn seed_events_text_reasoning_tool_call_item_completed() {
     assert!(done.usage.is_some());
 
     // A function call is one ToolCall event with typed arguments.
-    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-        "get_weather",
-        "call_1",
-        r#"{"city":"Paris"}"#,
-    )]));
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("get_weather")
+            .call_id("call_1")
+            .arguments(r#"{"city":"Paris"}"#),
+    ]));
     let call = tool_call(&client).await;
     assert_eq!(call.name(), "get_weather");
     assert_eq!(call.call_id(), "call_1");
@@ -246,11 +246,11 @@ async fn text_stream_and_wire_stream() {
 #[tokio::test]
 async fn history_by_reference_and_no_new_input_after_tool_results() {
     let (mock, _home, client) = setup().await;
-    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-        "get_weather",
-        "call_1",
-        r#"{"city":"Paris"}"#,
-    )]));
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("get_weather")
+            .call_id("call_1")
+            .arguments(r#"{"city":"Paris"}"#),
+    ]));
     mock.push_response(Reply::text("It is sunny"));
     let mut history = vec![ResponseItem::user_text("weather in Paris?")];
     let call = tool_call_after(&client, &history).await;

@@ -127,11 +127,11 @@ async fn multi_turn_example() {
 #[tokio::test]
 async fn tools_example_runs_the_tool_and_sends_its_output() {
     let (mock, _home, client) = setup().await;
-    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-        "celsius_to_fahrenheit",
-        "call_t1",
-        r#"{"celsius":21.5}"#,
-    )]));
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("celsius_to_fahrenheit")
+            .call_id("call_t1")
+            .arguments(r#"{"celsius":21.5}"#),
+    ]));
     mock.push_response(Reply::text("21.5 °C is 70.7 °F."));
     assert_eq!(tools::run(&client).await.unwrap(), "21.5 °C is 70.7 °F.");
     let bodies = responses_bodies(&mock);
@@ -245,12 +245,24 @@ async fn agent_example_runs_its_safe_tools() {
     std::fs::write(sandbox.join("README.md"), "hi").unwrap();
     std::fs::write(home.path().join("secret.txt"), "outside").unwrap();
     mock.push_response(Reply::tool_calls(vec![
-        FunctionCallSpec::new("current_time", "c1", "{}"),
-        FunctionCallSpec::new("calculate", "c2", r#"{"expression":"(17 + 25) * 3"}"#),
-        FunctionCallSpec::new("list_directory", "c3", r#"{"path":"."}"#),
-        FunctionCallSpec::new("list_directory", "c4", r#"{"path":".."}"#),
-        FunctionCallSpec::new("calculate", "c5", r#"{"expression":"1/0"}"#),
-        FunctionCallSpec::new("shell", "c6", r#"{"cmd":"rm -rf /"}"#),
+        FunctionCallSpec::named("current_time")
+            .call_id("c1")
+            .arguments("{}"),
+        FunctionCallSpec::named("calculate")
+            .call_id("c2")
+            .arguments(r#"{"expression":"(17 + 25) * 3"}"#),
+        FunctionCallSpec::named("list_directory")
+            .call_id("c3")
+            .arguments(r#"{"path":"."}"#),
+        FunctionCallSpec::named("list_directory")
+            .call_id("c4")
+            .arguments(r#"{"path":".."}"#),
+        FunctionCallSpec::named("calculate")
+            .call_id("c5")
+            .arguments(r#"{"expression":"1/0"}"#),
+        FunctionCallSpec::named("shell")
+            .call_id("c6")
+            .arguments(r#"{"cmd":"rm -rf /"}"#),
     ]));
     mock.push_response(Reply::text("It is now; 126; README.md and src/."));
     let r = agent::run(&client, &sandbox, "do it").await.unwrap();
@@ -295,11 +307,11 @@ async fn seed_readme_runs_every_python_readme_example() {
         Reply::drip(&essay, Duration::from_millis(5)),
         Reply::text("Hi Alice."),
         Reply::text("Your name is Alice."),
-        Reply::tool_calls(vec![FunctionCallSpec::new(
-            "get_weather",
-            "call_w",
-            r#"{"city":"Paris"}"#,
-        )]),
+        Reply::tool_calls(vec![
+            FunctionCallSpec::named("get_weather")
+                .call_id("call_w")
+                .arguments(r#"{"city":"Paris"}"#),
+        ]),
         Reply::text("22 degrees in Paris."),
         Reply::text("A photo."),
         Reply::text("A red pixel."),
@@ -393,10 +405,18 @@ fn seed_readme_is_at_most_1_3x_the_python_readme() {
 async fn two_tools_agent_runs_both_typed_tools() {
     let (mock, _home, client) = setup().await;
     mock.push_response(Reply::tool_calls(vec![
-        FunctionCallSpec::new("get_weather", "w1", r#"{"city":"Paris"}"#),
-        FunctionCallSpec::new("get_weather", "w2", r#"{"city":"Atlantis"}"#),
-        FunctionCallSpec::new("celsius_to_fahrenheit", "f1", r#"{"celsius":18.5}"#),
-        FunctionCallSpec::new("celsius_to_fahrenheit", "f2", r#"{"kelvin":3}"#),
+        FunctionCallSpec::named("get_weather")
+            .call_id("w1")
+            .arguments(r#"{"city":"Paris"}"#),
+        FunctionCallSpec::named("get_weather")
+            .call_id("w2")
+            .arguments(r#"{"city":"Atlantis"}"#),
+        FunctionCallSpec::named("celsius_to_fahrenheit")
+            .call_id("f1")
+            .arguments(r#"{"celsius":18.5}"#),
+        FunctionCallSpec::named("celsius_to_fahrenheit")
+            .call_id("f2")
+            .arguments(r#"{"kelvin":3}"#),
     ]));
     mock.push_response(Reply::text("Paris: 65.3 °F."));
     let r = two_tools_agent::run(&client, "Paris in °F?").await.unwrap();

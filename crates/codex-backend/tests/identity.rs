@@ -148,11 +148,11 @@ async fn run_keeps_the_turn_id_and_echoes_the_turn_state_and_a_new_turn_drops_th
     let (mock, _home, client) = setup().await;
     let mut conv = weather_conversation(&client).await;
     let call = || {
-        Reply::tool_calls(vec![FunctionCallSpec::new(
-            "get_weather",
-            "call_1",
-            r#"{"city":"Paris"}"#,
-        )])
+        Reply::tool_calls(vec![
+            FunctionCallSpec::named("get_weather")
+                .call_id("call_1")
+                .arguments(r#"{"city":"Paris"}"#),
+        ])
     };
     mock.push_response(call());
     mock.push_response(Reply::text("It is sunny"));
@@ -183,11 +183,11 @@ async fn run_keeps_the_turn_id_and_echoes_the_turn_state_and_a_new_turn_drops_th
 async fn send_follow_ups_echo_the_turn_state_too() {
     let (mock, _home, client) = setup().await;
     let mut conv = weather_conversation(&client).await;
-    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-        "get_weather",
-        "call_1",
-        r#"{"city":"Paris"}"#,
-    )]));
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("get_weather")
+            .call_id("call_1")
+            .arguments(r#"{"city":"Paris"}"#),
+    ]));
     mock.push_response(Reply::text("It is sunny"));
     mock.push_response(Reply::text("Bye"));
     conv.send("Weather in Paris?")

@@ -142,8 +142,12 @@ async fn a_hand_written_loop_runs_tools_through_the_registry() {
     let (mock, _home, client) = setup().await;
     let tools = registry();
     mock.push_response(Reply::tool_calls(vec![
-        FunctionCallSpec::new("get_weather", "call_1", r#"{"city":"Paris","unit":null}"#),
-        FunctionCallSpec::new("missing", "call_2", "{}"),
+        FunctionCallSpec::named("get_weather")
+            .call_id("call_1")
+            .arguments(r#"{"city":"Paris","unit":null}"#),
+        FunctionCallSpec::named("missing")
+            .call_id("call_2")
+            .arguments("{}"),
     ]));
     mock.push_response(Reply::text("22 degrees in Paris"));
     let opts = codex_backend::CallOptions::new().tools(tools.definitions());
@@ -196,11 +200,11 @@ async fn a_conversation_uses_a_given_registry() {
     conv.register("shout", "Upper-cases", |e: Echo| async move {
         Ok::<_, ToolError>(e.text.to_uppercase())
     });
-    mock.push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-        "shout",
-        "call_1",
-        r#"{"text":"hi"}"#,
-    )]));
+    mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("shout")
+            .call_id("call_1")
+            .arguments(r#"{"text":"hi"}"#),
+    ]));
     mock.push_response(Reply::text("done"));
     let r = conv.run("Shout hi").await.unwrap();
     assert_eq!(r.text, "done");

@@ -91,11 +91,11 @@ fn reply(comp: Composition, session: u64, turn: usize) -> Reply {
         return if last {
             Reply::text("done")
         } else {
-            Reply::tool_calls(vec![FunctionCallSpec::new(
-                "probe",
-                &format!("call_{turn}"),
-                r#"{"n":1}"#,
-            )])
+            Reply::tool_calls(vec![
+                FunctionCallSpec::named("probe")
+                    .call_id(format!("call_{turn}"))
+                    .arguments(r#"{"n":1}"#),
+            ])
         };
     }
     let id = format!("{session}_{turn}");

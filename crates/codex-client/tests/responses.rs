@@ -172,8 +172,12 @@ both_transports!(collect_text_reports_usage_items_and_ids);
 async fn tool_calls_come_back_as_items(t: Transport) {
     let env = env_over(t).await;
     env.mock.push_response(Reply::tool_calls(vec![
-        FunctionCallSpec::new("get_weather", "call_1", r#"{"city":"Paris"}"#),
-        FunctionCallSpec::new("get_time", "call_2", r#"{"tz":"CET"}"#),
+        FunctionCallSpec::named("get_weather")
+            .call_id("call_1")
+            .arguments(r#"{"city":"Paris"}"#),
+        FunctionCallSpec::named("get_time")
+            .call_id("call_2")
+            .arguments(r#"{"tz":"CET"}"#),
     ]));
     let items = env
         .start(&request("weather?"))

@@ -147,12 +147,11 @@ async fn a_conversation_goes_incremental_on_one_connection() {
 #[tokio::test]
 async fn a_tool_loop_uploads_only_the_tool_outputs() {
     let env = ws_env().await;
-    env.mock
-        .push_response(Reply::tool_calls(vec![FunctionCallSpec::new(
-            "get_weather",
-            "call_1",
-            r#"{"city":"Paris"}"#,
-        )]));
+    env.mock.push_response(Reply::tool_calls(vec![
+        FunctionCallSpec::named("get_weather")
+            .call_id("call_1")
+            .arguments(r#"{"city":"Paris"}"#),
+    ]));
     env.mock.push_response(Reply::text("sunny"));
     let mut history = vec![ResponseItem::user_text("weather?")];
     let out = env.turn(&with_input(history.clone())).await;

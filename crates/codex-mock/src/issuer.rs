@@ -1,4 +1,10 @@
 //! The fake OAuth issuer (protocol §9): token grants, rotation, revocation, device code, JWTs.
+//!
+//! This file holds the issuer's state and the knobs tests turn; the answers to the OAuth
+//! endpoints live in `grants.rs` and the JWT, PKCE and time helpers in `claims.rs`.
+
+mod claims;
+mod grants;
 
 use std::collections::HashMap;
 use std::collections::HashSet;
@@ -8,42 +14,20 @@ use std::sync::Mutex;
 use std::sync::MutexGuard;
 use std::time::Duration;
 use std::time::SystemTime;
-use std::time::UNIX_EPOCH;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 use serde_json::json;
-use sha2::Digest;
-use sha2::Sha256;
+
+pub use claims::decode_jwt_claims;
+pub use claims::mint_jwt;
+use claims::now_secs;
+pub use claims::pkce_challenge;
+pub use claims::rfc3339;
+use claims::secs;
+pub(crate) use grants::IssuerReply;
 
 /// The public OAuth client id of the Codex CLI (protocol §9.1).
 pub const CLIENT_ID: &str = "app_EMoamEEZ73f0CkXaXp7hrann";
-
-/// Mint an unsigned-looking fake JWT: header `{"alg":"none","typ":"JWT"}`, the given claims
-/// as base64url-nopad payload, and a fixed fake signature (three non-empty parts).
-pub fn mint_jwt(claims: Value) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(crate::events::canonical_json(&claims).as_bytes());
-    let sig = URL_SAFE_NO_PAD.encode(b"codex-mock-fake-signature");
-    format!("{header}.{payload}.{sig}")
-}
-
-/// Decode the claims of a JWT minted by [`mint_jwt`] (or any base64url-nopad JWT).
-pub fn decode_jwt_claims(token: &str) -> Option<Value> {
-    let mut parts = token.split('.');
-    let (_h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || s.is_empty() {
-        return None;
-    }
-    let bytes = URL_SAFE_NO_PAD.decode(p.trim_end_matches('=')).ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
-/// The PKCE S256 challenge of a verifier: base64url-nopad(SHA-256(verifier)).
-pub fn pkce_challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
 
 /// Who the fake login belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,68 +197,6 @@ impl fmt::Debug for Issuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Issuer").field("base", &self.base).finish()
     }
-}
-
-/// A reply decided by the issuer: status and JSON body, or a redirect.
-#[derive(Debug)]
-pub(crate) enum IssuerReply {
-    Json(u16, Value),
-    Redirect(String),
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-fn secs(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// Format a time as RFC 3339 UTC with microseconds (`2026-01-02T03:04:05.123456Z`).
-// An independent copy of codex-auth's calendar maths, kept on purpose: the mock is the check.
-pub fn rfc3339(t: SystemTime) -> String {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let total = d.as_secs() as i64;
-    let days = total.div_euclid(86_400);
-    let rem = total.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm). The mock's own copy of codex-auth's date
-    // maths, on purpose: it depends on no workspace crate, so it checks the SDK independently.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = if month <= 2 { y + 1 } else { y };
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        d.subsec_micros()
-    )
-}
-
-fn err_obj(status: u16, code: &str, message: &str) -> IssuerReply {
-    IssuerReply::Json(
-        status,
-        json!({"error": {"code": code, "message": message, "type": "invalid_request_error"}}),
-    )
-}
-
-fn err_str(status: u16, error: &str, description: &str) -> IssuerReply {
-    IssuerReply::Json(
-        status,
-        json!({"error": error, "error_description": description}),
-    )
 }
 
 impl Issuer {
@@ -536,300 +458,5 @@ impl Issuer {
         let mut st = self.lock();
         st.device_interval = interval.as_secs();
         st.interval_encoding = encoding;
-    }
-
-    pub(crate) fn revoke(&self, token: &str) {
-        let mut st = self.lock();
-        if st.refresh_active.remove(token) {
-            st.refresh_invalidated.insert(token.to_owned());
-        }
-        st.revoked.push(token.to_owned());
-    }
-
-    pub(crate) fn authorize(&self, query: &[(String, String)]) -> IssuerReply {
-        let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let Some(redirect) = get("redirect_uri") else {
-            return err_str(400, "invalid_request", "redirect_uri is required");
-        };
-        if get("response_type") != Some("code") {
-            return err_str(
-                400,
-                "unsupported_response_type",
-                "response_type must be code",
-            );
-        }
-        if let Some(m) = get("code_challenge_method")
-            && m != "S256"
-        {
-            return err_str(400, "invalid_request", "code_challenge_method must be S256");
-        }
-        let code = self.issue_authorization_code(get("code_challenge"), Some(redirect));
-        let mut location = format!("{redirect}?code={}", encode_component(&code));
-        if let Some(state) = get("state") {
-            location.push_str("&state=");
-            location.push_str(&encode_component(state));
-        }
-        IssuerReply::Redirect(location)
-    }
-
-    pub(crate) fn token(&self, fields: &[(String, String)]) -> IssuerReply {
-        let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        self.lock().token_requests += 1;
-        match get("grant_type") {
-            Some("authorization_code") => {
-                let Some(code) = get("code") else {
-                    return err_str(400, "invalid_request", "code is required");
-                };
-                let grant = {
-                    let mut st = self.lock();
-                    match st.codes.remove(code) {
-                        Some(g) => Some(g),
-                        None if st.accept_any_code => None,
-                        None => {
-                            return err_str(
-                                400,
-                                "invalid_grant",
-                                "authorization code is invalid or was already used",
-                            );
-                        }
-                    }
-                };
-                if let Some(grant) = grant {
-                    if let Some(ch) = &grant.challenge {
-                        let ok = get("code_verifier").map(pkce_challenge).as_deref()
-                            == Some(ch.as_str());
-                        if !ok {
-                            return err_str(400, "invalid_grant", "PKCE verification failed");
-                        }
-                    }
-                    if let Some(r) = &grant.redirect_uri
-                        && get("redirect_uri") != Some(r.as_str())
-                    {
-                        return err_str(400, "invalid_grant", "redirect_uri mismatch");
-                    }
-                }
-                let set = self.issue_tokens();
-                self.token_json(&set)
-            }
-            Some("refresh_token") => {
-                let Some(rt) = get("refresh_token") else {
-                    return err_str(400, "invalid_request", "refresh_token is required");
-                };
-                let mut st = self.lock();
-                if !st.refresh_failures.is_empty() {
-                    let f = st.refresh_failures.remove(0);
-                    return match f {
-                        RefreshFailure::Expired => err_obj(
-                            401,
-                            "refresh_token_expired",
-                            "Your refresh token has expired.",
-                        ),
-                        RefreshFailure::Reused => err_obj(
-                            401,
-                            "refresh_token_reused",
-                            "Your refresh token has already been used to generate a new access token.",
-                        ),
-                        RefreshFailure::Invalidated => err_obj(
-                            401,
-                            "refresh_token_invalidated",
-                            "Your refresh token has been invalidated.",
-                        ),
-                        RefreshFailure::Status(s) => {
-                            err_obj(s, "server_error", "The issuer is temporarily unavailable.")
-                        }
-                    };
-                }
-                if st.refresh_used.contains(rt) {
-                    return err_obj(
-                        401,
-                        "refresh_token_reused",
-                        "Your refresh token has already been used to generate a new access token. Please try signing in again.",
-                    );
-                }
-                if st.refresh_expired.contains(rt) {
-                    return err_obj(
-                        401,
-                        "refresh_token_expired",
-                        "Your refresh token has expired. Please try signing in again.",
-                    );
-                }
-                if st.refresh_invalidated.contains(rt) {
-                    return err_obj(
-                        401,
-                        "refresh_token_invalidated",
-                        "Your refresh token has been invalidated. Please try signing in again.",
-                    );
-                }
-                if !st.refresh_active.remove(rt) {
-                    return err_obj(401, "invalid_grant", "Unknown refresh token.");
-                }
-                st.refresh_used.insert(rt.to_owned());
-                st.refresh_count += 1;
-                drop(st);
-                let set = self.issue_tokens();
-                self.token_json(&set)
-            }
-            Some("urn:ietf:params:oauth:grant-type:token-exchange") => {
-                if get("requested_token") != Some("openai-api-key") {
-                    return err_str(
-                        400,
-                        "invalid_request",
-                        "requested_token must be openai-api-key",
-                    );
-                }
-                let Some(subject) = get("subject_token") else {
-                    return err_str(400, "invalid_request", "subject_token is required");
-                };
-                if decode_jwt_claims(subject).is_none() {
-                    return err_str(400, "invalid_grant", "subject_token is not a valid JWT");
-                }
-                let mut st = self.lock();
-                let n = Self::next_id(&mut st);
-                IssuerReply::Json(
-                    200,
-                    json!({
-                        "access_token": format!("mock-api-key-{n:06}"),
-                        "issued_token_type": "openai-api-key",
-                        "token_type": "Bearer",
-                    }),
-                )
-            }
-            Some(other) => err_str(
-                400,
-                "unsupported_grant_type",
-                &format!("unsupported grant_type: {other}"),
-            ),
-            None => err_str(400, "invalid_request", "grant_type is required"),
-        }
-    }
-
-    fn token_json(&self, set: &TokenSet) -> IssuerReply {
-        let lifetime = self.lock().access_lifetime.as_secs();
-        IssuerReply::Json(
-            200,
-            json!({
-                "id_token": set.id_token,
-                "access_token": set.access_token,
-                "refresh_token": set.refresh_token,
-                "token_type": "Bearer",
-                "expires_in": lifetime,
-                "scope": "openid profile email offline_access",
-            }),
-        )
-    }
-
-    pub(crate) fn device_usercode(&self) -> IssuerReply {
-        let mut st = self.lock();
-        if !st.device_enabled {
-            return IssuerReply::Json(404, json!({"detail": "Not Found"}));
-        }
-        let n = Self::next_id(&mut st);
-        let device_auth_id = format!("deviceauth_mock_{n:06}");
-        let user_code = format!("MOCK-{:04}", n % 10_000);
-        st.devices.insert(
-            device_auth_id.clone(),
-            Device {
-                user_code: user_code.clone(),
-                polls: 0,
-                verifier: format!("mock-device-verifier-{n:06}-{}", "x".repeat(40)),
-            },
-        );
-        let interval = match st.interval_encoding {
-            IntervalEncoding::String => json!(st.device_interval.to_string()),
-            IntervalEncoding::Number => json!(st.device_interval),
-        };
-        IssuerReply::Json(
-            200,
-            json!({
-                "device_auth_id": device_auth_id,
-                "user_code": user_code,
-                "interval": interval,
-                "expires_at": rfc3339(SystemTime::now() + Duration::from_secs(900)),
-            }),
-        )
-    }
-
-    pub(crate) fn device_token(&self, body: &Value) -> IssuerReply {
-        let id = body.get("device_auth_id").and_then(Value::as_str);
-        let code = body.get("user_code").and_then(Value::as_str);
-        let (Some(id), Some(code)) = (id, code) else {
-            return err_str(
-                400,
-                "invalid_request",
-                "device_auth_id and user_code are required",
-            );
-        };
-        let mut st = self.lock();
-        let pending = st.device_pending_polls;
-        let Some(dev) = st.devices.get_mut(id) else {
-            return err_str(400, "invalid_request", "unknown device_auth_id");
-        };
-        if dev.user_code != code {
-            return err_str(400, "invalid_request", "user_code does not match");
-        }
-        if dev.polls < pending {
-            dev.polls += 1;
-            return IssuerReply::Json(
-                403,
-                json!({"error": {"code": "deviceauth_authorization_pending", "message": "authorization pending"}}),
-            );
-        }
-        let verifier = dev.verifier.clone();
-        st.devices.remove(id);
-        drop(st);
-        let challenge = pkce_challenge(&verifier);
-        let redirect = format!("{}/deviceauth/callback", self.base);
-        let code = self.issue_authorization_code(Some(&challenge), Some(&redirect));
-        IssuerReply::Json(
-            200,
-            json!({
-                "authorization_code": code,
-                "code_challenge": challenge,
-                "code_verifier": verifier,
-            }),
-        )
-    }
-}
-
-/// Percent-encode a URL component (RFC 3986 unreserved characters pass through).
-// An independent copy of codex-auth's `percent_encode`, kept on purpose: the mock is the check.
-pub(crate) fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jwt_roundtrip_and_shape() {
-        let t = mint_jwt(json!({"exp": 5, "email": "a@b"}));
-        assert_eq!(t.split('.').filter(|p| !p.is_empty()).count(), 3);
-        assert_eq!(decode_jwt_claims(&t).unwrap()["exp"], 5);
-    }
-
-    #[test]
-    fn rfc3339_known_dates() {
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
-        let t = UNIX_EPOCH + Duration::from_secs(1_767_225_600);
-        assert_eq!(rfc3339(t), "2026-01-01T00:00:00.000000Z");
-        let t = UNIX_EPOCH + Duration::from_secs(951_782_400); // leap day 2000
-        assert_eq!(rfc3339(t), "2000-02-29T00:00:00.000000Z");
-    }
-
-    #[test]
-    fn pkce_rfc7636_vector() {
-        assert_eq!(
-            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        );
     }
 }

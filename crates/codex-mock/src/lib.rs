@@ -40,10 +40,6 @@
 //! Each route has a FIFO queue of [`Reply`]s ([`MockServer::push`]); an empty queue means the
 //! route's built-in behaviour. See `docs/mock.md` for the validation rules and every scenario.
 
-// Everything public that can grow is `#[non_exhaustive]` (style rule 8); exceptions carry
-// an `allow` with their reason. Moves to `[workspace.lints.clippy]` once every crate complies.
-#![warn(clippy::exhaustive_enums, clippy::exhaustive_structs)]
-
 use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::fmt;

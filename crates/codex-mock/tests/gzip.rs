@@ -10,13 +10,8 @@ use common::RawResponse;
 use common::log_lines;
 use common::responses_body;
 use common::send;
+use common::server;
 use common::server_with_log_file;
-
-async fn server() -> (MockServer, String) {
-    let s = MockServer::start().await.unwrap();
-    let t = s.issuer().issue_tokens().access_token;
-    (s, t)
-}
 
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -13,10 +13,10 @@ use common::send;
 use serde_json::Value;
 use serde_json::json;
 
+/// A started mock and the `Authorization` value of a token it accepts.
 async fn server() -> (MockServer, String) {
-    let s = MockServer::start().await.unwrap();
-    let t = format!("Bearer {}", s.issuer().issue_tokens().access_token);
-    (s, t)
+    let (s, t) = common::server().await;
+    (s, format!("Bearer {t}"))
 }
 
 async fn get(s: &MockServer, auth: &str, path: &str) -> RawResponse {

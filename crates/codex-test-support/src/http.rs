@@ -14,6 +14,7 @@ const READ_LIMIT: Duration = Duration::from_secs(10);
 
 /// An HTTP/1.1 answer as read from the socket.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RawResponse {
     /// The status code.
     pub status: u16,

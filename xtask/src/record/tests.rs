@@ -51,11 +51,11 @@ async fn record_through_mock_then_replay_and_decode() {
     tokens.write_auth_json(&home).unwrap();
     let login = Login::load(&home).unwrap();
     server.push_response(Reply::text(codex_mock::DEFAULT_TEXT));
-    server.push_response(Reply::tool_calls(vec![codex_mock::FunctionCallSpec::new(
-        "get_weather",
-        "call_1",
-        r#"{"city":"Paris"}"#,
-    )]));
+    server.push_response(Reply::tool_calls(vec![
+        codex_mock::FunctionCallSpec::named("get_weather")
+            .call_id("call_1")
+            .arguments(r#"{"city":"Paris"}"#),
+    ]));
     server.push_response(Reply::reasoning("thinking", "9.9"));
     let out = tmp("out");
     let done = record(&server.backend_base_url(), &out, &[], &login)

@@ -16,6 +16,13 @@ pub use codex_test_support::http::RawResponse;
 pub use codex_test_support::http::port;
 pub use codex_test_support::http::send;
 
+/// A started mock and an access token its issuer accepts.
+pub async fn server() -> (codex_mock::MockServer, String) {
+    let s = codex_mock::MockServer::start().await.unwrap();
+    let t = s.issuer().issue_tokens().access_token;
+    (s, t)
+}
+
 /// A valid `/responses` request body.
 pub fn responses_body() -> Vec<u8> {
     serde_json::to_vec(&codex_mock::request_body(
