@@ -372,6 +372,13 @@ struct ProxiedClient {
 }
 
 /// Unpooled connectors offering only HTTP/1.1 by ALPN, for upgrades (WebSocket).
+#[cfg_attr(
+    not(feature = "__internal"),
+    allow(
+        dead_code,
+        reason = "the WebSocket transport reads them through __internal"
+    )
+)]
 struct Http1Connectors {
     direct: Direct,
     proxied: Option<Proxied>,

@@ -11,6 +11,8 @@ use super::JSON;
 use super::identity_for;
 use super::invalid_request;
 use super::json_body;
+use crate::abort::Slot;
+use crate::client::Attempts;
 use crate::client::Client;
 use crate::client::ConversationHeaders;
 use crate::client::Endpoint;
@@ -57,15 +59,8 @@ impl Responses<'_> {
         request: &ResponsesRequest,
         opts: &RequestOptions,
     ) -> Result<ResponseStream> {
-        // A deserialized or hand-edited request skipped the builder's checks: check here,
-        // before any network.
-        request
-            .validate()
-            .map_err(|e| invalid_request("responses", e))?;
+        let (prepared, slot, mut attempts) = self.begin(request, opts)?;
         let inner = &self.client.inner;
-        let prepared = self.prepared(request, opts)?;
-        let slot = inner.abort_slot(opts);
-        let mut attempts = inner.new_attempts(opts);
         if let Some(stream) = self
             .over_websocket(&prepared, opts, None, &slot, &mut attempts)
             .await?
@@ -82,6 +77,22 @@ impl Responses<'_> {
             resp,
             opts.track_text,
         ))
+    }
+
+    /// The start of a turn: `request` validated (a deserialized or hand-edited request skipped
+    /// the builder's checks: checked here, before any network), then its request, abort slot
+    /// and retry attempts.
+    fn begin(
+        &self,
+        request: &ResponsesRequest,
+        opts: &RequestOptions,
+    ) -> Result<(Prepared, Arc<Slot>, Attempts)> {
+        request
+            .validate()
+            .map_err(|e| invalid_request("responses", e))?;
+        let inner = &self.client.inner;
+        let prepared = self.prepared(request, opts)?;
+        Ok((prepared, inner.abort_slot(opts), inner.new_attempts(opts)))
     }
 
     /// The `POST /responses` request of `request` (the body and every header).
@@ -138,13 +149,7 @@ impl Responses<'_> {
     /// ([`crate::Transport::Auto`] or [`crate::Transport::WebSocket`]); returns `Ok(false)`
     /// when the turn would go over SSE (nothing to warm up), `Ok(true)` once warm.
     pub async fn warm_up(&self, request: &ResponsesRequest, opts: &RequestOptions) -> Result<bool> {
-        request
-            .validate()
-            .map_err(|e| invalid_request("responses", e))?;
-        let inner = &self.client.inner;
-        let prepared = self.prepared(request, opts)?;
-        let slot = inner.abort_slot(opts);
-        let mut attempts = inner.new_attempts(opts);
+        let (prepared, slot, mut attempts) = self.begin(request, opts)?;
         match self
             .over_websocket(&prepared, opts, Some(false), &slot, &mut attempts)
             .await?
@@ -164,8 +169,8 @@ impl Responses<'_> {
         prepared: &Prepared,
         opts: &RequestOptions,
         generate: Option<bool>,
-        slot: &Arc<crate::abort::Slot>,
-        attempts: &mut crate::client::Attempts,
+        slot: &Arc<Slot>,
+        attempts: &mut Attempts,
     ) -> Result<Option<Box<ResponseStream>>> {
         let inner = &self.client.inner;
         let mode = inner.cfg.transport;

@@ -1,176 +1,29 @@
-//! `cargo xtask interop`: real third-party clients against codex-mock (docs/mock.md).
-//!
-//! Installs the official Codex CLI from npm (0.169.0 and the newest release) and the Python SDK
-//! `codex-backend-sdk` from PyPI (0.1.1 and the newest release) under `target/interop/`, then
-//! re-runs itself inside a private network namespace (`unshare -n`, loopback up) so that no
-//! client can reach anything but the mock, and runs each scenario against a fresh `codex-mock`
-//! over HTTPS (every client trusts the mock's test CA). The official CLI's scenarios run twice:
-//! over WebSocket, and with the upgrade answered 426 (its HTTPS fallback). Prints a table and
-//! fails when any scenario fails. Not part of `.ci/run`: it downloads ~900 MB.
+//! The scenarios: the official CLI (over WebSocket and with the upgrade refused), the Python
+//! SDK and this project's CLI, each against its own mock; the plan, and the table.
 
-use std::io::BufRead;
 use std::path::Path;
-use std::path::PathBuf;
-use std::process::Child;
 use std::process::Command;
-use std::process::Stdio;
 use std::time::Duration;
 use std::time::Instant;
 
-use crate::cargo;
-use crate::root;
+use super::CLI_VERSIONS;
+use super::Opts;
+use super::RESPONSES;
+use super::SDK_VERSIONS;
+use super::WS_FRAME;
+use super::bin;
+use super::codex_cli;
+use super::dir;
+use super::harness::Mock;
+use super::harness::Outcome;
+use super::harness::expect_ok;
+use super::harness::last_line;
+use super::harness::run_client;
+use super::python;
 use crate::run;
 
-const USAGE: &str = "usage: cargo xtask interop [--no-install] [--no-netns] [--only TEXT]
-
-  --no-install  use what is already under target/interop (no npm/pip)
-  --no-netns    run without a private network namespace (only when unshare -n is unavailable;
-                the third-party clients can then reach the network)
-  --only TEXT   run only the scenarios whose client or name contains TEXT";
-
-/// npm versions of `@openai/codex` and PyPI versions of `codex-backend-sdk`.
-const CLI_VERSIONS: &[&str] = &["0.169.0", "latest"];
-const SDK_VERSIONS: &[&str] = &["0.1.1", "latest"];
-/// The turn route, over `POST` and as the WebSocket upgrade's path.
-const RESPONSES: &str = "/backend-api/codex/responses";
-/// The request log's method for a WebSocket frame (`codex_mock::WS_FRAME_METHOD`).
-const WS_FRAME: &str = "WS";
 /// What the official CLI prints when it gives up on WebSocket for HTTPS.
 const FALLBACK_WARNING: &str = "Falling back from WebSockets to HTTPS";
-/// Longest a client may take for one scenario.
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
-
-fn dir() -> PathBuf {
-    root().join("target").join("interop")
-}
-
-fn bin(name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    target.join("debug").join(name)
-}
-
-fn codex_cli(version: &str) -> PathBuf {
-    dir()
-        .join(format!("npm-{version}"))
-        .join("node_modules/.bin/codex")
-}
-
-fn python(version: &str) -> PathBuf {
-    dir().join(format!("venv-{version}")).join("bin/python")
-}
-
-/// Options of one run.
-struct Opts {
-    install: bool,
-    netns: bool,
-    inside: bool,
-    only: Option<String>,
-}
-
-pub(crate) fn main(args: &[String]) -> Result<(), String> {
-    let mut o = Opts {
-        install: true,
-        netns: true,
-        inside: false,
-        only: None,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--no-install" => o.install = false,
-            "--no-netns" => o.netns = false,
-            "--inside-netns" => o.inside = true,
-            "--only" => o.only = Some(it.next().ok_or("--only needs a value")?.clone()),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            other => return Err(format!("unknown interop argument {other}\n{USAGE}")),
-        }
-    }
-    if o.inside {
-        return inside(&o);
-    }
-    let mut c = cargo();
-    c.args(["build", "-p", "codex-mock", "-p", "codex-backend-cli"]);
-    run(c)?;
-    std::fs::create_dir_all(dir()).map_err(|e| format!("{}: {e}", dir().display()))?;
-    if o.install {
-        install()?;
-    }
-    let driver = dir().join("interop_driver.py");
-    std::fs::write(&driver, include_str!("interop_driver.py"))
-        .map_err(|e| format!("{}: {e}", driver.display()))?;
-    if !o.netns {
-        eprintln!("interop: --no-netns: the third-party clients are NOT isolated from the network");
-        return inside(&o);
-    }
-    let isolated = Command::new("unshare")
-        .args(["-n", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !isolated {
-        return Err(
-            "unshare -n is not available here (needs root or user namespaces); \
-             pass --no-netns to run the clients without network isolation"
-                .into(),
-        );
-    }
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut c = Command::new("unshare");
-    c.arg("-n").arg(exe).args(["interop", "--inside-netns"]);
-    if let Some(only) = &o.only {
-        c.args(["--only", only]);
-    }
-    run(c)
-}
-
-fn install() -> Result<(), String> {
-    for v in CLI_VERSIONS {
-        let prefix = dir().join(format!("npm-{v}"));
-        if v != &"latest" && codex_cli(v).exists() {
-            continue;
-        }
-        let mut c = Command::new("npm");
-        // npm's summary goes to stdout, which carries only the table.
-        c.args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg(format!("@openai/codex@{v}"))
-            .stdout(Stdio::from(std::io::stderr()));
-        run(c)?;
-    }
-    for v in SDK_VERSIONS {
-        let venv = dir().join(format!("venv-{v}"));
-        if !python(v).exists() {
-            let mut c = Command::new("python3");
-            c.args(["-m", "venv"]).arg(&venv);
-            run(c)?;
-        }
-        if v != &"latest" && has_sdk(v) {
-            continue;
-        }
-        let spec = if v == &"latest" {
-            "codex-backend-sdk".to_owned()
-        } else {
-            format!("codex-backend-sdk=={v}")
-        };
-        let mut c = Command::new(python(v));
-        c.args(["-m", "pip", "install", "-q", "--upgrade", &spec])
-            .stdout(Stdio::from(std::io::stderr()));
-        run(c)?;
-    }
-    Ok(())
-}
-
-fn has_sdk(v: &str) -> bool {
-    Command::new(python(v))
-        .args(["-c", "import codex_backend_sdk"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
 
 /// One row of the table.
 struct Row {
@@ -179,168 +32,6 @@ struct Row {
     ok: bool,
     detail: String,
     wall: Duration,
-}
-
-/// What a scenario's client run produced.
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// A running `codex-mock` for one scenario, killed on drop.
-struct Mock {
-    child: Child,
-    url: String,
-    home: PathBuf,
-    log: PathBuf,
-    ca: PathBuf,
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Mock {
-    fn start(work: &Path, tls: bool, args: &[&str]) -> Result<Mock, String> {
-        let home = work.join("home");
-        std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
-        let (log, ca) = (work.join("requests.jsonl"), work.join("ca.pem"));
-        let mut c = Command::new(bin("codex-mock"));
-        // Relative files in the mock's arguments (`--script`, `replay:`) are the scenario's.
-        c.current_dir(work)
-            .arg("--codex-home")
-            .arg(&home)
-            .arg("--log")
-            .arg(&log);
-        if tls {
-            c.arg("--tls").arg("--ca-out").arg(&ca);
-        }
-        let mut child = c
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start codex-mock: {e}"))?;
-        let mut line = String::new();
-        if let Some(out) = child.stdout.take() {
-            let _ = std::io::BufReader::new(out).read_line(&mut line);
-        }
-        let url = line.trim().to_owned();
-        // auth.json is written right after the URL is printed.
-        for _ in 0..100 {
-            if std::fs::metadata(home.join("auth.json")).is_ok_and(|m| m.len() > 0) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let mock = Mock {
-            child,
-            url,
-            home,
-            log,
-            ca,
-        };
-        if mock.url.is_empty() {
-            return Err("codex-mock printed no URL".into());
-        }
-        Ok(mock)
-    }
-
-    /// The log's lines, parsed.
-    fn lines(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .collect()
-    }
-
-    /// The turn bodies sent to `/backend-api/codex/responses`: `POST` bodies and the
-    /// WebSocket `response.create` frames, in arrival order.
-    fn responses_bodies(&self) -> Vec<serde_json::Value> {
-        self.lines()
-            .into_iter()
-            .filter(|l| l["path"] == RESPONSES)
-            .filter(|l| {
-                l["method"] == "POST"
-                    || (l["method"] == WS_FRAME && l["body"]["type"] == "response.create")
-            })
-            .map(|l| l["body"].clone())
-            .collect()
-    }
-
-    /// How many logged requests have this method and path.
-    fn count(&self, method: &str, path: &str) -> usize {
-        self.lines()
-            .iter()
-            .filter(|l| l["method"] == method && l["path"] == path)
-            .count()
-    }
-
-    /// The `content-encoding` of every logged `POST` to `/responses`.
-    fn post_encodings(&self) -> Vec<String> {
-        self.lines()
-            .iter()
-            .filter(|l| l["method"] == "POST" && l["path"] == RESPONSES)
-            .map(|l| {
-                l["headers"]["content-encoding"]
-                    .as_str()
-                    .unwrap_or("identity")
-                    .to_owned()
-            })
-            .collect()
-    }
-}
-
-/// Run `c` (stdout/stderr to files in `work`) for at most [`CLIENT_TIMEOUT`].
-fn run_client(mut c: Command, work: &Path, tag: &str) -> Result<Outcome, String> {
-    let out_path = work.join(format!("{tag}.stdout"));
-    let err_path = work.join(format!("{tag}.stderr"));
-    let file = |p: &Path| std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()));
-    let mut child = c
-        .stdin(Stdio::null())
-        .stdout(file(&out_path)?)
-        .stderr(file(&err_path)?)
-        .spawn()
-        .map_err(|e| format!("cannot run {c:?}: {e}"))?;
-    let start = Instant::now();
-    let code = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status.code(),
-            Ok(None) if start.elapsed() > CLIENT_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("timed out after {CLIENT_TIMEOUT:?}"));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Err(e.to_string()),
-        }
-    };
-    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
-    Ok(Outcome {
-        code,
-        stdout: read(&out_path),
-        stderr: read(&err_path),
-    })
-}
-
-fn expect_ok(o: &Outcome, needle: &str) -> Result<String, String> {
-    if o.code != Some(0) {
-        return Err(format!("exit {:?}: {}", o.code, last_line(&o.stderr)));
-    }
-    if !o.stdout.contains(needle) {
-        return Err(format!("stdout lacks {needle:?}: {}", last_line(&o.stdout)));
-    }
-    Ok(last_line(&o.stdout))
-}
-
-fn last_line(s: &str) -> String {
-    let line = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-    line.chars().take(100).collect()
 }
 
 /// How the official CLI's turns reach the mock in one run.
@@ -635,7 +326,7 @@ fn this_cli(scenario: &str, work: &Path) -> Result<String, String> {
 }
 
 /// Inside the namespace: loopback up, every scenario, the table.
-fn inside(o: &Opts) -> Result<(), String> {
+pub(super) fn inside(o: &Opts) -> Result<(), String> {
     if o.netns {
         let mut c = Command::new("ip");
         c.args(["link", "set", "lo", "up"]);
