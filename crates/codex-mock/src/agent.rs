@@ -239,12 +239,7 @@ pub(crate) fn next_reply(shared: &Shared, request: &Value, n: u64) -> Reply {
         &call_id,
         &tool.arguments(&spec.command).to_string(),
     );
-    b.completed(Usage {
-        input_tokens: 120,
-        cached_tokens: 0,
-        output_tokens: 24,
-        reasoning_tokens: 0,
-    });
+    b.completed(Usage::new(120, 0, 24, 0));
     lock(&state.armed).insert(call_id);
     Reply {
         body: Reply::events(b.finish()).body,

@@ -326,24 +326,12 @@ impl StreamBuilder {
         call_id: &str,
         arguments: &str,
     ) -> &mut Self {
-        let idx = self.item_added(
-            json!({"id": item_id, "type": "function_call", "status": "in_progress", "arguments": "", "call_id": call_id, "name": name}),
-        );
-        let ids = json!({"item_id": item_id, "output_index": idx});
-        self.deltas(
-            &ids,
-            "response.function_call_arguments.delta",
-            split_half(arguments),
-        );
-        self.push(
-            "response.function_call_arguments.done",
-            with_field(&ids, "arguments", arguments),
-        );
-        let item = json!({
-            "id": item_id, "type": "function_call", "status": "completed",
-            "arguments": arguments, "call_id": call_id, "name": name,
-        });
-        self.item_done(idx, item)
+        self.streamed_call(
+            json!({"id": item_id, "type": "function_call", "call_id": call_id, "name": name}),
+            json!({"item_id": item_id}),
+            "response.function_call_arguments",
+            ("arguments", arguments),
+        )
     }
 
     /// A custom (freeform) tool call item with its input deltas.
@@ -354,24 +342,34 @@ impl StreamBuilder {
         call_id: &str,
         input: &str,
     ) -> &mut Self {
-        let idx = self.item_added(
-            json!({"id": item_id, "type": "custom_tool_call", "status": "in_progress", "call_id": call_id, "name": name, "input": ""}),
-        );
-        let ids = json!({"item_id": item_id, "call_id": call_id, "output_index": idx});
-        self.deltas(
-            &ids,
-            "response.custom_tool_call_input.delta",
-            split_half(input),
-        );
-        self.push(
-            "response.custom_tool_call_input.done",
-            with_field(&ids, "input", input),
-        );
-        let item = json!({
-            "id": item_id, "type": "custom_tool_call", "status": "completed",
-            "call_id": call_id, "name": name, "input": input,
-        });
-        self.item_done(idx, item)
+        self.streamed_call(
+            json!({"id": item_id, "type": "custom_tool_call", "call_id": call_id, "name": name}),
+            json!({"item_id": item_id, "call_id": call_id}),
+            "response.custom_tool_call_input",
+            ("input", input),
+        )
+    }
+
+    /// A tool call `item` whose `field` streams: `output_item.added` (in progress, `field`
+    /// empty), two `<events>.delta` and one `<events>.done` (each with `ids` and the output
+    /// index), then `output_item.done` (completed, the whole `field`).
+    fn streamed_call(
+        &mut self,
+        item: Value,
+        ids: Value,
+        events: &str,
+        (field, value): (&str, &str),
+    ) -> &mut Self {
+        let with_status =
+            |status: &str, v: &str| with_field(&with_field(&item, "status", status), field, v);
+        let idx = self.item_added(with_status("in_progress", ""));
+        let mut ids = ids;
+        if let Value::Object(m) = &mut ids {
+            m.insert("output_index".to_owned(), json!(idx));
+        }
+        self.deltas(&ids, &format!("{events}.delta"), split_half(value));
+        self.push(&format!("{events}.done"), with_field(&ids, field, value));
+        self.item_done(idx, with_status("completed", value))
     }
 
     /// A reasoning item: one summary part per entry of `summary_parts` (each streamed as

@@ -88,12 +88,7 @@ fn ev_steps(events: &[SseEvent]) -> Vec<Step> {
 
 fn text_usage(text: &str) -> Usage {
     let out = split_words(text).len().max(1) as u64;
-    Usage {
-        input_tokens: 42,
-        cached_tokens: 0,
-        output_tokens: out,
-        reasoning_tokens: 0,
-    }
+    Usage::new(42, 0, out, 0)
 }
 
 impl Reply {
@@ -141,12 +136,7 @@ impl Reply {
         for (i, c) in calls.iter().enumerate() {
             b.function_call(&format!("fc_mock_{i}"), &c.name, &c.call_id, &c.arguments);
         }
-        b.completed(Usage {
-            input_tokens: 120,
-            cached_tokens: 0,
-            output_tokens: 24,
-            reasoning_tokens: 0,
-        });
+        b.completed(Usage::new(120, 0, 24, 0));
         Reply::events(b.finish())
     }
 
@@ -176,12 +166,7 @@ impl Reply {
         let mut b = StreamBuilder::new("resp_mock_custom", DEFAULT_MODEL);
         b.created();
         b.custom_tool_call("ctc_mock_0", name, call_id, input);
-        b.completed(Usage {
-            input_tokens: 120,
-            cached_tokens: 0,
-            output_tokens: 30,
-            reasoning_tokens: 0,
-        });
+        b.completed(Usage::new(120, 0, 30, 0));
         Reply::events(b.finish())
     }
 
@@ -217,12 +202,7 @@ impl Reply {
         let mut b = StreamBuilder::new("resp_mock_compaction", DEFAULT_MODEL);
         b.created();
         b.compaction("cmp_mock_v2_0", encrypted_content);
-        b.completed(Usage {
-            input_tokens: 2_000,
-            cached_tokens: 0,
-            output_tokens: 200,
-            reasoning_tokens: 0,
-        });
+        b.completed(Usage::new(2_000, 0, 200, 0));
         Reply::events(b.finish())
     }
 
@@ -239,15 +219,7 @@ impl Reply {
         let mut b = StreamBuilder::new("resp_mock_incomplete", DEFAULT_MODEL);
         b.created();
         b.message_opts("msg_mock_incomplete_0", &["This answer", " was cut"], false);
-        b.incomplete(
-            reason,
-            Usage {
-                input_tokens: 42,
-                cached_tokens: 0,
-                output_tokens: 2,
-                reasoning_tokens: 0,
-            },
-        );
+        b.incomplete(reason, Usage::new(42, 0, 2, 0));
         Reply::events(b.finish())
     }
 
@@ -535,12 +507,12 @@ fn reasoning_events(summary: &str, answer: &str) -> Vec<SseEvent> {
     let parts: Vec<&str> = summary.split("\n\n").filter(|p| !p.is_empty()).collect();
     b.reasoning("rs_mock_0", &parts);
     b.message("msg_mock_reasoning_1", &split_words(answer));
-    b.completed(Usage {
-        input_tokens: 64,
-        cached_tokens: 0,
-        output_tokens: split_words(answer).len() as u64 + 128,
-        reasoning_tokens: 128,
-    });
+    b.completed(Usage::new(
+        64,
+        0,
+        split_words(answer).len() as u64 + 128,
+        128,
+    ));
     b.finish()
 }
 

@@ -11,24 +11,17 @@ use codex_mock::MockServer;
 use codex_mock::RefreshFailure;
 use codex_mock::Reply;
 use codex_mock::Route;
+use common::post_json;
 use common::post_responses;
 use common::send;
 use serde_json::Value;
 use serde_json::json;
 
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
-const JSON: (&str, &str) = ("Content-Type", "application/json");
 
 async fn refresh(s: &MockServer, rt: &str) -> common::RawResponse {
     let body = json!({"client_id": codex_mock::CLIENT_ID, "grant_type": "refresh_token", "refresh_token": rt});
-    send(
-        &s.url(),
-        "POST",
-        "/oauth/token",
-        &[JSON],
-        &serde_json::to_vec(&body).unwrap(),
-    )
-    .await
+    post_json(s, None, "/oauth/token", &body).await
 }
 
 #[tokio::test]
@@ -166,14 +159,7 @@ async fn revoke() {
     let s = MockServer::start().await.unwrap();
     let t = s.issuer().issue_tokens();
     let body = json!({"token": t.refresh_token, "token_type_hint": "refresh_token", "client_id": codex_mock::CLIENT_ID});
-    let r = send(
-        &s.url(),
-        "POST",
-        "/oauth/revoke",
-        &[JSON],
-        &serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
+    let r = post_json(&s, None, "/oauth/revoke", &body).await;
     assert_eq!(r.status, 200);
     assert_eq!(s.issuer().revoked_tokens(), vec![t.refresh_token.clone()]);
     assert_eq!(
@@ -181,14 +167,7 @@ async fn revoke() {
         "refresh_token_invalidated"
     );
     let body = json!({"token": t.access_token, "token_type_hint": "access_token"});
-    send(
-        &s.url(),
-        "POST",
-        "/oauth/revoke",
-        &[JSON],
-        &serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
+    post_json(&s, None, "/oauth/revoke", &body).await;
     assert_eq!(post_responses(&s.url(), &t.access_token).await.status, 401);
 }
 
@@ -197,38 +176,16 @@ async fn device_flow_pending_then_success() {
     let s = MockServer::start().await.unwrap();
     s.issuer().set_device_pending_polls(2);
     let body = json!({"client_id": codex_mock::CLIENT_ID});
-    let r = send(
-        &s.url(),
-        "POST",
-        "/api/accounts/deviceauth/usercode",
-        &[JSON],
-        &serde_json::to_vec(&body).unwrap(),
-    )
-    .await;
+    let r = post_json(&s, None, "/api/accounts/deviceauth/usercode", &body).await;
     assert_eq!(r.status, 200);
     let uc = r.json();
     assert_eq!(uc["interval"], "5");
     let poll = json!({"device_auth_id": uc["device_auth_id"], "user_code": uc["user_code"]});
-    let poll = serde_json::to_vec(&poll).unwrap();
     for _ in 0..2 {
-        let r = send(
-            &s.url(),
-            "POST",
-            "/api/accounts/deviceauth/token",
-            &[JSON],
-            &poll,
-        )
-        .await;
+        let r = post_json(&s, None, "/api/accounts/deviceauth/token", &poll).await;
         assert_eq!(r.status, 403);
     }
-    let r = send(
-        &s.url(),
-        "POST",
-        "/api/accounts/deviceauth/token",
-        &[JSON],
-        &poll,
-    )
-    .await;
+    let r = post_json(&s, None, "/api/accounts/deviceauth/token", &poll).await;
     assert_eq!(r.status, 200);
     let ok = r.json();
     assert_eq!(
@@ -247,24 +204,10 @@ async fn device_flow_pending_then_success() {
 
     s.issuer()
         .set_device_interval(Duration::from_secs(3), IntervalEncoding::Number);
-    let r = send(
-        &s.url(),
-        "POST",
-        "/api/accounts/deviceauth/usercode",
-        &[JSON],
-        b"{}",
-    )
-    .await;
+    let r = post_json(&s, None, "/api/accounts/deviceauth/usercode", &json!({})).await;
     assert_eq!(r.json()["interval"], 3);
     s.issuer().set_device_enabled(false);
-    let r = send(
-        &s.url(),
-        "POST",
-        "/api/accounts/deviceauth/usercode",
-        &[JSON],
-        b"{}",
-    )
-    .await;
+    let r = post_json(&s, None, "/api/accounts/deviceauth/usercode", &json!({})).await;
     assert_eq!(r.status, 404);
 }
 

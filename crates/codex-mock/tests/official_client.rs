@@ -9,6 +9,7 @@ use codex_mock::Reply;
 use codex_mock::Route;
 use codex_mock::ShellTool;
 use common::RawResponse;
+use common::post_json;
 use common::send;
 use serde_json::Value;
 use serde_json::json;
@@ -21,20 +22,6 @@ async fn server() -> (MockServer, String) {
 
 async fn get(s: &MockServer, auth: &str, path: &str) -> RawResponse {
     send(&s.url(), "GET", path, &[("Authorization", auth)], b"").await
-}
-
-async fn post_json(s: &MockServer, auth: &str, path: &str, body: &Value) -> RawResponse {
-    send(
-        &s.url(),
-        "POST",
-        path,
-        &[
-            ("Authorization", auth),
-            ("Content-Type", "application/json"),
-        ],
-        &serde_json::to_vec(body).unwrap(),
-    )
-    .await
 }
 
 /// A `/responses` body as the official client sends it: no `instructions`, a developer
@@ -102,7 +89,7 @@ async fn start_up_routes_answer_empty_but_valid() {
     assert_eq!(r.json(), json!([]));
     let r = post_json(
         &s,
-        &auth,
+        Some(&auth),
         "/backend-api/codex/analytics-events/events",
         &json!({"events": [{"event_type": "codex_turn"}]}),
     )
@@ -135,9 +122,7 @@ async fn start_up_routes_answer_empty_but_valid() {
 async fn mcp_endpoint_speaks_json_rpc() {
     let (s, auth) = server().await;
     let mcp = "/backend-api/ps/mcp";
-    let r = post_json(
-        &s,
-        &auth,
+    let r = post_json(&s, Some(&auth),
         mcp,
         &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "codex-mcp-client", "version": "0.171.0"}}}),
@@ -153,7 +138,7 @@ async fn mcp_endpoint_speaks_json_rpc() {
     assert_eq!(v["result"]["serverInfo"]["name"], "codex-mock");
     let r = post_json(
         &s,
-        &auth,
+        Some(&auth),
         mcp,
         &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
     )
@@ -162,7 +147,7 @@ async fn mcp_endpoint_speaks_json_rpc() {
     assert!(r.body.is_empty());
     let r = post_json(
         &s,
-        &auth,
+        Some(&auth),
         mcp,
         &json!([{"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
                 {"jsonrpc": "2.0", "id": 2, "method": "resources/templates/list"},
@@ -310,7 +295,7 @@ async fn shell_call_then_an_answer_that_uses_its_output() {
     ];
     for (tools, name, args) in cases {
         s.push_response(Reply::shell("echo hi"));
-        let r = post_json(&s, &auth, path, &turn(tools, vec![user("say hi")])).await;
+        let r = post_json(&s, Some(&auth), path, &turn(tools, vec![user("say hi")])).await;
         assert_eq!(r.status, 200);
         assert_eq!(r.event_types().last().unwrap(), "response.completed");
         let call = function_call(&r);
@@ -328,19 +313,25 @@ async fn shell_call_then_an_answer_that_uses_its_output() {
                 json!({"type": "function_call_output", "call_id": call_id, "output": "Process exited with code 0\nOutput:\nhi\n"}),
             ],
         );
-        let r = post_json(&s, &auth, path, &follow).await;
+        let r = post_json(&s, Some(&auth), path, &follow).await;
         assert_eq!(
             output_text(&r),
             "The command ran. Its output was:\nProcess exited with code 0\nOutput:\nhi"
         );
         // The same output again is no longer a mock-issued call: the plain default.
-        let r = post_json(&s, &auth, path, &follow).await;
+        let r = post_json(&s, Some(&auth), path, &follow).await;
         assert_eq!(output_text(&r), codex_mock::DEFAULT_TEXT);
     }
     // A fixed tool, and a queued reply wins over the quoting answer.
     s.push_response(Reply::shell_with(ShellTool::Shell, "ls"));
     s.push_response(Reply::text("queued"));
-    let r = post_json(&s, &auth, path, &turn(&["exec_command"], vec![user("x")])).await;
+    let r = post_json(
+        &s,
+        Some(&auth),
+        path,
+        &turn(&["exec_command"], vec![user("x")]),
+    )
+    .await;
     let call = function_call(&r);
     assert_eq!(call["name"], "shell");
     let follow = turn(
@@ -352,7 +343,7 @@ async fn shell_call_then_an_answer_that_uses_its_output() {
         ],
     );
     assert_eq!(
-        output_text(&post_json(&s, &auth, path, &follow).await),
+        output_text(&post_json(&s, Some(&auth), path, &follow).await),
         "queued"
     );
 }
@@ -364,25 +355,31 @@ async fn scripted_turns_by_last_user_message_then_queue() {
     s.on_user_message("list files", Reply::shell("ls"));
     s.on_user_message("weather", Reply::text("Sunny."));
     s.push_response(Reply::text("from the queue"));
-    let r = post_json(&s, &auth, path, &turn(&[], vec![user("the weather?")])).await;
+    let r = post_json(
+        &s,
+        Some(&auth),
+        path,
+        &turn(&[], vec![user("the weather?")]),
+    )
+    .await;
     assert_eq!(output_text(&r), "Sunny.");
     // Rules are reused; the last user message counts, not an earlier one.
     let r = post_json(
         &s,
-        &auth,
+        Some(&auth),
         path,
         &turn(&[], vec![user("list files"), user("the weather again")]),
     )
     .await;
     assert_eq!(output_text(&r), "Sunny.");
-    let r = post_json(&s, &auth, path, &turn(&[], vec![user("hello")])).await;
+    let r = post_json(&s, Some(&auth), path, &turn(&[], vec![user("hello")])).await;
     assert_eq!(output_text(&r), "from the queue");
-    let r = post_json(&s, &auth, path, &turn(&[], vec![user("hello")])).await;
+    let r = post_json(&s, Some(&auth), path, &turn(&[], vec![user("hello")])).await;
     assert_eq!(output_text(&r), codex_mock::DEFAULT_TEXT);
     // A rule answering with a shell call does not loop: the follow-up gets the quoting answer.
     let r = post_json(
         &s,
-        &auth,
+        Some(&auth),
         path,
         &turn(&["exec_command"], vec![user("please list files")]),
     )
@@ -397,7 +394,7 @@ async fn scripted_turns_by_last_user_message_then_queue() {
         ],
     );
     assert_eq!(
-        output_text(&post_json(&s, &auth, path, &follow).await),
+        output_text(&post_json(&s, Some(&auth), path, &follow).await),
         "The command ran. Its output was:\nCargo.toml"
     );
 }
@@ -416,7 +413,7 @@ async fn request_log_file_has_one_redacted_json_line_per_request() {
     let auth = format!("Bearer {}", tokens.access_token);
     let _ = post_json(
         &s,
-        &auth,
+        Some(&auth),
         "/backend-api/codex/responses",
         &turn(&[], vec![user("logged")]),
     )

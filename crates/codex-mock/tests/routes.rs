@@ -9,6 +9,7 @@ use std::time::Duration;
 use codex_mock::MockServer;
 use codex_mock::Reply;
 use codex_mock::Route;
+use common::post_json;
 use common::post_responses;
 use common::send;
 use common::server;
@@ -40,14 +41,7 @@ async fn validation_like_the_backend() {
         for (k, v) in patch.as_object().unwrap() {
             body[k] = v.clone();
         }
-        let r = send(
-            &s.url(),
-            "POST",
-            "/backend-api/codex/responses",
-            &h,
-            &serde_json::to_vec(&body).unwrap(),
-        )
-        .await;
+        let r = post_json(&s, Some(&auth), "/backend-api/codex/responses", &body).await;
         if detail.is_empty() {
             // `instructions: null` is present, so it passes the "required" check.
             assert_eq!(r.status, 200);
@@ -220,16 +214,11 @@ async fn models_usage_compact_trace() {
     assert!(r.header("x-codex-primary-used-percent").is_some());
 
     let body = json!({"model": "gpt-5.4", "input": [codex_mock::user_text("keep me")], "instructions": "x", "parallel_tool_calls": false});
-    let hj = [
-        ("Authorization", auth.as_str()),
-        ("Content-Type", "application/json"),
-    ];
-    let r = send(
-        &s.url(),
-        "POST",
+    let r = post_json(
+        &s,
+        Some(&auth),
         "/backend-api/codex/responses/compact",
-        &hj,
-        &serde_json::to_vec(&body).unwrap(),
+        &body,
     )
     .await;
     let out = r.json()["output"].as_array().unwrap().clone();
@@ -238,12 +227,11 @@ async fn models_usage_compact_trace() {
     assert!(out.last().unwrap()["encrypted_content"].is_string());
 
     let body = json!({"model": "gpt-5.4", "traces": [{"id": "t1", "metadata": {"source_path": "a"}, "items": []}]});
-    let r = send(
-        &s.url(),
-        "POST",
+    let r = post_json(
+        &s,
+        Some(&auth),
         "/backend-api/codex/memories/trace_summarize",
-        &hj,
-        &serde_json::to_vec(&body).unwrap(),
+        &body,
     )
     .await;
     assert!(r.json()["output"][0]["trace_summary"].is_string());

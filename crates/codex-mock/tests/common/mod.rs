@@ -23,6 +23,28 @@ pub async fn server() -> (codex_mock::MockServer, String) {
     (s, t)
 }
 
+/// POST `body` as JSON to `path` of the mock, with `Authorization: <auth>` when given.
+pub async fn post_json(
+    s: &codex_mock::MockServer,
+    auth: Option<&str>,
+    path: &str,
+    body: &serde_json::Value,
+) -> RawResponse {
+    let json = ("Content-Type", "application/json");
+    let headers = match auth {
+        Some(auth) => vec![("Authorization", auth), json],
+        None => vec![json],
+    };
+    send(
+        &s.url(),
+        "POST",
+        path,
+        &headers,
+        &serde_json::to_vec(body).unwrap(),
+    )
+    .await
+}
+
 /// A valid `/responses` request body.
 pub fn responses_body() -> Vec<u8> {
     serde_json::to_vec(&codex_mock::request_body(
