@@ -393,8 +393,7 @@ async fn a_failed_refresh_leaves_a_bind_mounted_file_as_it_was() {
     .await;
     assert!(r.starts_with("err Transient"), "{r}");
     let expected = serde_json::to_vec_pretty(&old.auth_json()).unwrap();
-    let now: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(host.auth_json()).unwrap()).unwrap();
+    let now = host.read_auth_json();
     let text = std::fs::read(host.auth_json()).unwrap();
     assert_eq!(text.len(), expected.len(), "reserved bytes left: {now}");
     assert_eq!(refresh_token_in(&host.auth_json()), old.refresh_token);

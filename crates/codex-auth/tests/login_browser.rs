@@ -192,8 +192,7 @@ async fn whole_browser_flow_saves_tokens_before_success_page() {
     // The saved login works as a TokenProvider.
     let st = m.status().await.unwrap();
     assert!(st.logged_in && !st.needs_refresh);
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.auth_json()).unwrap()).unwrap();
+    let v = dir.read_auth_json();
     assert_eq!(v["auth_mode"], "chatgpt");
     assert!(v["OPENAI_API_KEY"].is_null());
     assert!(v["tokens"]["refresh_token"].is_string());
@@ -522,8 +521,7 @@ async fn login_keeps_an_existing_api_key_and_unknown_keys() {
     approve(&url).await;
     let ok = finish(h).await.unwrap();
     assert!(!ok.api_key_stored);
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.auth_json()).unwrap()).unwrap();
+    let v = dir.read_auth_json();
     assert_eq!(v["OPENAI_API_KEY"], "sk-existing-key", "{v}");
     assert_eq!(v["extra"]["keep"], 1, "{v}");
     assert!(v["tokens"]["access_token"].is_string());

@@ -32,10 +32,6 @@ fn stale(mock: &MockServer) -> TokenSet {
         .issue_tokens_expiring(SystemTime::now() - Duration::from_secs(60))
 }
 
-fn read(dir: &TempDir) -> Value {
-    serde_json::from_slice(&std::fs::read(dir.auth_json()).unwrap()).unwrap()
-}
-
 #[tokio::test]
 async fn expired_token_is_refreshed_and_rotated() {
     let mock = MockServer::start().await.unwrap();
@@ -49,7 +45,7 @@ async fn expired_token_is_refreshed_and_rotated() {
     assert_ne!(c.access_token.expose(), old.access_token);
     assert!(mock.issuer().is_access_token_valid(c.access_token.expose()));
     assert_eq!(c.account_id.as_deref(), Some(old.account_id.as_str()));
-    let v = read(&dir);
+    let v = dir.read_auth_json();
     assert_ne!(v["tokens"]["refresh_token"], old.refresh_token.as_str());
     assert_eq!(v["tokens"]["access_token"], c.access_token.expose());
     let lr = v["last_refresh"].as_str().unwrap();
@@ -225,7 +221,7 @@ async fn permanent_failures_require_login_and_are_cached() {
         assert_eq!(mock.issuer().token_requests(), n);
         // The file is untouched.
         assert_eq!(
-            read(&dir)["tokens"]["refresh_token"],
+            dir.read_auth_json()["tokens"]["refresh_token"],
             t.refresh_token.as_str()
         );
     }
@@ -438,7 +434,7 @@ async fn two_processes_refreshing_at_once_cause_one_refresh() {
     }
     assert_eq!(mock.issuer().refresh_count(), 1);
     // The file is valid JSON with the rotated, still-usable token.
-    let v = read(&dir);
+    let v = dir.read_auth_json();
     let rt = v["tokens"]["refresh_token"].as_str().unwrap();
     assert_ne!(rt, old.refresh_token);
     assert!(

@@ -16,7 +16,6 @@ use codex_auth::TokenData;
 use codex_auth::TokenProvider;
 use codex_mock::MockServer;
 use common::*;
-use serde_json::Value;
 
 /// Saves a ChatGPT login with these tokens (account `acc`) into `store`.
 async fn save_tokens(store: &AuthStore, id: &str, access: &str, refresh: &str) {
@@ -114,7 +113,7 @@ async fn also_reads_plus_offsets_and_the_lower_case_key() {
     assert_eq!(a.openai_api_key.as_ref().unwrap().expose(), "sk-lower");
     assert_eq!(a.effective_mode(), AuthMode::ApiKey);
     store.save(&a).await.unwrap();
-    let v: Value = serde_json::from_slice(&std::fs::read(dir.auth_json()).unwrap()).unwrap();
+    let v = dir.read_auth_json();
     assert_eq!(v["OPENAI_API_KEY"], "sk-lower");
     assert_eq!(v["last_refresh"], "2026-01-02T03:04:05Z");
 }
@@ -135,7 +134,7 @@ async fn unknown_keys_survive_a_refresh() {
     let m = file_manager(&mock, &dir);
     m.credentials().await.unwrap();
     assert_eq!(mock.issuer().refresh_count(), 1);
-    let after: Value = serde_json::from_slice(&std::fs::read(dir.auth_json()).unwrap()).unwrap();
+    let after = dir.read_auth_json();
     assert_eq!(after["agent_identity"], v["agent_identity"]);
     assert_eq!(after["zz_custom"], "kept");
     assert_eq!(after["tokens"]["token_extra"], 42);

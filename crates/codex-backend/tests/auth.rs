@@ -16,16 +16,35 @@ use codex_backend::ErrorKind;
 use codex_backend::SecretString;
 use codex_backend::StaticTokenProvider;
 use codex_mock::MockServer;
+use codex_mock::TokenSet;
 use common::*;
+
+/// A mock and an empty CODEX_HOME.
+async fn empty_home() -> (MockServer, TempDir) {
+    (MockServer::start().await.unwrap(), TempDir::new())
+}
+
+/// A mock and a CODEX_HOME holding tokens minted by its issuer (see [`store_tokens`]).
+async fn stored_home(expires: Option<SystemTime>) -> (MockServer, TempDir, TokenSet) {
+    let (mock, home) = empty_home().await;
+    let t = store_tokens(&mock, &home, expires);
+    (mock, home, t)
+}
+
+/// Writes tokens minted by `mock`'s issuer into `home` and returns them: fresh ones, or ones
+/// whose access token expires at `expires`.
+fn store_tokens(mock: &MockServer, home: &TempDir, expires: Option<SystemTime>) -> TokenSet {
+    let t = match expires {
+        None => mock.issuer().issue_tokens(),
+        Some(at) => mock.issuer().issue_tokens_expiring(at),
+    };
+    t.write_auth_json(home.path()).unwrap();
+    t
+}
 
 #[tokio::test]
 async fn fresh_stored_tokens_are_used_without_network() {
-    let mock = MockServer::start().await.unwrap();
-    let home = TempDir::new();
-    mock.issuer()
-        .issue_tokens()
-        .write_auth_json(home.path())
-        .unwrap();
+    let (mock, home, _) = stored_home(None).await;
     let client = builder(&mock, &home).build().unwrap();
     assert!(!client.is_authenticated());
     let auth = client.authenticate().await.unwrap();
@@ -51,18 +70,12 @@ async fn fresh_stored_tokens_are_used_without_network() {
 
 #[tokio::test]
 async fn stale_tokens_are_refreshed_and_saved() {
-    let mock = MockServer::start().await.unwrap();
-    let home = TempDir::new();
-    let old = mock
-        .issuer()
-        .issue_tokens_expiring(SystemTime::now() - Duration::from_secs(3600));
-    old.write_auth_json(home.path()).unwrap();
+    let (mock, home, old) = stored_home(Some(SystemTime::now() - Duration::from_secs(3600))).await;
     let client = builder(&mock, &home).build().unwrap();
     let auth = client.authenticate().await.unwrap();
     assert_eq!(auth.method, AuthMethod::Refreshed);
     assert_eq!(mock.issuer().refresh_count(), 1);
-    let saved: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(home.auth_json()).unwrap()).unwrap();
+    let saved = home.read_auth_json();
     assert_ne!(saved["tokens"]["access_token"], old.access_token.as_str());
     assert_ne!(saved["tokens"]["refresh_token"], old.refresh_token.as_str());
     // The refreshed token is accepted by the backend.
@@ -79,8 +92,7 @@ async fn stale_tokens_are_refreshed_and_saved() {
 
 #[tokio::test]
 async fn nothing_stored_without_interactive_login_is_login_required() {
-    let mock = MockServer::start().await.unwrap();
-    let home = TempDir::new();
+    let (mock, home) = empty_home().await;
     let client = builder(&mock, &home)
         .interactive_login(false)
         .build()
@@ -95,13 +107,8 @@ async fn nothing_stored_without_interactive_login_is_login_required() {
 
 #[tokio::test]
 async fn dead_refresh_token_without_interactive_login_is_login_required() {
-    let mock = MockServer::start().await.unwrap();
-    let home = TempDir::new();
-    let t = mock
-        .issuer()
-        .issue_tokens_expiring(SystemTime::now() - Duration::from_secs(60));
+    let (mock, home, t) = stored_home(Some(SystemTime::now() - Duration::from_secs(60))).await;
     mock.issuer().expire_refresh_token(&t.refresh_token);
-    t.write_auth_json(home.path()).unwrap();
     let client = builder(&mock, &home).build().unwrap();
     let err = client.authenticate().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LoginRequired, "{err:?}");
@@ -143,8 +150,7 @@ async fn browser_login(home: &TempDir, mock: &MockServer) -> codex_backend::Auth
 
 #[tokio::test]
 async fn nothing_stored_runs_the_browser_login() {
-    let mock = MockServer::start().await.unwrap();
-    let home = TempDir::new();
+    let (mock, home) = empty_home().await;
     let auth = browser_login(&home, &mock).await;
     assert_eq!(auth.method, AuthMethod::BrowserLogin);
     assert_eq!(
@@ -171,26 +177,16 @@ async fn nothing_stored_runs_the_browser_login() {
 
 #[tokio::test]
 async fn unusable_stored_login_falls_back_to_the_browser_login() {
-    let mock = MockServer::start().await.unwrap();
-    let home = TempDir::new();
-    let t = mock
-        .issuer()
-        .issue_tokens_expiring(SystemTime::now() - Duration::from_secs(60));
+    let (mock, home, t) = stored_home(Some(SystemTime::now() - Duration::from_secs(60))).await;
     mock.issuer().invalidate_refresh_token(&t.refresh_token);
-    t.write_auth_json(home.path()).unwrap();
     let auth = browser_login(&home, &mock).await;
     assert_eq!(auth.method, AuthMethod::BrowserLogin);
 }
 
 #[tokio::test]
 async fn every_method_fails_before_authenticate_and_starts_no_login() {
-    let mock = MockServer::start().await.unwrap();
-    let home = TempDir::new();
     // Tokens are stored, but authenticate() was not called.
-    mock.issuer()
-        .issue_tokens()
-        .write_auth_json(home.path())
-        .unwrap();
+    let (mock, home, _) = stored_home(None).await;
     let client = builder(&mock, &home)
         .interactive_login(true)
         .build()
@@ -251,10 +247,9 @@ async fn custom_token_provider_is_checked_by_authenticate() {
 
 #[tokio::test]
 async fn revoked_login_after_authenticate_is_login_required_without_login() {
-    let (mock, _home, client) = setup().await;
+    let (mock, home, client) = setup().await;
     // The backend stops accepting the token and the refresh token is dead.
-    let saved: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(_home.auth_json()).unwrap()).unwrap();
+    let saved = home.read_auth_json();
     mock.issuer()
         .invalidate_refresh_token(saved["tokens"]["refresh_token"].as_str().unwrap());
     mock.push_response(codex_mock::Reply::unauthorized_once());
@@ -267,10 +262,11 @@ async fn revoked_login_after_authenticate_is_login_required_without_login() {
 async fn tls_backend_and_issuer_with_the_test_ca() {
     let mock = MockServer::start_tls().await.unwrap();
     let home = TempDir::new();
-    mock.issuer()
-        .issue_tokens_expiring(SystemTime::now() - Duration::from_secs(10))
-        .write_auth_json(home.path())
-        .unwrap();
+    store_tokens(
+        &mock,
+        &home,
+        Some(SystemTime::now() - Duration::from_secs(10)),
+    );
     let client = builder(&mock, &home)
         .add_root_certificate_pem(mock.ca_cert_pem().unwrap())
         .build()
@@ -287,8 +283,7 @@ async fn tls_backend_and_issuer_with_the_test_ca() {
 
 #[tokio::test]
 async fn corrupt_auth_json_is_a_storage_error() {
-    let mock = MockServer::start().await.unwrap();
-    let home = TempDir::new();
+    let (mock, home) = empty_home().await;
     std::fs::write(home.auth_json(), b"{not json").unwrap();
     let client = builder(&mock, &home)
         .interactive_login(true)
@@ -302,8 +297,7 @@ async fn corrupt_auth_json_is_a_storage_error() {
 
 #[tokio::test]
 async fn an_explicit_codex_home_must_be_an_existing_folder() {
-    let mock = MockServer::start().await.unwrap();
-    let home = TempDir::new();
+    let (mock, home) = empty_home().await;
     // Protocol §10: a given CODEX_HOME must exist (a typo is not "not logged in").
     let missing = home.path().join("does-not-exist-yet");
     let err = builder(&mock, &home)
@@ -335,12 +329,7 @@ async fn an_explicit_codex_home_must_be_an_existing_folder() {
 
 #[tokio::test]
 async fn nearly_expired_token_is_used_when_the_issuer_is_briefly_down() {
-    let mock = MockServer::start().await.unwrap();
-    let home = TempDir::new();
-    mock.issuer()
-        .issue_tokens_expiring(SystemTime::now() + Duration::from_secs(120))
-        .write_auth_json(home.path())
-        .unwrap();
+    let (mock, home, _) = stored_home(Some(SystemTime::now() + Duration::from_secs(120))).await;
     for _ in 0..3 {
         mock.issuer()
             .fail_next_refresh(codex_mock::RefreshFailure::Status(503));

@@ -417,8 +417,7 @@ async fn structured_output_is_decoded() {
 #[tokio::test]
 async fn debug_output_has_no_secrets() {
     let (_mock, home, client) = setup().await;
-    let saved: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(home.auth_json()).unwrap()).unwrap();
+    let saved = home.read_auth_json();
     let dbg = format!("{client:?} {:?}", client.conversation());
     for k in ["access_token", "refresh_token", "id_token"] {
         assert!(

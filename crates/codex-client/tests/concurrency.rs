@@ -13,9 +13,12 @@ mod common;
 
 use std::time::Duration;
 
+use codex_client::Client;
 use codex_client::RequestOptions;
+use codex_types::ResponsesRequest;
 use common::env_with;
 use common::request;
+use tokio::task::JoinHandle;
 
 const STREAMS: usize = 1000;
 /// File descriptors besides the two per HTTP/1.1 stream (the h2 test, the runtime, stdio,
@@ -82,24 +85,42 @@ fn h1_streams() -> usize {
     }
 }
 
+/// A mock (over TLS or not) and a client with a 60 s idle timeout, room for slow streams.
+async fn env_for(tls: bool) -> common::Env {
+    env_with(tls, |b| b.idle_timeout(Duration::from_secs(60))).await
+}
+
+/// Spawns `n` tasks; task `i` runs `f` with a clone of the client, the request "hi" and the
+/// options of conversation `i` (one `session-id` per stream, which `check` counts).
+fn spawn_each<T, Fut>(
+    env: &common::Env,
+    n: usize,
+    f: impl Fn(Client, ResponsesRequest, RequestOptions) -> Fut,
+) -> Vec<JoinHandle<T>>
+where
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let req = request("hi");
+    (0..n)
+        .map(|i| {
+            let opts = RequestOptions::builder()
+                .conversation_id(format!("00000000-0000-4000-8000-{i:012}"))
+                .build();
+            tokio::spawn(f(env.client.clone(), req.clone(), opts))
+        })
+        .collect()
+}
+
 /// HTTP/1.1: opens every stream first (1,000 connections, all heads received, none read
 /// yet), then reads them all concurrently.
 async fn run_h1() {
     let streams_wanted = h1_streams();
-    let env = env_with(false, |b| b.idle_timeout(Duration::from_secs(60))).await;
-    let req = request("hi");
+    let env = env_for(false).await;
     // Phase 1: open every stream.
-    let mut opening = Vec::with_capacity(streams_wanted);
-    for i in 0..streams_wanted {
-        let client = env.client.clone();
-        let req = req.clone();
-        opening.push(tokio::spawn(async move {
-            let opts = RequestOptions::builder()
-                .conversation_id(format!("00000000-0000-4000-8000-{i:012}"))
-                .build();
-            client.responses().stream(&req, &opts).await
-        }));
-    }
+    let opening = spawn_each(&env, streams_wanted, |client, req, opts| async move {
+        client.responses().stream(&req, &opts).await
+    });
     let mut streams = Vec::with_capacity(streams_wanted);
     for h in opening {
         streams.push(h.await.unwrap().unwrap());
@@ -135,24 +156,10 @@ fn check(env: &common::Env, streams: usize) {
 /// connection (the server bounds concurrent h2 streams, so unread streams cannot all be held
 /// open at once as in the HTTP/1.1 test).
 async fn run_h2() {
-    let env = env_with(true, |b| b.idle_timeout(Duration::from_secs(60))).await;
-    let req = request("hi");
-    let mut tasks = Vec::with_capacity(STREAMS);
-    for i in 0..STREAMS {
-        let client = env.client.clone();
-        let req = req.clone();
-        tasks.push(tokio::spawn(async move {
-            let opts = RequestOptions::builder()
-                .conversation_id(format!("00000000-0000-4000-8000-{i:012}"))
-                .build();
-            client
-                .responses()
-                .stream(&req, &opts)
-                .await?
-                .collect_text()
-                .await
-        }));
-    }
+    let env = env_for(true).await;
+    let tasks = spawn_each(&env, STREAMS, |client, req, opts| async move {
+        common::collect(&client, &req, &opts).await
+    });
     for h in tasks {
         let out = h.await.unwrap().unwrap();
         assert_eq!(out.text, codex_mock::DEFAULT_TEXT);

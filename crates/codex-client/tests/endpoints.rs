@@ -29,16 +29,7 @@ async fn models_list_sends_client_version_and_reads_etag() {
     let r = &reqs[0];
     assert_eq!(r.method, "GET");
     assert_eq!(r.query.as_deref(), Some("client_version=0.171.0"));
-    assert_eq!(
-        r.header("authorization").unwrap(),
-        format!("Bearer {}", env.tokens.access_token)
-    );
-    assert_eq!(
-        r.header("chatgpt-account-id"),
-        Some(env.tokens.account_id.as_str())
-    );
-    assert_eq!(r.header("originator"), Some("codex_cli_rs"));
-    assert_eq!(r.header("version"), Some("0.171.0"));
+    env.assert_identity(r);
     assert_eq!(r.header("accept"), None);
     assert!(r.body.is_empty());
 
@@ -73,14 +64,7 @@ async fn usage_get_decodes_the_payload() {
     let reqs = env.mock.requests_to("/backend-api/wham/usage");
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].method, "GET");
-    assert_eq!(
-        reqs[0].header("authorization").unwrap(),
-        format!("Bearer {}", env.tokens.access_token)
-    );
-    assert_eq!(
-        reqs[0].header("chatgpt-account-id"),
-        Some(env.tokens.account_id.as_str())
-    );
+    env.assert_signed_in(&reqs[0]);
 }
 
 #[tokio::test]
@@ -144,16 +128,7 @@ async fn realtime_call_multipart_and_location() {
     );
     assert_eq!(r.header("openai-beta"), None);
     assert_eq!(r.header("session-id"), None);
-    assert_eq!(
-        r.header("authorization").unwrap(),
-        format!("Bearer {}", env.tokens.access_token)
-    );
-    assert_eq!(
-        r.header("chatgpt-account-id"),
-        Some(env.tokens.account_id.as_str())
-    );
-    assert_eq!(r.header("originator"), Some("codex_cli_rs"));
-    assert_eq!(r.header("version"), Some("0.171.0"));
+    env.assert_identity(r);
     let parts = r.multipart().unwrap();
     assert_eq!(parts.len(), 2);
     assert_eq!(parts[0].name, "sdp");

@@ -11,40 +11,27 @@ async fn start_proxy() -> ConnectProxy {
     ConnectProxy::start().await.unwrap()
 }
 
+/// A TLS mock and a client configured with a CONNECT proxy and `no_proxy`; one turn answered
+/// with `text` must arrive whole, whichever way it went.
+async fn turn_with_proxy(no_proxy: &str, text: &str) -> (ConnectProxy, common::Env) {
+    let proxy = start_proxy().await;
+    let env = common::env_with(true, |b| b.proxy(Some(proxy.url())).no_proxy(no_proxy)).await;
+    env.mock.push_response(Reply::text(text));
+    let out = env.turn_with(&request("q"), &Default::default()).await;
+    assert_eq!(out.text, text);
+    (proxy, env)
+}
+
 #[tokio::test]
 async fn https_goes_through_the_connect_proxy() {
-    let proxy = start_proxy().await;
-    let env = common::env_with(true, |b| b.proxy(Some(proxy.url())).no_proxy("")).await;
-    env.mock.push_response(Reply::text("via proxy"));
-    let out = env
-        .client
-        .responses()
-        .stream(&request("q"), &Default::default())
-        .await
-        .unwrap()
-        .collect_text()
-        .await
-        .unwrap();
-    assert_eq!(out.text, "via proxy");
+    let (proxy, env) = turn_with_proxy("", "via proxy").await;
     let authority = env.mock.url().trim_start_matches("https://").to_owned();
     assert_eq!(proxy.targets(), [authority]);
 }
 
 #[tokio::test]
 async fn no_proxy_bypasses_the_proxy() {
-    let proxy = start_proxy().await;
-    let env = common::env_with(true, |b| b.proxy(Some(proxy.url())).no_proxy("127.0.0.1")).await;
-    env.mock.push_response(Reply::text("direct"));
-    let out = env
-        .client
-        .responses()
-        .stream(&request("q"), &Default::default())
-        .await
-        .unwrap()
-        .collect_text()
-        .await
-        .unwrap();
-    assert_eq!(out.text, "direct");
+    let (proxy, _env) = turn_with_proxy("127.0.0.1", "direct").await;
     assert!(proxy.targets().is_empty());
 }
 

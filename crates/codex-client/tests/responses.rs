@@ -56,21 +56,12 @@ async fn text_reply_sends_exact_request_and_yields_events(t: Transport) {
     let reqs = env.turns();
     assert_eq!(reqs.len(), 1);
     let r = &reqs[0];
-    assert_eq!(
-        r.header("authorization").unwrap(),
-        format!("Bearer {}", env.tokens.access_token)
-    );
-    assert_eq!(
-        r.header("chatgpt-account-id"),
-        Some(env.tokens.account_id.as_str())
-    );
-    assert_eq!(r.header("originator"), Some("codex_cli_rs"));
+    env.assert_identity(r);
     assert!(
         r.header("user-agent")
             .unwrap()
             .starts_with("codex_cli_rs/0.171.0 (")
     );
-    assert_eq!(r.header("version"), Some("0.171.0"));
     assert_eq!(r.header("session-id"), Some(CONVERSATION));
     assert_eq!(r.header("thread-id"), Some(CONVERSATION));
     assert_eq!(r.header("x-client-request-id"), Some(CONVERSATION));
@@ -114,15 +105,7 @@ async fn explicit_prompt_cache_key_wins_and_turn_state_is_echoed(t: Transport) {
         .conversation_id(CONVERSATION)
         .turn_state(&turn_state)
         .build();
-    let out = env
-        .client
-        .responses()
-        .stream(&req, &opts)
-        .await
-        .unwrap()
-        .collect_text()
-        .await
-        .unwrap();
+    let out = env.turn_with(&req, &opts).await;
     assert_eq!(out.text, "two");
     let reqs = env.turns();
     assert_eq!(reqs[0].json().unwrap()["prompt_cache_key"], "my-key");
@@ -145,14 +128,8 @@ async fn collect_text_reports_usage_items_and_ids(t: Transport) {
     let env = env_over(t).await;
     env.mock.push_response(Reply::text("Hello from the mock"));
     let out = env
-        .client
-        .responses()
-        .stream(&request("hi"), &RequestOptions::default())
-        .await
-        .unwrap()
-        .collect_text()
-        .await
-        .unwrap();
+        .turn_with(&request("hi"), &RequestOptions::default())
+        .await;
     assert_eq!(out.text, "Hello from the mock");
     assert_eq!(out.response_id.as_deref(), Some("resp_mock_text"));
     let usage = out.usage.unwrap();

@@ -31,76 +31,11 @@ const DELTAS: usize = 200_000;
 /// Parses the buffer in chunks of the given size; returns (events, data bytes).
 type Runner = fn(&Bytes, usize) -> (usize, usize);
 
-/// Builds the stream. Deterministic (a tiny LCG picks the words).
+/// The stream: `DELTAS` deltas, then a ~1 MB `response.completed`
+/// ([`codex_test_support::bench::responses_stream`]); and its number of events.
 fn responses_stream() -> (Bytes, usize) {
-    let words = [
-        "The",
-        " quick",
-        " brown",
-        " fox",
-        " jumps",
-        " over",
-        " the",
-        " lazy",
-        " dog",
-        ".",
-        " Rust",
-        "'s",
-        " ownership",
-        " model",
-        " \\\"",
-        "caf\u{e9}",
-        " \u{1F600}",
-        "\\n",
-        " a",
-        " b",
-    ];
-    let item_id = "msg_68a1f0c2d4e8819b9a7c3e5f1d2b4a6c08e0f1a2b3c4d5e6";
-    let mut out = String::with_capacity(52 << 20);
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut full = String::new();
-    out.push_str(": codex bench stream\n\n");
-    out.push_str("event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\"}}\n\n");
-    for i in 0..DELTAS {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let word = words[(seed >> 33) as usize % words.len()];
-        full.push_str(word);
-        let obfuscation = format!("{:012x}", seed >> 16);
-        out.push_str("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":");
-        out.push_str(&(i + 1).to_string());
-        out.push_str(",\"item_id\":\"");
-        out.push_str(item_id);
-        out.push_str("\",\"output_index\":0,\"content_index\":0,\"delta\":\"");
-        out.push_str(word);
-        out.push_str("\",\"logprobs\":[],\"obfuscation\":\"");
-        out.push_str(&obfuscation);
-        out.push_str("\"}\n\n");
-    }
-    // One ~1 MB response.completed carrying the full text and output items.
-    out.push_str(
-        "event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":",
-    );
-    out.push_str(&(DELTAS + 1).to_string());
-    out.push_str(",\"response\":{\"id\":\"resp_1\",\"status\":\"completed\",\"output\":[");
-    let mut k = 0;
-    let completed_end = out.len() + 1_000_000;
-    while out.len() < completed_end {
-        if k > 0 {
-            out.push(',');
-        }
-        out.push_str("{\"type\":\"message\",\"id\":\"");
-        out.push_str(item_id);
-        out.push_str(
-            "\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"",
-        );
-        out.push_str(&full[..full.len().min(4096)]);
-        out.push_str("\",\"annotations\":[]}]}");
-        k += 1;
-    }
-    out.push_str("],\"usage\":{\"input_tokens\":1200,\"output_tokens\":200000,\"total_tokens\":201200}}}\n\n");
-    (Bytes::from(out), DELTAS + 2)
+    let text = codex_test_support::bench::responses_stream(DELTAS, 1_000_000, 0);
+    (Bytes::from(text), DELTAS + 2)
 }
 
 /// The same lazily sliced chunk source for every parser.

@@ -42,6 +42,11 @@ impl TempDir {
         self.0.join("auth.json")
     }
 
+    /// The JSON in `auth.json` inside the folder, which must exist and parse.
+    pub fn read_auth_json(&self) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(self.auth_json()).unwrap()).unwrap()
+    }
+
     /// Writes `name` with `contents`; returns its path as text.
     pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
         let p = self.0.join(name);

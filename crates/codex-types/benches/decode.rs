@@ -30,72 +30,12 @@ fn responses_stream() -> Bytes {
     responses_stream_sized(DELTAS, TARGET)
 }
 
-/// `deltas` text deltas, then a `response.completed` padded until the stream is `target` bytes.
+/// `deltas` text deltas, then a `response.completed` padded until the stream is `target` bytes
+/// ([`codex_test_support::bench::responses_stream`], the stream codex-sse's bench parses).
 fn responses_stream_sized(deltas: usize, target: usize) -> Bytes {
-    let words = [
-        "The",
-        " quick",
-        " brown",
-        " fox",
-        " jumps",
-        " over",
-        " the",
-        " lazy",
-        " dog",
-        ".",
-        " Rust",
-        "'s",
-        " ownership",
-        " model",
-        " \\\"",
-        "caf\u{e9}",
-        " \u{1F600}",
-        "\\n",
-        " a",
-        " b",
-    ];
-    let item_id = "msg_68a1f0c2d4e8819b9a7c3e5f1d2b4a6c08e0f1a2b3c4d5e6";
-    let mut out = String::with_capacity(TARGET + (1 << 20));
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut full = String::new();
-    out.push_str("event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\"}}\n\n");
-    for i in 0..deltas {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let word = words[(seed >> 33) as usize % words.len()];
-        full.push_str(word);
-        out.push_str("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":");
-        out.push_str(&(i + 1).to_string());
-        out.push_str(",\"item_id\":\"");
-        out.push_str(item_id);
-        out.push_str("\",\"output_index\":0,\"content_index\":0,\"delta\":\"");
-        out.push_str(word);
-        out.push_str("\",\"logprobs\":[],\"obfuscation\":\"");
-        out.push_str(&format!("{:012x}", seed >> 16));
-        out.push_str("\"}\n\n");
-    }
-    out.push_str(
-        "event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":",
-    );
-    out.push_str(&(deltas + 1).to_string());
-    out.push_str(",\"response\":{\"id\":\"resp_1\",\"status\":\"completed\",\"output\":[");
-    let mut k = 0;
-    while k == 0 || out.len() < target {
-        if k > 0 {
-            out.push(',');
-        }
-        out.push_str("{\"type\":\"message\",\"id\":\"");
-        out.push_str(item_id);
-        out.push_str(
-            "\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"",
-        );
-        out.push_str(&full[..full.len().min(4096)]);
-        out.push_str("\",\"annotations\":[]}]}");
-        k += 1;
-    }
-    out.push_str("],\"usage\":{\"input_tokens\":1200,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":200000,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":201200}}}\n\n");
-    Bytes::from(out)
+    Bytes::from(codex_test_support::bench::responses_stream(
+        deltas, 0, target,
+    ))
 }
 
 /// Feeds `buf` in `n`-byte chunks and hands every event to `f`.

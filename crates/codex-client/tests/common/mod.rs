@@ -117,6 +117,35 @@ impl Env {
         self.start(req).await.collect_text().await.unwrap()
     }
 
+    /// One whole turn with these request options, read to its successful end.
+    pub async fn turn_with(
+        &self,
+        req: &ResponsesRequest,
+        opts: &codex_client::RequestOptions,
+    ) -> TextResponse {
+        collect(&self.client, req, opts).await.unwrap()
+    }
+
+    /// Checks that `r` carried this login's bearer token and account id.
+    pub fn assert_signed_in(&self, r: &codex_mock::RecordedRequest) {
+        assert_eq!(
+            r.header("authorization").unwrap(),
+            format!("Bearer {}", self.tokens.access_token)
+        );
+        assert_eq!(
+            r.header("chatgpt-account-id"),
+            Some(self.tokens.account_id.as_str())
+        );
+    }
+
+    /// Checks that `r` carried this login and the official client's identity (`originator`
+    /// and `version` headers of the default settings).
+    pub fn assert_identity(&self, r: &codex_mock::RecordedRequest) {
+        self.assert_signed_in(r);
+        assert_eq!(r.header("originator"), Some("codex_cli_rs"));
+        assert_eq!(r.header("version"), Some("0.171.0"));
+    }
+
     /// The turns sent so far, the same over both transports
     /// ([`codex_test_support::mock::turn_requests`]).
     pub fn turns(&self) -> Vec<codex_mock::RecordedRequest> {
