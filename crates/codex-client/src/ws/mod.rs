@@ -6,6 +6,7 @@
 mod incremental;
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering;
@@ -29,8 +30,7 @@ use http::header;
 use http_body_util::Empty;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use serde_json::Map;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -46,6 +46,7 @@ use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
 use crate::status;
+use incremental::Body;
 use incremental::LastTurn;
 
 /// Which transport carries `POST /responses` turns ([`crate::ClientBuilder::transport`]).
@@ -144,7 +145,7 @@ impl Pool {
 
     /// An idle connection of this conversation, preferring one on which `body` goes
     /// incremental; expired connections are dropped on the way.
-    fn take(&self, key: Option<&str>, body: &Map<String, Value>) -> Option<Conn> {
+    fn take(&self, key: Option<&str>, body: &Body) -> Option<Conn> {
         let mut idle = self.lock();
         idle.retain(|i| !i.conn.expired());
         let mut best = None;
@@ -152,8 +153,7 @@ impl Pool {
             if i.key.as_deref() != key {
                 continue;
             }
-            let incremental = incremental::create_frame(i.conn.last.as_ref(), body, None).1;
-            if incremental {
+            if incremental::is_incremental(i.conn.last.as_ref(), body) {
                 best = Some(n);
                 break;
             }
@@ -180,8 +180,8 @@ impl Pool {
 pub(crate) struct Turn {
     /// The conversation id: connections are reused within one conversation only.
     key: Option<String>,
-    /// The full request body.
-    body: Map<String, Value>,
+    /// The full request body (shared with the connection's [`LastTurn`] once it completes).
+    body: Arc<Body>,
     /// The upgrade request (URL and headers, without credentials).
     prepared: Prepared,
     /// `generate: false` for a warm-up.
@@ -197,7 +197,7 @@ impl Turn {
         mut prepared: Prepared,
         generate: Option<bool>,
     ) -> Result<Self> {
-        let body: Map<String, Value> = serde_json::from_slice(body)
+        let body = Body::parse(body)
             .map_err(|e| Error::config("request body is not a json object").with_source(e))?;
         prepared.method = Method::GET;
         prepared.body = Bytes::new();
@@ -210,7 +210,7 @@ impl Turn {
         );
         Ok(Self {
             key,
-            body,
+            body: Arc::new(body),
             prepared,
             generate,
         })
@@ -282,8 +282,8 @@ pub(crate) struct Active {
     pub(crate) incremental: bool,
     /// True when the connection had carried an earlier response.
     pub(crate) reused: bool,
-    /// Output items returned so far (as JSON), for the next turn's incremental rule.
-    output: Vec<Value>,
+    /// Output items returned so far (as JSON text), for the next turn's incremental rule.
+    output: Vec<Box<RawValue>>,
     /// Bytes of text frames received, as the "byte offset" of decode errors.
     pub(crate) received: u64,
 }
@@ -357,7 +357,7 @@ impl Active {
     /// Notes what the next turn's incremental rule needs from an event.
     pub(crate) fn observe(&mut self, event: &ResponseEvent) {
         if let ResponseEvent::OutputItemDone(i) = event
-            && let Ok(v) = serde_json::to_value(&i.item)
+            && let Ok(v) = serde_json::value::to_raw_value(&i.item)
         {
             self.output.push(v);
         }
@@ -391,7 +391,7 @@ impl Active {
         // Best effort: what is not written now goes out before the next frame.
         let _ = futures_util::Sink::poll_flush(Pin::new(&mut self.conn.socket), cx);
         self.conn.last = Some(LastTurn::new(
-            &turn.body,
+            turn.body.clone(),
             std::mem::take(&mut self.output),
             id.to_owned(),
         ));
@@ -430,8 +430,7 @@ pub(crate) async fn start(
 
 async fn send_create(mut conn: Conn, turn: &Turn, reused: bool, full: bool) -> Result<Active> {
     let last = if full { None } else { conn.last.as_ref() };
-    let (frame, incremental) = incremental::create_frame(last, &turn.body, turn.generate);
-    let text = Value::Object(frame).to_string();
+    let (text, incremental) = incremental::create_frame(last, &turn.body, turn.generate);
     tracing::debug!(incremental, reused, bytes = text.len(), "response.create");
     conn.socket
         .send(Message::text(text))
