@@ -5,9 +5,16 @@
 //! connection in every field except `input`, and its `input` starts with the previous input
 //! followed by the items the server returned: only the items after that prefix are sent,
 //! with `previous_response_id`. Anything else is sent in full.
+//!
+//! Fields and items are compared as their JSON text ([`RawValue`]), which costs a scan of the
+//! body instead of building a tree of it on every turn. Text equality is value equality here:
+//! the bodies and the returned items are all written by the same `codex-types` serializers
+//! (compact, fields in declaration order, maps sorted), so one item always has one text.
 
-use serde_json::Map;
-use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
 
 /// Body fields that never take part in the comparison: the input itself, the fields of the
 /// frame, and `client_metadata`, which carries per-turn identity (a new turn id each turn)
@@ -20,160 +27,359 @@ const IGNORED: &[&str] = &[
     "client_metadata",
 ];
 
+/// A request body as the transport compares and forwards it: each top-level field and each
+/// `input` item as its JSON text.
+#[derive(Debug)]
+pub(crate) struct Body {
+    /// Every field but `input`.
+    fields: BTreeMap<String, Box<RawValue>>,
+    /// The items of `input`.
+    input: Vec<Box<RawValue>>,
+}
+
+impl Body {
+    /// Splits a JSON object; `input`, when present, must be an array.
+    pub(crate) fn parse(json: &[u8]) -> serde_json::Result<Self> {
+        let mut fields: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(json)?;
+        let input = match fields.remove("input") {
+            Some(raw) => serde_json::from_str(raw.get())?,
+            None => Vec::new(),
+        };
+        Ok(Self { fields, input })
+    }
+
+    /// The fields that must not change for a turn to go incremental.
+    fn rest(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| !IGNORED.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.get()))
+    }
+}
+
 /// What a connection remembers of its last completed response.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(crate) struct LastTurn {
-    /// The request body without `input` (and the fields in [`IGNORED`]).
-    rest: Map<String, Value>,
-    /// The previous input followed by the output items the server returned.
-    baseline: Vec<Value>,
+    /// The full request body that produced it (never the incremental frame).
+    body: Arc<Body>,
+    /// The items the server returned.
+    output: Vec<Box<RawValue>>,
     /// The id of the response that completed.
     response_id: String,
 }
 
 impl LastTurn {
-    /// Remembers a completed response: the full request `body` that produced it (never the
-    /// incremental frame), the items it returned and its id.
-    pub(crate) fn new(body: &Map<String, Value>, output: Vec<Value>, response_id: String) -> Self {
-        let mut baseline = input_of(body).to_vec();
-        baseline.extend(output);
+    /// Remembers a completed response: the full request `body` that produced it, the items
+    /// it returned and its id.
+    pub(crate) fn new(body: Arc<Body>, output: Vec<Box<RawValue>>, response_id: String) -> Self {
         Self {
-            rest: rest_of(body),
-            baseline,
+            body,
+            output,
             response_id,
         }
     }
 }
 
-fn input_of(body: &Map<String, Value>) -> &[Value] {
-    body.get("input")
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
-}
-
-fn rest_of(body: &Map<String, Value>) -> Map<String, Value> {
-    body.iter()
-        .filter(|(k, _)| !IGNORED.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+/// True when `body` would go incremental after `last`.
+pub(crate) fn is_incremental(last: Option<&LastTurn>, body: &Body) -> bool {
+    last.is_some_and(|l| new_items(l, body).is_some())
 }
 
 /// The `response.create` frame for `body` after `last` (`None`: a fresh connection or a
 /// forced full resend), and whether it is incremental.
 pub(crate) fn create_frame(
     last: Option<&LastTurn>,
-    body: &Map<String, Value>,
+    body: &Body,
     generate: Option<bool>,
-) -> (Map<String, Value>, bool) {
-    let mut frame = Map::with_capacity(body.len() + 2);
-    frame.insert("type".to_owned(), Value::from("response.create"));
+) -> (String, bool) {
     let incremental = last.and_then(|l| new_items(l, body).map(|items| (l, items)));
-    for (k, v) in body {
-        if k == "input" && incremental.is_some() {
-            continue;
+    let input = incremental.map_or(body.input.as_slice(), |(_, items)| items);
+    let mut frame = String::with_capacity(
+        64 + body
+            .fields
+            .values()
+            .map(|v| v.get().len() + 24)
+            .sum::<usize>()
+            + input.iter().map(|i| i.get().len() + 1).sum::<usize>(),
+    );
+    frame.push_str(r#"{"type":"response.create""#);
+    for (k, v) in &body.fields {
+        // The frame's own fields win over a body field of the same name.
+        let own = match k.as_str() {
+            "type" => true,
+            "generate" => generate.is_some(),
+            "previous_response_id" => incremental.is_some(),
+            _ => false,
+        };
+        if !own {
+            push_field(&mut frame, k, v.get());
         }
-        frame.insert(k.clone(), v.clone());
+    }
+    frame.push_str(r#","input":["#);
+    for (n, item) in input.iter().enumerate() {
+        if n > 0 {
+            frame.push(',');
+        }
+        frame.push_str(item.get());
+    }
+    frame.push(']');
+    if let Some((l, _)) = incremental {
+        let id = serde_json::Value::from(l.response_id.as_str()).to_string();
+        push_field(&mut frame, "previous_response_id", &id);
     }
     if let Some(g) = generate {
-        frame.insert("generate".to_owned(), Value::from(g));
+        push_field(&mut frame, "generate", if g { "true" } else { "false" });
     }
-    match incremental {
-        Some((last, items)) => {
-            frame.insert("input".to_owned(), Value::Array(items.to_vec()));
-            frame.insert(
-                "previous_response_id".to_owned(),
-                Value::from(last.response_id.clone()),
-            );
-            (frame, true)
-        }
-        None => (frame, false),
-    }
+    frame.push('}');
+    (frame, incremental.is_some())
 }
 
-/// The items `body` adds after `last`'s baseline, when the rule allows an incremental send
-/// (at least one new item).
-fn new_items<'a>(last: &LastTurn, body: &'a Map<String, Value>) -> Option<&'a [Value]> {
-    let input = input_of(body);
-    if input.len() <= last.baseline.len() || !input.starts_with(&last.baseline) {
-        return None;
-    }
-    let same_rest = body
-        .iter()
-        .filter(|(k, _)| !IGNORED.contains(&k.as_str()))
-        .count()
-        == last.rest.len()
-        && last.rest.iter().all(|(k, v)| body.get(k) == Some(v));
-    same_rest.then(|| &input[last.baseline.len()..])
+/// Appends `,"key":value` (`value` is JSON text).
+fn push_field(frame: &mut String, key: &str, value: &str) {
+    frame.push(',');
+    frame.push_str(&serde_json::Value::from(key).to_string());
+    frame.push(':');
+    frame.push_str(value);
+}
+
+/// The items `body` adds after `last`'s input and output, when the rule allows an
+/// incremental send (at least one new item).
+fn new_items<'a>(last: &LastTurn, body: &'a Body) -> Option<&'a [Box<RawValue>]> {
+    let (prev, output) = (&last.body.input, &last.output);
+    let seen = prev.len() + output.len();
+    let same = |a: &[Box<RawValue>], b: &[Box<RawValue>]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.get() == y.get())
+    };
+    let extends = body.input.len() > seen
+        && same(&body.input[..prev.len()], prev)
+        && same(&body.input[prev.len()..seen], output);
+    (extends && body.rest().eq(last.body.rest())).then(|| &body.input[seen..])
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
+    use serde_json::Value;
     use serde_json::json;
 
     use super::*;
 
-    fn obj(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
+    fn body(v: Value) -> Body {
+        Body::parse(v.to_string().as_bytes()).unwrap()
+    }
+
+    fn raw(v: Value) -> Box<RawValue> {
+        RawValue::from_string(v.to_string()).unwrap()
     }
 
     fn user(t: &str) -> Value {
         json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": t}]})
     }
 
+    fn reply() -> Value {
+        json!({"type": "message", "role": "assistant", "content": []})
+    }
+
     fn last() -> LastTurn {
-        let first = obj(json!({"model": "m", "instructions": "i", "input": [user("a")]}));
-        LastTurn::new(
-            &first,
-            vec![json!({"type": "message", "role": "assistant", "content": []})],
-            "resp_1".into(),
-        )
+        let first = body(json!({"model": "m", "instructions": "i", "input": [user("a")]}));
+        LastTurn::new(Arc::new(first), vec![raw(reply())], "resp_1".into())
+    }
+
+    fn frame(last: Option<&LastTurn>, b: &Body, generate: Option<bool>) -> (Value, bool) {
+        let (text, inc) = create_frame(last, b, generate);
+        (serde_json::from_str(&text).unwrap(), inc)
     }
 
     #[test]
     fn an_extension_sends_only_the_new_items() {
         let l = last();
-        let next = obj(
-            json!({"model": "m", "instructions": "i", "input": [user("a"),
-            {"type": "message", "role": "assistant", "content": []}, user("b")]}),
+        let next = body(
+            json!({"model": "m", "instructions": "i", "input": [user("a"), reply(), user("b")]}),
         );
-        let (frame, inc) = create_frame(Some(&l), &next, None);
+        assert!(is_incremental(Some(&l), &next));
+        let (frame, inc) = frame(Some(&l), &next, None);
         assert!(inc);
-        assert_eq!(frame["type"], "response.create");
-        assert_eq!(frame["previous_response_id"], "resp_1");
-        assert_eq!(frame["input"], json!([user("b")]));
-        assert_eq!(frame["instructions"], "i");
+        assert_eq!(
+            frame,
+            json!({"type": "response.create", "model": "m", "instructions": "i",
+                "input": [user("b")], "previous_response_id": "resp_1"})
+        );
+    }
+
+    #[test]
+    fn client_metadata_changes_and_is_sent_as_it_is() {
+        let l = last();
+        let next = body(
+            json!({"model": "m", "instructions": "i", "client_metadata": {"turn": "2"},
+            "input": [user("a"), reply(), user("b")]}),
+        );
+        let (frame, inc) = frame(Some(&l), &next, None);
+        assert!(inc);
+        assert_eq!(frame["client_metadata"], json!({"turn": "2"}));
     }
 
     #[test]
     fn anything_else_is_sent_in_full() {
         let l = last();
-        let reply = json!({"type": "message", "role": "assistant", "content": []});
         let cases = [
             // Changed instructions.
-            json!({"model": "m", "instructions": "x", "input": [user("a"), reply, user("b")]}),
+            json!({"model": "m", "instructions": "x", "input": [user("a"), reply(), user("b")]}),
             // Changed model.
-            json!({"model": "n", "instructions": "i", "input": [user("a"), reply, user("b")]}),
+            json!({"model": "n", "instructions": "i", "input": [user("a"), reply(), user("b")]}),
             // An extra option.
-            json!({"model": "m", "instructions": "i", "tools": [], "input": [user("a"), reply, user("b")]}),
+            json!({"model": "m", "instructions": "i", "tools": [], "input": [user("a"), reply(), user("b")]}),
+            // An option left out.
+            json!({"model": "m", "input": [user("a"), reply(), user("b")]}),
             // Edited history.
-            json!({"model": "m", "instructions": "i", "input": [user("z"), reply, user("b")]}),
+            json!({"model": "m", "instructions": "i", "input": [user("z"), reply(), user("b")]}),
             // The returned items left out.
             json!({"model": "m", "instructions": "i", "input": [user("a"), user("b")]}),
             // Nothing new.
-            json!({"model": "m", "instructions": "i", "input": [user("a"), reply]}),
+            json!({"model": "m", "instructions": "i", "input": [user("a"), reply()]}),
         ];
         for c in cases {
-            let body = obj(c.clone());
-            let (frame, inc) = create_frame(Some(&l), &body, None);
+            let b = body(c.clone());
+            assert!(!is_incremental(Some(&l), &b), "{c}");
+            let (frame, inc) = frame(Some(&l), &b, None);
             assert!(!inc, "{c}");
             assert!(frame.get("previous_response_id").is_none());
-            assert_eq!(frame["input"], body["input"]);
+            assert_eq!(frame["input"], c["input"]);
+            let mut want = c.clone();
+            want["type"] = json!("response.create");
+            assert_eq!(frame, want);
         }
-        let (frame, inc) =
-            create_frame(None, &obj(json!({"model": "m", "input": []})), Some(false));
+        let (frame, inc) = frame(None, &body(json!({"model": "m", "input": []})), Some(false));
         assert!(!inc);
-        assert_eq!(frame["generate"], false);
+        assert_eq!(
+            frame,
+            json!({"type": "response.create", "model": "m", "input": [], "generate": false})
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_or_whose_input_is_not_an_array_is_refused() {
+        assert!(Body::parse(b"[1]").is_err());
+        assert!(Body::parse(br#"{"input": 3}"#).is_err());
+        assert!(Body::parse(br#"{"model": "m"}"#).is_ok());
+    }
+
+    fn parse(text: &str) -> Body {
+        Body::parse(text.as_bytes()).unwrap()
+    }
+
+    const A: &str =
+        r#"{"type":"message","role":"user","content":[{"type":"input_text","text":"a"}]}"#;
+    const R: &str = r#"{"type":"message","role":"assistant","content":[]}"#;
+    const B: &str =
+        r#"{"type":"message","role":"user","content":[{"type":"input_text","text":"b"}]}"#;
+
+    /// The previous turn as the client wrote it: compact, fields in one order.
+    fn last_raw() -> LastTurn {
+        let first = parse(&format!(
+            r#"{{"model":"m","instructions":"i","tools":[{{"type":"function","name":"shell"}}],"input":[{A}]}}"#
+        ));
+        LastTurn::new(
+            Arc::new(first),
+            vec![RawValue::from_string(R.to_owned()).unwrap()],
+            "resp_1".into(),
+        )
+    }
+
+    #[test]
+    fn the_order_of_top_level_fields_does_not_matter() {
+        let l = last_raw();
+        let next = parse(&format!(
+            r#"{{"input":[{A},{R},{B}],"tools":[{{"type":"function","name":"shell"}}],"instructions":"i","model":"m"}}"#
+        ));
+        let (frame, inc) = frame(Some(&l), &next, None);
+        assert!(inc);
+        assert_eq!(
+            frame["input"],
+            json!([serde_json::from_str::<Value>(B).unwrap()])
+        );
+    }
+
+    #[test]
+    fn an_earlier_item_written_differently_is_sent_in_full() {
+        // Text comparison: the same item with its keys in another order, or with whitespace,
+        // counts as an edit. Safe (the full request goes out); the client never writes an
+        // item two ways, since every body comes from the same serializer.
+        let l = last_raw();
+        let reordered =
+            r#"{"role":"user","type":"message","content":[{"type":"input_text","text":"a"}]}"#;
+        let spaced =
+            r#"{"type": "message","role":"user","content":[{"type":"input_text","text":"a"}]}"#;
+        for first in [reordered, spaced] {
+            let next = parse(&format!(
+                r#"{{"model":"m","instructions":"i","tools":[{{"type":"function","name":"shell"}}],"input":[{first},{R},{B}]}}"#
+            ));
+            assert!(!is_incremental(Some(&l), &next), "{first}");
+            let (frame, inc) = frame(Some(&l), &next, None);
+            assert!(!inc);
+            assert_eq!(frame["input"].as_array().unwrap().len(), 3);
+        }
+    }
+
+    #[test]
+    fn edits_nested_in_earlier_items_or_in_tools_and_instructions_are_sent_in_full() {
+        let l = last_raw();
+        let tools = r#"[{"type":"function","name":"shell"}]"#;
+        let edited_a = A.replace(r#""text":"a""#, r#""text":"A""#);
+        let edited_r = R.replace("[]", r#"[{"type":"output_text","text":"x"}]"#);
+        let cases = [
+            // A nested edit in the first item.
+            format!(
+                r#"{{"model":"m","instructions":"i","tools":{tools},"input":[{edited_a},{R},{B}]}}"#
+            ),
+            // A nested edit in the returned item.
+            format!(
+                r#"{{"model":"m","instructions":"i","tools":{tools},"input":[{A},{edited_r},{B}]}}"#
+            ),
+            // A changed tool.
+            format!(
+                r#"{{"model":"m","instructions":"i","tools":[{{"type":"function","name":"sh"}}],"input":[{A},{R},{B}]}}"#
+            ),
+            // No tools.
+            format!(r#"{{"model":"m","instructions":"i","input":[{A},{R},{B}]}}"#),
+            // Changed instructions.
+            format!(r#"{{"model":"m","instructions":"j","tools":{tools},"input":[{A},{R},{B}]}}"#),
+            // The same tools, written with whitespace inside the value.
+            format!(
+                r#"{{"model":"m","instructions":"i","tools":[ {{"type":"function","name":"shell"}} ],"input":[{A},{R},{B}]}}"#
+            ),
+        ];
+        for c in cases {
+            let next = parse(&c);
+            assert!(!is_incremental(Some(&l), &next), "{c}");
+            let (frame, inc) = frame(Some(&l), &next, None);
+            assert!(!inc, "{c}");
+            assert!(frame.get("previous_response_id").is_none());
+            let mut want: Value = serde_json::from_str(&c).unwrap();
+            want["type"] = json!("response.create");
+            assert_eq!(frame, want);
+        }
+        // Whitespace around the top-level values and in the new items does not matter.
+        let next = parse(&format!(
+            r#"{{ "model" : "m", "instructions":"i", "tools":{tools}, "input" : [ {A} , {R} , {{ "type": "message" }} ] }}"#
+        ));
+        let (frame, inc) = frame(Some(&l), &next, None);
+        assert!(inc);
+        assert_eq!(frame["input"], json!([{"type": "message"}]));
+    }
+
+    #[test]
+    fn keys_and_ids_are_escaped_in_the_frame() {
+        let first = parse(r#"{"model":"m","input":[]}"#);
+        let l = LastTurn::new(Arc::new(first), Vec::new(), "resp_\"1\\".into());
+        let next = parse(&format!(r#"{{"model":"m","we\"ird":1,"input":[{A}]}}"#));
+        let (full, inc) = frame(Some(&l), &next, Some(true));
+        assert!(!inc, "a new field sends the full request");
+        assert_eq!(full["we\"ird"], 1);
+        assert_eq!(full["generate"], true);
+        let next = parse(&format!(r#"{{"model":"m","input":[{A}]}}"#));
+        let (inc_frame, inc) = frame(Some(&l), &next, None);
+        assert!(inc);
+        assert_eq!(inc_frame["previous_response_id"], "resp_\"1\\");
     }
 }

@@ -1,11 +1,14 @@
-//! Responses over WebSocket (protocol §6): the transport choice, the HTTP/1.1 upgrade through
-//! the client's own connector, the pool of idle connections, and the `response.create` /
-//! `response.processed` frames. The events read from a socket go through the same decoding
+//! Responses over WebSocket (protocol §6): the transport choice, the pool of idle
+//! connections, and the `response.create` / `response.processed` frames. The HTTP/1.1
+//! upgrade through the client's own connector is in `upgrade`, the incremental-turn rule in
+//! `incremental`. The events read from a socket go through the same decoding
 //! and classification as SSE, in [`crate::ResponseStream`].
 
 mod incremental;
+mod upgrade;
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering;
@@ -22,22 +25,13 @@ use http::HeaderMap;
 use http::HeaderName;
 use http::HeaderValue;
 use http::Method;
-use http::Request;
-use http::StatusCode;
-use http::Uri;
 use http::header;
-use http_body_util::Empty;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use serde_json::Map;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::client::generate_key;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::client::Attempts;
 use crate::client::ClientInner;
@@ -45,8 +39,9 @@ use crate::client::Prepared;
 use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
-use crate::status;
+use incremental::Body;
 use incremental::LastTurn;
+use upgrade::connect;
 
 /// Which transport carries `POST /responses` turns ([`crate::ClientBuilder::transport`]).
 /// Also what [`crate::ResponseStream::transport`] reports for a turn (then never `Auto`).
@@ -144,7 +139,7 @@ impl Pool {
 
     /// An idle connection of this conversation, preferring one on which `body` goes
     /// incremental; expired connections are dropped on the way.
-    fn take(&self, key: Option<&str>, body: &Map<String, Value>) -> Option<Conn> {
+    fn take(&self, key: Option<&str>, body: &Body) -> Option<Conn> {
         let mut idle = self.lock();
         idle.retain(|i| !i.conn.expired());
         let mut best = None;
@@ -152,8 +147,7 @@ impl Pool {
             if i.key.as_deref() != key {
                 continue;
             }
-            let incremental = incremental::create_frame(i.conn.last.as_ref(), body, None).1;
-            if incremental {
+            if incremental::is_incremental(i.conn.last.as_ref(), body) {
                 best = Some(n);
                 break;
             }
@@ -180,8 +174,8 @@ impl Pool {
 pub(crate) struct Turn {
     /// The conversation id: connections are reused within one conversation only.
     key: Option<String>,
-    /// The full request body.
-    body: Map<String, Value>,
+    /// The full request body (shared with the connection's [`LastTurn`] once it completes).
+    body: Arc<Body>,
     /// The upgrade request (URL and headers, without credentials).
     prepared: Prepared,
     /// `generate: false` for a warm-up.
@@ -197,7 +191,7 @@ impl Turn {
         mut prepared: Prepared,
         generate: Option<bool>,
     ) -> Result<Self> {
-        let body: Map<String, Value> = serde_json::from_slice(body)
+        let body = Body::parse(body)
             .map_err(|e| Error::config("request body is not a json object").with_source(e))?;
         prepared.method = Method::GET;
         prepared.body = Bytes::new();
@@ -210,7 +204,7 @@ impl Turn {
         );
         Ok(Self {
             key,
-            body,
+            body: Arc::new(body),
             prepared,
             generate,
         })
@@ -282,8 +276,8 @@ pub(crate) struct Active {
     pub(crate) incremental: bool,
     /// True when the connection had carried an earlier response.
     pub(crate) reused: bool,
-    /// Output items returned so far (as JSON), for the next turn's incremental rule.
-    output: Vec<Value>,
+    /// Output items returned so far (as JSON text), for the next turn's incremental rule.
+    output: Vec<Box<RawValue>>,
     /// Bytes of text frames received, as the "byte offset" of decode errors.
     pub(crate) received: u64,
 }
@@ -357,7 +351,7 @@ impl Active {
     /// Notes what the next turn's incremental rule needs from an event.
     pub(crate) fn observe(&mut self, event: &ResponseEvent) {
         if let ResponseEvent::OutputItemDone(i) = event
-            && let Ok(v) = serde_json::to_value(&i.item)
+            && let Ok(v) = serde_json::value::to_raw_value(&i.item)
         {
             self.output.push(v);
         }
@@ -391,7 +385,7 @@ impl Active {
         // Best effort: what is not written now goes out before the next frame.
         let _ = futures_util::Sink::poll_flush(Pin::new(&mut self.conn.socket), cx);
         self.conn.last = Some(LastTurn::new(
-            &turn.body,
+            turn.body.clone(),
             std::mem::take(&mut self.output),
             id.to_owned(),
         ));
@@ -430,8 +424,7 @@ pub(crate) async fn start(
 
 async fn send_create(mut conn: Conn, turn: &Turn, reused: bool, full: bool) -> Result<Active> {
     let last = if full { None } else { conn.last.as_ref() };
-    let (frame, incremental) = incremental::create_frame(last, &turn.body, turn.generate);
-    let text = Value::Object(frame).to_string();
+    let (text, incremental) = incremental::create_frame(last, &turn.body, turn.generate);
     tracing::debug!(incremental, reused, bytes = text.len(), "response.create");
     conn.socket
         .send(Message::text(text))
@@ -444,154 +437,6 @@ async fn send_create(mut conn: Conn, turn: &Turn, reused: bool, full: bool) -> R
         output: Vec::new(),
         received: 0,
     })
-}
-
-/// Opens a connection: the upgrade with credentials, one 401 recovery, the connect timeout.
-async fn connect(
-    client: &ClientInner,
-    turn: &Turn,
-    attempts: &mut Attempts,
-) -> std::result::Result<Conn, Failed> {
-    loop {
-        client
-            .ensure_credentials(attempts)
-            .await
-            .map_err(Failed::never)?;
-        // The upgrade follows workspace routing like an HTTP request.
-        let route = client
-            .route_of(&turn.prepared, attempts.creds.as_ref())
-            .await;
-        let (uri, headers) = client
-            .routed_request(&turn.prepared, route.as_deref(), attempts.creds.as_ref())
-            .map_err(Failed::never)?;
-        let within = client.cfg.connect_timeout;
-        let span = tracing::info_span!("attempt", upgrade = true, refreshed = attempts.refreshed);
-        let attempt = tracing::Instrument::instrument(upgrade(client, &uri, headers), span);
-        let answer = tokio::time::timeout(within, attempt)
-            .await
-            .unwrap_or_else(|_| {
-                Err(
-                    Error::new(ErrorKind::Transport, "websocket connect timed out")
-                        .with(|d| d.retryable = true),
-                )
-            })
-            .map_err(Failed::upgrade)?;
-        let (status, headers, body) = match answer {
-            Upgrade::Done(conn) => return Ok(*conn),
-            Upgrade::Refused(s, h, b) => (s, h, b),
-        };
-        if status == StatusCode::UNAUTHORIZED {
-            if client
-                .refresh_after_401(attempts)
-                .await
-                .map_err(Failed::never)?
-            {
-                continue;
-            }
-            return Err(Failed::never(status::http_error(status, &headers, &body)));
-        }
-        let fallback = if status == StatusCode::UPGRADE_REQUIRED {
-            client.ws.sse_only.store(true, Ordering::Relaxed);
-            Fallback::ForClient
-        } else {
-            Fallback::ForTurn
-        };
-        tracing::info!(status = status.as_u16(), "websocket upgrade refused");
-        return Err(Failed {
-            error: status::http_error(status, &headers, &body),
-            fallback,
-        });
-    }
-}
-
-enum Upgrade {
-    Done(Box<Conn>),
-    Refused(StatusCode, HeaderMap, Bytes),
-}
-
-fn handshake_error(msg: &'static str) -> impl FnOnce(hyper::Error) -> Error {
-    move |e| {
-        Error::new(ErrorKind::Transport, msg)
-            .with_source(e)
-            .with(|d| d.retryable = true)
-    }
-}
-
-/// One HTTP/1.1 upgrade attempt on a new connection.
-async fn upgrade(client: &ClientInner, uri: &Uri, mut headers: HeaderMap) -> Result<Upgrade> {
-    let io = client.transport.connect_http1(uri).await?;
-    let (mut send, conn) = hyper::client::conn::http1::Builder::new()
-        .handshake::<_, Empty<Bytes>>(io)
-        .await
-        .map_err(handshake_error("websocket handshake failed"))?;
-    // Drives the connection until the upgrade hands it over (or it fails); it ends with
-    // `send` at the latest, so it cannot outlive this attempt's connection.
-    tokio::spawn(async move {
-        let _ = conn.with_upgrades().await;
-    });
-    let key = generate_key();
-    let authority = uri
-        .authority()
-        .ok_or_else(|| Error::config("websocket url has no host"))?;
-    let host = HeaderValue::from_str(authority.as_str())
-        .map_err(|e| Error::config("invalid host").with_source(e))?;
-    headers.insert(header::HOST, host);
-    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    headers.insert(
-        header::SEC_WEBSOCKET_VERSION,
-        HeaderValue::from_static("13"),
-    );
-    let key_value = HeaderValue::from_str(&key)
-        .map_err(|e| Error::config("invalid websocket key").with_source(e))?;
-    headers.insert(header::SEC_WEBSOCKET_KEY, key_value);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut req = Request::builder()
-        .method(Method::GET)
-        .uri(path)
-        .body(Empty::new())
-        .map_err(|e| Error::config("invalid request").with_source(e))?;
-    *req.headers_mut() = headers;
-    let resp = send
-        .send_request(req)
-        .await
-        .map_err(handshake_error("websocket handshake failed"))?;
-    if let Some(jar) = &client.cookies {
-        jar.store(uri, resp.headers());
-    }
-    if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
-        let (parts, body) = resp.into_parts();
-        let idle = client.cfg.idle_timeout;
-        let bytes = crate::transport::read_error_body(
-            body,
-            crate::client::MAX_ERROR_BODY_READ,
-            idle.min(crate::client::MAX_ERROR_BODY_WAIT),
-        )
-        .await;
-        return Ok(Upgrade::Refused(parts.status, parts.headers, bytes));
-    }
-    let accept = resp.headers().get(header::SEC_WEBSOCKET_ACCEPT);
-    if accept.map(HeaderValue::as_bytes) != Some(derive_accept_key(key.as_bytes()).as_bytes()) {
-        return Err(Error::new(
-            ErrorKind::Transport,
-            "websocket upgrade answered with a wrong Sec-WebSocket-Accept",
-        ));
-    }
-    let head = resp.headers().clone();
-    let upgraded = hyper::upgrade::on(resp)
-        .await
-        .map_err(handshake_error("websocket upgrade failed"))?;
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(MAX_MESSAGE))
-        .max_frame_size(Some(MAX_MESSAGE));
-    let socket =
-        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, Some(config)).await;
-    Ok(Upgrade::Done(Box::new(Conn {
-        socket,
-        opened: Instant::now(),
-        headers: head,
-        last: None,
-    })))
 }
 
 /// Whether `err` (ending a WebSocket turn before any event was yielded) is answered by
