@@ -20,7 +20,7 @@ fn peak_rss(pid: u32) -> Option<u64> {
     Some(kib * 1024)
 }
 
-// SSE only: its done events (200 MB each) are over the 64 MiB event limit, which SSE skips; a WebSocket message over it ends the connection.
+// SSE only: its 200 MB done events are skipped over SSE but end the turn over WebSocket (docs/client.md, Known gaps).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_200_mb_answer_streams_in_under_32_mib() {
     if peak_rss(std::process::id()).is_none() {

@@ -1,6 +1,7 @@
 //! The `--json` output of a turn is the same over `--transport sse` and
 //! `--transport websocket` (issue 15): the same scenario, played by a fresh mock for each
-//! transport, prints the same lines and exits with the same code.
+//! transport, prints the same lines and exits with the same code; so does every SSE stream in
+//! codex-mock's fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -63,5 +64,46 @@ async fn json_output_is_identical_over_both_transports() {
         assert!(!sse.is_empty(), "{name}: no output");
         assert_eq!(sse_code, ws_code, "{name}: exit code");
         assert_eq!(sse, ws, "{name}: --json lines differ");
+    }
+}
+
+/// `stdout` with the message of a `stream_closed` error object blanked: the one part of the
+/// `--json` output that names the transport ("stream closed" or "websocket connection lost",
+/// protocol §6).
+fn transport_neutral(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if v["error"]["kind"] == "stream_closed" {
+                v["error"]["message"] = "".into();
+            }
+            v
+        })
+        .collect()
+}
+
+/// Every SSE stream in codex-mock's fixtures (synthetic and recorded), served as the answer to
+/// `--json ask hi`: the same exit code and the same lines over both transports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fixture_prints_the_same_json_over_both_transports() {
+    let mut files: Vec<std::path::PathBuf> = ["synthetic", "upstream"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(common::fixtures().join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sse"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 32, "{files:?}");
+    for f in files {
+        let (sse_code, sse) = json_ask(Reply::sse_file(&f), Transport::Sse).await;
+        let (ws_code, ws) = json_ask(Reply::sse_file(&f), Transport::WebSocket).await;
+        assert!(!sse.is_empty(), "{f:?}: no output");
+        assert_eq!(sse_code, ws_code, "{f:?}: exit code\n{sse}\n{ws}");
+        assert_eq!(
+            transport_neutral(&sse),
+            transport_neutral(&ws),
+            "{f:?}: --json lines differ"
+        );
     }
 }

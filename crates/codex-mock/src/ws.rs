@@ -11,6 +11,7 @@ use std::sync::atomic::Ordering;
 
 use bytes::Buf as _;
 use bytes::Bytes;
+use bytes::BytesMut;
 use futures_util::SinkExt as _;
 use futures_util::StreamExt as _;
 use http::HeaderMap;
@@ -376,31 +377,70 @@ enum Data {
 /// one-line event's data is a slice of the chunk, so a large body costs no copy per event.
 #[derive(Default)]
 struct SseSplitter {
-    /// Bytes not split yet (a partial line at most, once `next_piece` returned `None`).
+    /// Bytes not split yet, from a line start (empty once `next_piece` returned `None`).
     rest: Bytes,
+    /// A line without its end yet, gathered across chunks: each of its bytes is copied once,
+    /// so a huge event in small chunks costs linear time, not quadratic.
+    partial: BytesMut,
+    /// How many bytes at the start of `partial` are known to hold no line end.
+    scanned: usize,
     data: Option<Data>,
+    /// Bytes searched for line ends so far (the linear-time test reads it).
+    #[cfg(test)]
+    searched: usize,
 }
 
 impl SseSplitter {
     /// Adds a body chunk; take its pieces with [`Self::next_piece`].
     fn push(&mut self, chunk: Bytes) {
-        if self.rest.is_empty() {
+        if self.partial.is_empty() && self.rest.is_empty() {
             self.rest = chunk;
+            return;
+        }
+        self.hold_rest();
+        self.partial.extend_from_slice(&chunk);
+        let unscanned = &self.partial[self.scanned..];
+        #[cfg(test)]
+        {
+            self.searched += unscanned.len();
+        }
+        if memchr::memchr2(b'\n', b'\r', unscanned).is_some() {
+            // The held line ends in this chunk: split from its start again (no copy).
+            self.rest = self.partial.split().freeze();
+            self.scanned = 0;
         } else {
-            let mut joined = Vec::with_capacity(self.rest.len() + chunk.len());
-            joined.extend_from_slice(&self.rest);
-            joined.extend_from_slice(&chunk);
-            self.rest = Bytes::from(joined);
+            self.scanned = self.partial.len();
+        }
+    }
+
+    /// Moves the unsplit bytes into `partial` (they hold no whole line).
+    fn hold_rest(&mut self) {
+        if !self.rest.is_empty() {
+            self.partial.extend_from_slice(&self.rest);
+            self.rest = Bytes::new();
         }
     }
 
     /// The next piece of the bytes pushed so far, or `None` when more bytes are needed.
     fn next_piece(&mut self) -> Option<Piece> {
         loop {
-            let i = memchr::memchr2(b'\n', b'\r', &self.rest)?;
+            #[cfg(test)]
+            let before = self.rest.len();
+            let found = memchr::memchr2(b'\n', b'\r', &self.rest);
+            #[cfg(test)]
+            {
+                self.searched += found.map_or(before, |i| i + 1);
+            }
+            let Some(i) = found else {
+                self.scanned = self.partial.len() + self.rest.len();
+                self.hold_rest();
+                return None;
+            };
             let cr = self.rest[i] == b'\r';
             // A CR at the very end may be the first half of a CRLF: wait for more.
             if cr && i + 1 == self.rest.len() {
+                self.scanned = self.partial.len() + i;
+                self.hold_rest();
                 return None;
             }
             let end = if cr && self.rest.get(i + 1) == Some(&b'\n') {
@@ -452,7 +492,12 @@ impl SseSplitter {
 
     /// True when the bytes so far end inside an event (no blank line after its data).
     fn truncated(&self) -> bool {
-        self.data.is_some() || self.rest.iter().any(|b| !b.is_ascii_whitespace())
+        self.data.is_some()
+            || self
+                .rest
+                .iter()
+                .chain(self.partial.iter())
+                .any(|b| !b.is_ascii_whitespace())
     }
 }
 
@@ -528,5 +573,30 @@ mod tests {
         let mut ids: Vec<_> = served.into_iter().collect();
         ids.sort();
         assert_eq!(ids, ["resp_1", "resp_2"]);
+    }
+
+    #[test]
+    fn a_long_event_in_small_chunks_is_scanned_once() {
+        // 16 MiB of data in 16 KiB chunks: a splitter that rescans the held line with each
+        // chunk searches about 8 G bytes; one that scans each byte once, 16 M.
+        let mut s = SseSplitter::default();
+        fn feed(s: &mut SseSplitter, chunk: &[u8]) -> Vec<Piece> {
+            s.push(Bytes::copy_from_slice(chunk));
+            std::iter::from_fn(|| s.next_piece()).collect()
+        }
+        assert!(feed(&mut s, b"data: ").is_empty());
+        let chunk = vec![b'x'; 16 * 1024];
+        for _ in 0..1024 {
+            assert!(feed(&mut s, &chunk).is_empty());
+        }
+        let out = feed(&mut s, b"\n\n");
+        assert!(matches!(&out[..], [Piece::Data(d)] if d.len() == 16 << 20));
+        let total = 6 + (16 << 20) + 2;
+        assert!(
+            s.searched <= 2 * total,
+            "searched {} bytes of {total}",
+            s.searched
+        );
+        assert!(!s.truncated());
     }
 }
