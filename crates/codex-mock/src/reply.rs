@@ -474,6 +474,28 @@ impl Reply {
         self.status
     }
 
+    /// This reply with `encrypted_content` removed from every reasoning item in its events:
+    /// what the backend sends when the request's `include` lacks
+    /// `reasoning.encrypted_content`. Pauses and aborts stay where they were; replies that are
+    /// not SSE events known up front (files, generated streams, JSON) are unchanged.
+    #[must_use]
+    pub fn without_encrypted_reasoning(self) -> Reply {
+        let Body::Sse(steps) = &self.body else {
+            return self;
+        };
+        let steps = steps
+            .iter()
+            .map(|step| match step {
+                Step::Bytes(b) => Step::Bytes(strip_encrypted_reasoning(b)),
+                other => other.clone(),
+            })
+            .collect();
+        Reply {
+            body: Body::Sse(steps),
+            ..self
+        }
+    }
+
     /// The exact SSE body bytes this reply sends (pauses ignored), for replies whose body is
     /// known up front; `None` for non-SSE replies, files and lazily generated streams.
     pub fn sse_body_bytes(&self) -> Option<Vec<u8>> {
@@ -490,6 +512,38 @@ impl Reply {
         }
         Some(out)
     }
+}
+
+/// `data:` lines of `bytes` re-encoded without the `encrypted_content` of reasoning items;
+/// every other line (and a `data:` line that is not whole JSON) is kept as it is.
+fn strip_encrypted_reasoning(bytes: &Bytes) -> Bytes {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(o) => {
+                if o.get("type").and_then(Value::as_str) == Some("reasoning") {
+                    o.remove("encrypted_content");
+                }
+                o.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let data = line.strip_prefix("data: ").map(str::trim_end);
+        match data.and_then(|d| serde_json::from_str::<Value>(d).ok()) {
+            Some(mut v) => {
+                strip(&mut v);
+                out.push_str("data: ");
+                out.push_str(&canonical_json(&v));
+                out.push('\n');
+            }
+            None => out.push_str(line),
+        }
+    }
+    Bytes::from(out)
 }
 
 /// Events of a plain text answer.
