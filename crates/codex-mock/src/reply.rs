@@ -478,7 +478,6 @@ impl Reply {
     /// what the backend sends when the request's `include` lacks
     /// `reasoning.encrypted_content`. Pauses and aborts stay where they were; replies that are
     /// not SSE events known up front (files, generated streams, JSON) are unchanged.
-    #[must_use]
     pub fn without_encrypted_reasoning(self) -> Reply {
         let Body::Sse(steps) = &self.body else {
             return self;
