@@ -785,39 +785,6 @@ async fn environment_variables_replace_the_options() {
     assert_eq!(env.server.requests_to("/backend-api/wham/usage").len(), 1);
 }
 
-/// `data:` payloads of `reply` with every `encrypted_content` of reasoning items removed.
-fn without_encrypted_reasoning(reply: &Reply) -> Reply {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(o) => {
-                if o.get("type").and_then(Value::as_str) == Some("reasoning") {
-                    o.remove("encrypted_content");
-                }
-                o.values_mut().for_each(strip);
-            }
-            Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    let bytes = reply.sse_body_bytes().unwrap();
-    let text = String::from_utf8(bytes).unwrap();
-    let mut out = String::new();
-    for line in text.split_inclusive('\n') {
-        match line.strip_prefix("data: ") {
-            Some(d) => {
-                let mut v: Value = serde_json::from_str(d.trim_end()).unwrap();
-                strip(&mut v);
-                out.push_str("data: ");
-                out.push_str(&v.to_string());
-                out.push('\n');
-            }
-            None => out.push_str(line),
-        }
-    }
-    assert!(!out.contains("encrypted_content"));
-    Reply::sse_bytes(out.into_bytes())
-}
-
 /// SSE only: it reads the replayed history in the second request; over WebSocket that history rides `previous_response_id`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_replays_reasoning_with_its_encrypted_content() {
@@ -855,9 +822,7 @@ async fn chat_replays_reasoning_with_its_encrypted_content() {
 async fn chat_does_not_replay_reasoning_without_encrypted_content() {
     let env = Env::new(true).await;
     env.server
-        .push_response(without_encrypted_reasoning(&Reply::reasoning(
-            "Think.", "42",
-        )));
+        .push_response(Reply::reasoning("Think.", "42").without_encrypted_reasoning());
     env.server.push_response(Reply::text("more"));
     let r = env.run(&["--json", "chat"], "why?\nand?\n").await;
     r.expect_code(0);
