@@ -51,6 +51,10 @@ impl Conversation {
         self
     }
 
+    // The register_* methods below mirror ToolRegistry's one for one (same parameters) and
+    // delegate to it, returning the conversation for chaining: both types offer them publicly,
+    // so their signatures repeat on purpose; the logic lives in ToolRegistry only.
+
     /// Registers a typed `function` tool: the schema is derived from `A`, the arguments are
     /// decoded into `A`, and the `Ok` value is the output ([`ToolRegistry::register`]).
     pub fn register<A>(
