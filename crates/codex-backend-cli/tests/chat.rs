@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use codex_mock::Reply;
 use codex_test_support::both_transports;
-use codex_test_support::mock::without_encrypted_reasoning;
 use common::Env;
 use common::Run;
 use common::Transport;
@@ -203,7 +202,7 @@ async fn chat_replays_reasoning_with_its_encrypted_content() {
 /// Dropping the reasoning item edits the history, so a WebSocket chat sends the full request too.
 async fn chat_does_not_replay_reasoning_without_encrypted_content(t: Transport) {
     let env = Env::over(true, t).await;
-    let reply = without_encrypted_reasoning(&Reply::reasoning("Think.", "42"));
+    let reply = Reply::reasoning("Think.", "42").without_encrypted_reasoning();
     let (_, _, second) = two_turns(&env, reply).await;
     assert_eq!(
         kinds(&second),

@@ -1,31 +1,25 @@
-//! [`CodexClient`]: authentication and the one-shot endpoints (its builder is in
-//! `builder.rs`).
+//! [`CodexClient`]: the client, its requests and streams (its builder is in `builder.rs`,
+//! authentication in `auth.rs`, the models, compaction, usage and realtime endpoints in
+//! `endpoints.rs`).
 
-use std::path::PathBuf;
+mod auth;
+mod endpoints;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering;
 
-use codex_auth::AccountInfo;
-use codex_auth::AuthManager;
 use codex_auth::BrowserLoginOptions;
-use codex_auth::TokenProvider;
 use codex_client::RequestOptions;
 use codex_client::ResponseStream;
 
 use crate::events::EventStream;
 use codex_client::TextResponse;
-use codex_types::CompactRequest;
 use codex_types::History;
 use codex_types::INCLUDE_REASONING_ENCRYPTED_CONTENT;
-use codex_types::ModelInfo;
-use codex_types::RealtimeCall;
-use codex_types::RealtimeSession;
 use codex_types::Reasoning;
 use codex_types::ResponseItem;
 use codex_types::ResponsesRequest;
 use codex_types::Tool;
-use codex_types::UsagePayload;
 use codex_types::WebSearchTool;
 use serde::de::DeserializeOwned;
 
@@ -35,68 +29,16 @@ use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
 use crate::options::CallOptions;
-use crate::options::CompactionMode;
 use crate::options::Input;
 use crate::options::WebSearch;
 use crate::turn_retry::TurnRetries;
 
+pub use auth::AuthMethod;
+pub(crate) use auth::AuthSource;
+pub use auth::Authenticated;
+
 /// The default model.
 pub const DEFAULT_MODEL: &str = "gpt-5.4";
-
-/// How [`CodexClient::authenticate`] got its credentials.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AuthMethod {
-    /// Fresh tokens were stored: used as they are, without any network call.
-    Stored,
-    /// The stored access token was stale and was refreshed.
-    Refreshed,
-    /// Nothing usable was stored: the interactive browser login ran.
-    BrowserLogin,
-    /// A caller-supplied [`TokenProvider`] returned credentials.
-    TokenProvider,
-}
-
-impl AuthMethod {
-    /// `stored`, `refreshed`, `browser_login` or `token_provider`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Stored => "stored",
-            Self::Refreshed => "refreshed",
-            Self::BrowserLogin => "browser_login",
-            Self::TokenProvider => "token_provider",
-        }
-    }
-}
-
-/// What [`CodexClient::authenticate`] found. Holds no token.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Authenticated {
-    /// How the credentials were obtained.
-    pub method: AuthMethod,
-    /// Account facts from the id token (`None` with a custom [`TokenProvider`]).
-    pub account: Option<AccountInfo>,
-    /// The `auth.json` in use (file store only).
-    pub auth_file: Option<PathBuf>,
-}
-
-pub(crate) enum AuthSource {
-    Manager(AuthManager),
-    Provider(Arc<dyn TokenProvider>),
-}
-
-impl std::fmt::Debug for AuthSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Manager(m) => f
-                .debug_struct("AuthManager")
-                .field("path", &m.store().path())
-                .finish_non_exhaustive(),
-            Self::Provider(_) => f.write_str("TokenProvider"),
-        }
-    }
-}
 
 pub(crate) struct Inner {
     pub(crate) defaults: CallOptions,
@@ -157,103 +99,6 @@ impl CodexClient {
     /// The session defaults, as call options.
     pub fn defaults(&self) -> &CallOptions {
         &self.inner.defaults
-    }
-
-    /// The auth manager (unless a custom [`TokenProvider`] is used): for `status`,
-    /// `logout`, `login_device`, ….
-    pub fn auth_manager(&self) -> Option<&AuthManager> {
-        match &self.inner.auth {
-            AuthSource::Manager(m) => Some(m),
-            AuthSource::Provider(_) => None,
-        }
-    }
-
-    /// Makes the client usable, with the Python SDK's semantics:
-    ///
-    /// - fresh stored tokens are used as they are (no network call);
-    /// - stale ones are refreshed (one refresh, shared with other processes through the
-    ///   `auth.json` lock);
-    /// - with nothing stored (or a stored login that can no longer be refreshed), the
-    ///   interactive browser login runs — it blocks until the user finished in the browser
-    ///   — unless [`CodexClientBuilder::interactive_login`] is `false`, in which case this is
-    ///   an [`ErrorKind::LoginRequired`] error.
-    ///
-    /// An unreadable or corrupt `auth.json` is an [`ErrorKind::Storage`] error (the file is
-    /// not overwritten by a login). With a custom [`TokenProvider`] it only checks that the
-    /// provider returns credentials.
-    /// Calling it again when already authenticated checks the stored login again (without
-    /// a network call when it is fresh). No other method ever starts a login.
-    pub async fn authenticate(&self) -> Result<Authenticated> {
-        let _guard = self.inner.auth_lock.lock().await;
-        let result = match &self.inner.auth {
-            AuthSource::Provider(p) => {
-                p.credentials().await?;
-                Authenticated {
-                    method: AuthMethod::TokenProvider,
-                    account: None,
-                    auth_file: None,
-                }
-            }
-            AuthSource::Manager(m) => self.authenticate_manager(m).await?,
-        };
-        self.inner.authenticated.store(true, Ordering::SeqCst);
-        tracing::info!(method = result.method.as_str(), "authenticated");
-        Ok(result)
-    }
-
-    async fn authenticate_manager(&self, m: &AuthManager) -> Result<Authenticated> {
-        let path = m.store().path().map(PathBuf::from);
-        let status = m.status().await?;
-        if status.logged_in {
-            let stale = status.needs_refresh;
-            match m.credentials().await {
-                Ok(_) => {
-                    // Re-read: a refresh may have replaced the id token. A stale token that
-                    // is still valid is used as is when the issuer is briefly unreachable
-                    // (the refresh is retried on a later request): not "refreshed" then.
-                    let after = m.status().await.ok();
-                    let refreshed = stale && after.as_ref().is_some_and(|s| !s.needs_refresh);
-                    let account = after.and_then(|s| s.account);
-                    return Ok(Authenticated {
-                        method: if refreshed {
-                            AuthMethod::Refreshed
-                        } else {
-                            AuthMethod::Stored
-                        },
-                        account: account.or(status.account),
-                        auth_file: path,
-                    });
-                }
-                Err(e) if e.is_login_required() && self.inner.interactive_login => {
-                    tracing::info!(error = %e, "stored login unusable; starting the browser login");
-                }
-                Err(e) => return Err(e.into()),
-            }
-        } else if !self.inner.interactive_login {
-            return Err(Error::new(
-                ErrorKind::LoginRequired,
-                "not logged in and interactive login is off: run `codex-backend login` first",
-            ));
-        }
-        let ok = m.login_browser(self.inner.login_options.clone()).await?;
-        Ok(Authenticated {
-            method: AuthMethod::BrowserLogin,
-            account: Some(ok.account),
-            auth_file: ok.path.or(path),
-        })
-    }
-
-    /// True once [`authenticate`](Self::authenticate) has succeeded.
-    pub fn is_authenticated(&self) -> bool {
-        self.inner.authenticated.load(Ordering::SeqCst)
-    }
-
-    pub(crate) fn ensure_authenticated(&self) -> Result<()> {
-        if self.is_authenticated() {
-            Ok(())
-        } else {
-            Err(Error::not_authenticated())
-        }
     }
 
     /// The transport, once authenticated (escape hatch for endpoints and options the
@@ -486,148 +331,6 @@ impl CodexClient {
         let name = crate::schema::schema_name::<T>();
         self.respond_json(input, &name, crate::schema::strict_schema::<T>(), opts)
             .await
-    }
-
-    /// The account's model catalog (`GET /models`, through the models cache: see
-    /// [`CodexClientBuilder::models_cache`]).
-    pub async fn list_models(&self) -> Result<Vec<ModelInfo>> {
-        self.ensure_authenticated()?;
-        let catalog = self.inner.transport.models().list().await?;
-        Ok(catalog.models.models)
-    }
-
-    /// One catalog entry; [`ErrorKind::ModelNotFound`] when the account has no such model.
-    pub async fn get_model(&self, slug: &str) -> Result<ModelInfo> {
-        self.list_models()
-            .await?
-            .into_iter()
-            .find(|m| m.slug == slug)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::ModelNotFound,
-                    format!("model not found in this account's catalog: {slug}"),
-                )
-            })
-    }
-
-    /// The catalog entry of `slug`, from the models cache when it is fresh (see
-    /// [`CodexClientBuilder::models_cache`]).
-    pub(crate) async fn model_cached(&self, slug: &str) -> Result<ModelInfo> {
-        self.get_model(slug).await
-    }
-
-    /// Compacts a history (compaction v2 by default, see [`compact_with`](Self::compact_with))
-    /// with the session defaults; the
-    /// result replaces it.
-    pub async fn compact(&self, history: Vec<ResponseItem>) -> Result<Vec<ResponseItem>> {
-        self.compact_with(history, None).await
-    }
-
-    /// [`compact`](Self::compact) with per-call options (model, instructions, tools,
-    /// reasoning, conversation id, window number, [`CompactionMode`], …). The request says
-    /// `request_kind: "compaction"` in its turn metadata; the caller that keeps the history
-    /// counts the window up afterwards ([`crate::Conversation`] does).
-    ///
-    /// [`CompactionMode::V2`] (the default, as the official client 0.171): `POST /responses`
-    /// with the history plus `{"type":"compaction_trigger"}` and `x-codex-beta-features:
-    /// remote_compaction_v2`. The answer must hold exactly one `compaction` item, else
-    /// [`ErrorKind::UnexpectedCompactionOutput`] naming what came back. The returned history
-    /// is what codex-rs keeps: the latest user messages (up to 64,000 tokens, the oldest one
-    /// cut to fit), then the compaction item. When the server refuses v2 as unsupported (a
-    /// 400 naming `compaction_trigger` or `remote_compaction_v2`, or a 501), the history is
-    /// compacted with [`CompactionMode::Legacy`] instead (`POST /responses/compact`, whose
-    /// `output` is returned as it is).
-    pub async fn compact_with(
-        &self,
-        history: Vec<ResponseItem>,
-        opts: impl Into<Option<CallOptions>>,
-    ) -> Result<Vec<ResponseItem>> {
-        self.ensure_authenticated()?;
-        let mut opts = opts.into().unwrap_or_default();
-        opts.request_kind = Some(codex_client::RequestKind::Compaction);
-        let mode = opts
-            .compaction_mode
-            .or(self.inner.defaults.compaction_mode)
-            .unwrap_or_default();
-        if mode == CompactionMode::V2 {
-            match self.compact_v2(&history, &opts).await {
-                Err(e) if crate::compaction::refuses_v2(&e) => {
-                    tracing::warn!(
-                        status = e.status().map(|s| s.as_u16()),
-                        "the server refused compaction v2; using POST /responses/compact"
-                    );
-                }
-                r => return r,
-            }
-        }
-        let (req, ro) = self.build_request(History::new(), history, &opts)?;
-        let creq = CompactRequest::from_request(&req);
-        let mut retries = TurnRetries::new(self, "compact");
-        loop {
-            match self.inner.transport.compact().run(&creq, &ro).await {
-                Ok(r) => return Ok(r.output),
-                Err(e) => retries.after(e.into()).await?,
-            }
-        }
-    }
-
-    /// One compaction v2 request and the replacement history.
-    async fn compact_v2(
-        &self,
-        history: &[ResponseItem],
-        opts: &CallOptions,
-    ) -> Result<Vec<ResponseItem>> {
-        let mut opts = opts.clone();
-        opts.beta_features
-            .push(crate::compaction::REMOTE_COMPACTION_V2.to_owned());
-        let input = crate::compaction::request_input(history.to_vec());
-        let (req, ro) = self.build_request(History::new(), input, &opts)?;
-        let answer = self
-            .inner
-            .transport
-            .responses()
-            .stream(&req, &ro)
-            .await?
-            .collect_text()
-            .await?;
-        let item = crate::compaction::single_compaction(answer.items)?;
-        Ok(crate::compaction::replacement_history(history, item))
-    }
-
-    /// The plan's rate-limit and credit status (`GET wham/usage`).
-    pub async fn usage(&self) -> Result<UsagePayload> {
-        self.ensure_authenticated()?;
-        Ok(self.inner.transport.usage().get().await?)
-    }
-
-    /// Creates a WebRTC realtime call from an SDP offer. `None` sends the default session
-    /// (`gpt-realtime-1.5`, voice `marin`), as the Python SDK does; use
-    /// [`create_realtime_call_sdp_only`](Self::create_realtime_call_sdp_only) to send the
-    /// offer alone.
-    pub async fn create_realtime_call(
-        &self,
-        sdp: &str,
-        session: Option<RealtimeSession>,
-    ) -> Result<RealtimeCall> {
-        self.ensure_authenticated()?;
-        let session = session.unwrap_or_default();
-        Ok(self
-            .inner
-            .transport
-            .realtime()
-            .create_call(sdp, Some(&session))
-            .await?)
-    }
-
-    /// Creates a realtime call sending only the SDP offer (`Content-Type: application/sdp`).
-    pub async fn create_realtime_call_sdp_only(&self, sdp: &str) -> Result<RealtimeCall> {
-        self.ensure_authenticated()?;
-        Ok(self
-            .inner
-            .transport
-            .realtime()
-            .create_call(sdp, None)
-            .await?)
     }
 
     /// Stops every request and stream currently running on this client (and its clones

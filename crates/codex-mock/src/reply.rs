@@ -1,8 +1,10 @@
 //! Scripted replies: what the mock sends for one request.
 //!
-//! [`FunctionCallSpec`] lives in `function_call.rs`; the synthetic fixture cases and the
-//! request bodies that go with them in `synthetic.rs`.
+//! [`FunctionCallSpec`] lives in `function_call.rs`, the event sequences of the canned
+//! replies in `canned.rs`, the synthetic fixture cases and the request bodies that go with
+//! them in `synthetic.rs`.
 
+mod canned;
 mod function_call;
 mod synthetic;
 
@@ -22,6 +24,11 @@ use crate::events::Usage;
 use crate::events::canonical_json;
 use crate::events::split_words;
 
+use canned::rate_limit_events;
+use canned::reasoning_events;
+use canned::strip_encrypted_reasoning;
+pub use canned::text_events;
+use canned::truncated_events;
 pub use function_call::FunctionCallSpec;
 pub use synthetic::TINY_PNG_DATA_URL;
 pub use synthetic::request_body;
@@ -86,7 +93,7 @@ fn ev_steps(events: &[SseEvent]) -> Vec<Step> {
         .collect()
 }
 
-fn text_usage(text: &str) -> Usage {
+pub(super) fn text_usage(text: &str) -> Usage {
     let out = split_words(text).len().max(1) as u64;
     Usage::new(42, 0, out, 0)
 }
@@ -474,6 +481,27 @@ impl Reply {
         self.status
     }
 
+    /// This reply with `encrypted_content` removed from every reasoning item in its events:
+    /// what the backend sends when the request's `include` lacks
+    /// `reasoning.encrypted_content`. Pauses and aborts stay where they were; replies that are
+    /// not SSE events known up front (files, generated streams, JSON) are unchanged.
+    pub fn without_encrypted_reasoning(self) -> Reply {
+        let Body::Sse(steps) = &self.body else {
+            return self;
+        };
+        let steps = steps
+            .iter()
+            .map(|step| match step {
+                Step::Bytes(b) => Step::Bytes(strip_encrypted_reasoning(b)),
+                other => other.clone(),
+            })
+            .collect();
+        Reply {
+            body: Body::Sse(steps),
+            ..self
+        }
+    }
+
     /// The exact SSE body bytes this reply sends (pauses ignored), for replies whose body is
     /// known up front; `None` for non-SSE replies, files and lazily generated streams.
     pub fn sse_body_bytes(&self) -> Option<Vec<u8>> {
@@ -490,71 +518,4 @@ impl Reply {
         }
         Some(out)
     }
-}
-
-/// Events of a plain text answer.
-pub fn text_events(response_id: &str, item_id: &str, text: &str) -> Vec<SseEvent> {
-    let mut b = StreamBuilder::new(response_id, DEFAULT_MODEL);
-    b.created();
-    b.message(item_id, &split_words(text));
-    b.completed(text_usage(text));
-    b.finish()
-}
-
-fn reasoning_events(summary: &str, answer: &str) -> Vec<SseEvent> {
-    let mut b = StreamBuilder::new("resp_mock_reasoning", DEFAULT_MODEL);
-    b.created();
-    let parts: Vec<&str> = summary.split("\n\n").filter(|p| !p.is_empty()).collect();
-    b.reasoning("rs_mock_0", &parts);
-    b.message("msg_mock_reasoning_1", &split_words(answer));
-    b.completed(Usage::new(
-        64,
-        0,
-        split_words(answer).len() as u64 + 128,
-        128,
-    ));
-    b.finish()
-}
-
-fn truncated_events() -> Vec<SseEvent> {
-    let mut b = StreamBuilder::new("resp_mock_truncated", DEFAULT_MODEL);
-    b.created();
-    b.message_opts(
-        "msg_mock_truncated_0",
-        &["This stream", " ends", " early"],
-        false,
-    );
-    b.finish()
-}
-
-fn rate_limit_events() -> Vec<SseEvent> {
-    let mut b = StreamBuilder::new("resp_mock_text", DEFAULT_MODEL);
-    b.push_raw(
-        "codex.rate_limits",
-        json!({
-            "plan_type": "plus",
-            "rate_limits": {
-                "primary": {"used_percent": 42.0, "window_minutes": 300, "reset_at": 1_767_236_400},
-                "secondary": {"used_percent": 10.0, "window_minutes": 10080, "reset_at": 1_767_744_000},
-            },
-            "credits": {"has_credits": false, "unlimited": false, "balance": "0"},
-            "metered_limit_name": "codex",
-            "limit_name": "codex",
-        }),
-    );
-    b.push_raw(
-        "response.metadata",
-        json!({
-            "response_id": "resp_mock_text",
-            "headers": {"openai-model": DEFAULT_MODEL, "x-codex-turn-state": "ts_mock_synthetic"},
-            "metadata": {},
-        }),
-    );
-    let mut events = b.finish();
-    events.extend(text_events(
-        "resp_mock_text",
-        "msg_mock_text_0",
-        DEFAULT_TEXT,
-    ));
-    events
 }

@@ -322,3 +322,23 @@ async fn respond_after_delays_the_headers_on_any_route() {
     assert!(r.reads[0].0 >= d);
     assert!(r.text().contains("late"));
 }
+
+#[tokio::test]
+async fn without_encrypted_reasoning_strips_only_that_field() {
+    let full = Reply::reasoning("Think.", "42");
+    let stripped = full.clone().without_encrypted_reasoning();
+    let before = String::from_utf8(full.sse_body_bytes().unwrap()).unwrap();
+    let after = String::from_utf8(stripped.sse_body_bytes().unwrap()).unwrap();
+    assert!(before.contains("encrypted_content"));
+    assert!(!after.contains("encrypted_content"));
+    assert_eq!(before.lines().count(), after.lines().count());
+    let (s, t) = server().await;
+    s.push_response(stripped);
+    let ev = post_responses(&s.url(), &t).await.events();
+    let done = ev
+        .iter()
+        .find(|e| e["type"] == "response.output_item.done" && e["item"]["type"] == "reasoning")
+        .unwrap();
+    assert_eq!(done["item"]["summary"][0]["text"], "Think.");
+    assert_eq!(ev.last().unwrap()["type"], "response.completed");
+}

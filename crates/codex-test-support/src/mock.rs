@@ -3,7 +3,6 @@
 
 use codex_mock::MockServer;
 use codex_mock::RecordedRequest;
-use codex_mock::Reply;
 use codex_mock::WS_FRAME_METHOD;
 
 use crate::TempDir;
@@ -56,38 +55,4 @@ pub fn turn_bodies(server: &MockServer) -> Vec<serde_json::Value> {
         .iter()
         .map(|r| r.json().unwrap())
         .collect()
-}
-
-/// `reply` with the `encrypted_content` of every reasoning item removed from its events (a
-/// reasoning item the backend cannot resolve with `store: false`, protocol §11.9). `reply`
-/// must be an SSE reply whose `data:` lines are single-line JSON.
-pub fn without_encrypted_reasoning(reply: &Reply) -> Reply {
-    fn strip(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(o) => {
-                if o.get("type").and_then(serde_json::Value::as_str) == Some("reasoning") {
-                    o.remove("encrypted_content");
-                }
-                o.values_mut().for_each(strip);
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    let text = String::from_utf8(reply.sse_body_bytes().unwrap()).unwrap();
-    let mut out = String::new();
-    for line in text.split_inclusive('\n') {
-        match line.strip_prefix("data: ") {
-            Some(d) => {
-                let mut v: serde_json::Value = serde_json::from_str(d.trim_end()).unwrap();
-                strip(&mut v);
-                out.push_str("data: ");
-                out.push_str(&v.to_string());
-                out.push('\n');
-            }
-            None => out.push_str(line),
-        }
-    }
-    assert!(!out.contains("encrypted_content"));
-    Reply::sse_bytes(out.into_bytes())
 }
