@@ -1,12 +1,7 @@
 //! Helpers of the mock's tests: requests the mock must accept, a TLS client, and the raw
 //! HTTP/1.1 client of codex-test-support (a byte-level view of what the mock sends).
-#![allow(
-    dead_code,
-    unused_imports,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
+// Each test binary uses a part of these helpers; a failed set-up is a failed test.
+#![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
 use std::time::Duration;
 
