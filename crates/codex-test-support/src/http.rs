@@ -97,9 +97,11 @@ pub fn query_param(url: &str, key: &str) -> Option<String> {
 /// Sends `bytes` to 127.0.0.1:`port` and reads until the server closes (or a read waits 10 s):
 /// `None` when nothing that parses as an HTTP answer came back.
 pub async fn raw_request(port: u16, bytes: &[u8]) -> Option<RawResponse> {
+    // Timed from before the request is written, so a server-side delay counted from the
+    // request's arrival is never longer than the reads' times show.
+    let start = Instant::now();
     let mut s = TcpStream::connect(("127.0.0.1", port)).await.ok()?;
     s.write_all(bytes).await.ok()?;
-    let start = Instant::now();
     let mut raw = Vec::new();
     let mut reads = Vec::new();
     let (mut read_error, mut timed_out) = (false, false);
