@@ -170,9 +170,11 @@ pub fn script_ask(server: &MockServer, s: &crate::request::Settings, prompt: &st
                         .to_string(),
                 ),
         ]),
-        Some(Tool::Custom(c)) if tools_allowed => {
-            Reply::custom_tool_call(&c.name, "call_mock_1", "(mock input)")
-        }
+        Some(Tool::Custom(c)) if tools_allowed => Reply::custom_tool_call(
+            codex_mock::FunctionCallSpec::named(&c.name)
+                .call_id("call_mock_1")
+                .arguments("(mock input)"),
+        ),
         _ => {
             if let Some(f) = &s.schema {
                 Reply::structured(sample(&f.schema))

@@ -189,9 +189,9 @@ async fn seed_events_text_reasoning_tool_call_item_completed() {
 
     // A custom tool call answers with a custom tool output.
     mock.push_response(Reply::custom_tool_call(
-        "apply_patch",
-        "call_2",
-        "*** patch",
+        FunctionCallSpec::named("apply_patch")
+            .call_id("call_2")
+            .arguments("*** patch"),
     ));
     let call = tool_call(&client).await;
     assert_eq!(call.arguments(), "*** patch");

@@ -168,11 +168,28 @@ impl Reply {
         }
     }
 
-    /// One custom (freeform) tool call, then completed.
-    pub fn custom_tool_call(name: &str, call_id: &str, input: &str) -> Reply {
+    /// One custom (freeform) tool call, then completed. The call's
+    /// [`arguments`](FunctionCallSpec::arguments) are its freeform `input`; a
+    /// [`FunctionCallSpec`] rather than three strings, so name, id and input cannot be swapped:
+    ///
+    /// ```
+    /// use codex_mock::{FunctionCallSpec, Reply};
+    /// let reply = Reply::custom_tool_call(
+    ///     FunctionCallSpec::named("apply_patch")
+    ///         .call_id("call_3")
+    ///         .arguments("*** Begin Patch\n*** End Patch"),
+    /// );
+    /// # drop(reply);
+    /// ```
+    ///
+    /// ```compile_fail
+    /// use codex_mock::Reply;
+    /// let reply = Reply::custom_tool_call("call_3", "apply_patch", "*** Begin Patch");
+    /// ```
+    pub fn custom_tool_call(call: FunctionCallSpec) -> Reply {
         let mut b = StreamBuilder::new("resp_mock_custom", DEFAULT_MODEL);
         b.created();
-        b.custom_tool_call("ctc_mock_0", name, call_id, input);
+        b.custom_tool_call("ctc_mock_0", &call.name, &call.call_id, &call.arguments);
         b.completed(Usage::new(120, 0, 30, 0));
         Reply::events(b.finish())
     }

@@ -271,9 +271,9 @@ fn scenario_inner(spec: &str) -> Result<Reply, String> {
             _ => return Err("shell needs a command: shell:<command>".into()),
         },
         "custom-tool" => no_arg(Reply::custom_tool_call(
-            "apply_patch",
-            "call_mock_0",
-            "*** Begin Patch\n*** Add File: hello.txt\n+Hello world\n*** End Patch",
+            FunctionCallSpec::named("apply_patch")
+                .call_id("call_mock_0")
+                .arguments("*** Begin Patch\n*** Add File: hello.txt\n+Hello world\n*** End Patch"),
         ))?,
         "reasoning" => no_arg(Reply::reasoning(
             "**Thinking**\n\nThe answer follows from the question.",

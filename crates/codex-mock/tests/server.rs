@@ -70,7 +70,11 @@ async fn every_sse_constructor_is_served_byte_exact() {
                 .call_id("call_2")
                 .arguments(r#"{"x":1}"#),
         ]),
-        Reply::custom_tool_call("apply_patch", "call_3", "*** Begin Patch\n*** End Patch"),
+        Reply::custom_tool_call(
+            FunctionCallSpec::named("apply_patch")
+                .call_id("call_3")
+                .arguments("*** Begin Patch\n*** End Patch"),
+        ),
         Reply::reasoning("first\n\nsecond", "answer"),
         Reply::structured(json!({"answer": "42"})),
         Reply::failed("context_length_exceeded", "too long"),

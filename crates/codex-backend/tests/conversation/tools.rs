@@ -108,7 +108,11 @@ async fn custom_tool_calls_get_custom_outputs() {
             Ok::<_, ToolError>(input.as_str().unwrap_or_default().to_uppercase())
         },
     );
-    mock.push_response(Reply::custom_tool_call("shout", "call_c1", "hello world"));
+    mock.push_response(Reply::custom_tool_call(
+        FunctionCallSpec::named("shout")
+            .call_id("call_c1")
+            .arguments("hello world"),
+    ));
     mock.push_response(Reply::text("done"));
     conv.run("shout hello world").await.unwrap();
     let bodies = responses_bodies(&mock);

@@ -46,9 +46,11 @@ pub fn synthetic_cases() -> Vec<(String, Reply, Value)> {
         (
             "custom_tool_call".into(),
             Reply::custom_tool_call(
-                "apply_patch",
-                "call_mock_0",
-                "*** Begin Patch\n*** Add File: hello.txt\n+Hello world\n*** End Patch",
+                FunctionCallSpec::named("apply_patch")
+                    .call_id("call_mock_0")
+                    .arguments(
+                        "*** Begin Patch\n*** Add File: hello.txt\n+Hello world\n*** End Patch",
+                    ),
             ),
             {
                 let mut r = text_req("Create hello.txt containing Hello world.");
