@@ -1,4 +1,7 @@
 //! The browser login against codex-mock's issuer, with the test playing the browser.
+//!
+//! One file for the one flow (about 620 lines): every test drives the same `Flow` set-up, and
+//! the hostile-callback cases read best beside the happy path they attack.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;

@@ -3,6 +3,10 @@
 //! The response head and its accessors are in `stream/head.rs`, the resends from inside the
 //! stream (rate limit before output, WebSocket) in `stream/resend.rs`, the collect helpers in
 //! `stream/collect.rs`.
+//!
+//! What stays here (just over 600 lines) is the one state machine of `poll_next` over both
+//! transports and its failure paths: split further, the SSE and WebSocket arms of one `match`
+//! would live apart from the state they share.
 
 use std::future::Future;
 use std::pin::Pin;
