@@ -4,7 +4,7 @@
 //! again lives here:
 //!
 //! - [`TempDir`]: a private folder removed on drop (a `CODEX_HOME`, an `auth.json`).
-//! - [`bench`]: the generated Responses-style SSE stream the parser and decoder benches read.
+//! - [`bench`](mod@bench): the generated Responses-style SSE stream the parser and decoder benches read.
 //! - [`http`]: a raw HTTP/1.1 client over a `TcpStream`, to play a browser during a login or
 //!   to see a server's answer byte by byte.
 //! - [`both_transports!`]: one test body run over HTTP SSE and over WebSocket.
