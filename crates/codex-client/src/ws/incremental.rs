@@ -148,7 +148,7 @@ fn new_items<'a>(last: &LastTurn, body: &'a Body) -> Option<&'a [Box<RawValue>]>
     let (prev, output) = (&last.body.input, &last.output);
     let seen = prev.len() + output.len();
     let same = |a: &[Box<RawValue>], b: &[Box<RawValue>]| {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.get() == y.get())
+        a.iter().map(|x| x.get()).eq(b.iter().map(|y| y.get()))
     };
     let extends = body.input.len() > seen
         && same(&body.input[..prev.len()], prev)

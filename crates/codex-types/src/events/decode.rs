@@ -54,14 +54,14 @@ impl ResponseEvent {
                 "invalid utf-8",
             ));
         };
-        decode_text(data, text)
+        decode_text(SharedStr::slice_of(data, text))
     }
 
     /// Decodes one event's JSON that is already known to be UTF-8 (a WebSocket text frame,
     /// validated by the WebSocket layer): [`ResponseEvent::decode`] without validating again.
     /// Text is kept as zero-copy slices of `text`.
     pub fn decode_str(text: &SharedStr) -> Result<ResponseEvent, DecodeError> {
-        decode_text(text.as_bytes(), text.as_str())
+        decode_text(text.clone())
     }
 
     /// Decodes the data of a parsed SSE event (ignores its `event:` name). The SSE layer has
@@ -71,16 +71,15 @@ impl ResponseEvent {
             // Reports the invalid UTF-8 with a lossy copy of the data.
             ResponseEvent::decode(event.data_bytes())
         } else {
-            decode_text(event.data_bytes(), event.data())
+            decode_text(SharedStr::slice_of(event.data_bytes(), event.data()))
         }
     }
 }
 
-/// Decodes `text`, the UTF-8 view of `data` (the same bytes; if it is not, text is copied
-/// instead of shared, never misread).
-fn decode_text(data: &Bytes, text: &str) -> Result<ResponseEvent, DecodeError> {
-    // `text` is `data` itself: the slice shares the buffer, no copy and no re-validation.
-    let raw = SharedStr::slice_of(data, text);
+/// Decodes the event text `raw`; the decoded strings share its buffer (no copy and no
+/// re-validation).
+fn decode_text(raw: SharedStr) -> Result<ResponseEvent, DecodeError> {
+    let (data, text) = (raw.as_bytes(), raw.as_str());
     let mut type_end = None;
     let kind: Cow<'_, str> = match peek_type(text) {
         Some((k, end)) => {
