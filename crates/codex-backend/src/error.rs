@@ -377,6 +377,13 @@ impl Error {
     pub fn resets_at(&self) -> Option<std::time::SystemTime> {
         self.client_error().and_then(codex_client::Error::resets_at)
     }
+
+    /// The rate-limit snapshot (`x-codex-*` headers) the server sent with the error, over
+    /// HTTP or in a wrapped WebSocket error frame ([`codex_client::Error::rate_limits`]).
+    pub fn rate_limits(&self) -> Option<&codex_types::RateLimitSnapshot> {
+        self.client_error()
+            .and_then(codex_client::Error::rate_limits)
+    }
 }
 
 impl From<codex_client::Error> for Error {

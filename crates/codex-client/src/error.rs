@@ -3,6 +3,7 @@
 use std::time::Duration;
 use std::time::SystemTime;
 
+use codex_types::RateLimitSnapshot;
 use http::StatusCode;
 
 /// What went wrong, in a form a caller can branch on. [`ErrorKind::as_str`] gives a stable
@@ -120,6 +121,7 @@ pub(crate) struct Details {
     pub(crate) byte_offset: Option<u64>,
     pub(crate) partial_text: Option<String>,
     pub(crate) event_json: Option<String>,
+    pub(crate) rate_limits: Option<RateLimitSnapshot>,
     pub(crate) retryable: bool,
     pub(crate) connect: bool,
 }
@@ -252,6 +254,14 @@ impl Error {
     /// `error` event): that event's exact wire JSON, as the server sent it.
     pub fn event_json(&self) -> Option<&str> {
         self.0.details.event_json.as_deref()
+    }
+
+    /// The rate-limit snapshot (`x-codex-*` headers, the same parse as
+    /// [`crate::ResponseStream::rate_limits`] on success) of an HTTP error answer or of a
+    /// wrapped WebSocket error frame's `headers`, when they carry one: e.g. the primary
+    /// window at 100 % with a usage-limit error.
+    pub fn rate_limits(&self) -> Option<&RateLimitSnapshot> {
+        self.0.details.rate_limits.as_ref()
     }
 
     /// Takes the partial text out of the error.

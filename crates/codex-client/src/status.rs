@@ -122,6 +122,7 @@ pub(crate) fn from_classification(c: Classification) -> Error {
             .limit_window_minutes
             .map(|m| Duration::from_secs(m.saturating_mul(60)));
         d.reason = c.reason;
+        d.rate_limits = c.rate_limits;
         d.retryable = c.retryable;
     })
 }

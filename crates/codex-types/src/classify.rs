@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::ApiErrorBody;
 use crate::ApiErrorKind;
 use crate::FailureCode;
+use crate::RateLimitSnapshot;
 use crate::ResponseEvent;
 use crate::ResponseFailure;
 use crate::api_error::ErrorObj;
@@ -73,6 +74,10 @@ pub struct Classification {
     pub response_id: Option<String>,
     /// The HTTP body text (lossy UTF-8), for HTTP answers.
     pub body: Option<String>,
+    /// The rate-limit snapshot of the `x-codex-*` headers of the answer or of a wrapped
+    /// error frame's `headers` ([`RateLimitSnapshot::from_headers`], the parser of the success
+    /// path), when they carry one.
+    pub rate_limits: Option<RateLimitSnapshot>,
 }
 
 impl Classification {
@@ -93,6 +98,7 @@ impl Classification {
             reason: None,
             response_id: None,
             body: None,
+            rate_limits: None,
         }
     }
 
@@ -141,6 +147,7 @@ impl Classification {
         c.resets_in = b.resets_in;
         c.limit_window_minutes = b.limit_window_minutes;
         c.body = Some(b.raw);
+        c.rate_limits = RateLimitSnapshot::from_headers(headers);
         c
     }
 
@@ -180,6 +187,7 @@ impl Classification {
         c.resets_at = f.resets_at;
         c.limit_window_minutes = f.limit_window_minutes;
         c.response_id = f.response_id.clone();
+        c.rate_limits = headers.and_then(RateLimitSnapshot::from_headers);
         c
     }
 

@@ -213,10 +213,17 @@ fn wrapped_error_frames() {
     assert_eq!(c.plan_type, Some(PlanType::Pro));
     assert_eq!(c.limit_window_minutes, Some(10080));
     assert_eq!(c.message.as_deref(), Some("limit"));
+    // The frame's `x-codex-*` headers, read by the success path's parser.
+    let primary = c.rate_limits.as_ref().unwrap().primary.as_ref().unwrap();
+    assert_eq!(
+        (primary.used_percent, primary.window_minutes),
+        (100.0, Some(15))
+    );
 
     let c = error_event(
         r#"{"type":"error","status_code":429,"error":{"code":"rate_limit_exceeded"},"headers":{"retry-after":2}}"#,
     );
+    assert_eq!(c.rate_limits, None);
     assert_eq!(
         (c.kind, c.retryable, c.delay),
         (K::RateLimited, true, DelaySource::RetryAfterHeader)
@@ -248,6 +255,10 @@ fn wrapped_error_frames() {
         (c.kind, c.delay, c.retry_after),
         (K::RateLimited, DelaySource::RetryAfterHeader, SECS_2)
     );
+    let c = error_event(
+        r#"{"type":"error","error":{"code":"slow_down"},"headers":{"x-codex-primary-used-percent":"97.5"}}"#,
+    );
+    assert_eq!(c.rate_limits.unwrap().primary.unwrap().used_percent, 97.5);
 
     // Top-level fields of a bare error event.
     let c =
