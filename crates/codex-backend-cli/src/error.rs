@@ -113,7 +113,14 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 impl From<codex_backend::Error> for CliError {
     fn from(e: codex_backend::Error) -> Self {
         use codex_backend::ErrorKind as K;
-        let mut message = chain(&e);
+        // A stream that ended early reads the same over every transport (issue 15: `--json`
+        // output is identical over SSE and WebSocket); its cause (an HTTP body error, a
+        // WebSocket close or reset) stays on the SDK error's `source()`.
+        let mut message = if e.kind() == K::StreamClosed {
+            e.to_string()
+        } else {
+            chain(&e)
+        };
         if let Some(id) = e.request_id() {
             message.push_str(&format!(" (request id {id})"));
         }

@@ -106,6 +106,12 @@ impl std::fmt::Display for ErrorKind {
     }
 }
 
+/// The message of a stream that ended before `response.completed` (the body or the
+/// WebSocket ended): the same text over every transport.
+pub(crate) const STREAM_CLOSED: &str = "stream closed before response.completed";
+/// The message of a stream whose connection failed before `response.completed`.
+pub(crate) const CONNECTION_LOST: &str = "connection lost before response.completed";
+
 #[derive(Default)]
 pub(crate) struct Details {
     pub(crate) status: Option<StatusCode>,

@@ -8,6 +8,7 @@
 //! transports and its failure paths: split further, the SSE and WebSocket arms of one `match`
 //! would live apart from the state they share.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -32,9 +33,11 @@ use crate::client::ClientInner;
 use crate::client::Prepared;
 use crate::client::aborted_error;
 use crate::client::timeout_error;
+use crate::error::CONNECTION_LOST;
 use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
+use crate::error::STREAM_CLOSED;
 use crate::events;
 use crate::events::Class;
 use crate::status;
@@ -483,12 +486,9 @@ impl Stream for ResponseStream {
                         }
                     }
                     Poll::Ready(Some(Err(e))) => {
-                        let err = Error::new(
-                            ErrorKind::StreamClosed,
-                            "connection lost before response.completed",
-                        )
-                        .with_source(e)
-                        .with(|d| d.retryable = true);
+                        let err = Error::new(ErrorKind::StreamClosed, CONNECTION_LOST)
+                            .with_source(e)
+                            .with(|d| d.retryable = true);
                         return Poll::Ready(Some(Err(this.end_with(err))));
                     }
                     Poll::Ready(None) => {
@@ -500,13 +500,15 @@ impl Stream for ResponseStream {
                     Poll::Pending => return this.poll_idle(cx),
                 },
                 State::Eof { truncated } => {
-                    let msg = if *truncated {
-                        "stream closed in the middle of an event, before response.completed"
-                    } else {
-                        "stream closed before response.completed"
-                    };
-                    let mut err =
-                        Error::new(ErrorKind::StreamClosed, msg).with(|d| d.retryable = true);
+                    // The text of every transport (a WebSocket never sends half an event);
+                    // a body cut in the middle of an event says so in `source()`.
+                    let mut err = Error::new(ErrorKind::StreamClosed, STREAM_CLOSED)
+                        .with(|d| d.retryable = true);
+                    if *truncated {
+                        err = err.with_source(codex_sse::StreamError::<Infallible>::Truncated {
+                            last_event_id: None,
+                        });
+                    }
                     if this.frames == 0 && !this.prefix.is_empty() {
                         let body = String::from_utf8_lossy(&this.prefix).into_owned();
                         err = Error::new(

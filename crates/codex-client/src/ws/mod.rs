@@ -31,14 +31,18 @@ use hyper_util::rt::TokioIo;
 use serde_json::value::RawValue;
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 
 use crate::client::Attempts;
 use crate::client::ClientInner;
 use crate::client::Prepared;
+use crate::error::CONNECTION_LOST;
 use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
+use crate::error::STREAM_CLOSED;
 use incremental::Body;
 use incremental::LastTurn;
 use upgrade::connect;
@@ -168,6 +172,42 @@ impl Pool {
         }
     }
 }
+
+/// A retryable `StreamClosed` error with `message` and the transport detail as its source.
+fn stream_end(
+    message: &'static str,
+    source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> Error {
+    Error::new(ErrorKind::StreamClosed, message)
+        .with_source(source)
+        .with(|d| d.retryable = true)
+}
+
+/// The server closed the WebSocket (a Close frame, with its code and reason when it had
+/// them): the source of a `StreamClosed` error.
+#[derive(Debug)]
+struct Closed {
+    frame: Option<(u16, String)>,
+}
+
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.frame {
+            None => f.write_str("websocket closed by server"),
+            Some((code, reason)) if reason.is_empty() => {
+                write!(f, "websocket closed by server (close code {code})")
+            }
+            Some((code, reason)) => {
+                write!(
+                    f,
+                    "websocket closed by server (close code {code}: {reason})"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for Closed {}
 
 /// One `POST /responses` turn, as the WebSocket transport sends it (possibly several times).
 #[derive(Debug)]
@@ -312,15 +352,12 @@ impl Active {
         &self.conn.headers
     }
 
-    /// Reads the next frame.
+    /// Reads the next frame. An end before `response.completed` gets the SSE transport's
+    /// text for the same situation (`--json` output is the same over both): a Close frame or
+    /// the server ending the TCP connection is "stream closed before response.completed" (a
+    /// body that ended), a reset or I/O failure is "connection lost before
+    /// response.completed"; the WebSocket detail is the error's `source()`.
     pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Read> {
-        let closed = || {
-            Error::new(
-                ErrorKind::StreamClosed,
-                "websocket closed by server before response.completed",
-            )
-            .with(|d| d.retryable = true)
-        };
         let read = match Pin::new(&mut self.conn.socket).poll_next(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(r) => r,
@@ -336,15 +373,19 @@ impl Active {
                 "unexpected binary websocket frame before response.completed",
             )),
             Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Read::Activity,
-            Some(Ok(Message::Close(_))) | None => Read::Failed(closed()),
-            Some(Err(e)) => Read::Failed(
-                Error::new(
-                    ErrorKind::StreamClosed,
-                    "websocket connection lost before response.completed",
-                )
-                .with_source(e)
-                .with(|d| d.retryable = true),
-            ),
+            Some(Ok(Message::Close(frame))) => Read::Failed(stream_end(
+                STREAM_CLOSED,
+                Closed {
+                    frame: frame.map(|f| (u16::from(f.code), f.reason.as_str().to_owned())),
+                },
+            )),
+            None => Read::Failed(stream_end(STREAM_CLOSED, Closed { frame: None })),
+            Some(Err(
+                e @ WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake)
+                | e @ WsError::ConnectionClosed
+                | e @ WsError::AlreadyClosed,
+            )) => Read::Failed(stream_end(STREAM_CLOSED, e)),
+            Some(Err(e)) => Read::Failed(stream_end(CONNECTION_LOST, e)),
         })
     }
 
