@@ -343,7 +343,14 @@ pub async fn run(
                     _ => {}
                 }
             }
-            Err(e) if e.kind() == ErrorKind::Decode => {
+            // An event that failed to decode (the stream goes on), or an undecodable
+            // terminal event (printed like the others, then the turn's error). A decode error
+            // that ended the stream without an event (a binary WebSocket frame) is the turn's
+            // error, below.
+            Err(e)
+                if e.kind() == ErrorKind::Decode
+                    && (event_json(&e).is_some() || e.partial_text().is_none()) =>
+            {
                 if out.json {
                     out.raw_json_line(&decode_error_line(&e));
                 } else {

@@ -175,6 +175,11 @@ impl Error {
         self
     }
 
+    /// True for an error that ended a stream (it then carries the partial text).
+    pub(crate) fn ended_stream(&self) -> bool {
+        self.0.details.partial_text.is_some()
+    }
+
     pub(crate) fn is_connect(&self) -> bool {
         self.0.details.connect
     }
@@ -251,7 +256,8 @@ impl Error {
     }
 
     /// For an error that ended a stream: the output text received before it (possibly empty).
-    /// What the server sent is never lost.
+    /// What the server sent is never lost. `None` for an error the stream goes on after (an
+    /// event that failed to decode), so `Some` also tells that the stream has ended.
     pub fn partial_text(&self) -> Option<&str> {
         self.0.details.partial_text.as_deref()
     }

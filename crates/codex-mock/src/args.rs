@@ -33,12 +33,15 @@ pub(crate) fn usage() -> String {
     let mut s = String::from(
         "usage: codex-mock [--port N] [--tls] [--ca-out FILE] [--no-auth] [--codex-home DIR] [--log FILE]
                   [--auto-compact-limit [SLUG=]N] [--script FILE] [--websocket MODE] [--websocket-limit N]
+                  [--websocket-close-after N] [--websocket-binary-after N]
                   [--route ROUTE] [--scenario SPEC [SPEC ...]]...
 
 Serves 127.0.0.1 until Ctrl-C and prints the base URL on the first stdout line.
 The Responses WebSocket is served on the /responses route too: --websocket accept (default),
 upgrade-required (426) or refuse (404); --websocket-limit N ends each connection's usefulness
-after N responses (websocket_connection_limit_reached).
+after N responses (websocket_connection_limit_reached); --websocket-close-after N ends every
+response with a Close frame after N text frames; --websocket-binary-after N sends a binary
+frame after N text frames of every response.
 Scenarios are queued in order for the current --route (default: responses) and used once
 each; afterwards the route's built-in answer is served. Bad arguments exit with code 2.
 

@@ -295,6 +295,8 @@ impl MockServerBuilder {
             ws_mode: Mutex::new(WebSocketMode::default()),
             ws_connection_limit: AtomicU64::new(0),
             ws_generation: AtomicU64::new(0),
+            ws_close_after: AtomicU64::new(u64::MAX),
+            ws_binary_after: AtomicU64::new(u64::MAX),
             accept_zstd: std::sync::atomic::AtomicBool::new(true),
             compaction_v2: std::sync::atomic::AtomicBool::new(true),
             routing: Mutex::new((None, None)),
@@ -357,6 +359,26 @@ impl MockServer {
         self.shared
             .ws_connection_limit
             .store(limit.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Cuts every later WebSocket response with a real Close frame (code 1000, reason
+    /// `mock closed the connection mid-response`) after `frames` of its text frames, then ends
+    /// the connection (`None`: never, the default). Over HTTP nothing changes.
+    pub fn set_websocket_close_after(&self, frames: Option<u64>) {
+        self.shared.ws_close_after.store(
+            frames.unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Sends a binary frame (the next event's bytes) in every later WebSocket response after
+    /// `frames` of its text frames, then the rest of the response (`None`: never, the
+    /// default). Over HTTP nothing changes.
+    pub fn set_websocket_binary_after(&self, frames: Option<u64>) {
+        self.shared.ws_binary_after.store(
+            frames.unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Makes every open WebSocket connection forget the responses it served: a later

@@ -55,6 +55,8 @@ async fn run() -> Result<(), Fail> {
     let mut tls = false;
     let mut websocket = WebSocketMode::Accept;
     let mut ws_limit: Option<u64> = None;
+    let mut ws_close_after: Option<u64> = None;
+    let mut ws_binary_after: Option<u64> = None;
     let mut current = Route::Responses;
     let mut ca_out = None;
     let mut scripted = Vec::new();
@@ -97,6 +99,16 @@ async fn run() -> Result<(), Fail> {
                 let v = args.next().ok_or("--websocket-limit needs a value")?;
                 ws_limit = Some(v.parse().map_err(|_| format!("bad limit {v:?}"))?);
             }
+            "--websocket-close-after" => {
+                let v = args.next().ok_or("--websocket-close-after needs a value")?;
+                ws_close_after = Some(v.parse().map_err(|_| format!("bad count {v:?}"))?);
+            }
+            "--websocket-binary-after" => {
+                let v = args
+                    .next()
+                    .ok_or("--websocket-binary-after needs a value")?;
+                ws_binary_after = Some(v.parse().map_err(|_| format!("bad count {v:?}"))?);
+            }
             "--codex-home" => home = Some(args.next().ok_or("--codex-home needs a value")?),
             "--route" => current = route(&args.next().ok_or("--route needs a value")?)?,
             "--scenario" => {
@@ -130,6 +142,8 @@ async fn run() -> Result<(), Fail> {
     }
     server.set_websocket(websocket);
     server.set_websocket_connection_limit(ws_limit);
+    server.set_websocket_close_after(ws_close_after);
+    server.set_websocket_binary_after(ws_binary_after);
     for (route, reply) in scenarios {
         server.push(route, reply);
     }

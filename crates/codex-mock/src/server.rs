@@ -62,6 +62,11 @@ pub(crate) struct Shared {
     pub(crate) ws_connection_limit: AtomicU64,
     /// Bumped to make every connection forget the responses it served.
     pub(crate) ws_generation: AtomicU64,
+    /// Text frames of each WebSocket response sent before a Close frame ends the connection
+    /// (`u64::MAX`: never).
+    pub(crate) ws_close_after: AtomicU64,
+    /// Text frames of each WebSocket response sent before a binary frame (`u64::MAX`: never).
+    pub(crate) ws_binary_after: AtomicU64,
     /// Whether `Content-Encoding: zstd` bodies are decoded (else 415).
     pub(crate) accept_zstd: std::sync::atomic::AtomicBool,
     /// Whether `compaction_trigger` inputs are served (else 400, a backend without v2).

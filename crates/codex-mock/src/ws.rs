@@ -31,7 +31,9 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::RecordedRequest;
 use crate::server::MockBody;
@@ -218,7 +220,11 @@ async fn serve(shared: Arc<Shared>, mut socket: Socket, upgrade: RecordedRequest
             version: "websocket".to_owned(),
         };
         let resp = crate::server::route(&shared, &request).await;
-        if !answer(&mut socket, resp, &mut served).await {
+        let cut = Cut {
+            close_after: shared.ws_close_after.load(Ordering::Relaxed),
+            binary_after: shared.ws_binary_after.load(Ordering::Relaxed),
+        };
+        if !answer(&mut socket, resp, &mut served, cut).await {
             return;
         }
     }
@@ -237,12 +243,22 @@ async fn reject(socket: &mut Socket, code: Option<&str>, message: &str) -> bool 
     send(socket, frame.to_string()).await
 }
 
+/// Where a response is interrupted ([`crate::MockServer::set_websocket_close_after`],
+/// [`crate::MockServer::set_websocket_binary_after`]): counts of text frames, `u64::MAX` for
+/// never.
+#[derive(Clone, Copy)]
+struct Cut {
+    close_after: u64,
+    binary_after: u64,
+}
+
 /// Sends the HTTP answer `resp` as frames. False when the connection is to be dropped
 /// (client gone, or the scenario cut the stream).
 async fn answer(
     socket: &mut Socket,
     resp: Response<MockBody>,
     served: &mut HashSet<String>,
+    cut: Cut,
 ) -> bool {
     let (parts, mut body) = resp.into_parts();
     if parts.status != StatusCode::OK {
@@ -256,6 +272,7 @@ async fn answer(
     }
     let mut sse = SseSplitter::default();
     let mut terminal = false;
+    let mut texts: u64 = 0;
     loop {
         let chunk = match body.frame().await {
             None => break,
@@ -274,6 +291,23 @@ async fn answer(
         while let Some(piece) = sse.next_piece() {
             let msg = match piece {
                 Piece::Data(data) => {
+                    if texts == cut.close_after {
+                        let frame = CloseFrame {
+                            code: CloseCode::Normal,
+                            reason: "mock closed the connection mid-response".into(),
+                        };
+                        let _ = socket.send(Message::Close(Some(frame))).await;
+                        return false;
+                    }
+                    if texts == cut.binary_after
+                        && socket
+                            .feed(Message::binary(Bytes::from(data.clone())))
+                            .await
+                            .is_err()
+                    {
+                        return false;
+                    }
+                    texts += 1;
                     terminal |= note_terminal(&data, served);
                     Message::Text(data)
                 }

@@ -12,6 +12,7 @@ use super::ResponseStream;
 use crate::error::Error;
 use crate::error::ErrorKind;
 use crate::error::Result;
+use crate::error::STREAM_CLOSED;
 use crate::text_response::TextResponse;
 
 impl ResponseStream {
@@ -37,7 +38,12 @@ impl ResponseStream {
             let next = std::future::poll_fn(|cx| Pin::new(&mut self).poll_next(cx)).await;
             match next {
                 None => break,
-                Some(Err(e)) if e.kind() == ErrorKind::Decode => decode_errors.push(e),
+                // An event that failed to decode is an item: the stream goes on. A decode
+                // error that ended the stream (a binary WebSocket frame, an undecodable
+                // `response.completed`) is the turn's error, as it is.
+                Some(Err(e)) if e.kind() == ErrorKind::Decode && !e.ended_stream() => {
+                    decode_errors.push(e);
+                }
                 Some(Err(e)) => return Err(e),
                 Some(Ok(ev)) => {
                     on_event(&ev);
@@ -47,10 +53,7 @@ impl ResponseStream {
         }
         turn.close();
         if !turn.is_completed() {
-            let err = Error::new(
-                ErrorKind::StreamClosed,
-                "stream closed before response.completed",
-            );
+            let err = Error::new(ErrorKind::StreamClosed, STREAM_CLOSED);
             return Err(self.end_with(err));
         }
         let mut out = TextResponse::from_turn(turn);
