@@ -85,9 +85,10 @@ async fn run() -> Result<(), Fail> {
                     "accept" => WebSocketMode::Accept,
                     "upgrade-required" => WebSocketMode::UpgradeRequired,
                     "refuse" => WebSocketMode::Refuse,
+                    "unavailable" => WebSocketMode::Unavailable,
                     _ => {
                         return Err(format!(
-                            "bad --websocket {v:?} (accept, upgrade-required, refuse)"
+                            "bad --websocket {v:?} (accept, upgrade-required, refuse, unavailable)"
                         )
                         .into());
                     }

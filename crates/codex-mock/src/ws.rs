@@ -53,6 +53,9 @@ pub enum WebSocketMode {
     UpgradeRequired,
     /// `404 Not Found`, as a server or proxy without WebSocket support answers.
     Refuse,
+    /// `503 Service Unavailable`: a passing server-side failure of the upgrade (the client
+    /// should use SSE for that turn and try the upgrade again later).
+    Unavailable,
 }
 
 /// The method recorded for a frame the client sent over WebSocket.
@@ -85,6 +88,9 @@ pub(crate) async fn upgrade(
             return crate::server::detail(426, "Upgrade Required");
         }
         WebSocketMode::Refuse => return crate::server::detail(404, "Not Found"),
+        WebSocketMode::Unavailable => {
+            return crate::server::detail(503, "Service Unavailable");
+        }
     }
     if let Some(r) = crate::server::check_auth(&shared, &recorded) {
         return r;
