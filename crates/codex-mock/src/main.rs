@@ -86,9 +86,10 @@ async fn run() -> Result<(), Fail> {
                     "upgrade-required" => WebSocketMode::UpgradeRequired,
                     "refuse" => WebSocketMode::Refuse,
                     "unavailable" => WebSocketMode::Unavailable,
+                    "stall" => WebSocketMode::Stall,
                     _ => {
                         return Err(format!(
-                            "bad --websocket {v:?} (accept, upgrade-required, refuse, unavailable)"
+                            "bad --websocket {v:?} (accept, upgrade-required, refuse, unavailable, stall)"
                         )
                         .into());
                     }

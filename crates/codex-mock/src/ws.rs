@@ -56,6 +56,9 @@ pub enum WebSocketMode {
     /// `503 Service Unavailable`: a passing server-side failure of the upgrade (the client
     /// should use SSE for that turn and try the upgrade again later).
     Unavailable,
+    /// No answer at all: the upgrade request is read and left waiting (a proxy or server
+    /// that swallows upgrades; the client's connect timeout must end the wait).
+    Stall,
 }
 
 /// The method recorded for a frame the client sent over WebSocket.
@@ -91,6 +94,7 @@ pub(crate) async fn upgrade(
         WebSocketMode::Unavailable => {
             return crate::server::detail(503, "Service Unavailable");
         }
+        WebSocketMode::Stall => std::future::pending::<()>().await,
     }
     if let Some(r) = crate::server::check_auth(&shared, &recorded) {
         return r;
