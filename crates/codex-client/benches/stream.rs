@@ -7,8 +7,10 @@
 //! the bottleneck.
 //!
 //! Reports: criterion throughput (events/s, wall clock) and, printed before it, client CPU per
-//! event and events per client-CPU-second over a fixed number of streams, per transport.
-//! `STREAM_BENCH_ONLY=sse` or `=websocket` runs one transport.
+//! event and events per client-CPU-second over a fixed number of streams, per transport. In
+//! that fixed run the two transports take turns stream by stream, and the WebSocket/SSE
+//! ratios are printed: on a shared host whose speed swings within a minute, the ratio is the
+//! steady figure. `STREAM_BENCH_ONLY=sse` or `=websocket` runs one transport.
 //!
 //! Run: `cargo bench -p codex-client --bench stream`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -62,6 +64,14 @@ async fn one_stream(client: &Client, req: &ResponsesRequest) -> usize {
     events
 }
 
+/// One transport's share of the fixed run.
+#[derive(Default)]
+struct Fixed {
+    events: usize,
+    wall: Duration,
+    cpu: Option<Duration>,
+}
+
 fn main() {
     if common::is_server() {
         common::serve(
@@ -89,35 +99,50 @@ fn main() {
         .sample_size(10)
         .measurement_time(Duration::from_secs(8))
         .configure_from_args();
-    for (name, transport, id) in [
+    let transports = [
         ("sse", Transport::Sse, "100k_text_deltas_to_typed_events"),
         (
             "websocket",
             Transport::WebSocket,
             "100k_text_deltas_to_typed_events_websocket",
         ),
-    ] {
-        if only.as_deref().is_some_and(|o| o != name) {
-            continue;
+    ];
+    let selected: Vec<_> = transports
+        .into_iter()
+        .filter(|(name, ..)| only.as_deref().is_none_or(|o| o == *name))
+        .map(|(name, transport, id)| (name, id, common::client(&server.base_url, transport)))
+        .collect();
+    // The fixed run: the selected transports take turns stream by stream, so that with both
+    // selected each sees the same machine (steal and load on a shared host swing wall-clock
+    // figures by 2x within a minute) and their ratio is meaningful.
+    let runs = 20;
+    let mut fixed: Vec<Fixed> = selected
+        .iter()
+        .map(|(_, _, client)| Fixed {
+            events: rt.block_on(one_stream(client, &req)),
+            ..Fixed::default()
+        })
+        .collect();
+    for _ in 0..runs {
+        for ((_, _, client), f) in selected.iter().zip(&mut fixed) {
+            let cpu0 = common::cpu_time();
+            let t0 = Instant::now();
+            rt.block_on(one_stream(client, &req));
+            f.wall += t0.elapsed();
+            if let (Some(a), Some(b)) = (cpu0, common::cpu_time()) {
+                f.cpu = Some(f.cpu.unwrap_or_default() + b.saturating_sub(a));
+            }
         }
-        let client = common::client(&server.base_url, transport);
-        // Client CPU per event over a fixed run (client process only).
-        let events_per_stream = rt.block_on(one_stream(&client, &req));
-        let runs = 20;
-        let cpu0 = common::cpu_time();
-        let t0 = Instant::now();
-        for _ in 0..runs {
-            rt.block_on(one_stream(&client, &req));
-        }
-        let wall = t0.elapsed();
-        let total = (events_per_stream * runs) as f64;
+    }
+    for ((name, ..), f) in selected.iter().zip(&fixed) {
+        let total = (f.events * runs) as f64;
         println!(
-            "stream/100k_deltas/{name}: {events_per_stream} events per stream, {runs} streams, wall {:.3} s, {:.0} events/s (wall)",
-            wall.as_secs_f64(),
-            total / wall.as_secs_f64()
+            "stream/100k_deltas/{name}: {} events per stream, {runs} streams, wall {:.3} s, {:.0} events/s (wall)",
+            f.events,
+            f.wall.as_secs_f64(),
+            total / f.wall.as_secs_f64()
         );
-        if let (Some(a), Some(b)) = (cpu0, common::cpu_time()) {
-            let cpu = b.saturating_sub(a);
+        if let Some(cpu) = f.cpu {
             println!(
                 "stream/100k_deltas/{name}: client CPU {:.3} s = {:.0} ns/event = {:.0} events per client-CPU-second",
                 cpu.as_secs_f64(),
@@ -125,10 +150,22 @@ fn main() {
                 total / cpu.as_secs_f64().max(1e-9)
             );
         }
+    }
+    if let [sse, ws] = fixed.as_slice() {
+        println!(
+            "stream/100k_deltas: websocket/sse, streams interleaved: wall-clock throughput {:.2}x, client CPU per event {:.2}x",
+            sse.wall.as_secs_f64() / ws.wall.as_secs_f64().max(1e-9),
+            match (ws.cpu, sse.cpu) {
+                (Some(w), Some(s)) => w.as_secs_f64() / s.as_secs_f64().max(1e-9),
+                _ => f64::NAN,
+            }
+        );
+    }
+    for ((_, id, client), f) in selected.iter().zip(&fixed) {
         let mut g = c.benchmark_group("stream");
-        g.throughput(Throughput::Elements(events_per_stream as u64));
-        g.bench_function(id, |b| {
-            b.iter(|| rt.block_on(one_stream(&client, &req)));
+        g.throughput(Throughput::Elements(f.events as u64));
+        g.bench_function(*id, |b| {
+            b.iter(|| rt.block_on(one_stream(client, &req)));
         });
         g.finish();
     }

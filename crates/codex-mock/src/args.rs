@@ -38,10 +38,11 @@ pub(crate) fn usage() -> String {
 
 Serves 127.0.0.1 until Ctrl-C and prints the base URL on the first stdout line.
 The Responses WebSocket is served on the /responses route too: --websocket accept (default),
-upgrade-required (426) or refuse (404); --websocket-limit N ends each connection's usefulness
-after N responses (websocket_connection_limit_reached); --websocket-close-after N ends every
-response with a Close frame after N text frames; --websocket-binary-after N sends a binary
-frame after N text frames of every response.
+upgrade-required (426), refuse (404), unavailable (503) or stall (no answer);
+--websocket-limit N ends each connection's usefulness after N responses
+(websocket_connection_limit_reached); --websocket-close-after N ends every response with a
+Close frame after N text frames; --websocket-binary-after N sends a binary frame after N text
+frames of every response.
 Scenarios are queued in order for the current --route (default: responses) and used once
 each; afterwards the route's built-in answer is served. Bad arguments exit with code 2.
 

@@ -87,9 +87,11 @@ async fn run() -> Result<(), Fail> {
                     "accept" => WebSocketMode::Accept,
                     "upgrade-required" => WebSocketMode::UpgradeRequired,
                     "refuse" => WebSocketMode::Refuse,
+                    "unavailable" => WebSocketMode::Unavailable,
+                    "stall" => WebSocketMode::Stall,
                     _ => {
                         return Err(format!(
-                            "bad --websocket {v:?} (accept, upgrade-required, refuse)"
+                            "bad --websocket {v:?} (accept, upgrade-required, refuse, unavailable, stall)"
                         )
                         .into());
                     }

@@ -27,13 +27,17 @@ use hyper_util::rt::TokioIo;
 use serde_json::Map;
 use serde_json::Value;
 use serde_json::json;
+use tokio::io::AsyncWriteExt as _;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::Data as DataKind;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::OpCode;
 
 use crate::RecordedRequest;
 use crate::server::MockBody;
@@ -51,6 +55,12 @@ pub enum WebSocketMode {
     UpgradeRequired,
     /// `404 Not Found`, as a server or proxy without WebSocket support answers.
     Refuse,
+    /// `503 Service Unavailable`: a passing server-side failure of the upgrade (the client
+    /// should use SSE for that turn and try the upgrade again later).
+    Unavailable,
+    /// No answer at all: the upgrade request is read and left waiting (a proxy or server
+    /// that swallows upgrades; the client's connect timeout must end the wait).
+    Stall,
 }
 
 /// The method recorded for a frame the client sent over WebSocket.
@@ -83,6 +93,10 @@ pub(crate) async fn upgrade(
             return crate::server::detail(426, "Upgrade Required");
         }
         WebSocketMode::Refuse => return crate::server::detail(404, "Not Found"),
+        WebSocketMode::Unavailable => {
+            return crate::server::detail(503, "Service Unavailable");
+        }
+        WebSocketMode::Stall => std::future::pending::<()>().await,
     }
     if let Some(r) = crate::server::check_auth(&shared, &recorded) {
         return r;
@@ -273,6 +287,15 @@ async fn answer(
     let mut sse = SseSplitter::default();
     let mut terminal = false;
     let mut texts: u64 = 0;
+    // The event frames are formatted by tungstenite (`Frame::format`) into this buffer and
+    // written to the connection directly, not sent one `Message` at a time through the
+    // `Sink`: the same bytes for a fraction of the CPU, so that in a throughput benchmark the
+    // mock costs the client's machine about what its SSE replay does. Whatever tungstenite
+    // still holds is flushed first, so frames keep their order.
+    let mut out = Vec::with_capacity(FRAMES_WRITE + 1024);
+    if socket.flush().await.is_err() {
+        return false;
+    }
     loop {
         let chunk = match body.frame().await {
             None => break,
@@ -285,13 +308,18 @@ async fn answer(
         };
         // The frames of one body chunk are flushed together, as the chunk is one write over
         // HTTP (a reply streamed event by event still gets one flush per event). Each frame
-        // is queued as soon as it is split off, so a large chunk starts going out (every
-        // `write_buffer_size` bytes) while the rest is still being split.
+        // is formatted by tungstenite as soon as it is split off, and a large chunk goes out
+        // every `FRAMES_WRITE` bytes while the rest is still being split.
         sse.push(chunk);
         while let Some(piece) = sse.next_piece() {
-            let msg = match piece {
+            let frame = match piece {
                 Piece::Data(data) => {
                     if texts == cut.close_after {
+                        // The frames before it first: the Close goes through tungstenite,
+                        // which then knows the connection is closing.
+                        if !write_frames(socket, &mut out).await {
+                            return false;
+                        }
                         let frame = CloseFrame {
                             code: CloseCode::Normal,
                             reason: "mock closed the connection mid-response".into(),
@@ -299,32 +327,44 @@ async fn answer(
                         let _ = socket.send(Message::Close(Some(frame))).await;
                         return false;
                     }
-                    if texts == cut.binary_after
-                        && socket
-                            .feed(Message::binary(Bytes::from(data.clone())))
-                            .await
-                            .is_err()
-                    {
-                        return false;
+                    if texts == cut.binary_after {
+                        let binary = Bytes::from(data.clone());
+                        // Formatting into a `Vec` cannot fail.
+                        let _ = Frame::message(binary, OpCode::Data(DataKind::Binary), true)
+                            .format(&mut out);
                     }
                     texts += 1;
                     terminal |= note_terminal(&data, served);
-                    Message::Text(data)
+                    Frame::message(data, OpCode::Data(DataKind::Text), true)
                 }
                 // An SSE keep-alive comment is a Ping over WebSocket.
-                Piece::Comment => Message::Ping(Bytes::new()),
+                Piece::Comment => Frame::ping(Bytes::new()),
             };
-            if socket.feed(msg).await.is_err() {
+            // Formatting into a `Vec` cannot fail.
+            let _ = frame.format(&mut out);
+            if out.len() >= FRAMES_WRITE && !write_frames(socket, &mut out).await {
                 return false;
             }
         }
-        if socket.flush().await.is_err() {
+        if !write_frames(socket, &mut out).await {
             return false;
         }
     }
     // A body that ends mid-event or without a terminal event is, over WebSocket, a
     // connection closed mid-response (the partial event is never sent).
     terminal && !sse.truncated()
+}
+
+/// Bytes of formatted frames gathered before a write (tungstenite's own write buffer size).
+const FRAMES_WRITE: usize = 128 * 1024;
+
+/// Writes and flushes the frames formatted into `out`, then empties it. False when the
+/// client is gone.
+async fn write_frames(socket: &mut Socket, out: &mut Vec<u8>) -> bool {
+    let io = socket.get_mut();
+    let ok = io.write_all(out).await.is_ok() && io.flush().await.is_ok();
+    out.clear();
+    ok
 }
 
 /// True for an event that ends a response; remembers the id of a completed one.
