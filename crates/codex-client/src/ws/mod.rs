@@ -75,7 +75,8 @@ const OPENAI_BETA: &str = "responses_websockets=2026-02-06";
 /// A connection older than this is replaced before the next turn (the server ends them at
 /// 60 minutes; codex-rs keeps a margin).
 pub(crate) const MAX_AGE: Duration = Duration::from_secs(55 * 60);
-/// Idle connections kept per client; more are closed when their turn ends.
+/// Idle connections kept per client; when a turn returns one more, the least recently
+/// used idle connection is closed.
 const MAX_IDLE: usize = 32;
 /// Largest WebSocket message accepted (a whole event, like the SSE parser's event limit).
 const MAX_MESSAGE: usize = 64 * 1024 * 1024;
@@ -138,7 +139,8 @@ impl Pool {
     }
 
     /// An idle connection of this conversation, preferring one on which `body` goes
-    /// incremental; expired connections are dropped on the way.
+    /// incremental; expired connections are dropped on the way. The idle list stays in the
+    /// order the connections were returned (least recently used first).
     fn take(&self, key: Option<&str>, body: &Body) -> Option<Conn> {
         let mut idle = self.lock();
         idle.retain(|i| !i.conn.expired());
@@ -155,17 +157,22 @@ impl Pool {
                 best = Some(n);
             }
         }
-        best.map(|n| idle.swap_remove(n).conn)
+        best.map(|n| idle.remove(n).conn)
     }
 
+    /// Returns a connection to the pool, as the most recently used one. When
+    /// [`MAX_IDLE`] are already idle, the least recently used is closed (dropped) to make
+    /// room: the newest connection carries the latest turn, the one most likely to go on.
     fn put(&self, key: Option<String>, conn: Conn) {
         if conn.expired() {
             return;
         }
         let mut idle = self.lock();
-        if idle.len() < MAX_IDLE {
-            idle.push(Idle { key, conn });
+        idle.retain(|i| !i.conn.expired());
+        if idle.len() >= MAX_IDLE {
+            drop(idle.remove(0));
         }
+        idle.push(Idle { key, conn });
     }
 }
 
