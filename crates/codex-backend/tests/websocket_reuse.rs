@@ -1,5 +1,6 @@
 //! Connection reuse of the facade over WebSocket (against codex-mock): calls outside a
-//! conversation form the client's own thread, so they share one connection.
+//! conversation form the client's own thread, so they share one connection; a request with
+//! other connection-level headers (a compaction v2's beta feature) gets its own upgrade.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -8,6 +9,7 @@ use codex_backend::History;
 use codex_backend::ResponseItem;
 use codex_backend::Transport;
 use codex_mock::Reply;
+use common::compactions;
 use common::responses_bodies;
 use common::setup_with;
 
@@ -53,4 +55,29 @@ async fn repeated_one_shot_calls_share_one_connection_and_go_incremental() {
     for f in responses_bodies(&mock) {
         assert_eq!(f["prompt_cache_key"], thread.as_str());
     }
+}
+
+#[tokio::test]
+async fn a_compaction_v2_after_a_turn_carries_its_beta_header_on_its_own_upgrade() {
+    let (mock, _home, client) = setup_with(|b| b.transport(Transport::WebSocket)).await;
+    let mut conv = client.conversation();
+    conv.respond("first question").await.unwrap();
+    conv.compact().await.unwrap();
+    let v2 = compactions(&mock);
+    assert_eq!(v2.len(), 1);
+    // The frame is recorded with its connection's upgrade headers.
+    assert_eq!(
+        v2[0].header("x-codex-beta-features"),
+        Some("remote_compaction_v2")
+    );
+    let ups = mock.websocket_upgrades();
+    assert_eq!(ups.len(), 2);
+    assert_eq!(ups[0].header("x-codex-beta-features"), None);
+    assert_eq!(
+        ups[1].header("x-codex-beta-features"),
+        Some("remote_compaction_v2")
+    );
+    // The next turn rides the conversation's first connection again.
+    conv.respond("second question").await.unwrap();
+    assert_eq!(mock.websocket_upgrades().len(), 2);
 }

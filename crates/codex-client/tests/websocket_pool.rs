@@ -1,15 +1,29 @@
 //! Which pooled WebSocket connection a turn rides (against codex-mock's real WebSocket
-//! endpoint): the pool keeps the most recently used connections when it is full.
+//! endpoint): the pool keeps the most recently used connections when it is full, and a turn
+//! gets its credentials first and rides only a connection upgraded with the same
+//! connection-level headers (login, account, token, beta features).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::Mutex;
+
+use codex_auth::BoxFuture;
+use codex_auth::Credentials;
+use codex_auth::SecretString;
+use codex_auth::TokenProvider;
+use codex_client::ErrorKind;
 use codex_client::RequestOptions;
 use codex_client::Transport;
 use codex_mock::Reply;
+use codex_test_support::both_transports;
 use codex_types::ResponseItem;
 use codex_types::ResponsesRequest;
 use common::Env;
+use common::builder_for;
+use common::conv;
+use common::env_over;
 use common::env_with;
 
 /// A client over WebSocket only.
@@ -63,4 +77,163 @@ async fn a_full_pool_closes_the_least_recently_used_connection_and_keeps_the_new
     env.turn_with(&request(vec![ResponseItem::user_text("q")]), &thread(0))
         .await;
     assert_eq!(env.mock.websocket_upgrades().len(), 42);
+}
+
+/// The upgrades the mock answered, in order.
+fn upgrades(env: &Env) -> Vec<codex_mock::RecordedRequest> {
+    env.mock.websocket_upgrades()
+}
+
+/// After a logout on the same client, the next turn of the conversation fails with
+/// `LoginRequired` whatever the transport: an open socket does not outlive the login.
+async fn a_turn_after_logout_needs_a_login(t: Transport) {
+    let env = env_over(t).await;
+    env.mock.push_response(Reply::text("one"));
+    env.mock.push_response(Reply::text("two"));
+    let req = request(vec![ResponseItem::user_text("hi")]);
+    assert_eq!(env.turn(&req).await.text, "one");
+    env.auth.logout().await.unwrap();
+    let err = env.refused(&req).await;
+    assert_eq!(err.kind(), ErrorKind::LoginRequired, "{err}");
+    assert_eq!(codex_test_support::mock::turn_requests(&env.mock).len(), 1);
+}
+
+both_transports!(a_turn_after_logout_needs_a_login);
+
+/// Credentials that the test switches to another account between turns.
+#[derive(Debug)]
+struct Switchable(Mutex<Credentials>);
+
+impl Switchable {
+    fn now(&self) -> Credentials {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl TokenProvider for Switchable {
+    fn credentials(&self) -> BoxFuture<'_, Result<Credentials, codex_auth::Error>> {
+        let c = self.now();
+        Box::pin(async move { Ok(c) })
+    }
+
+    fn refresh_after_unauthorized<'a>(
+        &'a self,
+        _rejected: &'a Credentials,
+    ) -> BoxFuture<'a, Result<Credentials, codex_auth::Error>> {
+        let c = self.now();
+        Box::pin(async move { Ok(c) })
+    }
+}
+
+#[tokio::test]
+async fn an_account_switch_sends_the_new_account_on_a_new_upgrade() {
+    let env = env_with(false, |b| b.transport(Transport::WebSocket)).await;
+    let other = env.mock.issuer().issue_tokens();
+    let creds = |token: &str, account: &str| {
+        Credentials::new(
+            SecretString::new(token.to_owned()),
+            Some(account.to_owned()),
+        )
+    };
+    let provider = Arc::new(Switchable(Mutex::new(creds(
+        &env.tokens.access_token,
+        "acct-A",
+    ))));
+    let client = builder_for(&env.mock, env.auth.clone())
+        .transport(Transport::WebSocket)
+        .token_provider(provider.clone())
+        .build()
+        .unwrap();
+    env.mock.push_response(Reply::text("one"));
+    env.mock.push_response(Reply::text("two"));
+    let req = request(vec![ResponseItem::user_text("hi")]);
+    let run = |c: &codex_client::Client| {
+        let c = c.clone();
+        let req = req.clone();
+        async move { common::collect(&c, &req, &conv()).await.unwrap() }
+    };
+    run(&client).await;
+    *provider.0.lock().unwrap() = creds(&other.access_token, "acct-B");
+    assert_eq!(run(&client).await.text, "two");
+    let ups = upgrades(&env);
+    assert_eq!(ups.len(), 2, "the second account got its own connection");
+    assert_eq!(ups[0].header("chatgpt-account-id"), Some("acct-A"));
+    assert_eq!(ups[1].header("chatgpt-account-id"), Some("acct-B"));
+    assert_eq!(
+        ups[1].header("authorization"),
+        Some(format!("Bearer {}", other.access_token).as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_refreshed_token_opens_a_new_connection() {
+    let env = ws_env().await;
+    let mut history = vec![ResponseItem::user_text("first")];
+    env.mock.push_response(Reply::text("one"));
+    let out = env.turn(&request(history.clone())).await;
+    let fresh = env.auth.refresh().await.unwrap();
+    history.extend(out.items);
+    history.push(ResponseItem::user_text("second"));
+    env.mock.push_response(Reply::text("two"));
+    let out2 = env.turn(&request(history)).await;
+    // A new connection, so the full request.
+    assert!(!out2.incremental);
+    let ups = upgrades(&env);
+    assert_eq!(ups.len(), 2);
+    assert_eq!(
+        ups[1].header("authorization"),
+        Some(format!("Bearer {}", fresh.access_token.expose()).as_str())
+    );
+    assert_ne!(
+        ups[0].header("authorization"),
+        ups[1].header("authorization")
+    );
+}
+
+#[tokio::test]
+async fn per_request_identity_does_not_prevent_reuse_and_beta_features_do() {
+    let env = ws_env().await;
+    for _ in 0..4 {
+        env.mock.push_response(Reply::text("ok"));
+    }
+    let req = request(vec![ResponseItem::user_text("hi")]);
+    let turn = |window: u64, beta: bool| {
+        let mut o = RequestOptions::builder()
+            .conversation_id(common::CONVERSATION)
+            .window_number(window);
+        if beta {
+            o = o.beta_feature("remote_compaction_v2");
+        }
+        o.build()
+    };
+    // Another turn id, window number and turn metadata: the same connection.
+    env.turn_with(&req, &turn(0, false)).await;
+    env.turn_with(&req, &turn(1, false)).await;
+    assert_eq!(upgrades(&env).len(), 1);
+    // A beta feature is connection-level: a new upgrade carries it.
+    env.turn_with(&req, &turn(1, true)).await;
+    let ups = upgrades(&env);
+    assert_eq!(ups.len(), 2);
+    assert_eq!(ups[0].header("x-codex-beta-features"), None);
+    assert_eq!(
+        ups[1].header("x-codex-beta-features"),
+        Some("remote_compaction_v2")
+    );
+    // And the next turn without it goes back to the first connection.
+    env.turn_with(&req, &turn(1, false)).await;
+    assert_eq!(upgrades(&env).len(), 2);
+    let turns = codex_test_support::mock::turn_requests(&env.mock);
+    let windows: Vec<_> = turns
+        .iter()
+        .map(|r| r.json().unwrap()["client_metadata"]["x-codex-window-id"].clone())
+        .collect();
+    assert_eq!(
+        windows,
+        [
+            format!("{}:0", common::CONVERSATION),
+            format!("{}:1", common::CONVERSATION),
+            format!("{}:1", common::CONVERSATION),
+            format!("{}:1", common::CONVERSATION),
+        ]
+    );
 }

@@ -179,8 +179,7 @@ impl Responses<'_> {
         {
             return Ok(None);
         }
-        let key = opts.conversation_id().map(str::to_owned);
-        let turn = Arc::new(crate::ws::Turn::new(key, &prepared.body, copy(), generate)?);
+        let turn = Arc::new(crate::ws::Turn::new(&prepared.body, copy(), generate)?);
         let deadline = attempts.deadline;
         let span = tracing::info_span!(
             "codex_request",
