@@ -237,3 +237,23 @@ async fn per_request_identity_does_not_prevent_reuse_and_beta_features_do() {
         ]
     );
 }
+
+#[tokio::test]
+async fn after_a_warm_up_the_same_request_goes_incremental_with_an_empty_input() {
+    let env = ws_env().await;
+    // Answered by rule from the last user message: the mock must resolve the warm-up's
+    // input from `previous_response_id` to find it.
+    env.mock.on_user_message("weather", Reply::text("sunny"));
+    let req = request(vec![ResponseItem::user_text("the weather?")]);
+    assert!(env.client.responses().warm_up(&req, &conv()).await.unwrap());
+    let out = env.turn(&req).await;
+    assert_eq!(out.text, "sunny");
+    assert!(out.incremental);
+    let turns = codex_test_support::mock::turn_bodies(&env.mock);
+    assert_eq!(turns.len(), 2);
+    assert_eq!(turns[0]["generate"], false);
+    let warm_id = turns[1]["previous_response_id"].as_str().unwrap();
+    assert!(warm_id.starts_with("resp_mock_warm_"), "{warm_id}");
+    assert_eq!(turns[1]["input"], serde_json::json!([]));
+    assert_eq!(upgrades(&env).len(), 1);
+}
