@@ -1,13 +1,17 @@
 //! Which pooled WebSocket connection a turn rides (against codex-mock's real WebSocket
 //! endpoint): the pool keeps the most recently used connections when it is full, and a turn
 //! gets its credentials first and rides only a connection upgraded with the same
-//! connection-level headers (login, account, token, beta features).
+//! connection-level headers (login, account, token, beta features). Also the connection-life
+//! rules: the empty incremental turn after a warm-up, the 55-minute age limit (on tokio's
+//! paused clock) and a Ping answered with a Pong mid-response (a bare tokio-tungstenite
+//! server, since codex-mock does not report the Pongs it reads).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use codex_auth::BoxFuture;
 use codex_auth::Credentials;
@@ -25,6 +29,10 @@ use common::builder_for;
 use common::conv;
 use common::env_over;
 use common::env_with;
+use futures_util::SinkExt;
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::Bytes;
+use tokio_tungstenite::tungstenite::Message;
 
 /// A client over WebSocket only.
 async fn ws_env() -> Env {
@@ -37,6 +45,18 @@ fn request(input: Vec<ResponseItem>) -> ResponsesRequest {
         .input(input)
         .build()
         .unwrap()
+}
+
+/// Turn 1 of the test conversation ("first", answered "one"), and the input of turn 2
+/// (answered "two"): turn 1's input and output, then "second".
+async fn first_turn_then_extend(env: &Env) -> Vec<ResponseItem> {
+    env.mock.push_response(Reply::text("one"));
+    env.mock.push_response(Reply::text("two"));
+    let mut history = vec![ResponseItem::user_text("first")];
+    let out = env.turn(&request(history.clone())).await;
+    history.extend(out.items);
+    history.push(ResponseItem::user_text("second"));
+    history
 }
 
 fn thread(n: usize) -> RequestOptions {
@@ -56,12 +76,7 @@ async fn a_full_pool_closes_the_least_recently_used_connection_and_keeps_the_new
     }
     assert_eq!(env.mock.websocket_upgrades().len(), 40);
     // A conversation still gets its connection back and goes incremental.
-    env.mock.push_response(Reply::text("one"));
-    env.mock.push_response(Reply::text("two"));
-    let mut history = vec![ResponseItem::user_text("first")];
-    let out = env.turn(&request(history.clone())).await;
-    history.extend(out.items);
-    history.push(ResponseItem::user_text("second"));
+    let history = first_turn_then_extend(&env).await;
     let out2 = env.turn(&request(history)).await;
     assert!(
         out2.incremental,
@@ -168,13 +183,8 @@ async fn an_account_switch_sends_the_new_account_on_a_new_upgrade() {
 #[tokio::test]
 async fn a_refreshed_token_opens_a_new_connection() {
     let env = ws_env().await;
-    let mut history = vec![ResponseItem::user_text("first")];
-    env.mock.push_response(Reply::text("one"));
-    let out = env.turn(&request(history.clone())).await;
+    let history = first_turn_then_extend(&env).await;
     let fresh = env.auth.refresh().await.unwrap();
-    history.extend(out.items);
-    history.push(ResponseItem::user_text("second"));
-    env.mock.push_response(Reply::text("two"));
     let out2 = env.turn(&request(history)).await;
     // A new connection, so the full request.
     assert!(!out2.incremental);
@@ -256,4 +266,81 @@ async fn after_a_warm_up_the_same_request_goes_incremental_with_an_empty_input()
     assert!(warm_id.starts_with("resp_mock_warm_"), "{warm_id}");
     assert_eq!(turns[1]["input"], serde_json::json!([]));
     assert_eq!(upgrades(&env).len(), 1);
+}
+
+#[tokio::test]
+async fn a_connection_older_than_55_minutes_is_replaced_before_the_next_turn() {
+    let env = ws_env().await;
+    let history = first_turn_then_extend(&env).await;
+    // The pool reads tokio's clock: 56 minutes pass at once (the clock keeps the offset once
+    // it runs again), without a real wait and before any more I/O.
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(56 * 60)).await;
+    tokio::time::resume();
+    let out2 = env.turn(&request(history.clone())).await;
+    assert_eq!(out2.text, "two");
+    assert!(!out2.incremental, "a new connection gets the full request");
+    assert_eq!(upgrades(&env).len(), 2);
+    let turns = codex_test_support::mock::turn_bodies(&env.mock);
+    assert!(turns[1].get("previous_response_id").is_none());
+    assert_eq!(turns[1]["input"].as_array().unwrap().len(), history.len());
+}
+
+/// A bare WebSocket server for one turn: after the `response.create` frame it sends a Ping,
+/// waits for the answer, then streams a response. Returns the base URL and what the server
+/// read after its Ping.
+async fn pinging_server() -> (String, tokio::sync::oneshot::Receiver<Option<Message>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        let first = ws.next().await.unwrap().unwrap();
+        assert!(first.to_text().unwrap().contains("response.create"));
+        ws.send(Message::Ping(Bytes::from_static(b"p1")))
+            .await
+            .unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .ok()
+            .flatten()
+            .and_then(Result::ok);
+        let _ = tx.send(answer);
+        for event in [
+            r#"{"type":"response.created","response":{"id":"resp_1"}}"#,
+            r#"{"type":"response.output_text.delta","delta":"pong seen","item_id":"m","output_index":0,"content_index":0}"#,
+            r#"{"type":"response.completed","response":{"id":"resp_1"}}"#,
+        ] {
+            ws.send(Message::text(event)).await.unwrap();
+        }
+        // Reads on until the client closes (its response.processed included).
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    (format!("http://{addr}/backend-api/codex"), rx)
+}
+
+#[tokio::test]
+async fn a_ping_mid_response_is_answered_with_a_pong_and_the_turn_completes() {
+    let (url, seen) = pinging_server().await;
+    let client = codex_client::Client::builder()
+        .transport(Transport::WebSocket)
+        .workspace_routing(false)
+        .base_url(url)
+        .proxy(None)
+        .idle_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let out = common::collect(
+        &client,
+        &request(vec![ResponseItem::user_text("hi")]),
+        &conv(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.text, "pong seen");
+    assert_eq!(
+        seen.await.unwrap(),
+        Some(Message::Pong(Bytes::from_static(b"p1")))
+    );
 }
