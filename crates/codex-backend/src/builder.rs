@@ -436,6 +436,7 @@ impl CodexClientBuilder {
                 interactive_login: self.interactive_login,
                 login_options: self.login_options,
                 aborts: tokio::sync::watch::Sender::new(0),
+                thread_id: codex_client::new_uuid_v7(),
                 _keep_alive: self.keep_alive,
             }),
         })

@@ -50,6 +50,9 @@ pub(crate) struct Inner {
     pub(crate) login_options: BrowserLoginOptions,
     /// Bumped by every `abort()`, so tool loops between requests notice it.
     pub(crate) aborts: tokio::sync::watch::Sender<u64>,
+    /// The thread of the calls made outside a conversation (a UUIDv7 made once per client):
+    /// they form the client's own thread, so they share its WebSocket connection.
+    pub(crate) thread_id: String,
     /// Dropped with the last clone (see [`CodexClientBuilder`]'s `keep_alive`).
     pub(crate) _keep_alive: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
@@ -171,12 +174,13 @@ impl CodexClient {
         }
         let req = b.build()?;
         let mut ro = RequestOptions::builder();
-        // Every request belongs to a thread, as in the official client: a call outside a
-        // conversation is a thread of its own (a fresh UUIDv7).
+        // Every request belongs to a thread, as in the official client: calls outside a
+        // conversation form the client's own thread (one UUIDv7 per client), so repeated
+        // one-shot calls reuse one WebSocket connection and go incremental when they can.
         let thread = o
             .conversation_id
             .clone()
-            .unwrap_or_else(codex_client::new_uuid_v7);
+            .unwrap_or_else(|| self.inner.thread_id.clone());
         ro = ro
             .conversation_id(thread)
             .window_number(o.window_number.unwrap_or(0));

@@ -230,8 +230,10 @@
 //! # Request identity
 //!
 //! Requests carry what the official client 0.171 sends (protocol §14.2; details in
-//! `docs/client.md`): a UUIDv7 conversation id ([`Conversation::id`]; a one-shot call is a
-//! thread of its own) as `session-id`, `thread-id` and `prompt_cache_key`;
+//! `docs/client.md`): a UUIDv7 conversation id ([`Conversation::id`]; calls outside a
+//! conversation form the client's own thread, one UUIDv7 per client shared by its clones,
+//! unless [`CallOptions::conversation_id`] is set) as `session-id`, `thread-id` and
+//! `prompt_cache_key`;
 //! `x-codex-routing-hint`; `x-codex-window-id` (`<id>:<n>`, `n` one more after each
 //! compaction, [`Conversation::window_number`]); `x-codex-turn-metadata` (also in the body's
 //! `client_metadata`) with the installation id read from the official client's

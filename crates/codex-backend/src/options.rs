@@ -237,7 +237,10 @@ impl CallOptions {
     }
 
     /// One id per conversation (a UUID), sent as `session-id`, `thread-id`,
-    /// `x-client-request-id` and used as the `prompt_cache_key` (protocol §3.3).
+    /// `x-client-request-id` and used as the `prompt_cache_key` (protocol §3.3). Without
+    /// one, calls outside a conversation form the client's own thread: one UUIDv7 made when
+    /// the client is built and shared by its clones, so repeated one-shot calls reuse one
+    /// WebSocket connection and go incremental when their input extends the previous call's.
     pub fn conversation_id(mut self, id: impl Into<String>) -> Self {
         self.conversation_id = Some(id.into());
         self

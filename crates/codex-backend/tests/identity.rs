@@ -124,7 +124,8 @@ async fn the_installation_id_of_the_official_client_is_read_and_never_rewritten(
         std::fs::read_to_string(home.path().join("installation_id")).unwrap(),
         official
     );
-    // A one-shot call is a thread of its own: a fresh UUIDv7, also the prompt cache key.
+    // Calls outside a conversation form the client's own thread: a UUIDv7, also the prompt
+    // cache key.
     let thread = r.header("thread-id").unwrap();
     assert!(is_uuid_v7(thread));
     assert_eq!(r.json().unwrap()["prompt_cache_key"], thread);

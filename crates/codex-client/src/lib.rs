@@ -79,7 +79,9 @@
 //! `WebSocket` only). The upgrade uses the same connector, roots, proxy and timeouts; the
 //! events, errors and retries are the same over both, and a turn whose request extends the
 //! previous one on the same connection uploads only its new items
-//! ([`ResponseStream::incremental`]). docs/client.md has the rules.
+//! ([`ResponseStream::incremental`]). A turn gets its credentials first, as an HTTP request
+//! does, and reuses an idle connection only when it was upgraded with the same credentials,
+//! account, URL and other connection-level headers. docs/client.md has the rules.
 //!
 //! Credentials come from a [`codex_auth::TokenProvider`]. A 401 triggers one
 //! `refresh_after_unauthorized` and one retry; a second 401 is [`ErrorKind::LoginRequired`].

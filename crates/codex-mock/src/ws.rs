@@ -9,7 +9,7 @@
 //! loop and the SSE-to-frames splitter it drives are one path, read together when a frame
 //! differs from its SSE twin.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -138,14 +138,14 @@ type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// One connection: one `response.create` at a time.
 async fn serve(shared: Arc<Shared>, mut socket: Socket, upgrade: RecordedRequest) {
-    let mut served: HashSet<String> = HashSet::new();
+    let mut served = Served::default();
     let mut count: u64 = 0;
     let mut generation = shared.ws_generation.load(Ordering::Relaxed);
     while let Some(msg) = socket.next().await {
         let now = shared.ws_generation.load(Ordering::Relaxed);
         if now != generation {
             generation = now;
-            served.clear();
+            served.done.clear();
         }
         let text = match msg {
             Ok(Message::Text(t)) => t,
@@ -194,8 +194,15 @@ async fn serve(shared: Arc<Shared>, mut socket: Socket, upgrade: RecordedRequest
         }
         frame.remove("type");
         if let Some(prev) = frame.remove("previous_response_id") {
-            let known = prev.as_str().is_some_and(|p| served.contains(p));
-            if !known {
+            // The items before this frame's input: the conversation that response ended.
+            let context = prev.as_str().and_then(|p| served.done.get(p));
+            if let Some(context) = context
+                && let Some(Value::Array(input)) = frame.get_mut("input")
+            {
+                let new = std::mem::replace(input, context.clone());
+                input.extend(new);
+            }
+            if context.is_none() {
                 if !reject(
                     &mut socket,
                     Some("previous_response_not_found"),
@@ -208,10 +215,14 @@ async fn serve(shared: Arc<Shared>, mut socket: Socket, upgrade: RecordedRequest
                 continue;
             }
         }
+        served.input = match frame.get("input") {
+            Some(Value::Array(input)) => input.clone(),
+            _ => Vec::new(),
+        };
         let generate = frame.remove("generate");
         if generate == Some(Value::Bool(false)) {
             let id = format!("resp_mock_warm_{:08}", shared.next());
-            served.insert(id.clone());
+            served.complete(&id, None);
             let model = frame.get("model").cloned().unwrap_or(Value::Null);
             let response = json!({"id": id, "object": "response", "model": model, "output": [], "status": "completed"});
             let created = json!({"type": "response.created", "response": response});
@@ -271,7 +282,7 @@ struct Cut {
 async fn answer(
     socket: &mut Socket,
     resp: Response<MockBody>,
-    served: &mut HashSet<String>,
+    served: &mut Served,
     cut: Cut,
 ) -> bool {
     let (parts, mut body) = resp.into_parts();
@@ -367,8 +378,30 @@ async fn write_frames(socket: &mut Socket, out: &mut Vec<u8>) -> bool {
     ok
 }
 
+/// The responses completed on one connection, so that a later `previous_response_id`
+/// resolves: each id with the conversation its response ended (the full input of its
+/// request, then its output items). The request is answered as if that conversation
+/// preceded the frame's `input` (which may be empty, after a warm-up).
+#[derive(Default)]
+struct Served {
+    done: HashMap<String, Vec<Value>>,
+    /// The full input of the request being answered.
+    input: Vec<Value>,
+}
+
+impl Served {
+    /// Remembers the response `id` to the current request, with its `output` items.
+    fn complete(&mut self, id: &str, output: Option<&Value>) {
+        let mut all = self.input.clone();
+        if let Some(Value::Array(items)) = output {
+            all.extend(items.iter().cloned());
+        }
+        self.done.insert(id.to_owned(), all);
+    }
+}
+
 /// True for an event that ends a response; remembers the id of a completed one.
-fn note_terminal(data: &str, served: &mut HashSet<String>) -> bool {
+fn note_terminal(data: &str, served: &mut Served) -> bool {
     // Only an event naming one of these can be terminal: the others skip the JSON parse.
     const TERMINAL: [&str; 4] = [
         "response.completed",
@@ -395,7 +428,7 @@ fn note_terminal(data: &str, served: &mut HashSet<String>) -> bool {
     if kind == "response.completed"
         && let Some(id) = v.pointer("/response/id").and_then(Value::as_str)
     {
-        served.insert(id.to_owned());
+        served.complete(id, v.pointer("/response/output"));
     }
     matches!(
         kind,
@@ -632,7 +665,7 @@ mod tests {
 
     #[test]
     fn terminal_events_are_recognised_in_any_field_order() {
-        let mut served = HashSet::new();
+        let mut served = Served::default();
         let delta = r#"{"type":"response.output_text.delta","delta":"response.completed"}"#;
         assert!(!note_terminal(delta, &mut served));
         let completed = r#"{"type":"response.completed","response":{"id":"resp_1"}}"#;
@@ -648,7 +681,7 @@ mod tests {
             r#"{"type":"response.completed""#,
             &mut served
         ));
-        let mut ids: Vec<_> = served.into_iter().collect();
+        let mut ids: Vec<_> = served.done.into_keys().collect();
         ids.sort();
         assert_eq!(ids, ["resp_1", "resp_2"]);
     }

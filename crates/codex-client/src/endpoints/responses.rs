@@ -145,7 +145,8 @@ impl Responses<'_> {
 impl Responses<'_> {
     /// Sends a `generate: false` request over WebSocket and waits for its completion, so that
     /// the next turn of this conversation starts on a warm connection (and, when its input
-    /// extends this request's, goes incremental). Needs a WebSocket transport
+    /// equals or extends this request's, goes incremental: the same request is then sent as
+    /// `previous_response_id` with an empty `input`). Needs a WebSocket transport
     /// ([`crate::Transport::Auto`] or [`crate::Transport::WebSocket`]); returns `Ok(false)`
     /// when the turn would go over SSE (nothing to warm up), `Ok(true)` once warm.
     pub async fn warm_up(&self, request: &ResponsesRequest, opts: &RequestOptions) -> Result<bool> {
@@ -179,8 +180,7 @@ impl Responses<'_> {
         {
             return Ok(None);
         }
-        let key = opts.conversation_id().map(str::to_owned);
-        let turn = Arc::new(crate::ws::Turn::new(key, &prepared.body, copy(), generate)?);
+        let turn = Arc::new(crate::ws::Turn::new(&prepared.body, copy(), generate)?);
         let deadline = attempts.deadline;
         let span = tracing::info_span!(
             "codex_request",

@@ -4,7 +4,10 @@
 //! A request is sent incrementally when it equals the previous request on the same
 //! connection in every field except `input`, and its `input` starts with the previous input
 //! followed by the items the server returned: only the items after that prefix are sent,
-//! with `previous_response_id`. Anything else is sent in full.
+//! with `previous_response_id`. Nothing after the prefix is allowed (an empty `input`): the
+//! request that follows a `generate: false` warm-up is the warm-up's own request, and goes
+//! out as `previous_response_id` with `input: []`, as codex-rs does (`get_incremental_items`
+//! with `allow_empty_delta`). Anything else is sent in full.
 //!
 //! Fields and items are compared as their JSON text ([`RawValue`]), which costs a scan of the
 //! body instead of building a tree of it on every turn. Text equality is value equality here:
@@ -142,15 +145,15 @@ fn push_field(frame: &mut String, key: &str, value: &str) {
     frame.push_str(value);
 }
 
-/// The items `body` adds after `last`'s input and output, when the rule allows an
-/// incremental send (at least one new item).
+/// The items `body` adds after `last`'s input and output (possibly none), when the rule
+/// allows an incremental send.
 fn new_items<'a>(last: &LastTurn, body: &'a Body) -> Option<&'a [Box<RawValue>]> {
     let (prev, output) = (&last.body.input, &last.output);
     let seen = prev.len() + output.len();
     let same = |a: &[Box<RawValue>], b: &[Box<RawValue>]| {
         a.iter().map(|x| x.get()).eq(b.iter().map(|y| y.get()))
     };
-    let extends = body.input.len() > seen
+    let extends = body.input.len() >= seen
         && same(&body.input[..prev.len()], prev)
         && same(&body.input[prev.len()..seen], output);
     (extends && body.rest().eq(last.body.rest())).then(|| &body.input[seen..])
@@ -235,8 +238,8 @@ mod tests {
             json!({"model": "m", "instructions": "i", "input": [user("z"), reply(), user("b")]}),
             // The returned items left out.
             json!({"model": "m", "instructions": "i", "input": [user("a"), user("b")]}),
-            // Nothing new.
-            json!({"model": "m", "instructions": "i", "input": [user("a"), reply()]}),
+            // Shorter than the previous input and output.
+            json!({"model": "m", "instructions": "i", "input": [user("a")]}),
         ];
         for c in cases {
             let b = body(c.clone());
@@ -255,6 +258,32 @@ mod tests {
             frame,
             json!({"type": "response.create", "model": "m", "input": [], "generate": false})
         );
+    }
+
+    #[test]
+    fn nothing_new_is_an_empty_incremental_input() {
+        // After a turn: its input and output again.
+        let l = last();
+        let same = body(json!({"model": "m", "instructions": "i", "input": [user("a"), reply()]}));
+        let (f, inc) = frame(Some(&l), &same, None);
+        assert!(inc);
+        assert_eq!(
+            f,
+            json!({"type": "response.create", "model": "m", "instructions": "i",
+                "input": [], "previous_response_id": "resp_1"})
+        );
+        // After a warm-up (no output): the same request.
+        let warm = body(json!({"model": "m", "input": [user("a")]}));
+        let l = LastTurn::new(Arc::new(warm), Vec::new(), "resp_warm".into());
+        let again = body(json!({"model": "m", "input": [user("a")]}));
+        assert!(is_incremental(Some(&l), &again));
+        let (f, inc) = frame(Some(&l), &again, None);
+        assert!(inc);
+        assert_eq!(f["input"], json!([]));
+        assert_eq!(f["previous_response_id"], "resp_warm");
+        // Other options still send the full request.
+        let other = body(json!({"model": "n", "input": [user("a")]}));
+        assert!(!is_incremental(Some(&l), &other));
     }
 
     #[test]

@@ -25,6 +25,7 @@ use http::HeaderMap;
 use http::HeaderName;
 use http::HeaderValue;
 use http::Method;
+use http::Uri;
 use http::header;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
@@ -46,6 +47,7 @@ use crate::error::STREAM_CLOSED;
 use incremental::Body;
 use incremental::LastTurn;
 use upgrade::connect;
+use upgrade::upgrade_request;
 
 /// Which transport carries `POST /responses` turns ([`crate::ClientBuilder::transport`]).
 /// Also what [`crate::ResponseStream::transport`] reports for a turn (then never `Auto`).
@@ -79,16 +81,70 @@ const OPENAI_BETA: &str = "responses_websockets=2026-02-06";
 /// A connection older than this is replaced before the next turn (the server ends them at
 /// 60 minutes; codex-rs keeps a margin).
 pub(crate) const MAX_AGE: Duration = Duration::from_secs(55 * 60);
-/// Idle connections kept per client; more are closed when their turn ends.
+/// Idle connections kept per client; when a turn returns one more, the least recently
+/// used idle connection is closed.
 const MAX_IDLE: usize = 32;
 /// Largest WebSocket message accepted (a whole event, like the SSE parser's event limit).
 const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 
 type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
+/// Headers that change from request to request without changing whom a connection serves:
+/// they travel again in each frame's `client_metadata` (window id, turn metadata) or only
+/// matter within one turn (`x-codex-turn-state`, the conversation's `x-client-request-id`),
+/// and cookies are the server's own state. Every other header is connection-level.
+const PER_REQUEST: [HeaderName; 5] = [
+    HeaderName::from_static("x-client-request-id"),
+    HeaderName::from_static("x-codex-turn-metadata"),
+    HeaderName::from_static("x-codex-window-id"),
+    HeaderName::from_static("x-codex-turn-state"),
+    header::COOKIE,
+];
+
+/// What a connection was upgraded with, as far as a later turn must match it to ride the
+/// connection: the URL (base URL and workspace routing) and every connection-level header
+/// (`Authorization`, `ChatGPT-Account-ID`, `originator`, `User-Agent`, `version`,
+/// `session-id`/`thread-id`, `x-codex-beta-features`, `x-openai-subagent`,
+/// `x-codex-parent-thread-id`, `x-codex-routing-hint`, the routing override, …). So a new
+/// login, account, refreshed token, routing or beta feature set opens a new connection.
+/// Holds the bearer token: its Debug output shows nothing.
+#[derive(PartialEq, Eq)]
+pub(crate) struct ConnKey {
+    uri: Uri,
+    headers: HeaderMap,
+}
+
+impl std::fmt::Debug for ConnKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnKey").finish_non_exhaustive()
+    }
+}
+
+impl ConnKey {
+    /// The key of an upgrade to `uri` with `headers` (before the WebSocket handshake
+    /// headers are added).
+    pub(crate) fn new(uri: &Uri, headers: &HeaderMap) -> Self {
+        let mut headers = headers.clone();
+        for name in &PER_REQUEST {
+            headers.remove(name);
+        }
+        Self {
+            uri: uri.clone(),
+            headers,
+        }
+    }
+
+    /// True when both carry the same `Authorization` (or neither has one).
+    fn same_credentials(&self, other: &ConnKey) -> bool {
+        self.headers.get(header::AUTHORIZATION) == other.headers.get(header::AUTHORIZATION)
+    }
+}
+
 /// One upgraded connection.
 pub(crate) struct Conn {
     socket: Socket,
+    /// What it was upgraded with (see [`ConnKey`]).
+    key: ConnKey,
     opened: Instant,
     /// The headers of the `101` answer (turn state, models etag, served model, …).
     pub(crate) headers: HeaderMap,
@@ -110,15 +166,11 @@ impl Conn {
     }
 }
 
-struct Idle {
-    key: Option<String>,
-    conn: Conn,
-}
-
 /// The client's idle WebSocket connections and its "SSE from now on" switch (set by a 426).
 #[derive(Default)]
 pub(crate) struct Pool {
-    idle: Mutex<Vec<Idle>>,
+    /// Least recently used first.
+    idle: Mutex<Vec<Conn>>,
     sse_only: AtomicBool,
 }
 
@@ -132,7 +184,7 @@ impl std::fmt::Debug for Pool {
 }
 
 impl Pool {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Idle>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Conn>> {
         self.idle.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -141,17 +193,20 @@ impl Pool {
         self.sse_only.load(Ordering::Relaxed)
     }
 
-    /// An idle connection of this conversation, preferring one on which `body` goes
-    /// incremental; expired connections are dropped on the way.
-    fn take(&self, key: Option<&str>, body: &Body) -> Option<Conn> {
+    /// An idle connection upgraded with `key`, preferring one on which `body` goes
+    /// incremental. Expired connections, and those whose credentials are no longer the
+    /// current ones (a token is never handed out again once replaced), are closed on the
+    /// way. The idle list stays in the order the connections were returned (least recently
+    /// used first).
+    fn take(&self, key: &ConnKey, body: &Body) -> Option<Conn> {
         let mut idle = self.lock();
-        idle.retain(|i| !i.conn.expired());
+        idle.retain(|c| !c.expired() && c.key.same_credentials(key));
         let mut best = None;
-        for (n, i) in idle.iter().enumerate() {
-            if i.key.as_deref() != key {
+        for (n, c) in idle.iter().enumerate() {
+            if c.key != *key {
                 continue;
             }
-            if incremental::is_incremental(i.conn.last.as_ref(), body) {
+            if incremental::is_incremental(c.last.as_ref(), body) {
                 best = Some(n);
                 break;
             }
@@ -159,17 +214,27 @@ impl Pool {
                 best = Some(n);
             }
         }
-        best.map(|n| idle.swap_remove(n).conn)
+        best.map(|n| idle.remove(n))
     }
 
-    fn put(&self, key: Option<String>, conn: Conn) {
+    /// Closes every idle connection (the credentials they were opened with are gone).
+    fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// Returns a connection to the pool, as the most recently used one. When
+    /// [`MAX_IDLE`] are already idle, the least recently used is closed (dropped) to make
+    /// room: the newest connection carries the latest turn, the one most likely to go on.
+    fn put(&self, conn: Conn) {
         if conn.expired() {
             return;
         }
         let mut idle = self.lock();
-        if idle.len() < MAX_IDLE {
-            idle.push(Idle { key, conn });
+        idle.retain(|c| !c.expired());
+        if idle.len() >= MAX_IDLE {
+            drop(idle.remove(0));
         }
+        idle.push(conn);
     }
 }
 
@@ -212,8 +277,6 @@ impl std::error::Error for Closed {}
 /// One `POST /responses` turn, as the WebSocket transport sends it (possibly several times).
 #[derive(Debug)]
 pub(crate) struct Turn {
-    /// The conversation id: connections are reused within one conversation only.
-    key: Option<String>,
     /// The full request body (shared with the connection's [`LastTurn`] once it completes).
     body: Arc<Body>,
     /// The upgrade request (URL and headers, without credentials).
@@ -225,12 +288,7 @@ pub(crate) struct Turn {
 impl Turn {
     /// A turn for `body` (the JSON object sent over SSE) with the upgrade request `prepared`
     /// (its method is replaced by GET and the WebSocket headers are added).
-    pub(crate) fn new(
-        key: Option<String>,
-        body: &[u8],
-        mut prepared: Prepared,
-        generate: Option<bool>,
-    ) -> Result<Self> {
+    pub(crate) fn new(body: &[u8], mut prepared: Prepared, generate: Option<bool>) -> Result<Self> {
         let body = Body::parse(body)
             .map_err(|e| Error::config("request body is not a json object").with_source(e))?;
         prepared.method = Method::GET;
@@ -243,7 +301,6 @@ impl Turn {
             HeaderValue::from_static(OPENAI_BETA),
         );
         Ok(Self {
-            key,
             body: Arc::new(body),
             prepared,
             generate,
@@ -430,7 +487,7 @@ impl Active {
             std::mem::take(&mut self.output),
             id.to_owned(),
         ));
-        pool.put(turn.key.clone(), self.conn);
+        pool.put(self.conn);
     }
 }
 
@@ -442,10 +499,21 @@ pub(crate) async fn start(
     via: Via,
 ) -> std::result::Result<Active, Failed> {
     let (conn, reused, full) = match via {
-        Via::Pool => match client.ws.take(turn.key.as_deref(), &turn.body) {
-            Some(c) => (c, true, false),
-            None => (connect(client, turn, attempts).await?, false, false),
-        },
+        Via::Pool => {
+            // The current credentials first, exactly as an HTTP request gets them: a logout
+            // or a failed refresh surfaces here, never hidden by an open socket.
+            let key = match upgrade_request(client, turn, attempts).await {
+                Ok((uri, headers)) => ConnKey::new(&uri, &headers),
+                Err(f) => {
+                    client.ws.clear();
+                    return Err(f);
+                }
+            };
+            match client.ws.take(&key, &turn.body) {
+                Some(c) => (c, true, false),
+                None => (connect(client, turn, attempts).await?, false, false),
+            }
+        }
         Via::Same(c) => (c, true, false),
         Via::SameFull(c) => (c, true, true),
         Via::Fresh => (connect(client, turn, attempts).await?, false, true),
@@ -497,4 +565,62 @@ pub(crate) enum RetryKind {
     FullOnSame,
     /// A new connection, the full request.
     FreshConnection,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (HeaderName::from_static(k), HeaderValue::from_static(v)))
+            .collect()
+    }
+
+    #[test]
+    fn the_key_ignores_per_request_headers_and_hides_its_values() {
+        let uri: Uri = "https://chatgpt.com/backend-api/codex/responses"
+            .parse()
+            .unwrap();
+        let base = [
+            ("authorization", "Bearer tok-secret"),
+            ("chatgpt-account-id", "acct-A"),
+            ("thread-id", "t1"),
+        ];
+        let a = ConnKey::new(&uri, &headers(&base));
+        let mut more = base.to_vec();
+        more.extend([
+            ("x-client-request-id", "t1"),
+            ("x-codex-turn-metadata", "{\"turn_id\":\"u2\"}"),
+            ("x-codex-window-id", "t1:1"),
+            ("x-codex-turn-state", "ts"),
+            ("cookie", "__cf_bm=1"),
+        ]);
+        assert_eq!(a, ConnKey::new(&uri, &headers(&more)));
+        for changed in [
+            ("authorization", "Bearer other"),
+            ("chatgpt-account-id", "acct-B"),
+            ("thread-id", "t2"),
+            ("x-codex-beta-features", "remote_compaction_v2"),
+        ] {
+            let mut h = headers(&base);
+            h.insert(
+                HeaderName::from_static(changed.0),
+                HeaderValue::from_static(changed.1),
+            );
+            assert_ne!(a, ConnKey::new(&uri, &h), "{changed:?}");
+        }
+        let other: Uri = "https://ws.example.com/backend-api/codex/responses"
+            .parse()
+            .unwrap();
+        assert_ne!(a, ConnKey::new(&other, &headers(&base)));
+        let debug = format!("{a:?} {:?}", Pool::default());
+        assert!(
+            !debug.contains("secret") && !debug.contains("acct"),
+            "{debug}"
+        );
+    }
 }

@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::Conn;
+use super::ConnKey;
 use super::Failed;
 use super::Fallback;
 use super::MAX_MESSAGE;
@@ -40,17 +41,7 @@ pub(super) async fn connect(
     attempts: &mut Attempts,
 ) -> std::result::Result<Conn, Failed> {
     loop {
-        client
-            .ensure_credentials(attempts)
-            .await
-            .map_err(Failed::never)?;
-        // The upgrade follows workspace routing like an HTTP request.
-        let route = client
-            .route_of(&turn.prepared, attempts.creds.as_ref())
-            .await;
-        let (uri, headers) = client
-            .routed_request(&turn.prepared, route.as_deref(), attempts.creds.as_ref())
-            .map_err(Failed::never)?;
+        let (uri, headers) = upgrade_request(client, turn, attempts).await?;
         let within = client.cfg.connect_timeout;
         let span = tracing::info_span!("attempt", upgrade = true, refreshed = attempts.refreshed);
         let attempt = tracing::Instrument::instrument(upgrade(client, &uri, headers), span);
@@ -91,6 +82,26 @@ pub(super) async fn connect(
     }
 }
 
+/// The URL and headers an upgrade for `turn` would carry now: the current credentials
+/// (fetched as for an HTTP request) and workspace routing applied.
+pub(super) async fn upgrade_request(
+    client: &ClientInner,
+    turn: &Turn,
+    attempts: &mut Attempts,
+) -> std::result::Result<(Uri, HeaderMap), Failed> {
+    client
+        .ensure_credentials(attempts)
+        .await
+        .map_err(Failed::never)?;
+    // The upgrade follows workspace routing like an HTTP request.
+    let route = client
+        .route_of(&turn.prepared, attempts.creds.as_ref())
+        .await;
+    client
+        .routed_request(&turn.prepared, route.as_deref(), attempts.creds.as_ref())
+        .map_err(Failed::never)
+}
+
 enum Upgrade {
     Done(Box<Conn>),
     Refused(StatusCode, HeaderMap, Bytes),
@@ -106,6 +117,7 @@ fn handshake_error(msg: &'static str) -> impl FnOnce(hyper::Error) -> Error {
 
 /// One HTTP/1.1 upgrade attempt on a new connection.
 async fn upgrade(client: &ClientInner, uri: &Uri, mut headers: HeaderMap) -> Result<Upgrade> {
+    let conn_key = ConnKey::new(uri, &headers);
     let io = client.transport.connect_http1(uri).await?;
     let (mut send, conn) = hyper::client::conn::http1::Builder::new()
         .handshake::<_, Empty<Bytes>>(io)
@@ -175,6 +187,7 @@ async fn upgrade(client: &ClientInner, uri: &Uri, mut headers: HeaderMap) -> Res
         WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, Some(config)).await;
     Ok(Upgrade::Done(Box::new(Conn {
         socket,
+        key: conn_key,
         opened: Instant::now(),
         headers: head,
         last: None,
