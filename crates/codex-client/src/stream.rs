@@ -19,7 +19,6 @@ use codex_sse::Frame;
 use codex_sse::Parser;
 use codex_types::ResponseEvent;
 use futures_core::Stream;
-use http::HeaderMap;
 use http::Response;
 use http_body::Body as _;
 use hyper::body::Incoming;
@@ -172,7 +171,7 @@ impl ResponseStream {
         track_text: bool,
     ) -> Self {
         let (parts, body) = response.into_parts();
-        let source = (State::Body(body), parts.headers);
+        let source = (State::Body(body), Head::from_headers(parts.headers));
         Self::with_source(client, prepared, attempts, slot, source, track_text)
     }
 
@@ -186,7 +185,7 @@ impl ResponseStream {
         active: ws::Active,
         track_text: bool,
     ) -> Self {
-        let source = (State::Ws, active.headers().clone());
+        let source = (State::Ws, Head::for_ws(&active));
         let mut s = Self::with_source(client, prepared, attempts, slot, source, track_text);
         s.ws_turn = Some(turn);
         s.incremental = active.incremental;
@@ -194,13 +193,13 @@ impl ResponseStream {
         s
     }
 
-    /// A stream reading `source`: its first state and the headers of its response head.
+    /// A stream reading `source`: its first state and its response head.
     fn with_source(
         client: Arc<ClientInner>,
         prepared: Arc<Prepared>,
         attempts: Attempts,
         slot: Arc<Slot>,
-        (state, headers): (State, HeaderMap),
+        (state, head): (State, Head),
         track_text: bool,
     ) -> Self {
         let idle_timeout = client.cfg.idle_timeout;
@@ -208,7 +207,7 @@ impl ResponseStream {
             .creds
             .as_ref()
             .and_then(|c| c.account_id.as_deref());
-        client.models_cache.observe(account, &headers);
+        client.models_cache.observe(account, &head.headers);
         let parser = new_parser(client.cfg.max_event_size);
         let now = Instant::now();
         let deadline = attempts
@@ -226,7 +225,7 @@ impl ResponseStream {
             last_activity: now,
             ws_activity: false,
             deadline,
-            head: Head::from_headers(headers),
+            head,
             text: String::new(),
             track_text,
             yielded: 0,
@@ -568,7 +567,7 @@ impl Stream for ResponseStream {
                 State::WsStart(fut) => match fut.as_mut().poll(cx) {
                     Poll::Ready((attempts, Ok(active))) => {
                         this.attempts = Some(attempts);
-                        this.head = Head::from_headers(active.headers().clone());
+                        this.head = Head::for_ws(&active);
                         this.incremental = active.incremental;
                         this.ws = Some(Box::new(active));
                         this.last_activity = Instant::now();
