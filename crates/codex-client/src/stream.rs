@@ -74,7 +74,9 @@ enum State {
 ///
 /// Semantics:
 /// - `response.completed` is yielded and then the stream ends (the connection is not drained
-///   further, so a server that keeps it open cannot make the caller hang);
+///   further, so a server that keeps it open cannot make the caller hang); over WebSocket
+///   the response is confirmed (`response.processed`) and the connection returned to the
+///   pool when the caller polls that end, or drops the stream after the completed event;
 /// - `response.failed`, `response.incomplete` and `error` events are yielded as typed errors
 ///   ([`ErrorKind::RateLimited`], [`ErrorKind::ContextWindowExceeded`],
 ///   [`ErrorKind::Incomplete`], [`ErrorKind::ApiError`], …) and the stream then ends;
@@ -431,7 +433,7 @@ impl Stream for ResponseStream {
             return Poll::Ready(Some(item));
         }
         if matches!(this.state, State::Done) {
-            return Poll::Ready(None);
+            return this.poll_end(cx);
         }
         if this.slot.is_aborted() {
             return Poll::Ready(Some(Err(this.end_with(aborted_error()))));
@@ -548,9 +550,6 @@ impl Stream for ResponseStream {
                             this.ws_activity = true;
                             let decoded = ResponseEvent::decode_str(&data);
                             let item = this.on_decoded(decoded, data.as_bytes(), offset, "");
-                            if this.completed {
-                                this.finish_ws(cx);
-                            }
                             if let Some(item) = item {
                                 return Poll::Ready(Some(item));
                             }
@@ -579,8 +578,22 @@ impl Stream for ResponseStream {
                     }
                     Poll::Pending => return this.park(cx),
                 },
-                State::Done => return Poll::Ready(None),
+                State::Done => return this.poll_end(cx),
             }
+        }
+    }
+}
+
+impl Drop for ResponseStream {
+    /// A stream dropped after it yielded `response.completed` (the caller handled the
+    /// response and stopped polling): over WebSocket the response is confirmed and the
+    /// connection goes back to the pool, best effort (there is no task to wake: what the
+    /// socket does not take now goes out before the connection's next frame). A stream
+    /// dropped before that closes its connection.
+    fn drop(&mut self) {
+        if self.completed && self.peeked.is_none() && self.ws.is_some() {
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            self.finish_ws(&mut cx);
         }
     }
 }
@@ -600,7 +613,19 @@ impl ResponseStream {
         }
     }
 
-    /// After `response.completed` over WebSocket: the connection goes back to the pool.
+    /// The end of the stream. Polled again after it yielded `response.completed`, the caller
+    /// has handled the response: over WebSocket, `response.processed` is sent then (as
+    /// codex-rs sends it once the turn's items are recorded) and the connection goes back to
+    /// the pool.
+    fn poll_end(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ResponseEvent>>> {
+        if self.completed {
+            self.finish_ws(cx);
+        }
+        Poll::Ready(None)
+    }
+
+    /// After the caller handled `response.completed` over WebSocket: confirms the response
+    /// and returns the connection to the pool.
     fn finish_ws(&mut self, cx: &mut Context<'_>) {
         if let (Some(active), Some(turn)) = (self.ws.take(), &self.ws_turn) {
             active.finish(cx, &self.client.ws, turn, self.response_id.as_deref());

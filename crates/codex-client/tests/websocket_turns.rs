@@ -6,6 +6,9 @@
 
 mod common;
 
+use std::time::Duration;
+use std::time::Instant;
+
 use codex_client::ResponseStream;
 use codex_client::Transport;
 use codex_mock::Reply;
@@ -17,6 +20,8 @@ use codex_types::ResponsesRequest;
 use common::Env;
 use common::drain_mut;
 use common::env_over;
+use futures_util::StreamExt;
+use serde_json::Value;
 
 fn request(model: &str, input: Vec<ResponseItem>) -> ResponsesRequest {
     ResponsesRequest::builder(model)
@@ -104,3 +109,111 @@ async fn a_later_turn_reports_its_own_facts(t: Transport) {
 }
 
 both_transports!(a_later_turn_reports_its_own_facts);
+
+/// The `response.processed` frames the mock received.
+fn processed(env: &Env) -> Vec<Value> {
+    env.mock
+        .websocket_frames()
+        .iter()
+        .filter_map(|f| f.json())
+        .filter(|v| v["type"] == "response.processed")
+        .collect()
+}
+
+/// Waits (at most 5 s) until the mock received `n` `response.processed` frames.
+async fn wait_for_processed(env: &Env, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while processed(env).len() < n {
+        assert!(Instant::now() < deadline, "{:?}", processed(env));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Reads `s` up to and including `response.completed`; returns the output items.
+async fn read_to_completed(s: &mut ResponseStream) -> Vec<ResponseItem> {
+    let mut items = Vec::new();
+    loop {
+        match s.next().await.unwrap().unwrap() {
+            ResponseEvent::OutputItemDone(d) => items.push(d.item),
+            ResponseEvent::Completed(_) => return items,
+            _ => {}
+        }
+    }
+}
+
+/// A WebSocket client whose turn 1 ("first", answered "one") was read up to and including
+/// its completed event, and its output items; turn 2 will be answered "two".
+async fn first_turn_read_to_completed() -> (Env, ResponseStream, Vec<ResponseItem>) {
+    let env = env_over(Transport::WebSocket).await;
+    env.mock.push_response(Reply::text("one"));
+    env.mock.push_response(Reply::text("two"));
+    let mut s = env
+        .start(&request("gpt-5.4", vec![ResponseItem::user_text("first")]))
+        .await;
+    let items = read_to_completed(&mut s).await;
+    (env, s, items)
+}
+
+/// Turn 2 after `items` of turn 1 ("first"): incremental on the same connection.
+async fn next_turn_goes_incremental(env: &Env, items: Vec<ResponseItem>) {
+    let mut history = vec![ResponseItem::user_text("first")];
+    history.extend(items);
+    history.push(ResponseItem::user_text("second"));
+    let s = env.start(&request("gpt-5.4", history)).await;
+    assert!(s.incremental());
+    assert_eq!(s.collect_text().await.unwrap().text, "two");
+    assert_eq!(env.mock.websocket_upgrades().len(), 1);
+}
+
+/// `response.processed` goes out once the caller has handled the response: not while it
+/// holds the completed event, but when it polls the stream's end. The connection then serves
+/// the next turn incrementally.
+#[tokio::test]
+async fn response_processed_waits_until_the_caller_polls_the_end() {
+    let (env, mut s, items) = first_turn_read_to_completed().await;
+    // The caller holds the completed event and has not handled it yet.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(processed(&env).is_empty(), "{:?}", processed(&env));
+    assert!(s.next().await.is_none());
+    wait_for_processed(&env, 1).await;
+    assert!(processed(&env)[0]["response_id"].is_string());
+    next_turn_goes_incremental(&env, items).await;
+}
+
+/// A stream dropped right after its completed event confirms the response and returns the
+/// connection too.
+#[tokio::test]
+async fn dropping_the_stream_after_completed_confirms_and_keeps_the_connection() {
+    let (env, s, items) = first_turn_read_to_completed().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(processed(&env).is_empty());
+    drop(s);
+    wait_for_processed(&env, 1).await;
+    next_turn_goes_incremental(&env, items).await;
+}
+
+/// A stream dropped before `response.completed` never confirms or returns its connection:
+/// the next turn opens a new one and sends the full request.
+#[tokio::test]
+async fn dropping_the_stream_before_completed_closes_the_connection() {
+    let env = env_over(Transport::WebSocket).await;
+    env.mock.push_response(Reply::text("one"));
+    env.mock.push_response(Reply::text("two"));
+    let req = request("gpt-5.4", vec![ResponseItem::user_text("first")]);
+    let mut s = env.start(&req).await;
+    assert!(matches!(
+        s.next().await.unwrap().unwrap(),
+        ResponseEvent::Created(_)
+    ));
+    drop(s);
+    let s = env.start(&req).await;
+    assert!(!s.incremental());
+    assert_eq!(s.collect_text().await.unwrap().text, "two");
+    assert_eq!(env.mock.websocket_upgrades().len(), 2);
+    wait_for_processed(&env, 1).await;
+    assert_eq!(
+        processed(&env).len(),
+        1,
+        "only the second turn was confirmed"
+    );
+}
