@@ -566,7 +566,11 @@ impl Stream for ResponseStream {
                 State::WsStart(fut) => match fut.as_mut().poll(cx) {
                     Poll::Ready((attempts, Ok(active))) => {
                         this.attempts = Some(attempts);
-                        this.head = Head::for_ws(&active);
+                        // A resend reuses only this stream's own connection: its head is
+                        // already the right one (a reused one names no earlier turn's facts).
+                        if !active.reused {
+                            this.head = Head::for_ws(&active);
+                        }
                         this.incremental = active.incremental;
                         this.ws = Some(Box::new(active));
                         this.last_activity = Instant::now();
