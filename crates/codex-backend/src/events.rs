@@ -67,7 +67,10 @@ pub struct Completed {
     pub response_id: String,
     /// Token usage, when the server sent it.
     pub usage: Option<Usage>,
-    /// The rate limits of the response head, when the server sent them.
+    /// The rate limits of the response: the turn's last `codex.rate_limits` event when it
+    /// sent one (what the server sends over WebSocket), else the response head's
+    /// `x-codex-*` headers; `None` when neither said anything (e.g. a later turn on a reused
+    /// WebSocket connection without a `codex.rate_limits` event).
     pub rate_limits: Option<RateLimitSnapshot>,
 }
 
@@ -200,11 +203,11 @@ impl Stream for WireStream {
 /// [`codex_client::ResponseStream`] for the response head; [`into_wire`](Self::into_wire)
 /// gives the wire-level events instead, [`text_stream`](Self::text_stream) the text only.
 #[derive(Debug)]
-pub struct EventStream(WireStream);
+pub struct EventStream(WireStream, Option<RateLimitSnapshot>);
 
 impl EventStream {
     pub(crate) fn new(inner: codex_client::ResponseStream) -> Self {
-        Self(WireStream(inner))
+        Self(WireStream(inner), None)
     }
 
     /// The wire-level stream (every [`ResponseEvent`] as received).
@@ -223,7 +226,9 @@ impl EventStream {
         self.0.collect_text().await
     }
 
-    fn seed(&self, ev: ResponseEvent) -> Event {
+    /// The facade's event for `ev` (keeping the last `codex.rate_limits` snapshot for
+    /// [`Completed::rate_limits`]).
+    fn seed(&mut self, ev: ResponseEvent) -> Event {
         match ev {
             ResponseEvent::OutputTextDelta(d) => Event::TextDelta(d.delta.into()),
             ResponseEvent::ReasoningSummaryTextDelta(d) => Event::ReasoningDelta {
@@ -241,8 +246,12 @@ impl EventStream {
             ResponseEvent::Completed(c) => Event::Completed(Completed {
                 response_id: c.response_id().to_owned(),
                 usage: c.usage().cloned(),
-                rate_limits: self.0.rate_limits(),
+                rate_limits: self.1.take().or_else(|| self.0.rate_limits()),
             }),
+            ResponseEvent::RateLimits(r) => {
+                self.1 = Some(r.snapshot.clone());
+                Event::Other(ResponseEvent::RateLimits(r))
+            }
             other => Event::Other(other),
         }
     }

@@ -20,7 +20,6 @@ use codex_sse::Frame;
 use codex_sse::Parser;
 use codex_types::ResponseEvent;
 use futures_core::Stream;
-use http::HeaderMap;
 use http::Response;
 use http_body::Body as _;
 use hyper::body::Incoming;
@@ -78,7 +77,9 @@ enum State {
 ///
 /// Semantics:
 /// - `response.completed` is yielded and then the stream ends (the connection is not drained
-///   further, so a server that keeps it open cannot make the caller hang);
+///   further, so a server that keeps it open cannot make the caller hang); over WebSocket
+///   the response is confirmed (`response.processed`) and the connection returned to the
+///   pool when the caller polls that end, or drops the stream after the completed event;
 /// - `response.failed`, `response.incomplete` and `error` events are yielded as typed errors
 ///   ([`ErrorKind::RateLimited`], [`ErrorKind::ContextWindowExceeded`],
 ///   [`ErrorKind::Incomplete`], [`ErrorKind::ApiError`], …) and the stream then ends;
@@ -175,7 +176,7 @@ impl ResponseStream {
         track_text: bool,
     ) -> Self {
         let (parts, body) = response.into_parts();
-        let source = (State::Body(body), parts.headers);
+        let source = (State::Body(body), Head::from_headers(parts.headers));
         Self::with_source(client, prepared, attempts, slot, source, track_text)
     }
 
@@ -189,7 +190,7 @@ impl ResponseStream {
         active: ws::Active,
         track_text: bool,
     ) -> Self {
-        let source = (State::Ws, active.headers().clone());
+        let source = (State::Ws, Head::for_ws(&active));
         let mut s = Self::with_source(client, prepared, attempts, slot, source, track_text);
         s.ws_turn = Some(turn);
         s.incremental = active.incremental;
@@ -197,13 +198,13 @@ impl ResponseStream {
         s
     }
 
-    /// A stream reading `source`: its first state and the headers of its response head.
+    /// A stream reading `source`: its first state and its response head.
     fn with_source(
         client: Arc<ClientInner>,
         prepared: Arc<Prepared>,
         attempts: Attempts,
         slot: Arc<Slot>,
-        (state, headers): (State, HeaderMap),
+        (state, head): (State, Head),
         track_text: bool,
     ) -> Self {
         let idle_timeout = client.cfg.idle_timeout;
@@ -211,7 +212,7 @@ impl ResponseStream {
             .creds
             .as_ref()
             .and_then(|c| c.account_id.as_deref());
-        client.models_cache.observe(account, &headers);
+        client.models_cache.observe(account, &head.headers);
         let parser = new_parser(client.cfg.max_event_size);
         let now = Instant::now();
         let deadline = attempts
@@ -229,7 +230,7 @@ impl ResponseStream {
             last_activity: now,
             ws_activity: false,
             deadline,
-            head: Head::from_headers(headers),
+            head,
             text: String::new(),
             track_text,
             yielded: 0,
@@ -435,7 +436,7 @@ impl Stream for ResponseStream {
             return Poll::Ready(Some(item));
         }
         if matches!(this.state, State::Done) {
-            return Poll::Ready(None);
+            return this.poll_end(cx);
         }
         if this.slot.is_aborted() {
             return Poll::Ready(Some(Err(this.end_with(aborted_error()))));
@@ -551,9 +552,6 @@ impl Stream for ResponseStream {
                             this.ws_activity = true;
                             let decoded = ResponseEvent::decode_str(&data);
                             let item = this.on_decoded(decoded, data.as_bytes(), offset, "");
-                            if this.completed {
-                                this.finish_ws(cx);
-                            }
                             if let Some(item) = item {
                                 return Poll::Ready(Some(item));
                             }
@@ -570,7 +568,11 @@ impl Stream for ResponseStream {
                 State::WsStart(fut) => match fut.as_mut().poll(cx) {
                     Poll::Ready((attempts, Ok(active))) => {
                         this.attempts = Some(attempts);
-                        this.head = Head::from_headers(active.headers().clone());
+                        // A resend reuses only this stream's own connection: its head is
+                        // already the right one (a reused one names no earlier turn's facts).
+                        if !active.reused {
+                            this.head = Head::for_ws(&active);
+                        }
                         this.incremental = active.incremental;
                         this.ws = Some(Box::new(active));
                         this.last_activity = Instant::now();
@@ -582,8 +584,22 @@ impl Stream for ResponseStream {
                     }
                     Poll::Pending => return this.park(cx),
                 },
-                State::Done => return Poll::Ready(None),
+                State::Done => return this.poll_end(cx),
             }
+        }
+    }
+}
+
+impl Drop for ResponseStream {
+    /// A stream dropped after it yielded `response.completed` (the caller handled the
+    /// response and stopped polling): over WebSocket the response is confirmed and the
+    /// connection goes back to the pool, best effort (there is no task to wake: what the
+    /// socket does not take now goes out before the connection's next frame). A stream
+    /// dropped before that closes its connection.
+    fn drop(&mut self) {
+        if self.completed && self.peeked.is_none() && self.ws.is_some() {
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            self.finish_ws(&mut cx);
         }
     }
 }
@@ -603,7 +619,19 @@ impl ResponseStream {
         }
     }
 
-    /// After `response.completed` over WebSocket: the connection goes back to the pool.
+    /// The end of the stream. Polled again after it yielded `response.completed`, the caller
+    /// has handled the response: over WebSocket, `response.processed` is sent then (as
+    /// codex-rs sends it once the turn's items are recorded) and the connection goes back to
+    /// the pool.
+    fn poll_end(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ResponseEvent>>> {
+        if self.completed {
+            self.finish_ws(cx);
+        }
+        Poll::Ready(None)
+    }
+
+    /// After the caller handled `response.completed` over WebSocket: confirms the response
+    /// and returns the connection to the pool.
     fn finish_ws(&mut self, cx: &mut Context<'_>) {
         if let (Some(active), Some(turn)) = (self.ws.take(), &self.ws_turn) {
             active.finish(cx, &self.client.ws, turn, self.response_id.as_deref());

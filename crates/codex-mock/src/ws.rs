@@ -43,6 +43,8 @@ use crate::RecordedRequest;
 use crate::server::MockBody;
 use crate::server::Shared;
 
+mod turn_meta;
+
 /// How the mock answers a WebSocket upgrade on `/responses`
 /// ([`crate::MockServer::set_websocket`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -124,11 +126,12 @@ pub(crate) async fn upgrade(
     crate::server::set(h, "x-models-etag", "\"models-mock\"");
     crate::server::set(h, "x-reasoning-included", "true");
     crate::server::rate_limit_headers(h);
+    let answered = h.clone();
     tokio::spawn(async move {
         if let Ok(upgraded) = hyper::upgrade::on(req).await {
             let socket =
                 WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-            serve(shared, socket, recorded).await;
+            serve(shared, socket, recorded, answered).await;
         }
     });
     resp
@@ -136,8 +139,14 @@ pub(crate) async fn upgrade(
 
 type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
-/// One connection: one `response.create` at a time.
-async fn serve(shared: Arc<Shared>, mut socket: Socket, upgrade: RecordedRequest) {
+/// One connection: one `response.create` at a time. `answered`: the headers of the upgrade
+/// answer (what the client knows without events).
+async fn serve(
+    shared: Arc<Shared>,
+    mut socket: Socket,
+    upgrade: RecordedRequest,
+    answered: HeaderMap,
+) {
     let mut served = Served::default();
     let mut count: u64 = 0;
     let mut generation = shared.ws_generation.load(Ordering::Relaxed);
@@ -245,6 +254,14 @@ async fn serve(shared: Arc<Shared>, mut socket: Socket, upgrade: RecordedRequest
             version: "websocket".to_owned(),
         };
         let resp = crate::server::route(&shared, &request).await;
+        if resp.status() == StatusCode::OK {
+            // The answer's own headers cannot travel on the socket: their events instead.
+            for event in turn_meta::events(resp.headers(), &answered) {
+                if !send(&mut socket, event).await {
+                    return;
+                }
+            }
+        }
         let cut = Cut {
             close_after: shared.ws_close_after.load(Ordering::Relaxed),
             binary_after: shared.ws_binary_after.load(Ordering::Relaxed),

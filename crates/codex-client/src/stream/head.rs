@@ -5,7 +5,19 @@ use http::HeaderMap;
 use super::ResponseStream;
 use crate::status;
 use crate::text_response::TextResponse;
+use crate::ws;
 use crate::ws::Transport;
+
+/// The headers of a WebSocket upgrade answer that describe the connection, not one response:
+/// what codex-rs reports again at the start of every response on the connection (the
+/// served model, the models catalog version, "reasoning included"). The others (request id,
+/// rate limits, turn state, safety buffering) belong to the upgrade's first response only.
+const CONNECTION_LEVEL: [&str; 4] = [
+    "openai-model",
+    "x-openai-model",
+    "x-models-etag",
+    "x-reasoning-included",
+];
 
 /// What the response head said (refined by `response.metadata` events).
 #[derive(Debug, Default)]
@@ -31,6 +43,23 @@ impl Head {
             headers,
         }
     }
+
+    /// The head of a WebSocket turn: the upgrade answer's headers for the connection's first
+    /// response; on a reused connection only their [`CONNECTION_LEVEL`] ones (a later
+    /// turn's own facts arrive as `response.metadata` and `codex.rate_limits` events).
+    pub(super) fn for_ws(active: &ws::Active) -> Self {
+        let all = active.headers();
+        if !active.reused {
+            return Self::from_headers(all.clone());
+        }
+        let mut kept = HeaderMap::new();
+        for name in CONNECTION_LEVEL {
+            for value in all.get_all(name) {
+                kept.append(name, value.clone());
+            }
+        }
+        Self::from_headers(kept)
+    }
 }
 
 impl ResponseStream {
@@ -49,7 +78,10 @@ impl ResponseStream {
         self.incremental
     }
 
-    /// The headers of the (last) successful response.
+    /// The headers of the (last) successful response. Over WebSocket: the upgrade answer's
+    /// for the connection's first turn; on a reused connection only its connection-level
+    /// headers (`openai-model`, `x-models-etag`, `x-reasoning-included`), so a later turn
+    /// never reports an earlier turn's request id, rate limits or turn state.
     pub fn headers(&self) -> &HeaderMap {
         &self.head.headers
     }
@@ -71,7 +103,9 @@ impl ResponseStream {
         self.head.turn_state.as_deref()
     }
 
-    /// The rate-limit snapshot sent with the response headers (protocol §8.2).
+    /// The rate-limit snapshot sent with the response headers (protocol §8.2); `None` on a
+    /// reused WebSocket connection, where the turn's rate limits come as `codex.rate_limits`
+    /// events.
     pub fn rate_limits(&self) -> Option<codex_types::RateLimitSnapshot> {
         codex_types::RateLimitSnapshot::from_headers(&self.head.headers)
     }

@@ -455,7 +455,8 @@ impl Active {
         }
     }
 
-    /// After `response.completed`: remembers the turn on the connection, queues
+    /// Once the caller has handled `response.completed` (polled the stream's end, or dropped
+    /// the stream after that event): remembers the turn on the connection, queues
     /// `response.processed` (flushed now if the socket takes it, else with the next frame)
     /// and returns the connection to the pool.
     pub(crate) fn finish(
