@@ -51,10 +51,10 @@ async fn a_later_turn_completes_with_its_own_rate_limits(t: Transport) {
     mock.push_response(Reply::rate_limits());
     let (one, rid1, _) = completed(&client, "first", "gpt-5.4").await;
     assert_eq!(primary(&one), Some(42.0));
-    let (two, rid2, model2) = completed(&client, "second", "gpt-5.4-mini").await;
+    let (two, rid2, model2) = completed(&client, "second", "gpt-5.4").await;
     assert_eq!(primary(&two), Some(99.0), "{two:?}");
     assert_ne!(rid2, rid1);
-    assert_eq!(model2.as_deref(), Some("gpt-5.4-mini"));
+    assert_eq!(model2.as_deref(), Some("gpt-5.4"));
     // A `codex.rate_limits` event wins over the head's headers on either transport (only
     // the event names a plan).
     let (three, _, _) = completed(&client, "third", "gpt-5.4").await;

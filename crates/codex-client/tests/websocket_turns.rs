@@ -91,7 +91,7 @@ async fn a_later_turn_reports_its_own_facts(t: Transport) {
     assert!(one.request_id.is_some());
     history.extend(one.items.clone());
     history.push(ResponseItem::user_text("second"));
-    let two = turn(&env, &request("gpt-5.4-mini", history)).await;
+    let two = turn(&env, &request("gpt-5.4", history.clone())).await;
     if t == Transport::WebSocket {
         assert_eq!(
             env.mock.websocket_upgrades().len(),
@@ -100,12 +100,26 @@ async fn a_later_turn_reports_its_own_facts(t: Transport) {
         );
     }
     assert_ne!(two.request_id, one.request_id, "{two:?}");
-    assert_eq!(two.served_model.as_deref(), Some("gpt-5.4-mini"), "{two:?}");
+    assert_eq!(two.served_model.as_deref(), Some("gpt-5.4"), "{two:?}");
     assert_eq!(primary(&two.limits), Some(99.0), "{two:?}");
     assert_ne!(primary(&two.head_limits), Some(42.0), "{two:?}");
     if two.turn_state.is_some() {
         assert_ne!(two.turn_state, one.turn_state, "{two:?}");
     }
+    // Another model routes elsewhere (`x-codex-routing-hint` is part of the connection):
+    // over WebSocket a new upgrade, whose head names the model.
+    env.mock.push_response(Reply::text("three"));
+    history.extend(two.items.clone());
+    history.push(ResponseItem::user_text("third"));
+    let three = turn(&env, &request("gpt-5.4-mini", history)).await;
+    if t == Transport::WebSocket {
+        assert_eq!(env.mock.websocket_upgrades().len(), 2, "a new model");
+    }
+    assert_eq!(
+        three.served_model.as_deref(),
+        Some("gpt-5.4-mini"),
+        "{three:?}"
+    );
 }
 
 both_transports!(a_later_turn_reports_its_own_facts);
