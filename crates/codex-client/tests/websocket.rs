@@ -274,11 +274,23 @@ async fn upgrade_required_switches_the_client_to_sse_for_good() {
 
 #[tokio::test]
 async fn a_refused_upgrade_falls_back_for_that_turn_only() {
+    falls_back_for_that_turn_only(WebSocketMode::Refuse).await;
+}
+
+#[tokio::test]
+async fn a_503_upgrade_falls_back_for_that_turn_only() {
+    falls_back_for_that_turn_only(WebSocketMode::Unavailable).await;
+}
+
+/// Under `Auto`, an upgrade answered as `mode` says (not a 426) gives SSE for that turn; the
+/// next turn tries the upgrade again and rides it once it is accepted.
+async fn falls_back_for_that_turn_only(mode: WebSocketMode) {
     let env = auto_env().await;
-    env.mock.set_websocket(WebSocketMode::Refuse);
+    env.mock.set_websocket(mode);
     env.mock.push_response(Reply::text("one"));
     let out = env.turn(&common::request("q")).await;
     assert_eq!(out.transport, Transport::Sse);
+    assert_eq!(out.text, "one");
     env.mock.set_websocket(WebSocketMode::Accept);
     env.mock.push_response(Reply::text("two"));
     let out = env.turn(&common::request("q")).await;

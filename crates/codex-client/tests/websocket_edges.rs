@@ -1,8 +1,8 @@
 //! WebSocket turns at the edges of the transport choice: through an HTTP CONNECT proxy (TLS
-//! with the test CA), and a passing server failure of the upgrade under `Transport::Auto`
-//! (SSE for that turn, the upgrade tried again on the next one) or `Transport::WebSocket`
-//! (the error surfaces, no fallback), and an upgrade never answered (the connect timeout ends
-//! the wait, then SSE for that turn).
+//! with the test CA), a passing server failure of the upgrade under `Transport::WebSocket`
+//! (the error surfaces, no fallback; the `Auto` fallback for a 503 is in websocket.rs next to
+//! the 404 one), and an upgrade never answered (the connect timeout ends the wait, then SSE
+//! for that turn).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -33,23 +33,6 @@ async fn a_websocket_turn_goes_through_the_connect_proxy() {
     assert_eq!(proxy.targets(), [authority]);
     assert_eq!(env.mock.websocket_upgrades().len(), 1);
     assert!(env.mock.requests().iter().all(|r| r.method != "POST"));
-}
-
-#[tokio::test]
-async fn a_503_upgrade_falls_back_to_sse_for_that_turn_only() {
-    let env = env_with(false, |b| b.transport(Transport::Auto)).await;
-    env.mock.set_websocket(WebSocketMode::Unavailable);
-    env.mock.push_response(Reply::text("one"));
-    let out = env.turn(&common::request("q")).await;
-    assert_eq!(out.transport, Transport::Sse);
-    assert_eq!(out.text, "one");
-    // Not a 426: the next turn tries the upgrade again, and rides it once it is accepted.
-    env.mock.set_websocket(WebSocketMode::Accept);
-    env.mock.push_response(Reply::text("two"));
-    let out = env.turn(&common::request("q")).await;
-    assert_eq!(out.transport, Transport::WebSocket);
-    assert_eq!(out.text, "two");
-    assert_eq!(env.mock.websocket_upgrades().len(), 2);
 }
 
 #[tokio::test]
