@@ -175,6 +175,13 @@ impl Error {
         self
     }
 
+    /// A stream that ended before `response.completed`, retryable: `message` is
+    /// [`STREAM_CLOSED`] (the body or the socket ended) or [`CONNECTION_LOST`] (it failed),
+    /// the same text over every transport; the transport's detail goes in `source()`.
+    pub(crate) fn stream_end(message: &'static str) -> Self {
+        Self::new(ErrorKind::StreamClosed, message).with(|d| d.retryable = true)
+    }
+
     /// True for an error that ended a stream (it then carries the partial text).
     pub(crate) fn ended_stream(&self) -> bool {
         self.0.details.partial_text.is_some()

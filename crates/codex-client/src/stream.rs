@@ -487,9 +487,7 @@ impl Stream for ResponseStream {
                         }
                     }
                     Poll::Ready(Some(Err(e))) => {
-                        let err = Error::new(ErrorKind::StreamClosed, CONNECTION_LOST)
-                            .with_source(e)
-                            .with(|d| d.retryable = true);
+                        let err = Error::stream_end(CONNECTION_LOST).with_source(e);
                         return Poll::Ready(Some(Err(this.end_with(err))));
                     }
                     Poll::Ready(None) => {
@@ -503,8 +501,7 @@ impl Stream for ResponseStream {
                 State::Eof { truncated } => {
                     // The text of every transport (a WebSocket never sends half an event);
                     // a body cut in the middle of an event says so in `source()`.
-                    let mut err = Error::new(ErrorKind::StreamClosed, STREAM_CLOSED)
-                        .with(|d| d.retryable = true);
+                    let mut err = Error::stream_end(STREAM_CLOSED);
                     if *truncated {
                         err = err.with_source(codex_sse::StreamError::<Infallible>::Truncated {
                             last_event_id: None,

@@ -407,9 +407,10 @@ struct Served {
 }
 
 impl Served {
-    /// Remembers the response `id` to the current request, with its `output` items.
+    /// Remembers the response `id` to the current request, with its `output` items (a
+    /// request completes once: its input is moved, not copied).
     fn complete(&mut self, id: &str, output: Option<&Value>) {
-        let mut all = self.input.clone();
+        let mut all = std::mem::take(&mut self.input);
         if let Some(Value::Array(items)) = output {
             all.extend(items.iter().cloned());
         }

@@ -238,16 +238,6 @@ impl Pool {
     }
 }
 
-/// A retryable `StreamClosed` error with `message` and the transport detail as its source.
-fn stream_end(
-    message: &'static str,
-    source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-) -> Error {
-    Error::new(ErrorKind::StreamClosed, message)
-        .with_source(source)
-        .with(|d| d.retryable = true)
-}
-
 /// The server closed the WebSocket (a Close frame, with its code and reason when it had
 /// them): the source of a `StreamClosed` error.
 #[derive(Debug)]
@@ -430,19 +420,20 @@ impl Active {
                 "unexpected binary websocket frame before response.completed",
             )),
             Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Read::Activity,
-            Some(Ok(Message::Close(frame))) => Read::Failed(stream_end(
-                STREAM_CLOSED,
-                Closed {
+            Some(Ok(Message::Close(frame))) => {
+                Read::Failed(Error::stream_end(STREAM_CLOSED).with_source(Closed {
                     frame: frame.map(|f| (u16::from(f.code), f.reason.as_str().to_owned())),
-                },
-            )),
-            None => Read::Failed(stream_end(STREAM_CLOSED, Closed { frame: None })),
+                }))
+            }
+            None => {
+                Read::Failed(Error::stream_end(STREAM_CLOSED).with_source(Closed { frame: None }))
+            }
             Some(Err(
                 e @ WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake)
                 | e @ WsError::ConnectionClosed
                 | e @ WsError::AlreadyClosed,
-            )) => Read::Failed(stream_end(STREAM_CLOSED, e)),
-            Some(Err(e)) => Read::Failed(stream_end(CONNECTION_LOST, e)),
+            )) => Read::Failed(Error::stream_end(STREAM_CLOSED).with_source(e)),
+            Some(Err(e)) => Read::Failed(Error::stream_end(CONNECTION_LOST).with_source(e)),
         })
     }
 
@@ -503,27 +494,31 @@ pub(crate) async fn start(
         Via::Pool => {
             // The current credentials first, exactly as an HTTP request gets them: a logout
             // or a failed refresh surfaces here, never hidden by an open socket.
-            let key = match upgrade_request(client, turn, attempts).await {
-                Ok((uri, headers)) => ConnKey::new(&uri, &headers),
+            let request = match upgrade_request(client, turn, attempts).await {
+                Ok(r) => r,
                 Err(f) => {
                     client.ws.clear();
                     return Err(f);
                 }
             };
-            match client.ws.take(&key, &turn.body) {
+            match client.ws.take(&request.key, &turn.body) {
                 Some(c) => (c, true, false),
-                None => (connect(client, turn, attempts).await?, false, false),
+                None => (
+                    connect(client, turn, attempts, Some(request)).await?,
+                    false,
+                    false,
+                ),
             }
         }
         Via::Same(c) => (c, true, false),
         Via::SameFull(c) => (c, true, true),
-        Via::Fresh => (connect(client, turn, attempts).await?, false, true),
+        Via::Fresh => (connect(client, turn, attempts, None).await?, false, true),
     };
     match send_create(conn, turn, reused, full).await {
         Ok(active) => Ok(active),
         // A reused connection the server closed while idle: a new one, nothing was sent.
         Err(_) if reused => {
-            let conn = connect(client, turn, attempts).await?;
+            let conn = connect(client, turn, attempts, None).await?;
             send_create(conn, turn, false, true)
                 .await
                 .map_err(Failed::for_turn)

@@ -35,16 +35,22 @@ use crate::error::Result;
 use crate::status;
 
 /// Opens a connection: the upgrade with credentials, one 401 recovery, the connect timeout.
+/// `request`: the upgrade request when the caller already built it (to look in the pool);
+/// after a 401 recovery it is built again with the new credentials.
 pub(super) async fn connect(
     client: &ClientInner,
     turn: &Turn,
     attempts: &mut Attempts,
+    mut request: Option<UpgradeRequest>,
 ) -> std::result::Result<Conn, Failed> {
     loop {
-        let (uri, headers) = upgrade_request(client, turn, attempts).await?;
+        let request = match request.take() {
+            Some(r) => r,
+            None => upgrade_request(client, turn, attempts).await?,
+        };
         let within = client.cfg.connect_timeout;
         let span = tracing::info_span!("attempt", upgrade = true, refreshed = attempts.refreshed);
-        let attempt = tracing::Instrument::instrument(upgrade(client, &uri, headers), span);
+        let attempt = tracing::Instrument::instrument(upgrade(client, request), span);
         let answer = tokio::time::timeout(within, attempt)
             .await
             .unwrap_or_else(|_| {
@@ -82,13 +88,20 @@ pub(super) async fn connect(
     }
 }
 
-/// The URL and headers an upgrade for `turn` would carry now: the current credentials
-/// (fetched as for an HTTP request) and workspace routing applied.
+/// The URL and headers of an upgrade, and the [`ConnKey`] a connection opened with them has.
+pub(super) struct UpgradeRequest {
+    uri: Uri,
+    headers: HeaderMap,
+    pub(super) key: ConnKey,
+}
+
+/// The upgrade `turn` would send now: the current credentials (fetched as for an HTTP
+/// request) and workspace routing applied.
 pub(super) async fn upgrade_request(
     client: &ClientInner,
     turn: &Turn,
     attempts: &mut Attempts,
-) -> std::result::Result<(Uri, HeaderMap), Failed> {
+) -> std::result::Result<UpgradeRequest, Failed> {
     client
         .ensure_credentials(attempts)
         .await
@@ -97,9 +110,11 @@ pub(super) async fn upgrade_request(
     let route = client
         .route_of(&turn.prepared, attempts.creds.as_ref())
         .await;
-    client
+    let (uri, headers) = client
         .routed_request(&turn.prepared, route.as_deref(), attempts.creds.as_ref())
-        .map_err(Failed::never)
+        .map_err(Failed::never)?;
+    let key = ConnKey::new(&uri, &headers);
+    Ok(UpgradeRequest { uri, headers, key })
 }
 
 enum Upgrade {
@@ -116,8 +131,13 @@ fn handshake_error(msg: &'static str) -> impl FnOnce(hyper::Error) -> Error {
 }
 
 /// One HTTP/1.1 upgrade attempt on a new connection.
-async fn upgrade(client: &ClientInner, uri: &Uri, mut headers: HeaderMap) -> Result<Upgrade> {
-    let conn_key = ConnKey::new(uri, &headers);
+async fn upgrade(client: &ClientInner, request: UpgradeRequest) -> Result<Upgrade> {
+    let UpgradeRequest {
+        uri,
+        mut headers,
+        key: conn_key,
+    } = request;
+    let uri = &uri;
     let io = client.transport.connect_http1(uri).await?;
     let (mut send, conn) = hyper::client::conn::http1::Builder::new()
         .handshake::<_, Empty<Bytes>>(io)
